@@ -1,0 +1,93 @@
+"""This laptop's identity: a device id and an Ed25519 key pair, created on first use.
+
+The device id lives in the database's ``meta`` table and the public key in ``devices``; the
+private key is a PEM file in the data directory (mode 0600) so that it never travels inside a
+database backup or bundle. If the key file is lost, the laptop starts a new device identity:
+the old device's versions stay verifiable by its recorded public key.
+"""
+
+import base64
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from db.clock import new_id, utc_now_text
+from db.connection import transaction
+from db.errors import DatabaseError
+
+META_DEVICE_ID = "local_device_id"
+
+
+@dataclass(frozen=True)
+class DeviceIdentity:
+    """The local device: its id, its signing key, and the public half as stored in ``devices``."""
+
+    device_id: str
+    private_key: Ed25519PrivateKey
+    public_key_b64: str
+
+
+def public_key_text(key: Ed25519PrivateKey) -> str:
+    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return base64.b64encode(raw).decode("ascii")
+
+
+def load_or_create_device(conn: sqlite3.Connection, key_path: Path, label: str = "") -> DeviceIdentity:
+    """Return this laptop's identity, creating the id and key pair the first time."""
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (META_DEVICE_ID,)).fetchone()
+    if row is not None and key_path.exists():
+        key = _read_key(key_path)
+        device_id = row[0]
+        stored = conn.execute("SELECT public_key FROM devices WHERE device_id = ?", (device_id,)).fetchone()
+        if stored is None or stored[0] != public_key_text(key):
+            raise DatabaseError(
+                f"{key_path}: this device key does not belong to the database's device {device_id}; "
+                "restore the matching key file or move it aside to start a new device identity"
+            )
+        return DeviceIdentity(device_id, key, stored[0])
+    key = Ed25519PrivateKey.generate()
+    device_id = new_id()
+    _write_key(key_path, key)
+    public = public_key_text(key)
+    with transaction(conn):
+        conn.execute(
+            "INSERT INTO devices (device_id, label, public_key, first_seen) VALUES (?, ?, ?, ?)",
+            (device_id, label or os.uname().nodename, public, utc_now_text()),
+        )
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (META_DEVICE_ID, device_id),
+        )
+    return DeviceIdentity(device_id, key, public)
+
+
+def set_device_label(conn: sqlite3.Connection, device_id: str, label: str) -> None:
+    with transaction(conn):
+        conn.execute("UPDATE devices SET label = ? WHERE device_id = ?", (label, device_id))
+
+
+def _read_key(path: Path) -> Ed25519PrivateKey:
+    try:
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except (OSError, ValueError) as error:
+        raise DatabaseError(f"{path}: cannot read this laptop's device key: {error}") from error
+    if not isinstance(key, Ed25519PrivateKey):
+        raise DatabaseError(f"{path}: the device key is not an Ed25519 key")
+    return key
+
+
+def _write_key(path: Path, key: Ed25519PrivateKey) -> None:
+    """Write the key with owner-only permissions, atomically, and flushed to disk."""
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_suffix(".tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(pem)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temp, path)

@@ -1,0 +1,53 @@
+"""Domain errors that carry what the user needs to fix the problem.
+
+The window and the command line turn each into one clear sentence; nothing here knows how it is
+shown.
+"""
+
+from dataclasses import dataclass
+
+
+class TrucelineError(Exception):
+    """Base of every error the user is meant to read."""
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One invalid field and why, in words a monitor understands."""
+
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.reason}"
+
+
+class ValidationError(TrucelineError):
+    """An incident (or other record) was refused; nothing was written.
+
+    ``problems`` lists every invalid field, so a form can mark each one inline.
+    """
+
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems))
+
+    @property
+    def fields(self) -> list[str]:
+        return [p.field for p in self.problems]
+
+
+class TheatreError(TrucelineError):
+    """A theatre configuration file is unreadable or inconsistent."""
+
+
+class NotFoundError(TrucelineError):
+    """A record asked for by id does not exist."""
+
+
+class DatabaseError(TrucelineError):
+    """The database cannot be opened or used (locked, corrupt, too new, unwritable)."""
+
+
+class IntegrityProblem(TrucelineError):
+    """A stored version or chain does not match its hashes."""

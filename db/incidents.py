@@ -1,0 +1,203 @@
+"""Recording, amending and reading incidents: the API the form, the command line and the demo use.
+
+Every write is one transaction: validate first (nothing is written on a ValidationError), then
+append the versions, then update the projection and its rollup. "Saved" may be shown once these
+functions return.
+"""
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from db.clock import new_id
+from db.connection import transaction
+from db.errors import NotFoundError, TrucelineError
+from db.incident import FIELD_NAMES, Incident
+from db.projection import PROJECTION_COLUMNS, device_tag, projection_row, refresh_incidents, write_new
+from db.validation import validate_reason
+from db.versions import Version, VersionDraft, Writer, append_versions, versions_of
+
+
+class ConflictError(TrucelineError):
+    """The incident has several heads; only a resolution naming all of them may amend it."""
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What a save returns: enough to say "Saved DMZ-04-K7QD-000123"."""
+
+    incident_id: str
+    version_id: str
+    ref: str
+
+
+@dataclass(frozen=True)
+class IncidentRecord:
+    """The current state of one incident, as the table and the detail pane show it."""
+
+    incident_id: str
+    ref: str
+    head_version_id: str
+    heads: int
+    created_at: str
+    updated_at: str
+    obs_day: str
+    incident: Incident
+
+    @property
+    def in_conflict(self) -> bool:
+        return self.heads > 1
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One version in an incident's history, with who, where, why, and what changed."""
+
+    version: Version
+    author_name: str
+    device_label: str
+    changed: tuple[str, ...]
+    is_head: bool
+
+
+def record_incidents(
+    conn: sqlite3.Connection, writer: Writer, incidents: Sequence[Incident], tz: ZoneInfo
+) -> list[Saved]:
+    """Record new incidents (already validated) in one transaction; the fast path of the demo."""
+    drafts = [VersionDraft(new_id(), (), None, incident) for incident in incidents]
+    with transaction(conn):
+        versions = append_versions(conn, writer, drafts)
+        rows = [projection_row(v, d.incident, v, d.incident, 1, tz) for v, d in zip(versions, drafts, strict=True)]
+        write_new(conn, rows)
+        conn.executemany(
+            "INSERT INTO incident_heads (incident_id, version_id) VALUES (?, ?)",
+            [(v.incident_id, v.version_id) for v in versions],
+        )
+    return [Saved(row[0], v.version_id, str(row[1])) for row, v in zip(rows, versions, strict=True)]  # type: ignore[arg-type]
+
+
+def record_incident(conn: sqlite3.Connection, writer: Writer, incident: Incident, tz: ZoneInfo) -> Saved:
+    return record_incidents(conn, writer, [incident], tz)[0]
+
+
+def amend_incident(
+    conn: sqlite3.Connection,
+    writer: Writer,
+    incident_id: str,
+    incident: Incident,
+    reason: str,
+    tz: ZoneInfo,
+    *,
+    base_version_id: str | None = None,
+) -> Saved:
+    """Append a new version of ``incident_id`` with ``reason``.
+
+    ``base_version_id`` is the version the editor started from; if another version was saved
+    meanwhile, the new one becomes a second head (a visible conflict), never an overwrite.
+    """
+    reason_text = validate_reason(reason)
+    with transaction(conn):
+        heads = [
+            r[0] for r in conn.execute("SELECT version_id FROM incident_heads WHERE incident_id = ?", (incident_id,))
+        ]
+        if not heads:
+            raise NotFoundError(f"incident {incident_id} does not exist")
+        if base_version_id is None:
+            if len(heads) > 1:
+                raise ConflictError(f"incident {incident_id} is in conflict ({len(heads)} versions); resolve it first")
+            base_version_id = heads[0]
+        elif not _version_belongs(conn, base_version_id, incident_id):
+            raise NotFoundError(f"version {base_version_id} is not a version of incident {incident_id}")
+        return _append_one(conn, writer, VersionDraft(incident_id, (base_version_id,), reason_text, incident), tz)
+
+
+def resolve_conflict(
+    conn: sqlite3.Connection, writer: Writer, incident_id: str, incident: Incident, reason: str, tz: ZoneInfo
+) -> Saved:
+    """Save the resolved content as a new version whose parents are all current heads."""
+    reason_text = validate_reason(reason)
+    with transaction(conn):
+        heads = sorted(
+            r[0] for r in conn.execute("SELECT version_id FROM incident_heads WHERE incident_id = ?", (incident_id,))
+        )
+        if not heads:
+            raise NotFoundError(f"incident {incident_id} does not exist")
+        return _append_one(conn, writer, VersionDraft(incident_id, tuple(heads), reason_text, incident), tz)
+
+
+def _append_one(conn: sqlite3.Connection, writer: Writer, draft: VersionDraft, tz: ZoneInfo) -> Saved:
+    (version,) = append_versions(conn, writer, [draft])
+    refresh_incidents(conn, [draft.incident_id], tz)
+    ref = conn.execute("SELECT ref FROM incidents WHERE incident_id = ?", (draft.incident_id,)).fetchone()[0]
+    return Saved(draft.incident_id, version.version_id, ref)
+
+
+def _version_belongs(conn: sqlite3.Connection, version_id: str, incident_id: str) -> bool:
+    row = conn.execute(
+        "SELECT 1 FROM incident_versions WHERE version_id = ? AND incident_id = ?", (version_id, incident_id)
+    )
+    return row.fetchone() is not None
+
+
+_SELECT_RECORD = f"SELECT {', '.join(PROJECTION_COLUMNS)} FROM incidents"
+
+
+def record_from_row(row: Sequence[Any]) -> IncidentRecord:
+    values = dict(zip(PROJECTION_COLUMNS, row, strict=True))
+    fields = {name: values[name] for name in FIELD_NAMES}
+    fields["weapon_assessed"] = bool(fields["weapon_assessed"])
+    return IncidentRecord(
+        incident_id=values["incident_id"],
+        ref=values["ref"],
+        head_version_id=values["head_version_id"],
+        heads=values["heads"],
+        created_at=values["created_at"],
+        updated_at=values["updated_at"],
+        obs_day=values["obs_day"],
+        incident=Incident(**fields),
+    )
+
+
+def get_incident(conn: sqlite3.Connection, incident_id: str) -> IncidentRecord:
+    row = conn.execute(f"{_SELECT_RECORD} WHERE incident_id = ?", (incident_id,)).fetchone()
+    if row is None:
+        raise NotFoundError(f"incident {incident_id} does not exist")
+    return record_from_row(row)
+
+
+def find_by_ref(conn: sqlite3.Connection, ref: str) -> IncidentRecord:
+    row = conn.execute(f"{_SELECT_RECORD} WHERE ref = ?", (ref,)).fetchone()
+    if row is None:
+        raise NotFoundError(f"no incident has the reference {ref}")
+    return record_from_row(row)
+
+
+def incident_history(conn: sqlite3.Connection, incident_id: str) -> list[HistoryEntry]:
+    """Every version, oldest first, with author, device, and the fields changed from its parent."""
+    versions = versions_of(conn, incident_id)
+    if not versions:
+        raise NotFoundError(f"incident {incident_id} does not exist")
+    heads = {r[0] for r in conn.execute("SELECT version_id FROM incident_heads WHERE incident_id = ?", (incident_id,))}
+    authors = dict(conn.execute("SELECT monitor_id, name || ' (' || callsign || ')' FROM monitors").fetchall())
+    devices = dict(conn.execute("SELECT device_id, label FROM devices").fetchall())
+    by_id = {v.version_id: v for v in versions}
+    out = []
+    for version in versions:
+        content = version.incident()
+        changed: set[str] = set()
+        for parent_id in version.parent_ids:
+            parent = by_id.get(parent_id)
+            changed.update(content.changed_fields(parent.incident()) if parent else FIELD_NAMES)
+        ordered = tuple(name for name in FIELD_NAMES if name in changed)
+        out.append(
+            HistoryEntry(
+                version=version,
+                author_name=authors.get(version.author_id, version.author_id),
+                device_label=devices.get(version.device_id, device_tag(version.device_id)),
+                changed=ordered,
+                is_head=version.version_id in heads,
+            )
+        )
+    return out

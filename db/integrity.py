@@ -1,0 +1,183 @@
+"""Checks that the stored history is intact and the projection agrees with it.
+
+``truceline check`` and the start-up check use these. Each problem names the device, the
+sequence number and the version at fault, so a broken record can be found and explained.
+"""
+
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import groupby
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from db.hashing import GENESIS_CHAIN, canonical_json, chain_hash, sha256_hex, version_hash
+from db.incident import Incident
+from db.projection import PROJECTION_COLUMNS, project_group
+from db.schema import ROLLUP_KEY
+from db.versions import SELECT_VERSIONS, Version
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing found wrong, in a sentence a supervisor can act on."""
+
+    what: str
+    version_id: str | None = None
+
+    def __str__(self) -> str:
+        return self.what
+
+
+@dataclass
+class CheckReport:
+    """What ``truceline check`` found."""
+
+    integrity: str = "ok"
+    versions: int = 0
+    incidents: int = 0
+    devices: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.integrity == "ok" and not self.problems
+
+
+def verify_version(version: Version, previous_chain: str | None) -> list[str]:
+    """What is wrong with one version given the chain hash before it (empty when intact)."""
+    wrong = []
+    if sha256_hex(version.payload.encode()) != version.payload_sha256:
+        wrong.append("its content does not match its payload hash")
+    else:
+        try:
+            incident = Incident.from_payload(json.loads(version.payload))
+            if canonical_json(incident.to_payload()).decode() != version.payload:
+                wrong.append("its payload is not in canonical form")
+        except (ValueError, TypeError) as error:
+            wrong.append(f"its payload cannot be read ({error})")
+    expected = version_hash(
+        version_id=version.version_id,
+        incident_id=version.incident_id,
+        parent_ids=version.parent_ids,
+        device_id=version.device_id,
+        device_seq=version.device_seq,
+        author_id=version.author_id,
+        recorded_at=version.recorded_at,
+        reason=version.reason,
+        payload_sha256=version.payload_sha256,
+    )
+    if expected != version.version_sha256:
+        wrong.append("its columns do not match its version hash")
+    if chain_hash(previous_chain, version.version_sha256) != version.chain_sha256:
+        wrong.append("its chain link does not follow from the previous version")
+    if version.parent_ids and not version.reason:
+        wrong.append("it changes the incident without a reason")
+    return wrong
+
+
+def verify_chains(conn: sqlite3.Connection) -> list[Problem]:
+    """Recompute every hash and chain link, device by device in sequence order."""
+    problems: list[Problem] = []
+    rows = conn.execute(f"{SELECT_VERSIONS} ORDER BY device_id, device_seq")
+    for device_id, group in groupby((Version.from_row(r) for r in rows), key=lambda v: v.device_id):
+        previous: str | None = GENESIS_CHAIN
+        expected_seq = 1
+        for version in group:
+            if version.device_seq != expected_seq:
+                last = version.device_seq - 1
+                span = f"{expected_seq}" if last == expected_seq else f"{expected_seq}–{last}"
+                problems.append(Problem(f"device {device_id}: versions {span} missing"))
+                previous = None  # the link cannot be checked across a gap; the rest still can
+            for reason in verify_version(version, previous) if previous is not None else []:
+                problems.append(
+                    Problem(
+                        f"device {device_id}, version {version.device_seq} ({version.version_id}): {reason}",
+                        version.version_id,
+                    )
+                )
+            previous = version.chain_sha256
+            expected_seq = version.device_seq + 1
+    return problems
+
+
+def check_projection(conn: sqlite3.Connection, tz: ZoneInfo) -> list[Problem]:
+    """Derive the projection from the versions and compare it with the stored tables, streaming."""
+    problems: list[Problem] = []
+    versions = conn.execute(f"{SELECT_VERSIONS} ORDER BY incident_id, version_id")
+    derived = (
+        (incident_id, *project_group(list(group), tz))
+        for incident_id, group in groupby((Version.from_row(r) for r in versions), key=lambda v: v.incident_id)
+    )
+    stored = conn.execute(f"SELECT {', '.join(PROJECTION_COLUMNS)} FROM incidents ORDER BY incident_id")
+    stored_heads = conn.execute(
+        "SELECT incident_id, group_concat(version_id) FROM "
+        "(SELECT incident_id, version_id FROM incident_heads ORDER BY incident_id, version_id) GROUP BY incident_id"
+    )
+    heads_by_id = _SortedLookup(stored_heads)
+    rows_by_id = _SortedLookup(stored)
+    for incident_id, row_of_versions, head_ids in derived:
+        row = rows_by_id.get(incident_id)
+        if row is None:
+            problems.append(Problem(f"incident {incident_id} is missing from the incidents table"))
+            continue
+        differing = [c for c, a, b in zip(PROJECTION_COLUMNS, row, row_of_versions, strict=True) if a != b]
+        if differing:
+            problems.append(Problem(f"incident {incident_id}: {', '.join(differing)} differ from its versions"))
+        heads = heads_by_id.get(incident_id)
+        if heads is None or sorted(str(heads[1]).split(",")) != head_ids:
+            problems.append(Problem(f"incident {incident_id}: its heads differ from its versions"))
+    orphans = conn.execute(
+        "SELECT incident_id FROM incidents WHERE incident_id NOT IN (SELECT incident_id FROM incident_versions)"
+    )
+    problems.extend(Problem(f"incident {r[0]} is in the incidents table but has no versions") for r in orphans)
+    problems.extend(_check_rollup(conn))
+    return problems
+
+
+class _SortedLookup:
+    """Look rows up by their first column while walking keys in ascending order (a merge join)."""
+
+    def __init__(self, rows: Iterator[Sequence[Any]]) -> None:
+        self._rows = rows
+        self._row = next(rows, None)
+
+    def get(self, key: str) -> Sequence[Any] | None:
+        while self._row is not None and self._row[0] < key:
+            self._row = next(self._rows, None)
+        return self._row if self._row is not None and self._row[0] == key else None
+
+
+def _check_rollup(conn: sqlite3.Connection) -> list[Problem]:
+    key = ", ".join(ROLLUP_KEY)
+    derived = f"""SELECT obs_day AS day, zone_id, coalesce(sector_id, '') AS sector_id, category, obs_type,
+        coalesce(explosion_kind, '') AS explosion_kind, weapon_class, verification_state,
+        count(*) AS incidents, sum(count) AS violations FROM incidents GROUP BY {key}"""
+    stored = f"SELECT {key}, incidents, violations FROM daily_counts"
+    extra = conn.execute(f"SELECT count(*) FROM ({derived} EXCEPT {stored})").fetchone()[0]
+    missing = conn.execute(f"SELECT count(*) FROM ({stored} EXCEPT {derived})").fetchone()[0]
+    if extra or missing:
+        return [Problem(f"the timeline rollup disagrees with the incidents in {extra + missing} rows")]
+    return []
+
+
+def check_fts(conn: sqlite3.Connection) -> list[Problem]:
+    try:
+        conn.execute("INSERT INTO incidents_fts (incidents_fts, rank) VALUES ('integrity-check', 1)")
+    except sqlite3.DatabaseError as error:
+        return [Problem(f"the full-text index disagrees with the incidents: {error}")]
+    return []
+
+
+def check_database(conn: sqlite3.Connection, tz: ZoneInfo) -> CheckReport:
+    """Everything ``truceline check`` verifies: SQLite integrity, hashes and chains, projection."""
+    report = CheckReport()
+    report.integrity = "; ".join(r[0] for r in conn.execute("PRAGMA integrity_check"))
+    report.versions = conn.execute("SELECT count(*) FROM incident_versions").fetchone()[0]
+    report.incidents = conn.execute("SELECT count(*) FROM incidents").fetchone()[0]
+    report.devices = conn.execute("SELECT count(DISTINCT device_id) FROM incident_versions").fetchone()[0]
+    report.problems.extend(verify_chains(conn))
+    report.problems.extend(check_projection(conn, tz))
+    report.problems.extend(check_fts(conn))
+    return report

@@ -1,0 +1,71 @@
+"""Monitors (the people who record and review) and this laptop's signed-in profile."""
+
+import sqlite3
+from dataclasses import dataclass
+
+from db import enums
+from db.clock import new_id, utc_now_text
+from db.connection import transaction
+from db.errors import FieldProblem, NotFoundError, ValidationError
+from db.validation import check_text_field
+
+META_PROFILE = "local_monitor_id"
+
+
+@dataclass(frozen=True)
+class Monitor:
+    """A person who records or reviews incidents."""
+
+    monitor_id: str
+    name: str
+    callsign: str
+    role: str
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role == "supervisor"
+
+
+def add_monitor(conn: sqlite3.Connection, name: str, callsign: str, role: str) -> Monitor:
+    """Create a monitor after checking every field (nothing is written on an error)."""
+    problems = []
+    clean_name = check_text_field("name", name, 100, problems)
+    clean_call = check_text_field("callsign", callsign, 30, problems)
+    if not clean_name and "name" not in {p.field for p in problems}:
+        problems.append(FieldProblem("name", "is required"))
+    if not clean_call and "callsign" not in {p.field for p in problems}:
+        problems.append(FieldProblem("callsign", "is required"))
+    if role not in enums.ROLE:
+        problems.append(FieldProblem("role", f"'{role}' is not one of: {', '.join(enums.ROLE)}"))
+    if problems:
+        raise ValidationError(problems)
+    monitor = Monitor(new_id(), clean_name or "", clean_call or "", role)
+    with transaction(conn):
+        conn.execute(
+            "INSERT INTO monitors (monitor_id, name, callsign, role, created_at) VALUES (?, ?, ?, ?, ?)",
+            (monitor.monitor_id, monitor.name, monitor.callsign, monitor.role, utc_now_text()),
+        )
+    return monitor
+
+
+def get_monitor(conn: sqlite3.Connection, monitor_id: str) -> Monitor:
+    row = conn.execute(
+        "SELECT monitor_id, name, callsign, role FROM monitors WHERE monitor_id = ?", (monitor_id,)
+    ).fetchone()
+    if row is None:
+        raise NotFoundError(f"monitor {monitor_id} does not exist")
+    return Monitor(*row)
+
+
+def local_profile(conn: sqlite3.Connection) -> Monitor | None:
+    """The monitor who uses this laptop, or None before the first-start dialog."""
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (META_PROFILE,)).fetchone()
+    return None if row is None else get_monitor(conn, row[0])
+
+
+def set_local_profile(conn: sqlite3.Connection, monitor: Monitor) -> None:
+    with transaction(conn):
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (META_PROFILE, monitor.monitor_id),
+        )

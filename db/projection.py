@@ -1,0 +1,164 @@
+"""The ``incidents`` table as a projection of the head versions, and its rebuild.
+
+Every path that changes ``incidents`` goes through :func:`projection_row` and
+:func:`write_projection`, so the live projection and :func:`rebuild_projection` cannot drift
+apart (a test rebuilds and compares). Heads are the versions of an incident that no other
+version names as a parent; with several heads the row shows the greatest version id and
+``heads`` says the incident is in conflict. The timeline rollup ``daily_counts`` follows the
+table through triggers in the same transaction; the full-text index is kept here, because
+``trusted_schema=OFF`` forbids FTS5 inside triggers.
+"""
+
+import base64
+import hashlib
+import sqlite3
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from functools import lru_cache
+from itertools import groupby
+from zoneinfo import ZoneInfo
+
+from db.incident import FIELD_NAMES, Incident
+from db.versions import SELECT_VERSIONS, Version
+
+PROJECTION_COLUMNS = (
+    "incident_id",
+    "ref",
+    "head_version_id",
+    "heads",
+    "created_at",
+    "updated_at",
+    "obs_day",
+    *FIELD_NAMES,
+)
+_UPSERT = (
+    f"INSERT INTO incidents ({', '.join(PROJECTION_COLUMNS)}) VALUES ({', '.join('?' * len(PROJECTION_COLUMNS))}) "
+    "ON CONFLICT (incident_id) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in PROJECTION_COLUMNS[1:])
+)
+_FTS_DELETE = (
+    "INSERT INTO incidents_fts (incidents_fts, rowid, narrative, place) "
+    "SELECT 'delete', rowid, narrative, place FROM incidents WHERE incident_id = ?"
+)
+_FTS_INSERT = "INSERT INTO incidents_fts (rowid, narrative, place) SELECT rowid, narrative, place FROM incidents WHERE incident_id = ?"
+
+
+@lru_cache(maxsize=4096)
+def device_tag(device_id: str) -> str:
+    """Four letters that tell devices apart in a readable reference."""
+    return base64.b32encode(hashlib.sha256(device_id.encode()).digest()).decode()[:4]
+
+
+def make_ref(root: Version, root_incident: Incident) -> str:
+    """``DMZ-04-K7QD-000123``: where it was first placed, which laptop, its sequence there.
+
+    Derived from the first version only, so every laptop computes the same reference and it
+    never changes when the incident is amended.
+    """
+    area = root_incident.sector_id or root_incident.zone_id
+    return f"{area}-{device_tag(root.device_id)}-{root.device_seq:06d}"
+
+
+def local_day(observed_start: str, tz: ZoneInfo) -> str:
+    """The mission-time-zone date of a UTC ``...Z`` time: what "a day" means in the reports."""
+    moment = datetime.fromisoformat(observed_start.replace("Z", "+00:00"))
+    return moment.astimezone(tz).date().isoformat()
+
+
+def projection_row(
+    root: Version, root_incident: Incident, head: Version, head_incident: Incident, heads: int, tz: ZoneInfo
+) -> tuple[object, ...]:
+    fields = tuple(getattr(head_incident, name) for name in FIELD_NAMES)
+    return (
+        head.incident_id,
+        make_ref(root, root_incident),
+        head.version_id,
+        heads,
+        root.recorded_at,
+        head.recorded_at,
+        local_day(head_incident.observed_start, tz),
+        *fields,
+    )
+
+
+def write_new(conn: sqlite3.Connection, rows: Sequence[tuple[object, ...]]) -> None:
+    """Project incidents seen for the first time (the fast path for new records)."""
+    conn.executemany(_UPSERT, rows)
+    conn.executemany(_FTS_INSERT, [(row[0],) for row in rows])
+
+
+def write_projection(conn: sqlite3.Connection, rows: Sequence[tuple[object, ...]]) -> None:
+    """Upsert projected rows for incidents that may already exist, keeping the FTS index exact."""
+    ids = [(row[0],) for row in rows]
+    conn.executemany(_FTS_DELETE, ids)
+    conn.executemany(_UPSERT, rows)
+    conn.executemany(_FTS_INSERT, ids)
+
+
+def heads_of(versions: Iterable[Version]) -> list[Version]:
+    """Versions no other version names as a parent, greatest version id last."""
+    listed = list(versions)
+    parents = {p for v in listed for p in v.parent_ids}
+    return sorted((v for v in listed if v.version_id not in parents), key=lambda v: v.version_id)
+
+
+def project_group(versions: Sequence[Version], tz: ZoneInfo) -> tuple[tuple[object, ...], list[str]]:
+    """The projected row and the head ids for all versions of one incident."""
+    heads = heads_of(versions)
+    roots = sorted((v for v in versions if not v.parent_ids), key=lambda v: v.version_id)
+    root = roots[0] if roots else min(versions, key=lambda v: v.version_id)
+    head = heads[-1]
+    row = projection_row(root, root.incident(), head, head.incident(), len(heads), tz)
+    return row, [v.version_id for v in heads]
+
+
+def refresh_incidents(conn: sqlite3.Connection, incident_ids: Iterable[str], tz: ZoneInfo) -> None:
+    """Re-derive the projection of the given incidents from their versions (after amend or merge)."""
+    rows = []
+    for incident_id in dict.fromkeys(incident_ids):
+        versions = [
+            Version.from_row(r)
+            for r in conn.execute(f"{SELECT_VERSIONS} WHERE incident_id = ? ORDER BY version_id", (incident_id,))
+        ]
+        row, head_ids = project_group(versions, tz)
+        rows.append(row)
+        conn.execute("DELETE FROM incident_heads WHERE incident_id = ?", (incident_id,))
+        conn.executemany(
+            "INSERT INTO incident_heads (incident_id, version_id) VALUES (?, ?)", [(incident_id, h) for h in head_ids]
+        )
+    write_projection(conn, rows)
+
+
+def rebuild_projection(conn: sqlite3.Connection, tz: ZoneInfo, batch: int = 5000) -> int:
+    """Throw the projection away and derive it again from ``incident_versions``; call in a transaction.
+
+    Returns the number of incidents projected.
+    """
+    if not conn.in_transaction:
+        raise RuntimeError("rebuild_projection must run inside a write transaction")
+    conn.execute("DELETE FROM incidents")
+    conn.execute("DELETE FROM incident_heads")
+    conn.execute("DELETE FROM daily_counts")
+    conn.execute("INSERT INTO incidents_fts (incidents_fts) VALUES ('delete-all')")
+    reader = conn.execute(f"{SELECT_VERSIONS} ORDER BY incident_id, version_id")
+    rows: list[tuple[object, ...]] = []
+    heads: list[tuple[str, str]] = []
+    count = 0
+    for incident_id, group in groupby((Version.from_row(r) for r in reader), key=lambda v: v.incident_id):
+        row, head_ids = project_group(list(group), tz)
+        rows.append(row)
+        heads.extend((incident_id, h) for h in head_ids)
+        if len(rows) >= batch:
+            count += _flush(conn, rows, heads)
+    count += _flush(conn, rows, heads)
+    # One pass over the table re-indexes the full text faster than row by row.
+    conn.execute("INSERT INTO incidents_fts (incidents_fts) VALUES ('rebuild')")
+    return count
+
+
+def _flush(conn: sqlite3.Connection, rows: list[tuple[object, ...]], heads: list[tuple[str, str]]) -> int:
+    n = len(rows)
+    conn.executemany(_UPSERT, rows)
+    conn.executemany("INSERT INTO incident_heads (incident_id, version_id) VALUES (?, ?)", heads)
+    rows.clear()
+    heads.clear()
+    return n

@@ -1,0 +1,174 @@
+"""Numbered schema migrations (sqlite-utils ``Migrations``), applied before any window opens.
+
+``m001_initial`` creates the whole model of DESIGN.md §4. Later changes are new steps
+(``m002_…``); a step is never edited once released. :func:`db.store.migrate` backs the file up
+before applying any pending step.
+"""
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from db.incident import BOOL_FIELDS, FIELD_NAMES, FLOAT_FIELDS, INT_FIELDS
+
+migrations = Migrations("truceline")
+
+# The rollup's key: NULL sector and explosion kind are stored as '' so the key stays unique.
+ROLLUP_KEY = (
+    "day",
+    "zone_id",
+    "sector_id",
+    "category",
+    "obs_type",
+    "explosion_kind",
+    "weapon_class",
+    "verification_state",
+)
+
+
+def _column_type(name: str) -> str:
+    if name in FLOAT_FIELDS:
+        return "REAL"
+    if name in INT_FIELDS or name in BOOL_FIELDS:
+        return "INTEGER"
+    return "TEXT"
+
+
+def _rollup_values(row: str) -> str:
+    return (
+        f"{row}.obs_day, {row}.zone_id, coalesce({row}.sector_id, ''), {row}.category, {row}.obs_type, "
+        f"coalesce({row}.explosion_kind, ''), {row}.weapon_class, {row}.verification_state"
+    )
+
+
+def _rollup_match(row: str) -> str:
+    return (
+        f"day = {row}.obs_day AND zone_id = {row}.zone_id AND sector_id = coalesce({row}.sector_id, '') "
+        f"AND category = {row}.category AND obs_type = {row}.obs_type "
+        f"AND explosion_kind = coalesce({row}.explosion_kind, '') AND weapon_class = {row}.weapon_class "
+        f"AND verification_state = {row}.verification_state"
+    )
+
+
+def initial_statements() -> list[str]:
+    field_columns = ",\n    ".join(f"{name} {_column_type(name)}" for name in FIELD_NAMES)
+    key = ", ".join(ROLLUP_KEY)
+    return [
+        """CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
+        """CREATE TABLE devices (
+    device_id TEXT PRIMARY KEY,
+    label TEXT NOT NULL,
+    public_key TEXT NOT NULL,
+    first_seen TEXT NOT NULL
+)""",
+        """CREATE TABLE monitors (
+    monitor_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    callsign TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('monitor', 'supervisor')),
+    created_at TEXT NOT NULL
+)""",
+        """CREATE TABLE zones (
+    zone_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    name_uk TEXT NOT NULL,
+    lead_nation TEXT
+)""",
+        """CREATE TABLE sectors (
+    sector_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    name_uk TEXT NOT NULL
+)""",
+        """CREATE TABLE incident_versions (
+    version_id TEXT PRIMARY KEY,
+    incident_id TEXT NOT NULL,
+    parent_ids TEXT NOT NULL,
+    device_id TEXT NOT NULL REFERENCES devices(device_id),
+    device_seq INTEGER NOT NULL CHECK (device_seq >= 1),
+    author_id TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    reason TEXT,
+    payload TEXT NOT NULL,
+    payload_sha256 TEXT NOT NULL,
+    version_sha256 TEXT NOT NULL,
+    chain_sha256 TEXT NOT NULL,
+    UNIQUE (device_id, device_seq)
+)""",
+        "CREATE INDEX incident_versions_incident ON incident_versions (incident_id)",
+        """CREATE TRIGGER incident_versions_no_update BEFORE UPDATE ON incident_versions
+BEGIN SELECT RAISE(ABORT, 'incident_versions is append-only: versions cannot be changed'); END""",
+        """CREATE TRIGGER incident_versions_no_delete BEFORE DELETE ON incident_versions
+BEGIN SELECT RAISE(ABORT, 'incident_versions is append-only: versions cannot be deleted'); END""",
+        f"""CREATE TABLE incidents (
+    incident_id TEXT PRIMARY KEY,
+    ref TEXT NOT NULL UNIQUE,
+    head_version_id TEXT NOT NULL,
+    heads INTEGER NOT NULL CHECK (heads >= 1),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    obs_day TEXT NOT NULL,
+    {field_columns}
+)""",
+        "CREATE INDEX incidents_observed ON incidents (observed_start, incident_id)",
+        "CREATE INDEX incidents_zone ON incidents (zone_id, observed_start)",
+        "CREATE INDEX incidents_sector ON incidents (sector_id, observed_start)",
+        "CREATE INDEX incidents_category ON incidents (category, observed_start)",
+        "CREATE INDEX incidents_state ON incidents (verification_state, observed_start)",
+        "CREATE INDEX incidents_conflicts ON incidents (heads) WHERE heads > 1",
+        """CREATE TABLE incident_heads (
+    incident_id TEXT NOT NULL,
+    version_id TEXT NOT NULL,
+    PRIMARY KEY (incident_id, version_id)
+) WITHOUT ROWID""",
+        f"""CREATE TABLE daily_counts (
+    day TEXT NOT NULL,
+    zone_id TEXT NOT NULL,
+    sector_id TEXT NOT NULL,
+    category TEXT NOT NULL,
+    obs_type TEXT NOT NULL,
+    explosion_kind TEXT NOT NULL,
+    weapon_class TEXT NOT NULL,
+    verification_state TEXT NOT NULL,
+    incidents INTEGER NOT NULL,
+    violations INTEGER NOT NULL,
+    PRIMARY KEY ({key})
+) WITHOUT ROWID""",
+        f"""CREATE TRIGGER incidents_rollup_insert AFTER INSERT ON incidents BEGIN
+    INSERT INTO daily_counts ({key}, incidents, violations)
+    VALUES ({_rollup_values("NEW")}, 1, NEW.count)
+    ON CONFLICT DO UPDATE SET incidents = incidents + 1, violations = violations + excluded.violations;
+END""",
+        f"""CREATE TRIGGER incidents_rollup_delete AFTER DELETE ON incidents BEGIN
+    UPDATE daily_counts SET incidents = incidents - 1, violations = violations - OLD.count
+    WHERE {_rollup_match("OLD")};
+    DELETE FROM daily_counts WHERE incidents = 0 AND {_rollup_match("OLD")};
+END""",
+        f"""CREATE TRIGGER incidents_rollup_update AFTER UPDATE ON incidents BEGIN
+    UPDATE daily_counts SET incidents = incidents - 1, violations = violations - OLD.count
+    WHERE {_rollup_match("OLD")};
+    DELETE FROM daily_counts WHERE incidents = 0 AND {_rollup_match("OLD")};
+    INSERT INTO daily_counts ({key}, incidents, violations)
+    VALUES ({_rollup_values("NEW")}, 1, NEW.count)
+    ON CONFLICT DO UPDATE SET incidents = incidents + 1, violations = violations + excluded.violations;
+END""",
+        # Kept up to date by db.projection, not by triggers: trusted_schema=OFF forbids FTS5 in triggers.
+        """CREATE VIRTUAL TABLE incidents_fts USING fts5(
+    narrative, place, content='incidents', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2'
+)""",
+        """CREATE TABLE imports (
+    import_id TEXT PRIMARY KEY,
+    bundle_sha256 TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    seq_from INTEGER,
+    seq_to INTEGER,
+    added INTEGER NOT NULL,
+    duplicate INTEGER NOT NULL,
+    conflicting INTEGER NOT NULL,
+    imported_at TEXT NOT NULL
+)""",
+    ]
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    for statement in initial_statements():
+        db.execute(statement)

@@ -1,0 +1,127 @@
+"""Open a data directory: connection, migrations (backed up first), device identity and theatre.
+
+The command line and the window both start with :func:`open_store`, so they see the same
+database through the same checks.
+"""
+
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlite_utils import Database
+
+from db import paths
+from db.backup import make_backup
+from db.connection import connect, transaction
+from db.device import DeviceIdentity, load_or_create_device
+from db.errors import DatabaseError
+from db.schema import migrations
+from db.theatre import Theatre, default_theatre, parse_theatre
+from db.versions import Writer
+
+META_THEATRE = "theatre_geojson"
+META_THEATRE_SOURCE = "theatre_source"
+
+
+@dataclass
+class Store:
+    """An open data directory: what every operation needs, passed explicitly."""
+
+    data_dir: Path
+    conn: sqlite3.Connection
+    device: DeviceIdentity
+    theatre: Theatre
+    tz: ZoneInfo = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.tz = ZoneInfo(self.theatre.time_zone)
+
+    def writer(self, author_id: str) -> Writer:
+        return Writer(self.device.device_id, author_id)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def open_store(data_dir: Path | None = None) -> Store:
+    """Open (creating if needed) the data directory and its database, ready to use."""
+    directory = data_dir or paths.data_dir()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DatabaseError(f"{directory}: cannot create the data directory: {error.strerror}") from error
+    conn = connect(directory / paths.DATABASE_NAME)
+    try:
+        quick_check(conn, directory / paths.DATABASE_NAME)
+        migrate(conn, directory / "backups")
+        device = load_or_create_device(conn, directory / "device_key.pem")
+        theatre = current_theatre(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return Store(directory, conn, device, theatre)
+
+
+def quick_check(conn: sqlite3.Connection, path: Path) -> None:
+    try:
+        result = conn.execute("PRAGMA quick_check").fetchone()[0]
+    except sqlite3.DatabaseError as error:
+        raise DatabaseError(f"{path}: the database is damaged or not a database: {error}") from error
+    if result != "ok":
+        raise DatabaseError(f"{path}: the database failed its start-up check: {result}")
+
+
+def migrate(conn: sqlite3.Connection, backups: Path) -> list[str]:
+    """Apply pending schema steps, after a verified backup if the database holds anything.
+
+    A database that has steps this version does not know was written by a newer Truceline and
+    is refused rather than used or migrated backwards.
+    """
+    db = Database(conn, execute_plugins=False, recursive_triggers=True)
+    known = {m.name for m in migrations._migrations}
+    unknown = [m.name for m in migrations.applied(db) if m.name not in known]
+    if unknown:
+        raise DatabaseError(
+            f"this database was written by a newer version of Truceline (schema step {unknown[-1]}); "
+            "update Truceline to open it"
+        )
+    pending = [m.name for m in migrations.pending(db)]
+    if not pending:
+        return []
+    has_data = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0] > 0
+    if has_data:
+        make_backup(conn, backups, label=f"before-{pending[0].replace('_', '-')}")
+    migrations.apply(db)
+    return pending
+
+
+def current_theatre(conn: sqlite3.Connection) -> Theatre:
+    """The theatre stored in the database, installing the default one on first use."""
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (META_THEATRE,)).fetchone()
+    if row is None:
+        theatre = default_theatre()
+        install_theatre(conn, theatre, "default")
+        return theatre
+    source = conn.execute("SELECT value FROM meta WHERE key = ?", (META_THEATRE_SOURCE,)).fetchone()
+    return parse_theatre(row[0], source[0] if source else "database")
+
+
+def install_theatre(conn: sqlite3.Connection, theatre: Theatre, source: str) -> None:
+    """Make ``theatre`` the mission's: fill ``zones`` and ``sectors`` and keep its file in ``meta``."""
+    with transaction(conn):
+        conn.execute("DELETE FROM zones")
+        conn.execute("DELETE FROM sectors")
+        conn.executemany(
+            "INSERT INTO zones (zone_id, name, name_uk, lead_nation) VALUES (?, ?, ?, ?)",
+            [(z.zone_id, z.name, z.name_uk, z.lead_nation) for z in theatre.zones],
+        )
+        conn.executemany(
+            "INSERT INTO sectors (sector_id, name, name_uk) VALUES (?, ?, ?)",
+            [(s.sector_id, s.name, s.name_uk) for s in theatre.sectors],
+        )
+        for key, value in ((META_THEATRE, theatre.geojson_text), (META_THEATRE_SOURCE, source)):
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )

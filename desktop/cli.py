@@ -1,0 +1,134 @@
+"""The ``truceline`` command: no subcommand opens the window; subcommands do headless work.
+
+Every subcommand calls the same ``db`` functions as the window. Errors are one line on stderr
+and a non-zero exit status (2 for bad input or an unusable database, 1 for ``check`` problems).
+"""
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from db import paths
+from db.backup import list_backups, make_backup
+from db.errors import TrucelineError
+from db.identity import APP_NAME, VERSION
+from db.store import Store, open_store
+
+EXIT_PROBLEMS = 1
+EXIT_ERROR = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="truceline",
+        description=f"{APP_NAME}: record, merge, review and report ceasefire violations offline. "
+        "Without a subcommand, opens the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"{APP_NAME} {VERSION}")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        help=f"data directory holding {paths.DATABASE_NAME}, backups/, drafts/ and the device key "
+        f"(default: ${paths.ENV_DATA_DIR} or {paths.data_dir()})",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    demo = sub.add_parser("demo", help="add realistic synthetic incidents (twelve months to today)")
+    demo.add_argument("--incidents", type=_positive, default=10_000, metavar="N", help="how many (default 10000)")
+    demo.add_argument("--seed", type=int, default=1, metavar="S", help="random seed; the same seed gives the same data")
+    sub.add_parser("stats", help="print incidents and violations per zone and per DMZ sector")
+    sub.add_parser("check", help="verify database integrity, every version's hashes and chains, and the projection")
+    sub.add_parser("backup", help="take a verified backup of the database now")
+    return parser
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.data_dir is not None:
+        paths.set_data_dir(args.data_dir.expanduser().resolve())
+    if args.command is None:
+        from desktop.app import run_window
+
+        return run_window()
+    try:
+        store = open_store()
+    except TrucelineError as error:
+        print(f"truceline: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        return int(COMMANDS[args.command](store, args))
+    except TrucelineError as error:
+        print(f"truceline: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("truceline: interrupted", file=sys.stderr)
+        return 130
+    finally:
+        store.close()
+
+
+def cmd_demo(store: Store, args: argparse.Namespace) -> int:
+    from db.demo import generate
+
+    started = time.perf_counter()
+    show = sys.stderr.isatty()
+
+    def progress(done: int, total: int) -> bool:
+        if show:
+            print(f"\r{done:,} / {total:,} incidents", end="", file=sys.stderr, flush=True)
+        return True
+
+    written = generate(store, args.incidents, args.seed, progress=progress)
+    if show:
+        print(file=sys.stderr)
+    print(f"Added {written:,} demo incidents in {time.perf_counter() - started:.1f} s (seed {args.seed}).")
+    return 0
+
+
+def cmd_stats(store: Store, args: argparse.Namespace) -> int:
+    from db.stats import counts_by_sector, counts_by_zone, totals
+
+    incidents, violations = totals(store.conn)
+    print(f"{incidents:,} incidents, {violations:,} violations")
+    for title, rows in (("Zone", counts_by_zone(store.conn)), ("DMZ sector", counts_by_sector(store.conn))):
+        print()
+        width = max([len(title), *(len(f"{r.area_id} {r.name}") for r in rows)])
+        print(f"{title:<{width}}  {'incidents':>10}  {'violations':>11}")
+        for r in rows:
+            print(f"{r.area_id + ' ' + r.name:<{width}}  {r.incidents:>10,}  {r.violations:>11,}")
+    return 0
+
+
+def cmd_check(store: Store, args: argparse.Namespace) -> int:
+    from db.integrity import check_database
+
+    report = check_database(store.conn, store.tz)
+    backups = list_backups(paths.backups_dir())
+    print(f"database: {store.data_dir / paths.DATABASE_NAME}")
+    print(f"integrity: {report.integrity}")
+    print(f"versions: {report.versions:,} from {report.devices} device(s); incidents: {report.incidents:,}")
+    print(f"latest verified backup: {backups[0].path.name if backups else 'none yet'}")
+    for problem in report.problems[:200]:
+        print(f"problem: {problem}")
+    if len(report.problems) > 200:
+        print(f"… and {len(report.problems) - 200} more problems")
+    print("result: ok" if report.ok else f"result: {len(report.problems) or 1} problem(s) found")
+    return 0 if report.ok else EXIT_PROBLEMS
+
+
+def cmd_backup(store: Store, args: argparse.Namespace) -> int:
+    info = make_backup(store.conn, paths.backups_dir(), "manual")
+    print(f"Backup verified and saved: {info.path} ({info.size / 1e6:.1f} MB)")
+    return 0
+
+
+COMMANDS = {"demo": cmd_demo, "stats": cmd_stats, "check": cmd_check, "backup": cmd_backup}
