@@ -33,7 +33,7 @@ test: lint
 
 # Performance budgets on a 1,000,000-incident database (built once, kept in .bench/).
 bench: $(VENV)/.installed-test
-	$(BIN)/pytest tests/benchmarks --benchmark-enable --benchmark-only -s -p no:randomly
+	$(BIN)/pytest tests/benchmarks -m bench -s
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .bench

@@ -64,7 +64,7 @@ def make_backup(conn: sqlite3.Connection, backups: Path, label: str = "manual") 
 
 def list_backups(backups: Path) -> list[BackupInfo]:
     """Verified backups, newest first (files whose names do not match are ignored)."""
-    out = []
+    out: list[BackupInfo] = []
     if not backups.is_dir():
         return out
     for path in backups.iterdir():

@@ -11,21 +11,31 @@ and flares (~1 %), plus rarer heavy weapons in the DMZ, UAV activity and access 
 import json
 import math
 import random
-from collections.abc import Callable
+from bisect import bisect_left
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from multiprocessing import get_context
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from db.connection import bulk_writes
 from db.errors import ValidationError
 from db.geo import compass_point
 from db.incident import Incident
 from db.incidents import record_incidents
 from db.monitors import Monitor, add_monitor
 from db.store import Store
+from db.theatre import Theatre, parse_theatre
 from db.validation import validate_incident
 
 BATCH = 5000
+# Processes drawing and validating batches while this one writes (two cores: the OS shares them).
+WORKERS = 2
 DAYS = 365
 # Local hour weights: quiet at midday, most fire after dusk and before dawn.
 HOUR_WEIGHTS = [9, 8, 7, 6, 5, 3, 2, 1.5, 1, 1, 1, 1, 1, 1, 1.2, 1.5, 2, 3, 5, 7, 9, 10, 10, 10]
@@ -90,7 +100,7 @@ EXPLOSION_WEAPONS = [
     ("rpg_recoilless", 3),
     ("mlrs", 3),
 ]
-CALIBRES = {
+CALIBRES: dict[str, list[float]] = {
     "small_arms": [5.45, 7.62],
     "heavy_machine_gun": [12.7, 14.5],
     "grenade_launcher": [30, 40],
@@ -103,7 +113,7 @@ CALIBRES = {
 PARTIES = ("Party East", "Party West")
 
 
-def _pick(rng: random.Random, table: list[tuple[Any, float]]) -> Any:
+def _pick(rng: random.Random, table: Sequence[tuple[Any, float]]) -> Any:
     return rng.choices([v for v, _ in table], weights=[w for _, w in table])[0]
 
 
@@ -125,8 +135,9 @@ def _shape(rng: random.Random, today: date) -> _Shape:
     cells: list[tuple[int, int]] = []
     cum: list[float] = []
     total = 0.0
-    for t in range(len(TOWNS)):
-        for d in range(DAYS):
+    # Day-major order: a slice of the cumulative weights is a stretch of calendar time.
+    for d in range(DAYS):
+        for t in range(len(TOWNS)):
             weight = heat[t] * (1 + 0.35 * math.sin(d / 23.0 + t)) * (0.6 + 0.8 * d / DAYS)
             for town, start, length, factor in episodes:
                 if town == t and start <= d < start + length:
@@ -143,11 +154,18 @@ def _offset(lat: float, lon: float, bearing: float, km: float) -> tuple[float, f
     return lat + dlat, lon + dlon
 
 
-def synth_raw(rng: random.Random, shape: _Shape, tz_name: str) -> dict[str, Any]:
-    """One synthetic incident as a form would submit it (before validation)."""
+def synth_raw(
+    rng: random.Random, shape: _Shape, tz_name: str, span: tuple[float, float] = (0.0, 1.0)
+) -> dict[str, Any]:
+    """One synthetic incident as a form would submit it (before validation).
+
+    ``span`` is the slice of the year's weight to draw the day from (fractions 0 to 1).
+    """
     tz = ZoneInfo(tz_name)
     category = _pick(rng, OTHER_CATEGORIES)
-    town_i, day_i = rng.choices(shape.cells, cum_weights=shape.cum_weights)[0]
+    total = shape.cum_weights[-1]
+    point = rng.uniform(span[0] * total, span[1] * total)
+    town_i, day_i = shape.cells[min(bisect_left(shape.cum_weights, point), len(shape.cells) - 1)]
     town, town_uk, tlat, tlon = TOWNS[town_i]
     hour = rng.choices(range(24), weights=HOUR_WEIGHTS)[0]
     local = datetime.combine(shape.days[day_i], time(hour, rng.randrange(60), rng.randrange(60)), tz)
@@ -264,34 +282,100 @@ def generate(
 ) -> int:
     """Write ``incidents`` synthetic incidents; returns how many were written.
 
-    ``progress(done, total)`` is called after each batch; returning False stops (what was
-    written stays: each batch is a complete transaction).
+    Batch ``i`` is drawn from its own generator seeded by ``(seed, i)``, so the content does not
+    depend on how the work is scheduled. Large runs draw and validate the next batch in a second
+    process while this one writes the current batch. ``progress(done, total)`` is called after
+    each batch; returning False stops (what was written stays: each batch is a complete
+    transaction).
     """
-    rng = random.Random(seed)
     now = datetime.now(UTC)
-    shape = _shape(rng, today or now.astimezone(store.tz).date() - timedelta(days=1))
+    last_day = today or now.astimezone(store.tz).date() - timedelta(days=1)
     monitors = [m for m in ensure_demo_monitors(store) if m.role == "monitor"]
+    sizes = [min(BATCH, incidents - start) for start in range(0, incidents, BATCH)]
+    job = _Job(store.theatre.geojson_text, seed, last_day, now, incidents)
     done = 0
-    while done < incidents:
-        size = min(BATCH, incidents - done)
-        batch: list[Incident] = []
-        while len(batch) < size:
-            raw = synth_raw(rng, shape, store.theatre.time_zone)
-            incident = _validated(raw, store, now)
-            if incident is not None:
-                batch.append(incident)
-        writer = store.writer(monitors[(done // BATCH) % len(monitors)].monitor_id)
-        record_incidents(store.conn, writer, batch, store.tz)
-        done += size
-        if progress is not None and progress(done, incidents) is False:
-            break
+    with bulk_writes(store.conn), _batches(job, sizes) as batches:
+        for index, batch in enumerate(batches):
+            writer = store.writer(monitors[index % len(monitors)].monitor_id)
+            record_incidents(store.conn, writer, batch, store.tz)
+            done += len(batch)
+            if progress is not None and progress(done, incidents) is False:
+                break
     return done
 
 
-def _validated(raw: dict[str, Any], store: Store, now: datetime) -> Incident | None:
+@dataclass(frozen=True)
+class _Job:
+    """Everything a worker process needs to draw batches exactly as this process would."""
+
+    theatre_text: str
+    seed: int
+    last_day: date
+    now: datetime
+    incidents: int
+
+
+@lru_cache(maxsize=2)
+def _theatre(text: str) -> Theatre:
+    return parse_theatre(text, "demo")
+
+
+@lru_cache(maxsize=4)
+def _cached_shape(seed: int, last_day: date) -> _Shape:
+    return _shape(random.Random(seed), last_day)
+
+
+def _draw_batch(job: _Job, index: int, size: int) -> list[Incident]:
+    """Batch ``index``: ``size`` validated incidents from the generator seeded by (seed, index).
+
+    Batches follow the calendar (batch 0 holds the oldest incidents) and each is sorted by time,
+    as a mission's history is recorded; it also keeps the time indexes' inserts local.
+    """
+    rng = random.Random(f"{job.seed}/{index}")
+    theatre = _theatre(job.theatre_text)
+    shape = _cached_shape(job.seed, job.last_day)
+    start = index * BATCH
+    span = (start / job.incidents, (start + size) / job.incidents)
+    batch: list[Incident] = []
+    while len(batch) < size:
+        incident = _validated(synth_raw(rng, shape, theatre.time_zone, span), theatre, job.now)
+        if incident is not None:
+            incident.payload_sha256  # noqa: B018  (computed here, in the worker; the cache is pickled along)
+            batch.append(incident)
+    batch.sort(key=lambda incident: incident.observed_start)
+    return batch
+
+
+@contextmanager
+def _batches(job: _Job, sizes: list[int]) -> Iterator[Iterator[list[Incident]]]:
+    """Yield the batches in order, drawing ahead in a worker process when the run is large."""
+    if len(sizes) <= 2:
+        yield (_draw_batch(job, i, size) for i, size in enumerate(sizes))
+        return
+    with ProcessPoolExecutor(max_workers=WORKERS, mp_context=get_context("spawn")) as pool:
+        futures = deque(pool.submit(_draw_batch, job, i, size) for i, size in enumerate(sizes[: WORKERS + 2]))
+        queued = len(futures)
+
+        def ordered() -> Iterator[list[Incident]]:
+            nonlocal queued
+            while futures:
+                batch = futures.popleft().result()
+                if queued < len(sizes):
+                    futures.append(pool.submit(_draw_batch, job, queued, sizes[queued]))
+                    queued += 1
+                yield batch
+
+        try:
+            yield ordered()
+        finally:
+            for future in futures:
+                future.cancel()
+
+
+def _validated(raw: dict[str, Any], theatre: Theatre, now: datetime) -> Incident | None:
     """Validate like the form does; a random rear position outside every zone is drawn again."""
     try:
-        return validate_incident(raw, theatre=store.theatre, now=now)
+        return validate_incident(raw, theatre=theatre, now=now)
     except ValidationError as error:
         if error.fields == ["zone_id"]:
             return None

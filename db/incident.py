@@ -5,8 +5,12 @@ Its payload form (:meth:`Incident.to_payload`) is what is hashed and stored in
 ``incident_versions.payload``; the ``incidents`` table holds the same fields as columns.
 """
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
+from functools import cached_property
+from operator import attrgetter
 from typing import Any
+
+from db.hashing import canonical_json, sha256_hex
 
 TEXT_FIELDS = ("place", "actor1", "actor2", "narrative")
 FLOAT_FIELDS = (
@@ -23,9 +27,13 @@ INT_FIELDS = ("count", "info_credibility", "civ_killed", "civ_injured", "mil_kil
 BOOL_FIELDS = ("weapon_assessed",)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Incident:
-    """What was observed, where, when, how and with what judgement: one version's content."""
+    """What was observed, where, when, how and with what judgement: one version's content.
+
+    Not slotted, so the canonical payload can be computed once and cached (the demo computes
+    it in a worker process, and the cache travels with the pickled incident).
+    """
 
     observed_start: str
     observed_end: str | None
@@ -66,20 +74,35 @@ class Incident:
     def to_payload(self) -> dict[str, Any]:
         """The dict that is canonicalised and hashed.
 
-        Integral floats become ints so that ``json.dumps`` gives the RFC 8785 form (``45``, not
-        ``45.0``); :meth:`from_payload` turns them back into floats.
+        Fields that are None are omitted. Integral floats become ints so that ``json.dumps``
+        gives the RFC 8785 form (``45``, not ``45.0``); :meth:`from_payload` turns them back.
         """
-        payload = asdict(self)
+        # Unknown (None) fields are left out: a third of the size, and from_payload restores them.
+        payload = {name: value for name, value in zip(FIELD_NAMES, self.values(), strict=True) if value is not None}
         for name in FLOAT_FIELDS:
-            value = payload[name]
+            value = payload.get(name)
             if value is not None and value.is_integer():
                 payload[name] = int(value)
         return payload
 
+    def values(self) -> tuple[Any, ...]:
+        """Field values in FIELD_NAMES order."""
+        values: tuple[Any, ...] = _all_fields(self)
+        return values
+
+    @cached_property
+    def payload_json(self) -> str:
+        """The canonical JSON text stored in ``incident_versions.payload``."""
+        return canonical_json(self.to_payload()).decode()
+
+    @cached_property
+    def payload_sha256(self) -> str:
+        return sha256_hex(self.payload_json.encode())
+
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> "Incident":
         """Rebuild from a stored payload; fields added after it was written default to None."""
-        values = {name: payload.get(name) for name in FIELD_NAMES}
+        values: dict[str, Any] = {name: payload.get(name) for name in FIELD_NAMES}
         for name in FLOAT_FIELDS:
             if values[name] is not None:
                 values[name] = float(values[name])
@@ -91,3 +114,4 @@ class Incident:
 
 
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Incident))
+_all_fields = attrgetter(*FIELD_NAMES)

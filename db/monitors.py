@@ -28,7 +28,7 @@ class Monitor:
 
 def add_monitor(conn: sqlite3.Connection, name: str, callsign: str, role: str) -> Monitor:
     """Create a monitor after checking every field (nothing is written on an error)."""
-    problems = []
+    problems: list[FieldProblem] = []
     clean_name = check_text_field("name", name, 100, problems)
     clean_call = check_text_field("callsign", callsign, 30, problems)
     if not clean_name and "name" not in {p.field for p in problems}:

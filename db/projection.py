@@ -39,7 +39,10 @@ _FTS_DELETE = (
     "INSERT INTO incidents_fts (incidents_fts, rowid, narrative, place) "
     "SELECT 'delete', rowid, narrative, place FROM incidents WHERE incident_id = ?"
 )
-_FTS_INSERT = "INSERT INTO incidents_fts (rowid, narrative, place) SELECT rowid, narrative, place FROM incidents WHERE incident_id = ?"
+_FTS_INSERT = (
+    "INSERT INTO incidents_fts (rowid, narrative, place) "
+    "SELECT rowid, narrative, place FROM incidents WHERE incident_id = ?"
+)
 
 
 @lru_cache(maxsize=4096)
@@ -67,7 +70,7 @@ def local_day(observed_start: str, tz: ZoneInfo) -> str:
 def projection_row(
     root: Version, root_incident: Incident, head: Version, head_incident: Incident, heads: int, tz: ZoneInfo
 ) -> tuple[object, ...]:
-    fields = tuple(getattr(head_incident, name) for name in FIELD_NAMES)
+    fields = head_incident.values()
     return (
         head.incident_id,
         make_ref(root, root_incident),
@@ -81,9 +84,17 @@ def projection_row(
 
 
 def write_new(conn: sqlite3.Connection, rows: Sequence[tuple[object, ...]]) -> None:
-    """Project incidents seen for the first time (the fast path for new records)."""
+    """Project incidents seen for the first time (the fast path for new records).
+
+    New rows get rowids above the current maximum, so one statement indexes them all.
+    """
+    last_rowid = conn.execute("SELECT coalesce(max(rowid), 0) FROM incidents").fetchone()[0]
     conn.executemany(_UPSERT, rows)
-    conn.executemany(_FTS_INSERT, [(row[0],) for row in rows])
+    conn.execute(
+        "INSERT INTO incidents_fts (rowid, narrative, place) "
+        "SELECT rowid, narrative, place FROM incidents WHERE rowid > ?",
+        (last_rowid,),
+    )
 
 
 def write_projection(conn: sqlite3.Connection, rows: Sequence[tuple[object, ...]]) -> None:

@@ -152,7 +152,7 @@ END""",
 END""",
         # Kept up to date by db.projection, not by triggers: trusted_schema=OFF forbids FTS5 in triggers.
         """CREATE VIRTUAL TABLE incidents_fts USING fts5(
-    narrative, place, content='incidents', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2'
+    narrative, place, content='incidents', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2', detail=none
 )""",
         """CREATE TABLE imports (
     import_id TEXT PRIMARY KEY,

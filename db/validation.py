@@ -106,7 +106,10 @@ def validate_incident(
     values: dict[str, Any] = {}
     for name in FIELD_NAMES:
         value = raw.get(name, DEFAULTS.get(name))
-        if isinstance(value, str) and name not in ("narrative",) and value.strip() == "":
+        if value is None and name in _NONE_IS_VALID:
+            values[name] = None
+            continue
+        if isinstance(value, str) and name != "narrative" and value.strip() == "":
             value = DEFAULTS.get(name)
         try:
             values[name] = _CHECKS[name](name, value)
@@ -290,6 +293,9 @@ _lat = _ranged(-90.0, 90.0, 6)
 _lon = _ranged(-180.0, 180.0, 6)
 _distance = _ranged(0.0, MAX_DISTANCE_KM, 3)
 _casualties = _bounded_int(0, MAX_CASUALTIES)
+
+# Fields whose check turns None into None (every optional field, but not the ones with defaults).
+_NONE_IS_VALID = frozenset(FIELD_NAMES) - {"narrative", "weapon_assessed"}
 
 _CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "observed_start": parse_utc,

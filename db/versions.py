@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from db.clock import new_id, utc_now_text
-from db.hashing import canonical_json, chain_hash, sha256_hex, version_hash
+from db.hashing import chain_hash, version_hash
 from db.incident import Incident
 
 
@@ -57,7 +57,7 @@ class Version:
         return (
             self.version_id,
             self.incident_id,
-            json.dumps(list(self.parent_ids)),
+            json.dumps(list(self.parent_ids)) if self.parent_ids else "[]",
             self.device_id,
             self.device_seq,
             self.author_id,
@@ -114,8 +114,8 @@ def append_versions(conn: sqlite3.Connection, writer: Writer, drafts: Sequence[V
     out: list[Version] = []
     for draft in drafts:
         seq += 1
-        payload = canonical_json(draft.incident.to_payload())
-        payload_sha = sha256_hex(payload)
+        payload = draft.incident.payload_json
+        payload_sha = draft.incident.payload_sha256
         version_id = new_id()
         this_hash = version_hash(
             version_id=version_id,
@@ -139,7 +139,7 @@ def append_versions(conn: sqlite3.Connection, writer: Writer, drafts: Sequence[V
                 writer.author_id,
                 recorded_at,
                 draft.reason,
-                payload.decode(),
+                payload,
                 payload_sha,
                 this_hash,
                 chain,

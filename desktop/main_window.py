@@ -5,7 +5,7 @@ open :class:`~db.store.Store` in its constructor and never runs SQL itself.
 """
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
 from db.identity import APP_NAME, VERSION
@@ -65,6 +65,6 @@ class MainWindow(QMainWindow):
             "violations for monitoring missions.</p>",
         )
 
-    def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802 (Qt override)
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         self._settings.setValue("main_window/geometry", self.saveGeometry())
         super().closeEvent(event)

@@ -1,9 +1,9 @@
 """The fast canonical JSON equals RFC 8785 for every payload validation can produce."""
 
 import rfc8785
-from conftest import valid_raw
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import valid_raw
 
 from db.errors import ValidationError
 from db.hashing import canonical_json

@@ -4,7 +4,7 @@ import json
 import sqlite3
 
 import pytest
-from conftest import valid_raw
+from support import valid_raw
 
 from db.connection import transaction
 from db.errors import NotFoundError, ValidationError

@@ -3,7 +3,7 @@
 from datetime import date
 
 import pytest
-from conftest import valid_raw
+from support import valid_raw
 
 from db.incidents import record_incidents
 from db.queries import IncidentFilter, count_incidents, cursor_of, day_bounds, fts_query, list_incidents

@@ -29,7 +29,8 @@ EXPECTED_TABLES = {
 
 def schema_of(conn: sqlite3.Connection) -> list[tuple[str, str]]:
     return conn.execute(
-        "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE '%sqlite_migrations%' ORDER BY name"
+        "SELECT name, sql FROM sqlite_master "
+        "WHERE sql IS NOT NULL AND name NOT LIKE '%sqlite_migrations%' ORDER BY name"
     ).fetchall()
 
 

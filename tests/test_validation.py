@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 import pytest
-from conftest import valid_raw
+from support import valid_raw
 
 from db.errors import ValidationError
 from db.incidents import record_incident
