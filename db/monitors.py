@@ -26,8 +26,8 @@ class Monitor:
         return self.role == "supervisor"
 
 
-def add_monitor(conn: sqlite3.Connection, name: str, callsign: str, role: str) -> Monitor:
-    """Create a monitor after checking every field (nothing is written on an error)."""
+def _checked(name: str, callsign: str, role: str) -> tuple[str, str]:
+    """Clean name and callsign, or a ValidationError naming every bad field."""
     problems: list[FieldProblem] = []
     clean_name = check_text_field("name", name, 100, problems)
     clean_call = check_text_field("callsign", callsign, 30, problems)
@@ -39,13 +39,32 @@ def add_monitor(conn: sqlite3.Connection, name: str, callsign: str, role: str) -
         problems.append(FieldProblem("role", f"'{role}' is not one of: {', '.join(enums.ROLE)}"))
     if problems:
         raise ValidationError(problems)
-    monitor = Monitor(new_id(), clean_name or "", clean_call or "", role)
+    return clean_name or "", clean_call or ""
+
+
+def add_monitor(conn: sqlite3.Connection, name: str, callsign: str, role: str) -> Monitor:
+    """Create a monitor after checking every field (nothing is written on an error)."""
+    clean_name, clean_call = _checked(name, callsign, role)
+    monitor = Monitor(new_id(), clean_name, clean_call, role)
     with transaction(conn):
         conn.execute(
             "INSERT INTO monitors (monitor_id, name, callsign, role, created_at) VALUES (?, ?, ?, ?, ?)",
             (monitor.monitor_id, monitor.name, monitor.callsign, monitor.role, utc_now_text()),
         )
     return monitor
+
+
+def update_monitor(conn: sqlite3.Connection, monitor_id: str, name: str, callsign: str, role: str) -> Monitor:
+    """Correct a monitor's name, callsign or role; versions keep pointing at the same id."""
+    clean_name, clean_call = _checked(name, callsign, role)
+    with transaction(conn):
+        changed = conn.execute(
+            "UPDATE monitors SET name = ?, callsign = ?, role = ? WHERE monitor_id = ?",
+            (clean_name, clean_call, role, monitor_id),
+        ).rowcount
+    if not changed:
+        raise NotFoundError(f"monitor {monitor_id} does not exist")
+    return Monitor(monitor_id, clean_name, clean_call, role)
 
 
 def get_monitor(conn: sqlite3.Connection, monitor_id: str) -> Monitor:

@@ -16,6 +16,7 @@ from db.backup import make_backup
 from db.connection import connect, transaction
 from db.device import DeviceIdentity, load_or_create_device
 from db.errors import DatabaseError
+from db.projection import rebuild_projection
 from db.schema import migrations
 from db.theatre import Theatre, default_theatre, parse_theatre
 from db.versions import Writer
@@ -110,18 +111,53 @@ def current_theatre(conn: sqlite3.Connection) -> Theatre:
 def install_theatre(conn: sqlite3.Connection, theatre: Theatre, source: str) -> None:
     """Make ``theatre`` the mission's: fill ``zones`` and ``sectors`` and keep its file in ``meta``."""
     with transaction(conn):
-        conn.execute("DELETE FROM zones")
-        conn.execute("DELETE FROM sectors")
-        conn.executemany(
-            "INSERT INTO zones (zone_id, name, name_uk, lead_nation) VALUES (?, ?, ?, ?)",
-            [(z.zone_id, z.name, z.name_uk, z.lead_nation) for z in theatre.zones],
+        _write_theatre(conn, theatre, source)
+
+
+def _write_theatre(conn: sqlite3.Connection, theatre: Theatre, source: str) -> None:
+    conn.execute("DELETE FROM zones")
+    conn.execute("DELETE FROM sectors")
+    conn.executemany(
+        "INSERT INTO zones (zone_id, name, name_uk, lead_nation) VALUES (?, ?, ?, ?)",
+        [(z.zone_id, z.name, z.name_uk, z.lead_nation) for z in theatre.zones],
+    )
+    conn.executemany(
+        "INSERT INTO sectors (sector_id, name, name_uk) VALUES (?, ?, ?)",
+        [(s.sector_id, s.name, s.name_uk) for s in theatre.sectors],
+    )
+    for key, value in ((META_THEATRE, theatre.geojson_text), (META_THEATRE_SOURCE, source)):
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
         )
-        conn.executemany(
-            "INSERT INTO sectors (sector_id, name, name_uk) VALUES (?, ?, ?)",
-            [(s.sector_id, s.name, s.name_uk) for s in theatre.sectors],
-        )
-        for key, value in ((META_THEATRE, theatre.geojson_text), (META_THEATRE_SOURCE, source)):
-            conn.execute(
-                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (key, value),
-            )
+
+
+@dataclass(frozen=True)
+class TheatreChange:
+    """What switching theatres did: how many incidents were re-dated, how many are now unplaced."""
+
+    rebuilt: int
+    unknown_zone: int
+    unknown_sector: int
+
+
+def switch_theatre(store: Store, theatre: Theatre, source: str) -> TheatreChange:
+    """Make ``theatre`` the mission's. A new time zone changes what "a day" is, so the projection
+    (and its daily rollup) is rebuilt from the versions in the same transaction; the versions
+    themselves never change. Incidents filed under zones or sectors the new file lacks are counted
+    so the user can be told; they keep their ids."""
+    rebuilt = 0
+    with transaction(store.conn):
+        _write_theatre(store.conn, theatre, source)
+        if theatre.time_zone != store.theatre.time_zone:
+            rebuilt = rebuild_projection(store.conn, ZoneInfo(theatre.time_zone))
+    store.theatre = theatre
+    store.tz = ZoneInfo(theatre.time_zone)
+    unknown_zone = store.conn.execute(
+        "SELECT count(*) FROM incidents WHERE zone_id NOT IN (SELECT zone_id FROM zones)"
+    ).fetchone()[0]
+    unknown_sector = store.conn.execute(
+        "SELECT count(*) FROM incidents "
+        "WHERE sector_id IS NOT NULL AND sector_id NOT IN (SELECT sector_id FROM sectors)"
+    ).fetchone()[0]
+    return TheatreChange(rebuilt, unknown_zone, unknown_sector)
