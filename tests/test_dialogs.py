@@ -44,7 +44,8 @@ def test_first_start_asks_for_a_profile_and_refuses_blanks(qtbot, store) -> None
     dialog.laptop.setText("Team 3 laptop")
     dialog.accept()
     profile = local_profile(store.conn)
-    assert profile is not None and (profile.name, profile.callsign, profile.role) == ("Oksana Bondar", "BOND", "supervisor")
+    assert profile is not None
+    assert (profile.name, profile.callsign, profile.role) == ("Oksana Bondar", "BOND", "supervisor")
     label = store.conn.execute("SELECT label FROM devices WHERE device_id = ?", (store.device.device_id,)).fetchone()
     assert label == ("Team 3 laptop",)
 
