@@ -297,7 +297,7 @@ def generate(
     with bulk_writes(store.conn), _batches(job, sizes) as batches:
         for index, batch in enumerate(batches):
             writer = store.writer(monitors[index % len(monitors)].monitor_id)
-            record_incidents(store.conn, writer, batch, store.tz)
+            record_incidents(store.conn, writer, batch, store.calendar)
             done += len(batch)
             if progress is not None and progress(done, incidents) is False:
                 break

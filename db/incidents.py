@@ -5,17 +5,17 @@ append the versions, then update the projection and its rollup. "Saved" may be s
 functions return.
 """
 
+import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import Any, NamedTuple
 
 from db.clock import new_id
 from db.connection import transaction
 from db.errors import NotFoundError, TrucelineError
 from db.incident import FIELD_NAMES, Incident
-from db.projection import PROJECTION_COLUMNS, device_tag, projection_row, refresh_incidents, write_new
+from db.projection import PROJECTION_COLUMNS, Calendar, device_tag, projection_row, refresh_incidents, write_new
 from db.validation import validate_reason
 from db.versions import Version, VersionDraft, Writer, append_versions, versions_of
 
@@ -63,13 +63,15 @@ class HistoryEntry:
 
 
 def record_incidents(
-    conn: sqlite3.Connection, writer: Writer, incidents: Sequence[Incident], tz: ZoneInfo
+    conn: sqlite3.Connection, writer: Writer, incidents: Sequence[Incident], calendar: Calendar
 ) -> list[Saved]:
     """Record new incidents (already validated) in one transaction; the fast path of the demo."""
     drafts = [VersionDraft(new_id(), (), None, incident) for incident in incidents]
     with transaction(conn):
         versions = append_versions(conn, writer, drafts)
-        rows = [projection_row(v, d.incident, v, d.incident, 1, tz) for v, d in zip(versions, drafts, strict=True)]
+        rows = [
+            projection_row(v, d.incident, v, d.incident, 1, calendar) for v, d in zip(versions, drafts, strict=True)
+        ]
         write_new(conn, rows)
         conn.executemany(
             "INSERT INTO incident_heads (incident_id, version_id) VALUES (?, ?)",
@@ -78,8 +80,16 @@ def record_incidents(
     return [Saved(row[0], v.version_id, str(row[1])) for row, v in zip(rows, versions, strict=True)]  # type: ignore[arg-type]
 
 
-def record_incident(conn: sqlite3.Connection, writer: Writer, incident: Incident, tz: ZoneInfo) -> Saved:
-    return record_incidents(conn, writer, [incident], tz)[0]
+def record_incident(conn: sqlite3.Connection, writer: Writer, incident: Incident, calendar: Calendar) -> Saved:
+    return record_incidents(conn, writer, [incident], calendar)[0]
+
+
+class Amendment(NamedTuple):
+    """One incident's new content in a batch, and the version its editor started from (None: the head)."""
+
+    incident_id: str
+    incident: Incident
+    base_version_id: str | None = None
 
 
 def amend_incident(
@@ -88,7 +98,7 @@ def amend_incident(
     incident_id: str,
     incident: Incident,
     reason: str,
-    tz: ZoneInfo,
+    calendar: Calendar,
     *,
     base_version_id: str | None = None,
 ) -> Saved:
@@ -97,41 +107,100 @@ def amend_incident(
     ``base_version_id`` is the version the editor started from; if another version was saved
     meanwhile, the new one becomes a second head (a visible conflict), never an overwrite.
     """
+    return amend_incidents(conn, writer, [Amendment(incident_id, incident, base_version_id)], reason, calendar)[0]
+
+
+def amend_incidents(
+    conn: sqlite3.Connection,
+    writer: Writer,
+    changes: Sequence[tuple[str, Incident, str | None]],
+    reason: str,
+    calendar: Calendar,
+) -> list[Saved]:
+    """Append one new version to each incident of ``changes``, all with ``reason``, in one transaction.
+
+    Each change is ``(incident_id, incident, base_version_id)`` (see :class:`Amendment`); the
+    rules are those of :func:`amend_incident`. All or nothing: one unknown or conflicted
+    incident refuses the whole batch.
+    """
     reason_text = validate_reason(reason)
     with transaction(conn):
-        heads = [
-            r[0] for r in conn.execute("SELECT version_id FROM incident_heads WHERE incident_id = ?", (incident_id,))
-        ]
-        if not heads:
+        return write_amendments(conn, writer, changes, reason_text, calendar)
+
+
+def write_amendments(
+    conn: sqlite3.Connection,
+    writer: Writer,
+    changes: Sequence[tuple[str, Incident, str | None]],
+    reason_text: str,
+    calendar: Calendar,
+) -> list[Saved]:
+    """The body of :func:`amend_incidents`, for callers that already hold the write transaction.
+
+    A caller that reads incidents to decide their new content (the review) does so in the same
+    transaction, so nothing can change between what it read and what it writes. ``reason_text``
+    must already have passed :func:`~db.validation.validate_reason`.
+    """
+    ids = [change[0] for change in changes]
+    if len(set(ids)) != len(ids):
+        # Two new versions of one incident in one batch would make a conflict out of nothing.
+        raise ValueError("an incident appears more than once in one batch of amendments")
+    heads = current_heads(conn, ids)
+    drafts = []
+    for incident_id, incident, base_version_id in changes:
+        found = heads.get(incident_id)
+        if not found:
             raise NotFoundError(f"incident {incident_id} does not exist")
         if base_version_id is None:
-            if len(heads) > 1:
-                raise ConflictError(f"incident {incident_id} is in conflict ({len(heads)} versions); resolve it first")
-            base_version_id = heads[0]
-        elif not _version_belongs(conn, base_version_id, incident_id):
+            if len(found) > 1:
+                raise ConflictError(f"incident {incident_id} is in conflict ({len(found)} versions); resolve it first")
+            base_version_id = found[0]
+        elif base_version_id not in found and not _version_belongs(conn, base_version_id, incident_id):
             raise NotFoundError(f"version {base_version_id} is not a version of incident {incident_id}")
-        return _append_one(conn, writer, VersionDraft(incident_id, (base_version_id,), reason_text, incident), tz)
+        drafts.append(VersionDraft(incident_id, (base_version_id,), reason_text, incident))
+    return _write_versions(conn, writer, drafts, calendar)
 
 
 def resolve_conflict(
-    conn: sqlite3.Connection, writer: Writer, incident_id: str, incident: Incident, reason: str, tz: ZoneInfo
+    conn: sqlite3.Connection, writer: Writer, incident_id: str, incident: Incident, reason: str, calendar: Calendar
 ) -> Saved:
     """Save the resolved content as a new version whose parents are all current heads."""
     reason_text = validate_reason(reason)
     with transaction(conn):
-        heads = sorted(
-            r[0] for r in conn.execute("SELECT version_id FROM incident_heads WHERE incident_id = ?", (incident_id,))
-        )
+        heads = current_heads(conn, [incident_id]).get(incident_id)
         if not heads:
             raise NotFoundError(f"incident {incident_id} does not exist")
-        return _append_one(conn, writer, VersionDraft(incident_id, tuple(heads), reason_text, incident), tz)
+        draft = VersionDraft(incident_id, tuple(heads), reason_text, incident)
+        return _write_versions(conn, writer, [draft], calendar)[0]
 
 
-def _append_one(conn: sqlite3.Connection, writer: Writer, draft: VersionDraft, tz: ZoneInfo) -> Saved:
-    (version,) = append_versions(conn, writer, [draft])
-    refresh_incidents(conn, [draft.incident_id], tz)
-    ref = conn.execute("SELECT ref FROM incidents WHERE incident_id = ?", (draft.incident_id,)).fetchone()[0]
-    return Saved(draft.incident_id, version.version_id, ref)
+def current_heads(conn: sqlite3.Connection, incident_ids: Iterable[str]) -> dict[str, list[str]]:
+    """Head version ids (sorted) of each incident that exists, read in one query."""
+    rows = conn.execute(
+        "SELECT incident_id, version_id FROM incident_heads "
+        "WHERE incident_id IN (SELECT value FROM json_each(?)) ORDER BY incident_id, version_id",
+        (json.dumps(list(incident_ids)),),
+    )
+    out: dict[str, list[str]] = {}
+    for incident_id, version_id in rows:
+        out.setdefault(incident_id, []).append(version_id)
+    return out
+
+
+def _write_versions(
+    conn: sqlite3.Connection, writer: Writer, drafts: Sequence[VersionDraft], calendar: Calendar
+) -> list[Saved]:
+    """Append versions of existing incidents and re-project them: one insert, one refresh."""
+    versions = append_versions(conn, writer, drafts)
+    ids = [draft.incident_id for draft in drafts]
+    refresh_incidents(conn, ids, calendar)
+    refs = dict(
+        conn.execute(
+            "SELECT incident_id, ref FROM incidents WHERE incident_id IN (SELECT value FROM json_each(?))",
+            (json.dumps(ids),),
+        ).fetchall()
+    )
+    return [Saved(v.incident_id, v.version_id, refs[v.incident_id]) for v in versions]
 
 
 def _version_belongs(conn: sqlite3.Connection, version_id: str, incident_id: str) -> bool:

@@ -10,12 +10,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from db.hashing import GENESIS_CHAIN, canonical_json, chain_hash, sha256_hex, version_hash
 from db.incident import Incident
-from db.projection import PROJECTION_COLUMNS, project_group
-from db.schema import ROLLUP_KEY
+from db.projection import PROJECTION_COLUMNS, Calendar, project_group
+from db.rollup_schema import ROLLUPS, Rollup, measure_source, rollup_source
 from db.versions import SELECT_VERSIONS, Version
 
 
@@ -102,12 +101,12 @@ def verify_chains(conn: sqlite3.Connection) -> list[Problem]:
     return problems
 
 
-def check_projection(conn: sqlite3.Connection, tz: ZoneInfo) -> list[Problem]:
+def check_projection(conn: sqlite3.Connection, calendar: Calendar) -> list[Problem]:
     """Derive the projection from the versions and compare it with the stored tables, streaming."""
     problems: list[Problem] = []
     versions = conn.execute(f"{SELECT_VERSIONS} ORDER BY incident_id, version_id")
     derived = (
-        (incident_id, *project_group(list(group), tz))
+        (incident_id, *project_group(list(group), calendar))
         for incident_id, group in groupby((Version.from_row(r) for r in versions), key=lambda v: v.incident_id)
     )
     stored = conn.execute(f"SELECT {', '.join(PROJECTION_COLUMNS)} FROM incidents ORDER BY incident_id")
@@ -132,7 +131,11 @@ def check_projection(conn: sqlite3.Connection, tz: ZoneInfo) -> list[Problem]:
         "SELECT incident_id FROM incidents WHERE incident_id NOT IN (SELECT incident_id FROM incident_versions)"
     )
     problems.extend(Problem(f"incident {r[0]} is in the incidents table but has no versions") for r in orphans)
-    problems.extend(_check_rollup(conn))
+    stale = conn.execute("SELECT count(*) FROM rollup_stale").fetchone()[0]
+    if stale:
+        problems.append(Problem(f"the timeline rollups were not refreshed after {stale} change(s) to the incidents"))
+    for rollup in ROLLUPS:
+        problems.extend(_check_rollup(conn, rollup))
     return problems
 
 
@@ -149,16 +152,17 @@ class _SortedLookup:
         return self._row if self._row is not None and self._row[0] == key else None
 
 
-def _check_rollup(conn: sqlite3.Connection) -> list[Problem]:
-    key = ", ".join(ROLLUP_KEY)
-    derived = f"""SELECT obs_day AS day, zone_id, coalesce(sector_id, '') AS sector_id, category, obs_type,
-        coalesce(explosion_kind, '') AS explosion_kind, weapon_class, verification_state,
-        count(*) AS incidents, sum(count) AS violations FROM incidents GROUP BY {key}"""
-    stored = f"SELECT {key}, incidents, violations FROM daily_counts"
+def _check_rollup(conn: sqlite3.Connection, rollup: Rollup) -> list[Problem]:
+    """Compare a rollup with a GROUP BY of the incidents computed here, independently of how it is kept."""
+    keys = ", ".join(f"{rollup_source(c, 'incidents')} AS {c}" for c in rollup.key)
+    sums = ", ".join(f"sum({measure_source(m, 'incidents')})" for m in rollup.measures)
+    positions = ", ".join(str(n) for n in range(1, len(rollup.key) + 1))
+    derived = f"SELECT {keys}, {sums} FROM incidents GROUP BY {positions}"
+    stored = f"SELECT {', '.join((*rollup.key, *rollup.measures))} FROM {rollup.table}"
     extra = conn.execute(f"SELECT count(*) FROM ({derived} EXCEPT {stored})").fetchone()[0]
     missing = conn.execute(f"SELECT count(*) FROM ({stored} EXCEPT {derived})").fetchone()[0]
     if extra or missing:
-        return [Problem(f"the timeline rollup disagrees with the incidents in {extra + missing} rows")]
+        return [Problem(f"the rollup {rollup.table} disagrees with the incidents in {extra + missing} rows")]
     return []
 
 
@@ -170,7 +174,7 @@ def check_fts(conn: sqlite3.Connection) -> list[Problem]:
     return []
 
 
-def check_database(conn: sqlite3.Connection, tz: ZoneInfo) -> CheckReport:
+def check_database(conn: sqlite3.Connection, calendar: Calendar) -> CheckReport:
     """Everything ``truceline check`` verifies: SQLite integrity, hashes and chains, projection."""
     report = CheckReport()
     report.integrity = "; ".join(r[0] for r in conn.execute("PRAGMA integrity_check"))
@@ -178,6 +182,6 @@ def check_database(conn: sqlite3.Connection, tz: ZoneInfo) -> CheckReport:
     report.incidents = conn.execute("SELECT count(*) FROM incidents").fetchone()[0]
     report.devices = conn.execute("SELECT count(DISTINCT device_id) FROM incident_versions").fetchone()[0]
     report.problems.extend(verify_chains(conn))
-    report.problems.extend(check_projection(conn, tz))
+    report.problems.extend(check_projection(conn, calendar))
     report.problems.extend(check_fts(conn))
     return report

@@ -16,7 +16,7 @@ from db.backup import make_backup
 from db.connection import connect, transaction
 from db.device import DeviceIdentity, load_or_create_device
 from db.errors import DatabaseError
-from db.projection import rebuild_projection
+from db.projection import Calendar, rebuild_projection
 from db.schema import migrations
 from db.theatre import Theatre, default_theatre, parse_theatre
 from db.versions import Writer
@@ -27,22 +27,32 @@ META_THEATRE_SOURCE = "theatre_source"
 
 @dataclass
 class Store:
-    """An open data directory: what every operation needs, passed explicitly."""
+    """An open data directory: what every operation needs, passed explicitly.
+
+    ``tz`` is for showing and entering times; ``calendar`` (time zone and reporting cut-off) is
+    what writing and counting incidents need, since both kinds of day are stored with each row.
+    """
 
     data_dir: Path
     conn: sqlite3.Connection
     device: DeviceIdentity
     theatre: Theatre
     tz: ZoneInfo = field(init=False)
+    calendar: Calendar = field(init=False)
 
     def __post_init__(self) -> None:
-        self.tz = ZoneInfo(self.theatre.time_zone)
+        self.calendar = calendar_of(self.theatre)
+        self.tz = self.calendar.tz
 
     def writer(self, author_id: str) -> Writer:
         return Writer(self.device.device_id, author_id)
 
     def close(self) -> None:
         self.conn.close()
+
+
+def calendar_of(theatre: Theatre) -> Calendar:
+    return Calendar(ZoneInfo(theatre.time_zone), theatre.reporting_cutoff)
 
 
 def open_store(data_dir: Path | None = None) -> Store:
@@ -142,17 +152,19 @@ class TheatreChange:
 
 
 def switch_theatre(store: Store, theatre: Theatre, source: str) -> TheatreChange:
-    """Make ``theatre`` the mission's. A new time zone changes what "a day" is, so the projection
-    (and its daily rollup) is rebuilt from the versions in the same transaction; the versions
-    themselves never change. Incidents filed under zones or sectors the new file lacks are counted
+    """Make ``theatre`` the mission's. A new time zone or reporting cut-off changes what "a day" is,
+    so the projection (and its rollups) is rebuilt from the versions in the same transaction; the
+    versions themselves never change. Incidents filed under zones or sectors the new file lacks are counted
     so the user can be told; they keep their ids."""
     rebuilt = 0
+    calendar = calendar_of(theatre)
     with transaction(store.conn):
         _write_theatre(store.conn, theatre, source)
-        if theatre.time_zone != store.theatre.time_zone:
-            rebuilt = rebuild_projection(store.conn, ZoneInfo(theatre.time_zone))
+        if calendar != store.calendar:
+            rebuilt = rebuild_projection(store.conn, calendar)
     store.theatre = theatre
-    store.tz = ZoneInfo(theatre.time_zone)
+    store.calendar = calendar
+    store.tz = calendar.tz
     unknown_zone = store.conn.execute(
         "SELECT count(*) FROM incidents WHERE zone_id NOT IN (SELECT zone_id FROM zones)"
     ).fetchone()[0]

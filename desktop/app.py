@@ -4,6 +4,8 @@ Migrations and the start-up check run before any window opens; a database that c
 opened is explained in a message box and the app exits without touching the file.
 """
 
+import ctypes.util
+import os
 import sys
 
 from PySide6.QtCore import QSettings
@@ -13,8 +15,10 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from db import paths
 from db.errors import TrucelineError
 from db.identity import APP_ID, APP_NAME, ORGANISATION, VERSION
+from db.monitors import local_profile
 from db.store import open_store
 from desktop.main_window import MainWindow
+from desktop.profile_dialog import ProfileDialog
 
 
 def make_application() -> QApplication:
@@ -37,14 +41,51 @@ def settings() -> QSettings:
     return QSettings(str(directory / "truceline.ini"), QSettings.Format.IniFormat)
 
 
+# What Qt's X11 platform plugin loads besides Qt itself (Debian/Ubuntu package names).
+XCB_LIBRARIES = {
+    "xcb-cursor": "libxcb-cursor0",
+    "xcb-icccm": "libxcb-icccm4",
+    "xcb-keysyms": "libxcb-keysyms1",
+    "xcb-image": "libxcb-image0",
+    "xcb-render-util": "libxcb-render-util0",
+    "xcb-shape": "libxcb-shape0",
+    "xcb-xkb": "libxcb-xkb1",
+    "xkbcommon-x11": "libxkbcommon-x11-0",
+}
+
+
+def missing_x11_libraries() -> list[str]:
+    """Packages Qt's X11 plugin needs that this Linux machine lacks (Qt would abort without them)."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM") or os.environ.get("WAYLAND_DISPLAY"):
+        return []
+    if not os.environ.get("DISPLAY"):
+        return []
+    return [package for name, package in XCB_LIBRARIES.items() if ctypes.util.find_library(name) is None]
+
+
 def run_window() -> int:
+    missing = missing_x11_libraries()
+    if missing:
+        print(
+            f"truceline: the window needs system libraries that are missing: {' '.join(missing)}\n"
+            f"Install them (Debian/Ubuntu): sudo apt-get install {' '.join(missing)}",
+            file=sys.stderr,
+        )
+        return 2
     app = make_application()
     try:
         store = open_store()
     except TrucelineError as error:
         QMessageBox.critical(None, APP_NAME, f"{APP_NAME} cannot open its data.\n\n{error}")
         return 2
-    window = MainWindow(store, settings())
+    profile = local_profile(store.conn)
+    if profile is None:
+        dialog = ProfileDialog(store)
+        if not dialog.exec() or dialog.monitor is None:
+            store.close()
+            return 0
+        profile = dialog.monitor
+    window = MainWindow(store, settings(), profile)
     window.show()
     try:
         return app.exec()

@@ -8,11 +8,12 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from db import paths
 from db.backup import list_backups, make_backup
-from db.errors import TrucelineError
+from db.errors import FieldProblem, TrucelineError, ValidationError
 from db.identity import APP_NAME, VERSION
 from db.store import Store, open_store
 
@@ -38,7 +39,32 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="add realistic synthetic incidents (twelve months to today)")
     demo.add_argument("--incidents", type=_positive, default=10_000, metavar="N", help="how many (default 10000)")
     demo.add_argument("--seed", type=int, default=1, metavar="S", help="random seed; the same seed gives the same data")
-    sub.add_parser("stats", help="print incidents and violations per zone and per DMZ sector")
+    stats = sub.add_parser(
+        "stats",
+        help="summarise a period as the OSCE SMM did, compare it with the previous one, and count per zone and sector",
+        description="Ceasefire violations (category fire, sum of counts) and the explosions among them, for local "
+        "days FROM to TO of the mission time zone (both included), compared with as many days before; then "
+        "all recorded incidents per zone and per DMZ sector.",
+    )
+    stats.add_argument(
+        "--from", dest="first", metavar="DATE", help="first day, YYYY-MM-DD (default: 30 days before --to)"
+    )
+    stats.add_argument("--to", dest="last", metavar="DATE", help="last day, YYYY-MM-DD (default: yesterday)")
+    stats.add_argument("--by", choices=("zone", "sector"), help="add one line per zone or per DMZ sector")
+    stats.add_argument("--zone", action="append", default=[], metavar="ZONE", help="count only this zone (repeatable)")
+    stats.add_argument(
+        "--sector", action="append", default=[], metavar="SECTOR", help="count only this DMZ sector (repeatable)"
+    )
+    stats.add_argument(
+        "--since",
+        metavar="DATE",
+        help="also give the running total from this day to --to (default: the theatre's latest key date before --to)",
+    )
+    stats.add_argument(
+        "--reporting-days",
+        action="store_true",
+        help="count by reporting day (the theatre's daily cut-off, 19:30 by default) instead of calendar day",
+    )
     sub.add_parser("check", help="verify database integrity, every version's hashes and chains, and the projection")
     sub.add_parser("backup", help="take a verified backup of the database now")
     return parser
@@ -95,10 +121,38 @@ def cmd_demo(store: Store, args: argparse.Namespace) -> int:
 
 
 def cmd_stats(store: Store, args: argparse.Namespace) -> int:
+    from db.queries import IncidentFilter
     from db.stats import counts_by_sector, counts_by_zone, totals
+    from db.summary import period_summary, running_total
+
+    last = _day_option("--to", args.last) if args.last else datetime.now(store.tz).date() - timedelta(days=1)
+    first = _day_option("--from", args.first) if args.first else last - timedelta(days=29)
+    if first > last:
+        raise ValidationError([FieldProblem("--from", f"{first} is after --to {last}")])
+    for option, chosen, known in (
+        ("--zone", args.zone, store.theatre.zone_ids),
+        ("--sector", args.sector, store.theatre.sector_ids),
+    ):
+        unknown = [area for area in chosen if area not in known]
+        if unknown:
+            reason = f"{', '.join(unknown)} is not in this theatre (known: {', '.join(sorted(known))})"
+            raise ValidationError([FieldProblem(option, reason)])
+    flt = IncidentFilter(zone_ids=tuple(args.zone), sector_ids=tuple(args.sector))
+    cutoff = store.calendar.cutoff if args.reporting_days else None
+    summary = period_summary(store.conn, flt, first, last, tz=store.tz, by=args.by, cutoff=cutoff)
+    lines = summary.as_text().splitlines()
+    only = [f"zone {z}" for z in args.zone] + [f"DMZ sector {s}" for s in args.sector]
+    if only:
+        lines.insert(2, f"Only {', '.join(only)}.")
+    since, label = _since(store, args.since, last)
+    if since is not None:
+        total = running_total(store.conn, flt, since, last, store.tz, cutoff=cutoff)
+        lines.insert(3 + bool(only), total.line(label))
+    print("\n".join(lines))
 
     incidents, violations = totals(store.conn)
-    print(f"{incidents:,} incidents, {violations:,} violations")
+    print()
+    print(f"All recorded incidents: {incidents:,} incidents, {violations:,} violations")
     for title, rows in (("Zone", counts_by_zone(store.conn)), ("DMZ sector", counts_by_sector(store.conn))):
         print()
         width = max([len(title), *(len(f"{r.area_id} {r.name}") for r in rows)])
@@ -108,10 +162,28 @@ def cmd_stats(store: Store, args: argparse.Namespace) -> int:
     return 0
 
 
+def _day_option(option: str, text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError([FieldProblem(option, f"{text!r} is not a date; write it as YYYY-MM-DD")]) from None
+
+
+def _since(store: Store, text: str | None, last: date) -> tuple[date | None, str]:
+    """The start of the running total: ``--since``, else the latest key date of the theatre up to ``last``."""
+    if text:
+        since = _day_option("--since", text)
+        if since > last:
+            raise ValidationError([FieldProblem("--since", f"{since} is after --to {last}")])
+        return since, ""
+    earlier = [key for key in store.theatre.key_dates if key.date <= last]
+    return (earlier[-1].date, earlier[-1].label) if earlier else (None, "")
+
+
 def cmd_check(store: Store, args: argparse.Namespace) -> int:
     from db.integrity import check_database
 
-    report = check_database(store.conn, store.tz)
+    report = check_database(store.conn, store.calendar)
     backups = list_backups(paths.backups_dir())
     print(f"database: {store.data_dir / paths.DATABASE_NAME}")
     print(f"integrity: {report.integrity}")

@@ -67,14 +67,21 @@ def render_incident(record: IncidentRecord, history: list[HistoryEntry], tz: Zon
             f"<p style='color:#b9770e'><b>In conflict:</b> {record.heads} versions were saved from the same "
             "starting point. A supervisor must resolve it; nothing has been overwritten.</p>"
         )
+    rows = []
     for title, names in GROUPS:
-        rows = "".join(
+        shown = [
+            n for n in names if getattr(incident, n) not in (None, "") or n in ("observed_start", "zone_id", "count")
+        ]
+        if not shown:
+            continue
+        rows.append(f"<tr><td colspan='2' style='padding-top:8px'><b>{title}</b></td></tr>")
+        rows.extend(
             f"<tr><td style='padding-right:12px; color:gray'>{escape(FIELD_LABELS[n])}</td>"
             f"<td>{escape(format_value(n, getattr(incident, n), tz))}</td></tr>"
-            for n in names
-            if getattr(incident, n) not in (None, "") or n in ("observed_start", "zone_id", "count")
+            for n in shown
         )
-        parts.append(f"<h4>{title}</h4><table>{rows}</table>")
+    # One table for every group, so that values line up down the whole pane.
+    parts.append(f"<table>{''.join(rows)}</table>")
     if incident.narrative:
         parts.append("<h4>Narrative</h4><p>" + escape(incident.narrative).replace("\n", "<br>") + "</p>")
     parts.append(f"<h3>History ({len(history)} version{'s' if len(history) != 1 else ''})</h3>")

@@ -1,70 +1,313 @@
-"""The main window: for now a frame with menus and a status bar over the opened data directory.
+"""The main window: filter bar, incident table, detail and history pane, menus and status bar.
 
-Issue 3 fills it with the filter bar, incident table and detail pane; the window receives the
-open :class:`~db.store.Store` in its constructor and never runs SQL itself.
+It receives the open :class:`~db.store.Store`, the settings and the signed-in monitor in its
+constructor and never runs SQL itself: the table model, the form and the panes call ``db``.
 """
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
+from db.backup import make_backup
+from db.display import local_time_text
+from db.drafts import delete_draft, load_drafts
+from db.errors import TrucelineError
 from db.identity import APP_NAME, VERSION
-from db.stats import totals
+from db.incidents import Saved, get_incident, incident_history
+from db.monitors import Monitor
 from db.store import Store
+from desktop.detail_pane import DetailPane
+from desktop.filter_bar import FilterBar
+from desktop.incident_form import IncidentForm
+from desktop.incident_table_model import IncidentTableModel
+from desktop.settings_dialog import SettingsDialog, display_tz
 
 
 class MainWindow(QMainWindow):
     """Top-level window over one data directory."""
 
-    def __init__(self, store: Store, settings: QSettings) -> None:
+    def __init__(self, store: Store, settings: QSettings, profile: Monitor) -> None:
         super().__init__()
         self._store = store
         self._settings = settings
+        self._profile = profile
         self.setWindowTitle(f"{APP_NAME} {VERSION}")
-        self.setMinimumSize(900, 600)
-        self._build_menus()
-        self._summary = QLabel()
-        self._summary.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._summary.setWordWrap(True)
+        self.setMinimumSize(900, 560)
+
+        self.filter_bar = FilterBar(store)
+        self.model = IncidentTableModel(store, self)
+        self.model.set_display_tz(display_tz(settings, store))
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.setAccessibleName("Incidents")
+        self._size_columns()
+        self.table.doubleClicked.connect(lambda _index: self.edit_incident())
+        self.detail = DetailPane()
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([880, 420])
+        self.splitter.setChildrenCollapsible(False)
+
         central = QWidget()
         layout = QVBoxLayout(central)
-        layout.addWidget(self._summary)
+        layout.setContentsMargins(6, 6, 6, 0)
+        layout.addWidget(self.filter_bar)
+        layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
-        self.refresh()
-        geometry = settings.value("main_window/geometry")
+
+        self.count_label = QLabel()
+        self.profile_label = QLabel()
+        self.statusBar().addPermanentWidget(self.count_label)
+        self.statusBar().addPermanentWidget(self.profile_label)
+        self._build_actions()
+
+        self.filter_bar.filterChanged.connect(self._apply_filter)
+        self.model.countChanged.connect(self._show_count)
+        self.model.modelReset.connect(self._restore_selection)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._show_selected())
+        self._selected_id: str | None = None
+        self._show_count(self.model.rowCount())
+        self._show_profile()
+        self._restore_layout()
+        self.table.sortByColumn(1, Qt.SortOrder.DescendingOrder)
+        QTimer.singleShot(0, self.offer_drafts)
+
+    # -- actions -----------------------------------------------------------------------------
+
+    def _build_actions(self) -> None:
+        def action(
+            text: str,
+            slot: object,
+            shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+            tip: str = "",
+        ) -> QAction:
+            act = QAction(text, self)
+            if shortcut is not None:
+                act.setShortcut(QKeySequence(shortcut))
+            act.setStatusTip(tip)
+            act.setToolTip(tip or text.replace("&", ""))
+            act.triggered.connect(slot)
+            return act
+
+        self.new_action = action("&New incident…", self.new_incident, "Ctrl+N", "Record a new incident (Ctrl+N)")
+        self.edit_action = action(
+            "&Edit incident…",
+            self.edit_incident,
+            "Ctrl+E",
+            "Amend the selected incident; the reason is kept in its history (Ctrl+E)",
+        )
+        self.find_action = action(
+            "&Find",
+            self.filter_bar.focus_search,
+            "Ctrl+F",
+            "Search narratives and places (Ctrl+F)",
+        )
+        self.refresh_action = action("&Refresh", self.refresh, "F5", "Reload the table (F5)")
+        self.settings_action = action("&Settings…", self.open_settings, "Ctrl+,", "Profile, time zone, theatre")
+        self.backup_action = action("&Back up now", self.backup_now, None, "Take a verified backup of the database")
+        self.quit_action = action("&Quit", self.close, "Ctrl+Q", "Quit Truceline (Ctrl+Q)")
+        about = action("&About Truceline", self._about)
+
+        file_menu = self.menuBar().addMenu("&File")
+        for act in (self.new_action, self.edit_action, None, self.backup_action, self.settings_action, None):
+            file_menu.addAction(act) if act else file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        view_menu = self.menuBar().addMenu("&View")
+        view_menu.addAction(self.find_action)
+        view_menu.addAction(self.refresh_action)
+        self.menuBar().addMenu("&Help").addAction(about)
+
+        toolbar = self.addToolBar("Main")
+        toolbar.setObjectName("main_toolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for act in (self.new_action, self.edit_action, self.find_action, self.refresh_action):
+            toolbar.addAction(act)
+
+    def new_incident(self) -> None:
+        self._open_form()
+
+    def edit_incident(self) -> None:
+        if self._selected_id is None:
+            self.statusBar().showMessage("Select an incident to edit first.", 5000)
+            return
+        self._open_form(incident_id=self._selected_id)
+
+    def _open_form(self, **kwargs: object) -> IncidentForm:
+        form = IncidentForm(
+            self._store,
+            self._profile,
+            self._settings,
+            self,
+            display_tz=display_tz(self._settings, self._store),
+            **kwargs,  # type: ignore[arg-type]
+        )
+        form.saved.connect(self._on_saved)
+        form.open()
+        return form
+
+    def _on_saved(self, saved: Saved) -> None:
+        self._selected_id = saved.incident_id
+        self.model.refresh()
+        self.statusBar().showMessage(f"Saved {saved.ref}", 10000)
+
+    def offer_drafts(self) -> None:
+        """After a crash, offer the incident that was being typed."""
+        drafts = load_drafts(self._store.data_dir / "drafts")
+        if not drafts:
+            return
+        draft = drafts[0]
+        answer = QMessageBox.question(
+            self,
+            "Restore unsaved incident?",
+            f"An incident was being entered and not saved (last typed "
+            f"{local_time_text(draft.saved_at, display_tz(self._settings, self._store))}). Restore it?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Discard,
+            QMessageBox.StandardButton.Yes,
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self._open_form(incident_id=draft.incident_id, draft=draft)
+        else:
+            delete_draft(self._store.data_dir / "drafts", draft.draft_id)
+
+    def refresh(self) -> None:
+        self.model.refresh()
+
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self._store, self._settings, self._profile, self)
+        if dialog.exec():
+            self._profile = dialog.profile
+            self.model.set_display_tz(display_tz(self._settings, self._store))
+            self._show_profile()
+        if dialog.theatre_changed:
+            self.statusBar().showMessage("Theatre changed; restart to refresh the zone and sector lists.", 10000)
+            self.model.refresh()
+
+    def backup_now(self) -> None:
+        try:
+            info = make_backup(self._store.conn, self._store.data_dir / "backups", "manual")
+        except TrucelineError as error:
+            QMessageBox.warning(self, "Backup failed", f"No backup was made.\n\n{error}")
+            return
+        self.statusBar().showMessage(f"Backup verified and saved: {info.path.name}", 10000)
+
+    # -- table and detail ----------------------------------------------------------------------
+
+    def _apply_filter(self, flt: object) -> None:
+        self.model.set_filter(flt)  # type: ignore[arg-type]
+
+    def _show_count(self, count: int) -> None:
+        self.count_label.setText(f"{count:,} incident{'s' if count != 1 else ''}")
+
+    def _show_profile(self) -> None:
+        p = self._profile
+        self.profile_label.setText(f"{p.name} ({p.callsign}), {p.role}")
+
+    def _show_selected(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        record = self.model.record_at(rows[0].row()) if rows else None
+        if record is None:
+            self._selected_id = None
+            self.detail.clear()
+            return
+        self._selected_id = record.incident_id
+        try:
+            fresh = get_incident(self._store.conn, record.incident_id)
+            history = incident_history(self._store.conn, record.incident_id)
+        except TrucelineError as error:
+            self.statusBar().showMessage(str(error), 10000)
+            return
+        self.detail.show_incident(fresh, history, display_tz(self._settings, self._store))
+
+    def _restore_selection(self) -> None:
+        """Keep the same incident selected across refreshes, filter and sort changes."""
+        if self._selected_id is None:
+            self.detail.clear()
+            return
+        row = self.model.row_of(self._selected_id)
+        if row is None:
+            self._selected_id = None
+            self.detail.clear()
+            return
+        index = self.model.index(row, 0)
+        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        self.table.selectionModel().select(index, flags)
+        self.table.setCurrentIndex(index)
+        self.table.scrollTo(index, QAbstractItemView.ScrollHint.EnsureVisible)
+        self._show_selected()
+
+    def _size_columns(self) -> None:
+        """Widths that fit a reference, a local time and the longest common labels."""
+        metrics = self.table.fontMetrics()
+        samples = (
+            "DMZ-04-K7QD-000123 ",
+            "2026-11-24 23:03 ",
+            "CENTRE ",
+            "DMZ-04 ",
+            "Fire (ceasefire violation)",
+            "Projectile in flight",
+            "Tube artillery ",
+            "≥1000 ",
+            "Heard and seen ",
+            "Under review ",
+            "Place",
+        )
+        for column, sample in enumerate(samples):
+            self.table.setColumnWidth(column, metrics.horizontalAdvance(sample) + 24)
+
+    def current_index(self) -> QModelIndex:
+        return self.table.currentIndex()
+
+    # -- window state ----------------------------------------------------------------------------
+
+    def _restore_layout(self) -> None:
+        geometry = self._settings.value("main_window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
             self.resize(1280, 800)
+        splitter = self._settings.value("main_window/splitter")
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+        header = self._settings.value("main_window/table_header")
+        if header is not None:
+            self.table.horizontalHeader().restoreState(header)
 
-    def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
-        help_menu = self.menuBar().addMenu("&Help")
-        about = QAction("&About Truceline", self)
-        about.triggered.connect(self._about)
-        help_menu.addAction(about)
-
-    def refresh(self) -> None:
-        incidents, violations = totals(self._store.conn)
-        theatre = self._store.theatre
-        self._summary.setText(
-            f"<h2>{APP_NAME}</h2><p>{incidents:,} incidents, {violations:,} violations recorded.</p>"
-            f"<p>Theatre: {theatre.name}<br><i>{theatre.notice}</i></p>"
-        )
-        self.statusBar().showMessage(f"Data: {self._store.data_dir}")
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        self._settings.setValue("main_window/geometry", self.saveGeometry())
+        self._settings.setValue("main_window/splitter", self.splitter.saveState())
+        self._settings.setValue("main_window/table_header", self.table.horizontalHeader().saveState())
+        super().closeEvent(event)
 
     def _about(self) -> None:
+        theatre = self._store.theatre
         QMessageBox.about(
             self,
             f"About {APP_NAME}",
             f"<b>{APP_NAME} {VERSION}</b><p>Offline logging, merging, review and reporting of ceasefire "
-            "violations for monitoring missions.</p>",
+            f"violations for monitoring missions.</p><p>Theatre: {theatre.name}<br><i>{theatre.notice}</i></p>"
+            f"<p>Data: {self._store.data_dir}</p>",
         )
-
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
-        self._settings.setValue("main_window/geometry", self.saveGeometry())
-        super().closeEvent(event)

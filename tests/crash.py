@@ -45,7 +45,7 @@ def kill_writers(data_dir: Path, kills: int, seed: int = 1) -> CrashReport:
         present = {r[0] for r in store.conn.execute("SELECT incident_id FROM incidents")}
         report.lost = [i for i in acknowledged if i not in present]
         report.integrity = [r[0] for r in store.conn.execute("PRAGMA integrity_check")]
-        report.integrity += [str(p) for p in check_database(store.conn, store.tz).problems]
+        report.integrity += [str(p) for p in check_database(store.conn, store.calendar).problems]
     finally:
         store.close()
     return report

@@ -1,6 +1,14 @@
 """Test data shared by the test modules (conftest.py holds only fixtures)."""
 
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from db.incidents import record_incidents
+from db.store import Store
+from db.validation import validate_incident
+from db.versions import Writer
 
 
 def valid_raw(**changes: Any) -> dict[str, Any]:
@@ -39,3 +47,44 @@ def valid_raw(**changes: Any) -> dict[str, Any]:
     }
     raw.update(changes)
     return raw
+
+
+# (local time in Kyiv, UTC+3 in May; category, obs_type, explosion_kind, count, zone, sector)
+EVENTS = [
+    # in the period
+    ("2026-05-10 10:00", "fire", "explosion", "impact", 3, "EAST", "DMZ-04"),  # A
+    ("2026-05-12 12:00", "fire", "explosion", "airburst", 2, "EAST", "DMZ-04"),  # B
+    ("2026-05-16 19:29", "fire", "explosion", "outgoing", 5, "SOUTH", "DMZ-09"),  # C: before the cut-off
+    ("2026-05-14 08:00", "fire", "burst", None, 10, "SOUTH", None),  # D: not an explosion, no sector
+    ("2026-05-16 19:45", "fire", "explosion", "undetermined", 1, "EAST", "DMZ-04"),  # E: reporting day 17 May
+    ("2026-05-11 09:00", "uav_activity", "none", None, 4, "EAST", "DMZ-04"),  # F: not a ceasefire violation
+    # in the previous period
+    ("2026-05-05 09:00", "fire", "single_shot", None, 1, "EAST", "DMZ-04"),  # H
+    ("2026-05-09 12:00", "fire", "explosion", "impact", 1, "SOUTH", "DMZ-09"),  # I
+    ("2026-05-09 19:40", "fire", "explosion", "airburst", 1, "EAST", "DMZ-04"),  # K: reporting day 10 May
+    # outside both
+    ("2026-05-02 09:00", "fire", "explosion", "airburst", 2, "EAST", "DMZ-04"),  # J
+    ("2026-05-17 00:30", "fire", "explosion", "impact", 7, "EAST", "DMZ-04"),  # G
+]
+
+
+def record_events(store: Store, writer: Writer) -> None:
+    """Record EVENTS (the data set the summary tests count by hand)."""
+    template = validate_incident(valid_raw(observed_end=None), theatre=store.theatre)
+    incidents = []
+    for local, category, obs_type, kind, count, zone, sector in EVENTS:
+        moment = datetime.strptime(local, "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo("Europe/Kyiv"))
+        incidents.append(
+            replace(
+                template,
+                observed_start=moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                category=category,
+                obs_type=obs_type,
+                explosion_kind=kind,
+                count=count,
+                zone_id=zone,
+                sector_id=sector,
+                narrative=f"{count} x {obs_type} heard",
+            )
+        )
+    record_incidents(store.conn, writer, incidents, store.calendar)

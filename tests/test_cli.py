@@ -1,10 +1,12 @@
 """The command line: every subcommand through the real entry point, and its error paths."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from support import record_events
 
 from db.identity import VERSION
 from desktop.cli import main
@@ -35,7 +37,14 @@ def test_demo_then_stats_then_check(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "Added 600 demo incidents" in capsys.readouterr().out
     assert run("--data-dir", data, "stats") == 0
     out = capsys.readouterr().out
-    assert out.startswith("600 incidents, ")
+    # The last 30 days of the demo (which ends yesterday), compared with the 30 before.
+    first = out.splitlines()[0]
+    assert re.fullmatch(
+        r"[\d,]+ ceasefire violations, including [\d,]+ explosions \(.+\); "
+        r"in the previous period, [\d,]+ ceasefire violations, including [\d,]+ explosions\.",
+        first,
+    ), first
+    assert "\nAll recorded incidents: 600 incidents, " in out
     assert "DMZ-01" in out and "EAST" in out
     assert run("--data-dir", data, "check") == 0
     out = capsys.readouterr().out
@@ -105,4 +114,80 @@ def test_the_installed_command_runs(tmp_path: Path) -> None:
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("0 incidents, 0 violations")
+    assert result.stdout.startswith("No ceasefire violations; in the previous period, no ceasefire violations.\n")
+    assert "All recorded incidents: 0 incidents, 0 violations" in result.stdout
+
+
+@pytest.fixture
+def events_dir(tmp_path: Path) -> Path:
+    """A data directory holding the hand-counted events of tests/support.py."""
+    from db.monitors import add_monitor
+    from db.store import open_store
+
+    store = open_store(tmp_path / "events")
+    author = add_monitor(store.conn, "Amelia Hart", "HART", "monitor")
+    record_events(store, store.writer(author.monitor_id))
+    store.close()
+    return tmp_path / "events"
+
+
+def test_stats_for_a_period(events_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        run("--data-dir", str(events_dir), "stats", "--from", "2026-05-10", "--to", "2026-05-16", "--by", "zone") == 0
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:4] == [
+        "21 ceasefire violations, including 11 explosions (3 impacts, 2 airbursts, 5 outgoing, 1 undetermined); "
+        "in the previous period, 3 ceasefire violations, including 2 explosions.",
+        "Period: 2026-05-10 to 2026-05-16 (7 days, local days in Europe/Kyiv); "
+        "previous period: 2026-05-03 to 2026-05-09.",
+        "Change: ceasefire violations up 18 (+600%); explosions up 9 (+450%).",
+        # From the default theatre's latest key date before --to.
+        "Since 2026-04-01 (Ceasefire in force), to 2026-05-16: 26 ceasefire violations, "
+        "including 15 explosions (4 impacts, 5 airbursts, 5 outgoing, 1 undetermined).",
+    ]
+    assert "By zone:" in lines
+    assert (
+        "EAST (East): 6 ceasefire violations, including 6 explosions (3 impacts, 2 airbursts, 1 undetermined); "
+        "in the previous period, 2 ceasefire violations, including 1 explosion."
+    ) in lines
+    assert "All recorded incidents: 11 incidents, 37 violations" in lines
+    assert any(line.startswith("DMZ-09 DMZ sector 9 (Nova Kakhovka)") for line in lines)  # the tables follow
+
+
+def test_stats_for_one_zone_in_reporting_days_with_a_running_total(
+    events_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["--from", "2026-05-10", "--to", "2026-05-16", "--zone", "EAST", "--reporting-days", "--since", "2026-05-01"]
+    assert run("--data-dir", str(events_dir), "stats", *args) == 0
+    lines = capsys.readouterr().out.splitlines()
+    # EAST in reporting days: A 3 + B 2 + K 1 (19:40 on the 9th); E (19:45 on the 16th) belongs to the 17th.
+    assert lines[0] == (
+        "6 ceasefire violations, including 6 explosions (3 impacts, 3 airbursts); "
+        "in the previous period, 1 ceasefire violation, including no explosions."
+    )
+    assert "reporting days ending at 19:30 Europe/Kyiv" in lines[1]
+    assert lines[2] == "Only zone EAST."
+    assert lines[4] == (
+        "Since 2026-05-01, to 2026-05-16: 9 ceasefire violations, including 8 explosions (3 impacts, 5 airbursts)."
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--from", "2026-05-41"], "--from: '2026-05-41' is not a date; write it as YYYY-MM-DD"),
+        (["--to", "yesterday"], "--to: 'yesterday' is not a date; write it as YYYY-MM-DD"),
+        (["--from", "2026-05-20", "--to", "2026-05-10"], "--from: 2026-05-20 is after --to 2026-05-10"),
+        (["--zone", "ATLANTIS"], "--zone: ATLANTIS is not in this theatre (known: BEYOND, CENTRE, EAST, NORTH"),
+        (["--sector", "DMZ-99"], "--sector: DMZ-99 is not in this theatre (known: DMZ-01, DMZ-02"),
+        (["--to", "2026-05-10", "--since", "2026-06-01"], "--since: 2026-06-01 is after --to 2026-05-10"),
+    ],
+)
+def test_stats_refuses_bad_options_in_one_line(
+    events_dir: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    assert run("--data-dir", str(events_dir), "stats", *args) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1 and captured.err.startswith(f"truceline: {message}")

@@ -85,23 +85,23 @@ def test_a_bad_theatre_file_changes_nothing(qtbot, store, monitor, tmp_path: Pat
 
 
 def test_a_theatre_with_another_time_zone_recomputes_days(store, writer) -> None:  # type: ignore[no-untyped-def]
-    saved = record_incident(store.conn, writer, validate_incident(valid_raw(), theatre=store.theatre), store.tz)
+    saved = record_incident(store.conn, writer, validate_incident(valid_raw(), theatre=store.theatre), store.calendar)
     assert get_incident(store.conn, saved.incident_id).obs_day == "2026-05-02"  # 00:15 in Kyiv
     data = json.loads(resource_path("theatre", "default.geojson").read_text())
     data["settings"]["time_zone"] = "UTC"
     change = switch_theatre(store, parse_theatre(json.dumps(data), "utc.geojson"), "utc.geojson")
     assert change.rebuilt == 1 and change.unknown_zone == 0
     assert get_incident(store.conn, saved.incident_id).obs_day == "2026-05-01"  # 21:15 UTC
-    assert check_projection(store.conn, store.tz) == []
+    assert check_projection(store.conn, store.calendar) == []
 
 
 def test_detail_pane_shows_history_and_escapes_hostile_text(qtbot, store, writer) -> None:  # type: ignore[no-untyped-def]
     hostile = '<img src=x onerror=alert(1)> =HYPERLINK("http://x") <b>bold</b>'
     saved = record_incident(
-        store.conn, writer, validate_incident(valid_raw(narrative=hostile), theatre=store.theatre), store.tz
+        store.conn, writer, validate_incident(valid_raw(narrative=hostile), theatre=store.theatre), store.calendar
     )
     changed = validate_incident(valid_raw(narrative=hostile, count=14), theatre=store.theatre)
-    amend_incident(store.conn, writer, saved.incident_id, changed, "recounted <b>twice</b>", store.tz)
+    amend_incident(store.conn, writer, saved.incident_id, changed, "recounted <b>twice</b>", store.calendar)
     record = get_incident(store.conn, saved.incident_id)
     html = render_incident(record, incident_history(store.conn, saved.incident_id), store.tz)
     assert "<img" not in html and "&lt;img" in html and "<b>twice" not in html

@@ -10,8 +10,10 @@ from db.connection import transaction
 from db.errors import NotFoundError, ValidationError
 from db.hashing import canonical_json, sha256_hex
 from db.incidents import (
+    Amendment,
     ConflictError,
     amend_incident,
+    amend_incidents,
     get_incident,
     incident_history,
     record_incident,
@@ -24,7 +26,9 @@ from db.validation import validate_incident
 
 
 def save(store, writer, **changes):  # type: ignore[no-untyped-def]
-    return record_incident(store.conn, writer, validate_incident(valid_raw(**changes), theatre=store.theatre), store.tz)
+    return record_incident(
+        store.conn, writer, validate_incident(valid_raw(**changes), theatre=store.theatre), store.calendar
+    )
 
 
 def test_a_recorded_incident_reads_back_with_its_reference(store, writer) -> None:  # type: ignore[no-untyped-def]
@@ -52,7 +56,7 @@ def test_a_version_holds_every_column_of_design(store, writer) -> None:  # type:
 def test_amending_keeps_every_version_with_its_reason(store, writer) -> None:  # type: ignore[no-untyped-def]
     saved = save(store, writer)
     changed = validate_incident(valid_raw(count=14, place="Toretsk"), theatre=store.theatre)
-    amended = amend_incident(store.conn, writer, saved.incident_id, changed, "recounted with the team", store.tz)
+    amended = amend_incident(store.conn, writer, saved.incident_id, changed, "recounted with the team", store.calendar)
     assert amended.ref == saved.ref
     record = get_incident(store.conn, saved.incident_id)
     assert record.incident.count == 14 and record.head_version_id == amended.version_id
@@ -73,7 +77,7 @@ def test_amending_without_a_reason_is_refused_and_changes_nothing(store, writer)
             saved.incident_id,
             validate_incident(valid_raw(count=2), theatre=store.theatre),
             "  ",
-            store.tz,
+            store.calendar,
         )
     assert len(incident_history(store.conn, saved.incident_id)) == 1
     assert get_incident(store.conn, saved.incident_id).incident.count == 12
@@ -87,7 +91,7 @@ def test_amending_an_unknown_incident_is_refused(store, writer) -> None:  # type
             "nope",
             validate_incident(valid_raw(zone_id="EAST"), theatre=store.theatre),
             "why",
-            store.tz,
+            store.calendar,
         )
 
 
@@ -99,7 +103,7 @@ def test_editing_from_a_stale_version_makes_a_visible_conflict_not_an_overwrite(
         saved.incident_id,
         validate_incident(valid_raw(count=20), theatre=store.theatre),
         "first editor",
-        store.tz,
+        store.calendar,
     )
     second = amend_incident(
         store.conn,
@@ -107,7 +111,7 @@ def test_editing_from_a_stale_version_makes_a_visible_conflict_not_an_overwrite(
         saved.incident_id,
         validate_incident(valid_raw(count=30), theatre=store.theatre),
         "second editor, started earlier",
-        store.tz,
+        store.calendar,
         base_version_id=saved.version_id,
     )
     record = get_incident(store.conn, saved.incident_id)
@@ -120,7 +124,7 @@ def test_editing_from_a_stale_version_makes_a_visible_conflict_not_an_overwrite(
             saved.incident_id,
             validate_incident(valid_raw(count=1), theatre=store.theatre),
             "x",
-            store.tz,
+            store.calendar,
         )
     resolved = resolve_conflict(
         store.conn,
@@ -128,13 +132,42 @@ def test_editing_from_a_stale_version_makes_a_visible_conflict_not_an_overwrite(
         saved.incident_id,
         validate_incident(valid_raw(count=25), theatre=store.theatre),
         "agreed 25",
-        store.tz,
+        store.calendar,
     )
     record = get_incident(store.conn, saved.incident_id)
     assert record.heads == 1 and record.incident.count == 25
     history = incident_history(store.conn, saved.incident_id)
     assert sorted(history[-1].version.parent_ids) == sorted([first.version_id, second.version_id])
     assert resolved.version_id == record.head_version_id
+
+
+def test_a_batch_amend_is_one_transaction_all_or_nothing(store, writer) -> None:  # type: ignore[no-untyped-def]
+    first, second = save(store, writer, count=1), save(store, writer, count=2)
+    changed = validate_incident(valid_raw(count=5), theatre=store.theatre)
+    with pytest.raises(NotFoundError, match="no-such-id"):
+        amend_incidents(
+            store.conn,
+            writer,
+            [Amendment(first.incident_id, changed), Amendment("no-such-id", changed)],
+            "r",
+            store.calendar,
+        )
+    with pytest.raises(ValueError, match="more than once"):
+        amend_incidents(store.conn, writer, [Amendment(first.incident_id, changed)] * 2, "r", store.calendar)
+    assert store.conn.execute("SELECT count(*) FROM incident_versions").fetchone()[0] == 2
+    saved = amend_incidents(
+        store.conn,
+        writer,
+        [(first.incident_id, changed, None), (second.incident_id, changed, second.version_id)],
+        "recounted both",
+        store.calendar,
+    )
+    assert [s.ref for s in saved] == [first.ref, second.ref]
+    for s in saved:
+        record = get_incident(store.conn, s.incident_id)
+        assert record.incident.count == 5 and record.head_version_id == s.version_id
+        assert incident_history(store.conn, s.incident_id)[-1].version.reason == "recounted both"
+    assert check_projection(store.conn, store.calendar) == []
 
 
 def test_versions_cannot_be_changed_or_deleted(store, writer) -> None:  # type: ignore[no-untyped-def]
@@ -163,7 +196,7 @@ def test_rebuilding_the_projection_gives_the_live_one(store, writer) -> None:  #
         ids[0],
         validate_incident(valid_raw(category="other", zone_id="EAST"), theatre=store.theatre),
         "r",
-        store.tz,
+        store.calendar,
     )
     amend_incident(
         store.conn,
@@ -171,11 +204,11 @@ def test_rebuilding_the_projection_gives_the_live_one(store, writer) -> None:  #
         ids[1],
         validate_incident(valid_raw(narrative="changed"), theatre=store.theatre),
         "r",
-        store.tz,
+        store.calendar,
     )
     base = incident_history(store.conn, ids[2])[0].version.version_id
     amend_incident(
-        store.conn, writer, ids[2], validate_incident(valid_raw(count=99), theatre=store.theatre), "a", store.tz
+        store.conn, writer, ids[2], validate_incident(valid_raw(count=99), theatre=store.theatre), "a", store.calendar
     )
     amend_incident(
         store.conn,
@@ -183,14 +216,14 @@ def test_rebuilding_the_projection_gives_the_live_one(store, writer) -> None:  #
         ids[2],
         validate_incident(valid_raw(count=98), theatre=store.theatre),
         "b",
-        store.tz,
+        store.calendar,
         base_version_id=base,
     )
     live = _snapshot(store.conn)
     with transaction(store.conn):
-        assert rebuild_projection(store.conn, store.tz) == 8
+        assert rebuild_projection(store.conn, store.calendar) == 8
     assert _snapshot(store.conn) == live
-    assert check_projection(store.conn, store.tz) == []
+    assert check_projection(store.conn, store.calendar) == []
 
 
 def test_a_flipped_byte_in_a_version_is_found_by_the_chain_check(store, writer) -> None:  # type: ignore[no-untyped-def]
@@ -205,7 +238,7 @@ def test_a_flipped_byte_in_a_version_is_found_by_the_chain_check(store, writer) 
     problems = verify_chains(conn)
     assert [p.version_id for p in problems] == [saved[1].version_id]
     assert "device" in problems[0].what and "version 2" in problems[0].what and "payload hash" in problems[0].what
-    assert not check_database(conn, store.tz).ok
+    assert not check_database(conn, store.calendar).ok
 
 
 def test_a_changed_reason_or_author_is_found_too(store, writer) -> None:  # type: ignore[no-untyped-def]
@@ -216,7 +249,7 @@ def test_a_changed_reason_or_author_is_found_too(store, writer) -> None:  # type
         saved.incident_id,
         validate_incident(valid_raw(count=3), theatre=store.theatre),
         "r",
-        store.tz,
+        store.calendar,
     )
     store.conn.execute("DROP TRIGGER incident_versions_no_update")
     store.conn.execute("UPDATE incident_versions SET reason = 'other' WHERE version_id = ?", (amended.version_id,))
@@ -225,6 +258,6 @@ def test_a_changed_reason_or_author_is_found_too(store, writer) -> None:  # type
 
 def test_a_clean_database_passes_every_check(store, writer) -> None:  # type: ignore[no-untyped-def]
     save(store, writer)
-    report = check_database(store.conn, store.tz)
+    report = check_database(store.conn, store.calendar)
     assert report.ok, report.problems
     assert (report.versions, report.incidents, report.devices) == (1, 1, 1)

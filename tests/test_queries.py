@@ -30,7 +30,7 @@ def forty(store, writer):  # type: ignore[no-untyped-def]
                 theatre=store.theatre,
             )
         )
-    record_incidents(store.conn, writer, incidents, store.tz)
+    record_incidents(store.conn, writer, incidents, store.calendar)
     return incidents
 
 

@@ -1,16 +1,24 @@
 """Schema from a blank database, migration safety, and the connection's settings."""
 
+import shutil
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from sqlite_utils import Database
+from support import valid_raw
 
 from db.backup import list_backups
 from db.connection import connect
 from db.errors import DatabaseError
-from db.schema import initial_statements, migrations
-from db.store import migrate, open_store
+from db.incidents import amend_incident, get_incident, record_incidents
+from db.integrity import check_database, check_projection
+from db.monitors import add_monitor
+from db.projection import PROJECTION_COLUMNS
+from db.schema import initial_statements, migrations, reporting_day_statements
+from db.store import META_THEATRE, migrate, open_store
+from db.validation import validate_incident
 
 EXPECTED_TABLES = {
     "meta",
@@ -22,6 +30,10 @@ EXPECTED_TABLES = {
     "incidents",
     "incident_heads",
     "daily_counts",
+    "daily_area_counts",
+    "daily_what_counts",
+    "daily_area_what_counts",
+    "rollup_stale",
     "incidents_fts",
     "imports",
 }
@@ -36,14 +48,14 @@ def schema_of(conn: sqlite3.Connection) -> list[tuple[str, str]]:
 
 def test_migrations_build_the_whole_schema_from_a_blank_database(tmp_path: Path) -> None:
     conn = connect(tmp_path / "blank.db")
-    assert migrate(conn, tmp_path / "backups") == ["m001_initial"]
+    assert migrate(conn, tmp_path / "backups") == ["m001_initial", "m002_reporting_day"]
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert EXPECTED_TABLES <= tables
     triggers = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
     assert {"incident_versions_no_update", "incident_versions_no_delete"} <= triggers
-    # The migrated schema is exactly the statements of m001 applied to a scratch database.
+    # The migrated schema is exactly the statements of m001 and m002 applied to a scratch database.
     scratch = sqlite3.connect(":memory:")
-    for statement in initial_statements():
+    for statement in [*initial_statements(), *reporting_day_statements()]:
         scratch.execute(statement)
     assert schema_of(conn) == schema_of(scratch)
     assert migrate(conn, tmp_path / "backups") == []  # nothing pending the second time
@@ -119,3 +131,121 @@ def test_reopening_keeps_the_device_identity(tmp_path: Path) -> None:
     assert second.device.device_id == device
     assert (tmp_path / "data" / "device_key.pem").stat().st_mode & 0o077 == 0
     second.close()
+
+
+# Local times in Kyiv around the 19:30 cut-off, and across both DST changes of 2026, as UTC.
+AROUND_THE_CUTOFF = [
+    "2026-03-28T17:29:59Z",  # 19:29:59 local (UTC+2): reporting day 28 March
+    "2026-03-28T17:30:00Z",  # 19:30:00 local: reporting day 29 March
+    "2026-03-29T00:30:00Z",  # 03:30 local on the day clocks go forward
+    "2026-03-29T16:30:00Z",  # 19:30 local (now UTC+3): reporting day 30 March
+    "2026-10-24T21:30:00Z",  # 00:30 local, 25 October, the day clocks go back
+    "2026-10-25T00:30:00Z",  # 02:30 local (UTC+2 again)
+    "2026-10-25T17:29:00Z",  # 19:29 local: reporting day 25 October
+    "2026-10-25T21:59:00Z",  # 23:59 local: reporting day 26 October
+]
+
+
+def make_m001_database(source: Path, target: Path) -> None:
+    """Copy the history of a current data directory into a database built by m001 alone.
+
+    This is what a laptop running the release before m002 holds: the same versions, zones and
+    theatre, and an incidents table without ``report_day`` whose m001 rollup its triggers filled.
+    """
+    target.mkdir(parents=True)
+    shutil.copy(source / "device_key.pem", target / "device_key.pem")
+    conn = connect(target / "truceline.db")
+    migrations.apply(Database(conn, execute_plugins=False, recursive_triggers=True), stop_before="m002_reporting_day")
+    conn.execute("ATTACH DATABASE ? AS source", (str(source / "truceline.db"),))
+    for table in ("meta", "devices", "monitors", "zones", "sectors", "incident_versions", "incident_heads"):
+        conn.execute(f"INSERT INTO {table} SELECT * FROM source.{table}")
+    columns = ", ".join(c for c in PROJECTION_COLUMNS if c != "report_day")
+    conn.execute(f"INSERT INTO incidents ({columns}) SELECT {columns} FROM source.incidents")
+    conn.execute("INSERT INTO incidents_fts (incidents_fts) VALUES ('rebuild')")
+    conn.commit()
+    conn.execute("DETACH DATABASE source")
+    conn.close()
+
+
+@pytest.fixture
+def history(tmp_path: Path) -> Path:
+    """A data directory with incidents around the cut-off and the DST changes, one of them amended."""
+    store = open_store(tmp_path / "current")
+    author = add_monitor(store.conn, "Amelia Hart", "HART", "monitor")
+    writer = store.writer(author.monitor_id)
+    template = validate_incident(valid_raw(observed_end=None), theatre=store.theatre)
+    incidents = [
+        replace(template, observed_start=start, count=n + 1, sector_id=None if n % 3 == 0 else template.sector_id)
+        for n, start in enumerate(AROUND_THE_CUTOFF)
+    ]
+    saved = record_incidents(store.conn, writer, incidents, store.calendar)
+    changed = replace(incidents[2], observed_start="2026-06-01T16:45:00Z", verification_state="verified")
+    amend_incident(store.conn, writer, saved[2].incident_id, changed, "time corrected", store.calendar)
+    store.close()
+    return tmp_path / "current"
+
+
+def test_a_database_from_m001_migrates_after_a_verified_backup(history: Path, tmp_path: Path) -> None:
+    old = tmp_path / "old"
+    make_m001_database(history, old)
+    before = sqlite3.connect(old / "truceline.db")
+    counts = [before.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("incidents", "incident_versions")]
+    m001_totals = before.execute("SELECT sum(incidents), sum(violations) FROM daily_counts").fetchone()
+    before.close()
+
+    store = open_store(old)
+    try:
+        (backup,) = list_backups(old / "backups")
+        assert backup.label == "before-m002-reporting-day"
+        copy = sqlite3.connect(backup.path)
+        assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert [r[0] for r in copy.execute("SELECT name FROM _sqlite_migrations")] == ["m001_initial"]
+        assert "report_day" not in {r[1] for r in copy.execute("PRAGMA table_info(incidents)")}
+        assert copy.execute("SELECT count(*) FROM incidents").fetchone()[0] == counts[0]
+        copy.close()
+
+        conn = store.conn
+        assert [
+            conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("incidents", "incident_versions")
+        ] == counts
+        assert conn.execute("SELECT sum(incidents), sum(violations) FROM daily_counts").fetchone() == m001_totals
+        assert conn.execute("SELECT count(*) FROM incidents WHERE report_day IS NULL").fetchone()[0] == 0
+        assert check_projection(conn, store.calendar) == []
+        assert check_database(conn, store.calendar).ok
+        report_days = dict(conn.execute("SELECT observed_start, report_day FROM incidents").fetchall())
+        assert report_days["2026-03-28T17:29:59Z"] == "2026-03-28"
+        assert report_days["2026-03-28T17:30:00Z"] == "2026-03-29"
+        assert report_days["2026-03-29T16:30:00Z"] == "2026-03-30"
+        assert report_days["2026-10-25T17:29:00Z"] == "2026-10-25"
+        assert report_days["2026-10-25T21:59:00Z"] == "2026-10-26"
+        assert report_days["2026-06-01T16:45:00Z"] == "2026-06-02"  # the amended head: 19:45 local
+    finally:
+        store.close()
+    reopened = open_store(old)
+    reopened.close()
+    assert len(list_backups(old / "backups")) == 1  # nothing pending the second time, no second backup
+
+
+def test_the_migration_uses_the_cutoff_of_the_stored_theatre(history: Path, tmp_path: Path) -> None:
+    old = tmp_path / "old"
+    make_m001_database(history, old)
+    conn = sqlite3.connect(old / "truceline.db")
+    text = conn.execute("SELECT value FROM meta WHERE key = ?", (META_THEATRE,)).fetchone()[0]
+    assert '"reporting_cutoff": "19:30"' in text
+    conn.execute("UPDATE meta SET value = ? WHERE key = ?", (text.replace('"19:30"', '"18:00"'), META_THEATRE))
+    conn.commit()
+    conn.close()
+    store = open_store(old)
+    try:
+        assert str(store.calendar.cutoff) == "18:00:00"
+        head = store.conn.execute(
+            "SELECT incident_id FROM incidents WHERE observed_start = '2026-03-28T17:29:59Z'"
+        ).fetchone()[0]
+        assert get_incident(store.conn, head).obs_day == "2026-03-28"
+        # 19:29:59 local is after an 18:00 cut-off: the next reporting day.
+        assert store.conn.execute("SELECT report_day FROM incidents WHERE incident_id = ?", (head,)).fetchone() == (
+            "2026-03-29",
+        )
+        assert check_database(store.conn, store.calendar).ok
+    finally:
+        store.close()

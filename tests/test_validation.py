@@ -126,6 +126,8 @@ def test_an_invalid_incident_changes_nothing(store, writer) -> None:  # type: ig
     before = store.conn.execute("SELECT (SELECT count(*) FROM incident_versions), (SELECT count(*) FROM incidents)")
     counts = before.fetchone()
     with pytest.raises(ValidationError):
-        record_incident(store.conn, writer, validate_incident(valid_raw(count=-3), theatre=store.theatre), store.tz)
+        record_incident(
+            store.conn, writer, validate_incident(valid_raw(count=-3), theatre=store.theatre), store.calendar
+        )
     after = store.conn.execute("SELECT (SELECT count(*) FROM incident_versions), (SELECT count(*) FROM incidents)")
     assert after.fetchone() == counts

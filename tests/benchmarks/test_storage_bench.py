@@ -62,12 +62,12 @@ def test_save_latency_on_a_full_database(million: Path) -> None:
         saves, amends = [], []
         for n in range(300):
             started = time.perf_counter()
-            saved = record_incident(store.conn, writer, validate_incident(raw, theatre=store.theatre), store.tz)
+            saved = record_incident(store.conn, writer, validate_incident(raw, theatre=store.theatre), store.calendar)
             saves.append(time.perf_counter() - started)
             if n % 3 == 0:
                 started = time.perf_counter()
                 changed = validate_incident({**raw, "count": 4}, theatre=store.theatre)
-                amend_incident(store.conn, writer, saved.incident_id, changed, "bench amend", store.tz)
+                amend_incident(store.conn, writer, saved.incident_id, changed, "bench amend", store.calendar)
                 amends.append(time.perf_counter() - started)
         total = store.conn.execute("SELECT count(*) FROM incidents").fetchone()[0]
     finally:

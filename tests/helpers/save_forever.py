@@ -35,7 +35,7 @@ def main() -> None:
             },
             theatre=store.theatre,
         )
-        saved = record_incident(store.conn, writer, incident, store.tz)
+        saved = record_incident(store.conn, writer, incident, store.calendar)
         sys.stdout.write(saved.incident_id + "\n")
         sys.stdout.flush()
 

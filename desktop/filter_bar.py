@@ -1,0 +1,314 @@
+"""The filter bar above the incident table and the timeline: one filter shared by everything below.
+
+It turns its controls into a :class:`db.queries.IncidentFilter` and says so with
+``filterChanged``; it never queries anything itself. Choices take effect at once; typing in the
+search box or a date waits for a short pause, so a word typed letter by letter costs one query,
+not one per letter. Periods are local days in the mission time zone, both ends included, turned
+into UTC bounds by :func:`db.queries.day_bounds` like every other period in Truceline.
+"""
+
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, timedelta
+
+from PySide6.QtCore import QDate, QMargins, QPoint, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QLayoutItem,
+    QLineEdit,
+    QWidget,
+)
+
+from db import enums
+from db.queries import IncidentFilter, day_bounds
+from db.store import Store
+
+DEBOUNCE_MS = 250
+
+# Period presets: (key, label). Their days are computed when the filter is read, so "Today"
+# stays today in a window left open overnight.
+PERIODS: tuple[tuple[str, str], ...] = (
+    ("all", "All time"),
+    ("today", "Today"),
+    ("7d", "Last 7 days"),
+    ("30d", "Last 30 days"),
+    ("month", "This month"),
+    ("custom", "Custom…"),
+)
+_DATE_FORMAT = "yyyy-MM-dd"
+
+
+class FilterBar(QWidget):
+    """Period, zone, sector, category, weapon, verification state and text search, in one bar.
+
+    The controls flow onto a second line when the window is narrow rather than widening it.
+    ``today`` can be injected so tests (and a timeline replaying a past day) control "today".
+    """
+
+    filterChanged = Signal(object)  # noqa: N815 (Qt naming); carries an IncidentFilter
+
+    def __init__(self, store: Store, parent: QWidget | None = None, *, today: Callable[[], date] | None = None) -> None:
+        super().__init__(parent)
+        self._tz = store.tz
+        self._today = today or (lambda: datetime.now(self._tz).date())
+        self._last_emitted: IncidentFilter | None = None
+        self._previous_days: tuple[date | None, date | None] = (None, None)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(DEBOUNCE_MS)
+        self._debounce.timeout.connect(self._emit)
+
+        self.period = QComboBox()
+        for key, label in PERIODS:
+            self.period.addItem(label, key)
+        self.period.setToolTip("Which days to show, in the mission time zone (both ends included)")
+        self.period.currentIndexChanged.connect(self._period_changed)
+
+        self.date_from = self._date_edit("First day shown (local date, included)")
+        self.date_to = self._date_edit("Last day shown (local date, included)")
+
+        zones = {zone.zone_id: f"{zone.name} ({zone.zone_id})" for zone in store.theatre.zones}
+        sectors = {sector.sector_id: sector.name for sector in store.theatre.sectors}
+        self.zone = self._choice("All zones", zones, "Zone of responsibility")
+        self.sector = self._choice("All sectors", sectors, "DMZ sector (incidents outside the DMZ have none)")
+        self.category = self._choice("All categories", enums.CATEGORY, "Category of incident")
+        self.weapon = self._choice("All weapons", enums.WEAPON_CLASS, "Weapon class, as assessed")
+        self.state = self._choice("All states", enums.VERIFICATION_STATE, "Verification state")
+
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search narrative and place")
+        self.search.setClearButtonEnabled(True)
+        self.search.setToolTip("Words that must all appear in the narrative or place (prefixes match); Ctrl+F")
+        self.search.setMinimumWidth(self.search.fontMetrics().horizontalAdvance("x" * 26))
+        self.search.textChanged.connect(self._restart_debounce)
+        self.search.returnPressed.connect(self._emit)
+
+        layout = _FlowLayout(self, spacing=12)
+        layout.setContentsMargins(QMargins(0, 0, 0, 0))
+        layout.addWidget(self._labelled("&Period", self.period))
+        self._custom_from = self._labelled("Fro&m", self.date_from)
+        self._custom_to = self._labelled("T&o", self.date_to)
+        layout.addWidget(self._custom_from)
+        layout.addWidget(self._custom_to)
+        layout.addWidget(self._labelled("&Zone", self.zone))
+        layout.addWidget(self._labelled("Sec&tor", self.sector))
+        layout.addWidget(self._labelled("&Category", self.category))
+        layout.addWidget(self._labelled("&Weapon", self.weapon))
+        layout.addWidget(self._labelled("&Verification", self.state))
+        layout.addWidget(self._labelled("&Search", self.search))
+        self._show_custom(False)
+        order = [self.period, self.date_from, self.date_to, self.zone, self.sector, self.category]
+        order += [self.weapon, self.state, self.search]
+        for first, second in zip(order, order[1:], strict=False):
+            QWidget.setTabOrder(first, second)
+        self._last_emitted = self.current_filter()
+
+    # -- public ----------------------------------------------------------------------------
+
+    def current_filter(self) -> IncidentFilter:
+        first, last = self.period_days()
+        start, end = day_bounds(first, last, self._tz)
+        return IncidentFilter(
+            start_utc=start,
+            end_utc=end,
+            zone_ids=_chosen(self.zone),
+            sector_ids=_chosen(self.sector),
+            categories=_chosen(self.category),
+            weapon_classes=_chosen(self.weapon),
+            states=_chosen(self.state),
+            text=self.search.text().strip(),
+        )
+
+    def period_days(self) -> tuple[date | None, date | None]:
+        """First and last local day of the chosen period (None for an open end)."""
+        key = self.period.currentData()
+        today = self._today()
+        if key == "today":
+            return today, today
+        if key == "7d":
+            return today - timedelta(days=6), today
+        if key == "30d":
+            return today - timedelta(days=29), today
+        if key == "month":
+            next_month = (today.replace(day=28) + timedelta(days=4)).replace(day=1)
+            return today.replace(day=1), next_month - timedelta(days=1)
+        if key == "custom":
+            first, last = _to_date(self.date_from.date()), _to_date(self.date_to.date())
+            return (first, last) if first <= last else (last, first)
+        return None, None
+
+    def set_period(self, first: date | None, last: date | None) -> None:
+        """Show ``first``..``last`` (e.g. a range dragged on the timeline); both None is all time.
+
+        An open end is filled with the other end (or today), since Custom needs two dates.
+        """
+        if first is None and last is None:
+            key = "all"
+        else:
+            key = "custom"
+            self._set_dates(first or last or self._today(), last or self._today())
+        self.period.blockSignals(True)  # no preset prefill, and one emission below
+        self.period.setCurrentIndex(self.period.findData(key))
+        self.period.blockSignals(False)
+        self._show_custom(key == "custom")
+        self._emit()
+
+    def focus_search(self) -> None:
+        """Put the cursor in the search box with its text selected (bound to Ctrl+F)."""
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    # -- building --------------------------------------------------------------------------
+
+    def _choice(self, everything: str, labels: Mapping[str, str], tip: str) -> QComboBox:
+        combo = QComboBox()
+        combo.addItem(everything, None)
+        for value, label in labels.items():
+            combo.addItem(label, value)
+        combo.setToolTip(tip)
+        # Long labels ("Heavy weapon in restricted area") would widen the whole bar.
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(12)
+        combo.currentIndexChanged.connect(self._emit)
+        return combo
+
+    def _date_edit(self, tip: str) -> QDateEdit:
+        edit = QDateEdit()
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat(_DATE_FORMAT)
+        edit.setToolTip(tip)
+        edit.dateChanged.connect(self._restart_debounce)
+        return edit
+
+    def _labelled(self, text: str, field: QWidget) -> QWidget:
+        """Label and field kept together on one line of the flow."""
+        box = QWidget()
+        row = QHBoxLayout(box)
+        row.setContentsMargins(QMargins(0, 0, 0, 0))
+        row.setSpacing(4)
+        label = QLabel(text)
+        label.setBuddy(field)
+        label.setToolTip(field.toolTip())
+        row.addWidget(label)
+        row.addWidget(field)
+        return box
+
+    # -- behaviour -------------------------------------------------------------------------
+
+    def _period_changed(self) -> None:
+        custom = self.period.currentData() == "custom"
+        if custom and self._custom_from.isHidden():
+            # Start from what was shown, so Custom refines the preset rather than starting over.
+            first, last = self._previous_days
+            today = self._today()
+            self._set_dates(first or today - timedelta(days=29), last or today)
+        self._show_custom(custom)
+        self._emit()
+
+    def _show_custom(self, shown: bool) -> None:
+        self._custom_from.setVisible(shown)
+        self._custom_to.setVisible(shown)
+        if not shown:
+            self._previous_days = self.period_days()
+
+    def _set_dates(self, first: date, last: date) -> None:
+        for edit, day in ((self.date_from, first), (self.date_to, last)):
+            edit.blockSignals(True)
+            edit.setDate(QDate(day.year, day.month, day.day))
+            edit.blockSignals(False)
+
+    def _restart_debounce(self, *_: object) -> None:
+        self._debounce.start()
+
+    def _emit(self) -> None:
+        self._debounce.stop()
+        flt = self.current_filter()
+        if flt != self._last_emitted:
+            self._last_emitted = flt
+            self.filterChanged.emit(flt)
+
+
+def _chosen(combo: QComboBox) -> tuple[str, ...]:
+    value = combo.currentData()
+    return (value,) if value is not None else ()
+
+
+def _to_date(qdate: QDate) -> date:
+    return date(qdate.year(), qdate.month(), qdate.day())
+
+
+class _FlowLayout(QLayout):
+    """Lays widgets left to right and starts a new line when the next one does not fit.
+
+    Qt has no such layout built in; this is the classic "flow layout" of Qt's examples, kept
+    minimal (no per-item spacing rules), for a bar that must not force a minimum window width.
+    """
+
+    def __init__(self, parent: QWidget | None = None, spacing: int = 8) -> None:
+        super().__init__(parent)
+        self._items: list[QLayoutItem] = []
+        self._gap = spacing
+
+    def addItem(self, item: QLayoutItem) -> None:  # noqa: N802 (Qt override)
+        self._items.append(item)
+
+    def count(self) -> int:
+        return len(self._items)
+
+    def itemAt(self, index: int) -> QLayoutItem | None:  # noqa: N802
+        return self._items[index] if 0 <= index < len(self._items) else None
+
+    def takeAt(self, index: int) -> QLayoutItem | None:  # noqa: N802
+        return self._items.pop(index) if 0 <= index < len(self._items) else None
+
+    def expandingDirections(self) -> Qt.Orientation:  # noqa: N802
+        return Qt.Orientation(0)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802
+        return self._arrange(QRect(0, 0, width, 0), move=False)
+
+    def setGeometry(self, rect: QRect) -> None:  # noqa: N802
+        super().setGeometry(rect)
+        self._arrange(rect, move=True)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        # The preferred size is everything on one line; the minimum is the widest single item.
+        width, height = 0, 0
+        for item in self._visible():
+            hint = item.sizeHint()
+            width += hint.width() + (self._gap if width else 0)
+            height = max(height, hint.height())
+        margins = self.contentsMargins()
+        return QSize(width + margins.left() + margins.right(), height + margins.top() + margins.bottom())
+
+    def minimumSize(self) -> QSize:  # noqa: N802
+        size = QSize()
+        for item in self._visible():
+            size = size.expandedTo(item.minimumSize())
+        margins = self.contentsMargins()
+        return size + QSize(margins.left() + margins.right(), margins.top() + margins.bottom())
+
+    def _visible(self) -> list[QLayoutItem]:
+        return [item for item in self._items if not item.isEmpty()]
+
+    def _arrange(self, rect: QRect, *, move: bool) -> int:
+        """Place the items in ``rect`` (or only measure); returns the height used."""
+        margins = self.contentsMargins()
+        area = rect.marginsRemoved(margins)
+        x, y, line_height = area.x(), area.y(), 0
+        for item in self._visible():
+            hint = item.sizeHint()
+            if x > area.x() and x + hint.width() > area.right() + 1:
+                x, y = area.x(), y + line_height + self._gap // 2
+                line_height = 0
+            if move:
+                item.setGeometry(QRect(QPoint(x, y), hint))
+            x += hint.width() + self._gap
+            line_height = max(line_height, hint.height())
+        return y + line_height - rect.y() + margins.bottom()
