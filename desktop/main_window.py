@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -30,7 +31,10 @@ from desktop.detail_pane import DetailPane
 from desktop.filter_bar import FilterBar
 from desktop.incident_form import IncidentForm
 from desktop.incident_table_model import IncidentTableModel
+from desktop.review_panel import ReviewPanel
 from desktop.settings_dialog import SettingsDialog, display_tz
+from desktop.summary_panel import SummaryPanel
+from desktop.timeline import TimelineView
 
 
 class MainWindow(QMainWindow):
@@ -71,11 +75,28 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([880, 420])
         self.splitter.setChildrenCollapsible(False)
 
+        tz = display_tz(settings, store)
+        self.timeline = TimelineView(store)
+        self.summary = SummaryPanel(store)
+        self.trends = QSplitter(Qt.Orientation.Horizontal)
+        self.trends.addWidget(self.timeline)
+        self.trends.addWidget(self.summary)
+        self.trends.setStretchFactor(0, 3)
+        self.trends.setStretchFactor(1, 1)
+        self.trends.setSizes([900, 400])
+        self.review = ReviewPanel(store, profile, display_tz=tz)
+
+        # One filter bar above every view: the table, the trends and the review all follow it.
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.splitter, "&Incidents")
+        self.tabs.addTab(self.trends, "&Trends")
+        self.tabs.addTab(self.review, "Re&view")
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 6, 6, 0)
         layout.addWidget(self.filter_bar)
-        layout.addWidget(self.splitter, 1)
+        layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
 
         self.count_label = QLabel()
@@ -85,6 +106,11 @@ class MainWindow(QMainWindow):
         self._build_actions()
 
         self.filter_bar.filterChanged.connect(self._apply_filter)
+        self.timeline.periodSelected.connect(self._period_dragged)
+        self.review.reviewed.connect(self._after_review)
+        self.review.conflictResolved.connect(lambda _id: self.model.refresh())
+        self.review.incidentActivated.connect(self._show_incident_from_review)
+        self._apply_filter(self.filter_bar.current_filter())
         self.model.countChanged.connect(self._show_count)
         self.model.modelReset.connect(self._restore_selection)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._show_selected())
@@ -138,6 +164,16 @@ class MainWindow(QMainWindow):
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.find_action)
         view_menu.addAction(self.refresh_action)
+        view_menu.addSeparator()
+        for number, title in enumerate(("Incidents", "Trends", "Review"), start=1):
+            view_menu.addAction(
+                action(
+                    f"{title}",
+                    lambda _=False, n=number: self.tabs.setCurrentIndex(n - 1),
+                    f"Ctrl+{number}",
+                    f"Show the {title.lower()} view (Ctrl+{number})",
+                )
+            )
         self.menuBar().addMenu("&Help").addAction(about)
 
         toolbar = self.addToolBar("Main")
@@ -195,6 +231,8 @@ class MainWindow(QMainWindow):
 
     def refresh(self) -> None:
         self.model.refresh()
+        self.review.refresh()
+        self._apply_filter(self.filter_bar.current_filter())
 
     def open_settings(self) -> None:
         dialog = SettingsDialog(self._store, self._settings, self._profile, self)
@@ -218,6 +256,24 @@ class MainWindow(QMainWindow):
 
     def _apply_filter(self, flt: object) -> None:
         self.model.set_filter(flt)  # type: ignore[arg-type]
+        self.timeline.set_filter(flt)  # type: ignore[arg-type]
+        self.summary.set_filter(flt)  # type: ignore[arg-type]
+        first, last = self.filter_bar.period_days()
+        self.summary.set_period(first, last)
+        self.timeline.show_period(first, last)
+
+    def _period_dragged(self, first: object, last: object) -> None:
+        """A region dragged on the timeline becomes the filter bar's period, so everything follows."""
+        self.filter_bar.set_period(first, last)  # type: ignore[arg-type]
+
+    def _after_review(self, decided: int) -> None:
+        self.model.refresh()
+        self.statusBar().showMessage(f"Recorded {decided} review decision{'s' if decided != 1 else ''}.", 10000)
+
+    def _show_incident_from_review(self, incident_id: str) -> None:
+        self._selected_id = incident_id
+        self.tabs.setCurrentWidget(self.splitter)
+        self.model.refresh()
 
     def _show_count(self, count: int) -> None:
         self.count_label.setText(f"{count:,} incident{'s' if count != 1 else ''}")
@@ -292,6 +348,9 @@ class MainWindow(QMainWindow):
         splitter = self._settings.value("main_window/splitter")
         if splitter is not None:
             self.splitter.restoreState(splitter)
+        trends = self._settings.value("main_window/trends_splitter")
+        if trends is not None:
+            self.trends.restoreState(trends)
         header = self._settings.value("main_window/table_header")
         if header is not None:
             self.table.horizontalHeader().restoreState(header)
@@ -299,6 +358,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         self._settings.setValue("main_window/geometry", self.saveGeometry())
         self._settings.setValue("main_window/splitter", self.splitter.saveState())
+        self._settings.setValue("main_window/trends_splitter", self.trends.saveState())
         self._settings.setValue("main_window/table_header", self.table.horizontalHeader().saveState())
         super().closeEvent(event)
 
