@@ -55,8 +55,12 @@ def calendar_of(theatre: Theatre) -> Calendar:
     return Calendar(ZoneInfo(theatre.time_zone), theatre.reporting_cutoff)
 
 
-def open_store(data_dir: Path | None = None) -> Store:
-    """Open (creating if needed) the data directory and its database, ready to use."""
+def open_store(data_dir: Path | None = None, *, check: bool = True) -> Store:
+    """Open (creating if needed) the data directory and its database, ready to use.
+
+    ``check=False`` skips ``quick_check`` (it reads the whole file: seconds on a large database);
+    the window runs it in the background right after it is shown (desktop/startup_check.py).
+    """
     directory = data_dir or paths.data_dir()
     try:
         directory.mkdir(parents=True, exist_ok=True)
@@ -64,7 +68,8 @@ def open_store(data_dir: Path | None = None) -> Store:
         raise DatabaseError(f"{directory}: cannot create the data directory: {error.strerror}") from error
     conn = connect(directory / paths.DATABASE_NAME)
     try:
-        quick_check(conn, directory / paths.DATABASE_NAME)
+        if check:
+            quick_check(conn, directory / paths.DATABASE_NAME)
         migrate(conn, directory / "backups")
         device = load_or_create_device(conn, directory / "device_key.pem")
         theatre = current_theatre(conn)

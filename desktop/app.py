@@ -19,6 +19,7 @@ from db.monitors import local_profile
 from db.store import open_store
 from desktop.main_window import MainWindow
 from desktop.profile_dialog import ProfileDialog
+from desktop.startup_check import StartupCheck
 
 
 def make_application() -> QApplication:
@@ -74,7 +75,7 @@ def run_window() -> int:
         return 2
     app = make_application()
     try:
-        store = open_store()
+        store = open_store(check=False)
     except TrucelineError as error:
         QMessageBox.critical(None, APP_NAME, f"{APP_NAME} cannot open its data.\n\n{error}")
         return 2
@@ -87,7 +88,11 @@ def run_window() -> int:
         profile = dialog.monitor
     window = MainWindow(store, settings(), profile)
     window.show()
+    check = StartupCheck(store.data_dir / paths.DATABASE_NAME, window)
+    check.finishedCheck.connect(window.report_startup_check)
+    check.start()
     try:
         return app.exec()
     finally:
+        check.wait()
         store.close()

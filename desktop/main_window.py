@@ -244,6 +244,18 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Theatre changed; restart to refresh the zone and sector lists.", 10000)
             self.model.refresh()
 
+    def report_startup_check(self, problem: str) -> None:
+        """The background start-up check finished: say so, loudly if the database is damaged."""
+        if not problem:
+            self.statusBar().showMessage("Start-up check: database ok.", 5000)
+            return
+        QMessageBox.critical(
+            self,
+            "The database failed its start-up check",
+            f"{problem}\n\nStop recording on this laptop. Close Truceline, keep the data directory as it is, "
+            f"and run 'truceline check' (data: {self._store.data_dir}). Verified backups are in backups/.",
+        )
+
     def backup_now(self) -> None:
         try:
             info = make_backup(self._store.conn, self._store.data_dir / "backups", "manual")

@@ -1,0 +1,36 @@
+"""The start-up ``quick_check``, run off the GUI thread so the window shows at once.
+
+``quick_check`` reads the whole database file (seconds on a million incidents); waiting for it
+before showing the window would miss the start-up budget. It runs on its own read-only
+connection, and a failure is reported to the user as soon as it is known.
+"""
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QThread, Signal
+
+from db.connection import connect
+from db.errors import DatabaseError
+from db.store import quick_check
+
+
+class StartupCheck(QThread):
+    """Runs ``PRAGMA quick_check`` on ``path``; emits ``finishedCheck("")`` when ok, else the problem."""
+
+    finishedCheck = Signal(str)  # noqa: N815 (Qt signal naming)
+
+    def __init__(self, path: Path, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._path = path
+
+    def run(self) -> None:
+        try:
+            conn = connect(self._path, readonly=True)
+            try:
+                quick_check(conn, self._path)
+            finally:
+                conn.close()
+        except DatabaseError as error:
+            self.finishedCheck.emit(str(error))
+            return
+        self.finishedCheck.emit("")
