@@ -49,21 +49,7 @@ FIELD_LABELS: Mapping[str, str] = {
     "narrative": "Narrative",
 }
 
-ENUM_LABELS: Mapping[str, Mapping[Any, str]] = {
-    "time_precision": enums.TIME_PRECISION,
-    "dmz_relation": enums.DMZ_RELATION,
-    "geo_precision": enums.GEO_PRECISION,
-    "category": enums.CATEGORY,
-    "obs_type": enums.OBS_TYPE,
-    "explosion_kind": enums.EXPLOSION_KIND,
-    "weapon_class": enums.WEAPON_CLASS,
-    "count_qualifier": enums.COUNT_QUALIFIER,
-    "means": enums.MEANS,
-    "source_reliability": enums.SOURCE_RELIABILITY,
-    "info_credibility": enums.INFO_CREDIBILITY,
-    "verification_state": enums.VERIFICATION_STATE,
-    "attribution": enums.ATTRIBUTION,
-}
+ENUM_LABELS: Mapping[str, Mapping[Any, str]] = enums.FIELD_ENUMS
 TIME_FIELDS = ("observed_start", "observed_end")
 
 

@@ -139,3 +139,23 @@ ROLE: Final = _labels(
     ("monitor", "Monitor"),
     ("supervisor", "Supervisor"),
 )
+
+
+# Which enumeration each incident field takes its values from (info_credibility is an integer scale).
+FIELD_ENUMS: Final = MappingProxyType(
+    {
+        "time_precision": TIME_PRECISION,
+        "dmz_relation": DMZ_RELATION,
+        "geo_precision": GEO_PRECISION,
+        "category": CATEGORY,
+        "obs_type": OBS_TYPE,
+        "explosion_kind": EXPLOSION_KIND,
+        "weapon_class": WEAPON_CLASS,
+        "count_qualifier": COUNT_QUALIFIER,
+        "means": MEANS,
+        "source_reliability": SOURCE_RELIABILITY,
+        "info_credibility": INFO_CREDIBILITY,
+        "verification_state": VERIFICATION_STATE,
+        "attribution": ATTRIBUTION,
+    }
+)

@@ -65,20 +65,8 @@ DEFAULTS: dict[str, Any] = {
     "narrative": "",
 }
 
-ENUM_FIELDS: dict[str, Mapping[Any, str]] = {
-    "time_precision": enums.TIME_PRECISION,
-    "dmz_relation": enums.DMZ_RELATION,
-    "geo_precision": enums.GEO_PRECISION,
-    "category": enums.CATEGORY,
-    "obs_type": enums.OBS_TYPE,
-    "explosion_kind": enums.EXPLOSION_KIND,
-    "weapon_class": enums.WEAPON_CLASS,
-    "count_qualifier": enums.COUNT_QUALIFIER,
-    "means": enums.MEANS,
-    "source_reliability": enums.SOURCE_RELIABILITY,
-    "verification_state": enums.VERIFICATION_STATE,
-    "attribution": enums.ATTRIBUTION,
-}
+# info_credibility has its own integer check.
+ENUM_FIELDS: dict[str, Mapping[Any, str]] = {k: v for k, v in enums.FIELD_ENUMS.items() if k != "info_credibility"}
 REQUIRED = ("observed_start", "zone_id", "category", "means")
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$")
 # Control characters other than tab and newline have no place in a record (and break CSV viewers).
