@@ -52,6 +52,7 @@ class FilterBar(QWidget):
 
     def __init__(self, store: Store, parent: QWidget | None = None, *, today: Callable[[], date] | None = None) -> None:
         super().__init__(parent)
+        self._store = store
         self._tz = store.tz
         self._today = today or (lambda: datetime.now(self._tz).date())
         self._last_emitted: IncidentFilter | None = None
@@ -70,8 +71,7 @@ class FilterBar(QWidget):
         self.date_from = self._date_edit("First day shown (local date, included)")
         self.date_to = self._date_edit("Last day shown (local date, included)")
 
-        zones = {zone.zone_id: f"{zone.name} ({zone.zone_id})" for zone in store.theatre.zones}
-        sectors = {sector.sector_id: sector.name for sector in store.theatre.sectors}
+        zones, sectors = self._areas()
         self.zone = self._choice("All zones", zones, "Zone of responsibility")
         self.sector = self._choice("All sectors", sectors, "DMZ sector (incidents outside the DMZ have none)")
         self.category = self._choice("All categories", enums.CATEGORY, "Category of incident")
@@ -161,7 +161,32 @@ class FilterBar(QWidget):
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()
 
+    def reload_theatre(self) -> None:
+        """Another theatre file was loaded: offer its zones and sectors, count days in its time zone.
+
+        A zone or sector still chosen is kept when the new file has it; otherwise the choice falls
+        back to "All".
+        """
+        self._tz = self._store.tz
+        zones, sectors = self._areas()
+        for combo, labels in ((self.zone, zones), (self.sector, sectors)):
+            chosen = combo.currentData()
+            combo.blockSignals(True)
+            while combo.count() > 1:
+                combo.removeItem(1)
+            for value, label in labels.items():
+                combo.addItem(label, value)
+            combo.setCurrentIndex(max(combo.findData(chosen), 0) if chosen is not None else 0)
+            combo.blockSignals(False)
+        self._emit()
+
     # -- building --------------------------------------------------------------------------
+
+    def _areas(self) -> tuple[dict[str, str], dict[str, str]]:
+        theatre = self._store.theatre
+        zones = {zone.zone_id: f"{zone.name} ({zone.zone_id})" for zone in theatre.zones}
+        sectors = {sector.sector_id: sector.name for sector in theatre.sectors}
+        return zones, sectors
 
     def _choice(self, everything: str, labels: Mapping[str, str], tip: str) -> QComboBox:
         combo = QComboBox()

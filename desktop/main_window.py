@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from db.backup import make_backup
+from db.connection import checkpoint
 from db.display import local_time_text
 from db.drafts import delete_draft, load_drafts
 from db.errors import TrucelineError
@@ -35,6 +36,8 @@ from desktop.review_panel import ReviewPanel
 from desktop.settings_dialog import SettingsDialog, display_tz
 from desktop.summary_panel import SummaryPanel
 from desktop.timeline import TimelineView
+
+CHECKPOINT_INTERVAL_MS = 20_000
 
 
 class MainWindow(QMainWindow):
@@ -120,6 +123,11 @@ class MainWindow(QMainWindow):
         self._restore_layout()
         self.table.sortByColumn(1, Qt.SortOrder.DescendingOrder)
         QTimer.singleShot(0, self.offer_drafts)
+        # Checkpoint the WAL while the user reads, not inside their next save.
+        self._checkpoints = QTimer(self)
+        self._checkpoints.setInterval(CHECKPOINT_INTERVAL_MS)
+        self._checkpoints.timeout.connect(lambda: checkpoint(self._store.conn))
+        self._checkpoints.start()
 
     # -- actions -----------------------------------------------------------------------------
 
@@ -239,10 +247,12 @@ class MainWindow(QMainWindow):
         if dialog.exec():
             self._profile = dialog.profile
             self.model.set_display_tz(display_tz(self._settings, self._store))
+            self.review.set_display_tz(display_tz(self._settings, self._store))
             self._show_profile()
         if dialog.theatre_changed:
-            self.statusBar().showMessage("Theatre changed; restart to refresh the zone and sector lists.", 10000)
-            self.model.refresh()
+            self.filter_bar.reload_theatre()
+            self.refresh()
+            self.statusBar().showMessage(f"Theatre loaded: {self._store.theatre.name}", 10000)
 
     def report_startup_check(self, problem: str) -> None:
         """The background start-up check finished: say so, loudly if the database is damaged."""

@@ -111,3 +111,17 @@ def test_detail_pane_shows_history_and_escapes_hostile_text(qtbot, store, writer
     text = pane.browser.toPlainText()
     assert record.ref in text and "History (2 versions)" in text
     assert "Count: 12 → 14" in text and "recounted <b>twice</b>" in text and "Amelia Hart (HART)" in text
+
+
+def test_the_filter_bar_follows_a_new_theatre(qtbot, store) -> None:  # type: ignore[no-untyped-def]
+    from desktop.filter_bar import FilterBar
+
+    bar = FilterBar(store)
+    qtbot.addWidget(bar)
+    bar.sector.setCurrentIndex(bar.sector.findData("DMZ-04"))
+    data = json.loads(resource_path("theatre", "default.geojson").read_text())
+    data["features"] = [f for f in data["features"] if f["properties"]["id"] != "DMZ-10"]
+    switch_theatre(store, parse_theatre(json.dumps(data), "nine.geojson"), "nine.geojson")
+    bar.reload_theatre()
+    assert bar.sector.count() == 1 + 9 and bar.sector.findData("DMZ-10") == -1
+    assert bar.current_filter().sector_ids == ("DMZ-04",)
