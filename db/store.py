@@ -73,6 +73,18 @@ def open_store(data_dir: Path | None = None, *, check: bool = True) -> Store:
         migrate(conn, directory / "backups")
         device = load_or_create_device(conn, directory / "device_key.pem")
         theatre = current_theatre(conn)
+    except sqlite3.DatabaseError as error:
+        # Damage the start-up check did not run for (or could not see) surfaces here; the file is
+        # left exactly as it is.
+        conn.close()
+        if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+            raise DatabaseError(
+                f"{directory / paths.DATABASE_NAME}: the database is busy: another Truceline may be using it"
+            ) from error
+        raise DatabaseError(
+            f"{directory / paths.DATABASE_NAME}: the database is damaged or unreadable ({error}); "
+            "it was not changed. Run 'truceline check', or restore a verified backup from backups/."
+        ) from error
     except BaseException:
         conn.close()
         raise

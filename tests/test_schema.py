@@ -262,3 +262,16 @@ def test_an_idle_checkpoint_empties_the_wal(tmp_path: Path) -> None:
     busy, log, copied = store.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
     assert busy == 0 and log == copied
     store.close()
+
+
+def test_a_truncated_database_is_refused_even_without_the_start_up_check(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "data")
+    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.close()
+    path = tmp_path / "data" / "truceline.db"
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 3])
+    truncated = path.read_bytes()
+    with pytest.raises(DatabaseError, match="cannot open the database|damaged or unreadable"):
+        open_store(tmp_path / "data", check=False)
+    assert path.read_bytes() == truncated
