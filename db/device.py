@@ -65,6 +65,12 @@ def load_or_create_device(conn: sqlite3.Connection, key_path: Path, label: str =
     return DeviceIdentity(device_id, key, public)
 
 
+def device_label(conn: sqlite3.Connection, device_id: str) -> str:
+    """The label people know a laptop by ("" for a device this database has not seen)."""
+    row = conn.execute("SELECT label FROM devices WHERE device_id = ?", (device_id,)).fetchone()
+    return str(row[0]) if row else ""
+
+
 def set_device_label(conn: sqlite3.Connection, device_id: str, label: str) -> None:
     with transaction(conn):
         conn.execute("UPDATE devices SET label = ? WHERE device_id = ?", (label, device_id))

@@ -72,3 +72,22 @@ def format_value(field: str, value: Any, tz: ZoneInfo) -> str:
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
+
+
+COUNT_PREFIX: Mapping[str, str] = {"exact": "", "approx": "~", "at_least": "≥", "uncountable": "≥"}
+
+
+def cell_text(field: str, incident: Any) -> str:
+    """A field as a short table cell: labels for codes, "~12" / "≥12" for qualified counts, "" for none.
+
+    ``incident`` is a :class:`db.incident.Incident`; every table of incidents uses this, so the
+    incident table and the review queue show a value the same way.
+    """
+    value = getattr(incident, field)
+    if field == "count":
+        return f"{COUNT_PREFIX.get(incident.count_qualifier, '')}{value}"
+    if value is None:
+        return ""
+    if field in ENUM_LABELS:
+        return ENUM_LABELS[field].get(value, str(value))
+    return str(value)

@@ -28,6 +28,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor
 
 from db import enums
+from db.display import cell_text
 from db.incidents import IncidentRecord
 from db.queries import IncidentFilter, KeyedRecord, SortKey, count_incidents, page_incidents, position_of
 from db.store import Store
@@ -85,7 +86,18 @@ CACHE_PAGES = 16
 CONFLICT_MARK = "⚠ "
 # Translucent amber reads as "attention" on light and dark palettes alike.
 _CONFLICT_BRUSH = QBrush(QColor(255, 170, 0, 70))
-_COUNT_PREFIX = {"exact": "", "approx": "~", "at_least": "≥", "uncountable": "≥"}
+# The incident field shown in each plain column (ref and observed time are formatted here).
+_CELL_FIELDS = {
+    COL_ZONE: "zone_id",
+    COL_SECTOR: "sector_id",
+    COL_CATEGORY: "category",
+    COL_TYPE: "obs_type",
+    COL_WEAPON: "weapon_class",
+    COL_COUNT: "count",
+    COL_MEANS: "means",
+    COL_STATE: "verification_state",
+    COL_PLACE: "place",
+}
 _NARRATIVE_TIP = 300
 _ALIGN_NUMBER = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _ALIGN_TEXT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
@@ -249,25 +261,8 @@ class IncidentTableModel(QAbstractTableModel):
             return CONFLICT_MARK + record.ref if record.in_conflict else record.ref
         if column == COL_OBSERVED:
             return self.local_time(incident.observed_start)
-        if column == COL_ZONE:
-            return incident.zone_id
-        if column == COL_SECTOR:
-            return incident.sector_id or ""
-        if column == COL_CATEGORY:
-            return enums.CATEGORY.get(incident.category, incident.category)
-        if column == COL_TYPE:
-            return enums.OBS_TYPE.get(incident.obs_type, incident.obs_type)
-        if column == COL_WEAPON:
-            return enums.WEAPON_CLASS.get(incident.weapon_class, incident.weapon_class)
-        if column == COL_COUNT:
-            return f"{_COUNT_PREFIX.get(incident.count_qualifier, '')}{incident.count}"
-        if column == COL_MEANS:
-            return enums.MEANS.get(incident.means, incident.means)
-        if column == COL_STATE:
-            return enums.VERIFICATION_STATE.get(incident.verification_state, incident.verification_state)
-        if column == COL_PLACE:
-            return incident.place or ""
-        return ""
+        field = _CELL_FIELDS.get(column)
+        return cell_text(field, incident) if field else ""
 
     def _tooltip(self, record: IncidentRecord, column: int) -> str:
         incident = record.incident

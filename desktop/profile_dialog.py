@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from db import enums
-from db.device import set_device_label
+from db.device import device_label, set_device_label
 from db.errors import ValidationError
 from db.monitors import Monitor, add_monitor, set_local_profile, update_monitor
 from db.store import Store
@@ -50,7 +50,7 @@ class ProfileDialog(QDialog):
         self.role.setToolTip("Supervisors can review and verify incidents; monitors record them.")
         if current:
             self.role.setCurrentIndex(self.role.findData(current.role))
-        self.laptop = QLineEdit(self._device_label())
+        self.laptop = QLineEdit(device_label(store.conn, store.device.device_id))
         self.laptop.setToolTip("A name for this laptop, e.g. its asset tag or team (shown in histories).")
         self.error = QLabel()
         self.error.setWordWrap(True)
@@ -72,12 +72,6 @@ class ProfileDialog(QDialog):
         layout.addWidget(buttons)
         self.setMinimumWidth(460)
         self.name.setFocus()
-
-    def _device_label(self) -> str:
-        row = self._store.conn.execute(
-            "SELECT label FROM devices WHERE device_id = ?", (self._store.device.device_id,)
-        ).fetchone()
-        return str(row[0]) if row else ""
 
     def accept(self) -> None:
         name, callsign, role = self.name.text(), self.callsign.text(), str(self.role.currentData())

@@ -11,8 +11,7 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
-from db import enums
-from db.display import local_time_text
+from db.display import cell_text, local_time_text
 from db.incidents import IncidentRecord
 from db.queries import Cursor
 from db.review import review_queue
@@ -32,7 +31,16 @@ COL_STATE = 8
 HEADERS = ("Ref", "Observed", "Zone", "Sector", "Category", "Type", "Count", "Means", "State")
 
 PAGE_SIZE = 200
-_COUNT_PREFIX = {"exact": "", "approx": "~", "at_least": "≥", "uncountable": "≥"}
+# The incident field shown in each plain column (ref and observed time are formatted here).
+_CELL_FIELDS = {
+    COL_ZONE: "zone_id",
+    COL_SECTOR: "sector_id",
+    COL_CATEGORY: "category",
+    COL_TYPE: "obs_type",
+    COL_COUNT: "count",
+    COL_MEANS: "means",
+    COL_STATE: "verification_state",
+}
 _ALIGN_NUMBER = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _ALIGN_TEXT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 
@@ -138,21 +146,8 @@ class ReviewQueueModel(QAbstractTableModel):
             return record.ref
         if column == COL_OBSERVED:
             return local_time_text(incident.observed_start, self._tz)
-        if column == COL_ZONE:
-            return incident.zone_id
-        if column == COL_SECTOR:
-            return incident.sector_id or ""
-        if column == COL_CATEGORY:
-            return enums.CATEGORY.get(incident.category, incident.category)
-        if column == COL_TYPE:
-            return enums.OBS_TYPE.get(incident.obs_type, incident.obs_type)
-        if column == COL_COUNT:
-            return f"{_COUNT_PREFIX.get(incident.count_qualifier, '')}{incident.count}"
-        if column == COL_MEANS:
-            return enums.MEANS.get(incident.means, incident.means)
-        if column == COL_STATE:
-            return enums.VERIFICATION_STATE.get(incident.verification_state, incident.verification_state)
-        return ""
+        field = _CELL_FIELDS.get(column)
+        return cell_text(field, incident) if field else ""
 
     def _tooltip(self, record: IncidentRecord, column: int) -> str:
         incident = record.incident

@@ -34,7 +34,7 @@ from db.display import ENUM_LABELS
 from db.queries import IncidentFilter, day_bounds
 from db.store import Store
 from db.timeline import ALL, Bin, Dimension, Metric, Timeline, bin_start, moving_average, timeline
-from desktop.filter_bar import _FlowLayout
+from desktop.flow_layout import FlowLayout
 from desktop.plot_export import FILE_FILTER, FORMATS
 from desktop.timeline_plot import TimelinePlot
 from desktop.timeline_series import (
@@ -120,7 +120,7 @@ class TimelineView(QWidget):
         self.export_button.clicked.connect(self._export_clicked)
 
         controls = QWidget()
-        flow = _FlowLayout(controls, spacing=10)
+        flow = FlowLayout(controls, spacing=10)
         flow.setContentsMargins(QMargins(0, 0, 0, 0))
         for text, field in (
             ("&Bin", self.bin_combo),

@@ -44,3 +44,8 @@ def monitor(store: Store) -> Monitor:
 @pytest.fixture
 def writer(store: Store, monitor: Monitor) -> Writer:
     return store.writer(monitor.monitor_id)
+
+
+@pytest.fixture
+def supervisor(store: Store) -> Monitor:
+    return add_monitor(store.conn, "Ingrid Solberg", "SOLB", "supervisor")

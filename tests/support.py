@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from db.incidents import record_incidents
+from db.incidents import Saved, amend_incident, record_incident, record_incidents
 from db.store import Store
 from db.validation import validate_incident
 from db.versions import Writer
@@ -88,3 +88,29 @@ def record_events(store: Store, writer: Writer) -> None:
             )
         )
     record_incidents(store.conn, writer, incidents, store.calendar)
+
+
+def save(store: Store, writer: Writer, **changes: Any) -> Saved:
+    """Record one valid incident (valid_raw with ``changes``) through the real API."""
+    return record_incident(
+        store.conn, writer, validate_incident(valid_raw(**changes), theatre=store.theatre), store.calendar
+    )
+
+
+def make_conflict(store: Store, writer: Writer, saved: Saved) -> None:
+    """Two editors start from the first version: two heads, a visible conflict."""
+    for count in (20, 30):
+        changed = validate_incident(valid_raw(count=count), theatre=store.theatre)
+        amend_incident(
+            store.conn,
+            writer,
+            saved.incident_id,
+            changed,
+            f"recount {count}",
+            store.calendar,
+            base_version_id=saved.version_id,
+        )
+
+
+def version_count(store: Store) -> int:
+    return int(store.conn.execute("SELECT count(*) FROM incident_versions").fetchone()[0])

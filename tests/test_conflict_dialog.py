@@ -24,11 +24,6 @@ def no_blocking_boxes(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def supervisor(store: Store) -> Monitor:
-    return add_monitor(store.conn, "Ingrid Solberg", "SOLB", "supervisor")
-
-
-@pytest.fixture
 def conflict(store: Store, writer: Writer) -> Saved:
     """Head A (Amelia Hart): count 20, heard and seen. Head B (Bohdan Kovalenko): count 12, seen, place changed."""
     set_device_label(store.conn, store.device.device_id, "Team 3 laptop")

@@ -3,12 +3,12 @@
 from typing import Any
 
 import pytest
-from support import valid_raw
+from support import make_conflict, save, version_count
 
 from db.errors import NotFoundError, ValidationError
-from db.incidents import Saved, amend_incident, get_incident, incident_history, record_incident
+from db.incidents import Saved, get_incident, incident_history
 from db.integrity import check_projection, verify_chains
-from db.monitors import Monitor, add_monitor, update_monitor
+from db.monitors import Monitor, update_monitor
 from db.queries import Cursor
 from db.review import (
     DecisionInvalidError,
@@ -23,40 +23,9 @@ from db.review import (
     submit_incidents,
 )
 from db.store import Store
-from db.validation import validate_incident
 from db.versions import Writer
 
 VERIFY = ReviewDecision("verified", source_reliability="B", info_credibility=2)
-
-
-def save(store: Store, writer: Writer, **changes: Any) -> Saved:
-    return record_incident(
-        store.conn, writer, validate_incident(valid_raw(**changes), theatre=store.theatre), store.calendar
-    )
-
-
-def make_conflict(store: Store, writer: Writer, saved: Saved) -> None:
-    """Two editors start from the first version: two heads, a visible conflict."""
-    for count in (20, 30):
-        changed = validate_incident(valid_raw(count=count), theatre=store.theatre)
-        amend_incident(
-            store.conn,
-            writer,
-            saved.incident_id,
-            changed,
-            f"recount {count}",
-            store.calendar,
-            base_version_id=saved.version_id,
-        )
-
-
-def version_count(store: Store) -> int:
-    return int(store.conn.execute("SELECT count(*) FROM incident_versions").fetchone()[0])
-
-
-@pytest.fixture
-def supervisor(store: Store) -> Monitor:
-    return add_monitor(store.conn, "Ingrid Solberg", "SOLB", "supervisor")
 
 
 @pytest.fixture

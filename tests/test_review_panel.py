@@ -5,42 +5,16 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
-from support import valid_raw
+from support import make_conflict, save, version_count
 
-from db.incidents import Saved, amend_incident, get_incident, incident_history, record_incident
-from db.monitors import Monitor, add_monitor, update_monitor
+from db.incidents import Saved, get_incident, incident_history
+from db.monitors import Monitor, update_monitor
 from db.review import queue_counts
 from db.store import Store
-from db.validation import validate_incident
 from db.versions import Writer
 from desktop.conflict_dialog import ConflictDialog
 from desktop.review_panel import NOT_SUPERVISOR, ReviewPanel
 from desktop.review_queue_model import COL_STATE, ReviewQueueModel
-
-
-def save(store: Store, writer: Writer, **changes: Any) -> Saved:
-    return record_incident(
-        store.conn, writer, validate_incident(valid_raw(**changes), theatre=store.theatre), store.calendar
-    )
-
-
-def make_conflict(store: Store, writer: Writer, saved: Saved) -> None:
-    """Two editors start from the same version: two heads."""
-    for count in (20, 30):
-        changed = validate_incident(valid_raw(count=count), theatre=store.theatre)
-        amend_incident(
-            store.conn,
-            writer,
-            saved.incident_id,
-            changed,
-            f"recount {count}",
-            store.calendar,
-            base_version_id=saved.version_id,
-        )
-
-
-def version_count(store: Store) -> int:
-    return int(store.conn.execute("SELECT count(*) FROM incident_versions").fetchone()[0])
 
 
 @pytest.fixture(autouse=True)
@@ -48,11 +22,6 @@ def no_blocking_boxes(monkeypatch: pytest.MonkeyPatch) -> None:
     """The panel reports inline; a message box would block the test, so any is a failure."""
     for name in ("warning", "information", "critical", "question"):
         monkeypatch.setattr(QMessageBox, name, lambda *args, _n=name: pytest.fail(f"unexpected message box {_n}"))
-
-
-@pytest.fixture
-def supervisor(store: Store) -> Monitor:
-    return add_monitor(store.conn, "Ingrid Solberg", "SOLB", "supervisor")
 
 
 @pytest.fixture

@@ -1,6 +1,9 @@
 """Shared settings and output of the benchmarks."""
 
 import os
+import statistics
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -13,3 +16,17 @@ def report(title: str, rows: list[tuple[str, str]]) -> None:
     print(f"\n{title}")
     for name, value in rows:
         print(f"  {name:<44} {value}")
+
+
+RUNS = 7
+
+
+def timed(call: Callable[[], object]) -> tuple[float, float]:
+    """p50 and max in ms over RUNS calls, after one call to warm the cache."""
+    call()
+    times = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times), max(times)

@@ -5,7 +5,6 @@ step migrates it first (after a verified backup); the first run reports how long
 """
 
 import sqlite3
-import statistics
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -13,7 +12,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from benchutil import report
+from benchutil import report, timed
 
 from db.queries import IncidentFilter, day_bounds
 from db.store import Store, open_store
@@ -27,18 +26,6 @@ SUMMARY_BUDGET_MS = 100.0
 # search matching a fifth of the incidents (each match is a row read from incidents). Reported,
 # and held to no worse than one plain pass over every incident, so that they cannot get worse unseen.
 KNOWN_SLOW_VS_FULL_SCAN = 1.5
-RUNS = 7
-
-
-def timed(call: Callable[[], Any]) -> tuple[float, float]:
-    """p50 and max in ms over RUNS calls, after one call to warm the cache."""
-    call()
-    times = []
-    for _ in range(RUNS):
-        started = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times), max(times)
 
 
 def pending_steps(directory: Path) -> list[str]:

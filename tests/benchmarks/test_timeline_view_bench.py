@@ -7,13 +7,11 @@ summary panel is timed from the call to the text shown, running total since the 
 included (budget 100 ms).
 """
 
-import statistics
-import time
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
-from benchutil import report
+from benchutil import report, timed
 from PySide6.QtCore import QCoreApplication, QEvent, QObject
 
 from db.queries import IncidentFilter, day_bounds
@@ -23,18 +21,6 @@ from desktop.timeline import TimelineView
 
 TIMELINE_BUDGET_MS = 50.0
 SUMMARY_BUDGET_MS = 100.0
-RUNS = 7
-
-
-def timed(call: Callable[[], object]) -> tuple[float, float]:
-    """p50 and max in ms over RUNS calls, after one call to warm the cache."""
-    call()
-    times = []
-    for _ in range(RUNS):
-        started = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times), max(times)
 
 
 def test_timeline_view_and_summary_panel_budgets(qtbot, million: Path) -> None:  # type: ignore[no-untyped-def]
