@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from db.errors import DatabaseError
+from db.errors import DamagedDatabaseError, DatabaseError, DiskFullError
 
 BUSY_TIMEOUT_MS = 5000
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -38,6 +38,8 @@ def connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
         conn.execute("PRAGMA trusted_schema = OFF")
         conn.execute("PRAGMA recursive_triggers = ON")
     except sqlite3.DatabaseError as error:
+        if "not a database" in str(error) or "malformed" in str(error):
+            raise DamagedDatabaseError(f"{target}: the database is damaged or not a database: {error}") from error
         raise DatabaseError(f"{target}: cannot open the database: {error}") from error
     return conn
 
@@ -49,20 +51,50 @@ def _refuse_foreign_file(path: Path) -> None:
     with path.open("rb") as handle:
         header = handle.read(len(SQLITE_HEADER))
     if header != SQLITE_HEADER:
-        raise DatabaseError(f"{path}: this file is not a Truceline database (it is not SQLite)")
+        raise DamagedDatabaseError(f"{path}: this file is not a Truceline database (it is not SQLite)")
 
 
 @contextmanager
 def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """``BEGIN IMMEDIATE`` … ``COMMIT``; any exception rolls everything back."""
-    conn.execute("BEGIN IMMEDIATE")
+    """``BEGIN IMMEDIATE`` … ``COMMIT``; any exception rolls everything back.
+
+    A full disk or a database held by another writer becomes a :class:`DatabaseError` that says
+    so; the transaction is rolled back first, so nothing of it was written.
+    """
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        raise storage_error(error) from error
     try:
         yield conn
-    except BaseException:
+        conn.execute("COMMIT")
+    except BaseException as error:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
+        if isinstance(error, sqlite3.OperationalError):
+            raise storage_error(error) from error
         raise
-    conn.execute("COMMIT")
+
+
+def storage_error(error: sqlite3.Error) -> DatabaseError:
+    """The user's sentence for an SQLite failure to write: full disk, busy, read-only or I/O."""
+    text = str(error).lower()
+    if "full" in text:
+        return DiskFullError("the disk is full: nothing was saved. Free some space, then try again")
+    if "locked" in text or "busy" in text:
+        return DatabaseError(
+            "the database is busy: another Truceline (window or command) is writing to it; nothing was saved. "
+            "Try again in a moment"
+        )
+    if "readonly" in text or "read-only" in text:
+        return DatabaseError(
+            "the database is read-only here: nothing was saved. Check the data directory's permissions"
+        )
+    if "i/o" in text:
+        return DatabaseError(
+            f"the disk reported an error ({error}): nothing was saved. Check the disk, then run 'truceline check'"
+        )
+    return DatabaseError(f"the database refused the write ({error}): nothing was saved")
 
 
 BULK_CACHE_KIB = 131_072

@@ -49,5 +49,17 @@ class DatabaseError(TrucelineError):
     """The database cannot be opened or used (locked, corrupt, too new, unwritable)."""
 
 
+class DamagedDatabaseError(DatabaseError):
+    """The database file is damaged, unreadable or not a Truceline database.
+
+    Unlike a busy or too-new database, this one will not get better by waiting or upgrading: the
+    file is kept aside as it is and the latest verified backup is offered (db/recovery.py).
+    """
+
+
+class DiskFullError(DatabaseError):
+    """A write failed for lack of disk space; nothing was written."""
+
+
 class IntegrityProblem(TrucelineError):
     """A stored version or chain does not match its hashes."""

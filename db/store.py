@@ -4,6 +4,7 @@ The command line and the window both start with :func:`open_store`, so they see 
 database through the same checks.
 """
 
+import os
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from db import paths
 from db.backup import make_backup
 from db.connection import connect, transaction
 from db.device import DeviceIdentity, load_or_create_device
-from db.errors import DatabaseError
+from db.errors import DamagedDatabaseError, DatabaseError
 from db.projection import Calendar, rebuild_projection
 from db.schema import migrations
 from db.theatre import Theatre, default_theatre, parse_theatre
@@ -66,6 +67,12 @@ def open_store(data_dir: Path | None = None, *, check: bool = True) -> Store:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise DatabaseError(f"{directory}: cannot create the data directory: {error.strerror}") from error
+    if not writable(directory):
+        raise DatabaseError(
+            f"{directory}: the data directory is read-only; Truceline must be able to write there "
+            "(check the permissions, or choose another place with --data-dir)"
+        )
+    refuse_foreign_schema(directory / paths.DATABASE_NAME)
     conn = connect(directory / paths.DATABASE_NAME)
     try:
         if check:
@@ -81,9 +88,9 @@ def open_store(data_dir: Path | None = None, *, check: bool = True) -> Store:
             raise DatabaseError(
                 f"{directory / paths.DATABASE_NAME}: the database is busy: another Truceline may be using it"
             ) from error
-        raise DatabaseError(
+        raise DamagedDatabaseError(
             f"{directory / paths.DATABASE_NAME}: the database is damaged or unreadable ({error}); "
-            "it was not changed. Run 'truceline check', or restore a verified backup from backups/."
+            "it was not changed. Run 'truceline check', then 'truceline restore' to restore the latest verified backup."
         ) from error
     except BaseException:
         conn.close()
@@ -91,13 +98,38 @@ def open_store(data_dir: Path | None = None, *, check: bool = True) -> Store:
     return Store(directory, conn, device, theatre)
 
 
+def writable(directory: Path) -> bool:
+    """Whether files can be created in ``directory`` (SQLite needs that for its WAL)."""
+    return os.access(directory, os.W_OK | os.X_OK)
+
+
 def quick_check(conn: sqlite3.Connection, path: Path) -> None:
     try:
         result = conn.execute("PRAGMA quick_check").fetchone()[0]
     except sqlite3.DatabaseError as error:
-        raise DatabaseError(f"{path}: the database is damaged or not a database: {error}") from error
+        raise DamagedDatabaseError(f"{path}: the database is damaged or not a database: {error}") from error
     if result != "ok":
-        raise DatabaseError(f"{path}: the database failed its start-up check: {result}")
+        raise DamagedDatabaseError(f"{path}: the database failed its start-up check: {result}")
+
+
+def refuse_foreign_schema(path: Path) -> None:
+    """An SQLite file of some other program is never opened for writing (that alone would change
+    its header), let alone migrated into a Truceline database."""
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return  # damage is reported by connect() and the checks, with their own words
+    if tables and "_sqlite_migrations" not in tables:
+        raise DamagedDatabaseError(
+            f"{path}: this SQLite file is not a Truceline database (it holds {', '.join(sorted(tables)[:5])}); "
+            "it was not changed"
+        )
 
 
 def migrate(conn: sqlite3.Connection, backups: Path) -> list[str]:

@@ -13,12 +13,15 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from db import paths
-from db.errors import TrucelineError
+from db.errors import DamagedDatabaseError, TrucelineError
 from db.identity import APP_ID, APP_NAME, ORGANISATION, VERSION
 from db.monitors import local_profile
-from db.store import open_store
+from db.recovery import restore_backup, start_empty, verified_backups
+from db.store import Store, open_store
+from desktop.instance_lock import InstanceLock
 from desktop.main_window import MainWindow
 from desktop.profile_dialog import ProfileDialog
+from desktop.recovery_dialog import RecoveryDialog
 from desktop.startup_check import StartupCheck
 
 
@@ -74,25 +77,87 @@ def run_window() -> int:
         )
         return 2
     app = make_application()
+    lock = InstanceLock(paths.data_dir())
     try:
-        store = open_store(check=False)
+        lock.acquire()
     except TrucelineError as error:
-        QMessageBox.critical(None, APP_NAME, f"{APP_NAME} cannot open its data.\n\n{error}")
+        QMessageBox.warning(None, APP_NAME, str(error))
         return 2
-    profile = local_profile(store.conn)
-    if profile is None:
-        dialog = ProfileDialog(store)
-        if not dialog.exec() or dialog.monitor is None:
-            store.close()
-            return 0
-        profile = dialog.monitor
-    window = MainWindow(store, settings(), profile)
-    window.show()
-    check = StartupCheck(store.data_dir / paths.DATABASE_NAME, window)
-    check.finishedCheck.connect(window.report_startup_check)
-    check.start()
     try:
-        return app.exec()
+        while True:
+            store = open_or_recover()
+            if store is None:
+                return 2
+            code, recover = run_main_window(app, store)
+            if not recover:
+                return code
+            if not offer_recovery("The start-up check found the database damaged."):
+                return 2
     finally:
-        check.wait()
+        lock.release()
+
+
+def open_or_recover() -> Store | None:
+    """The store, after the user restored a backup or started empty if the file was damaged."""
+    while True:
+        try:
+            return open_store(check=False)
+        except DamagedDatabaseError as error:
+            if not offer_recovery(str(error)):
+                return None
+        except TrucelineError as error:
+            QMessageBox.critical(None, APP_NAME, f"{APP_NAME} cannot open its data.\n\n{error}")
+            return None
+
+
+def offer_recovery(problem: str) -> bool:
+    """Ask what to do about a damaged database and do it; False when the user quits."""
+    data_dir = paths.data_dir()
+    backups = verified_backups(data_dir)
+    dialog = RecoveryDialog(problem, data_dir, backups[0] if backups else None)
+    if not dialog.exec():
+        return False
+    try:
+        if dialog.choice == RecoveryDialog.RESTORE:
+            recovery = restore_backup(data_dir, backups[0])
+            QMessageBox.information(None, "Backup restored", "\n\n".join(recovery.advice()))
+        else:
+            kept = start_empty(data_dir)
+            QMessageBox.information(
+                None,
+                "Starting empty",
+                f"The damaged database was kept, unchanged, in {kept}. Import bundles from the other laptops "
+                "to get their records back.",
+            )
+    except TrucelineError as error:
+        QMessageBox.critical(None, APP_NAME, f"The recovery did not complete; nothing was deleted.\n\n{error}")
+        return False
+    return True
+
+
+def run_main_window(app: QApplication, store: Store) -> tuple[int, bool]:
+    """Show the window until it closes; returns the exit code and whether recovery was requested."""
+    try:
+        profile = local_profile(store.conn)
+        if profile is None:
+            dialog = ProfileDialog(store)
+            if not dialog.exec() or dialog.monitor is None:
+                return 0, False
+            profile = dialog.monitor
+        window = MainWindow(store, settings(), profile)
+        window.show()
+        check = StartupCheck(store.data_dir / paths.DATABASE_NAME, window)
+        check.finishedCheck.connect(window.report_startup_check)
+        check.start()
+        try:
+            code = app.exec()
+        finally:
+            check.wait()
+        if window.recovery_requested:
+            return code, True
+        error = window.backups.backup_at_exit(None)
+        if error:
+            QMessageBox.warning(None, APP_NAME, f"The backup at closing failed; your data is unchanged.\n\n{error}")
+        return code, False
+    finally:
         store.close()

@@ -7,14 +7,15 @@ and a non-zero exit status (2 for bad input or an unusable database, 1 for ``che
 import argparse
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from db import paths
-from db.backup import list_backups, make_backup
-from db.errors import FieldProblem, TrucelineError, ValidationError
+from db.backup import backup_info, list_backups, make_backup
+from db.errors import DamagedDatabaseError, FieldProblem, TrucelineError, ValidationError
 from db.identity import APP_NAME, VERSION
+from db.recovery import restore_backup, verified_backups
 from db.store import Store, open_store
 
 EXIT_PROBLEMS = 1
@@ -67,6 +68,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_parser("check", help="verify database integrity, every version's hashes and chains, and the projection")
     sub.add_parser("backup", help="take a verified backup of the database now")
+    restore = sub.add_parser(
+        "restore",
+        help="put a verified backup in place of the database (the current file is kept in damaged/, never deleted)",
+    )
+    restore.add_argument(
+        "backup", nargs="?", type=Path, metavar="FILE", help="the backup to restore (default: the newest verified one)"
+    )
     return parser
 
 
@@ -85,8 +93,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         from desktop.app import run_window
 
         return run_window()
+    if args.command == "restore":
+        return _guarded(lambda: cmd_restore(args))
     try:
         store = open_store()
+    except DamagedDatabaseError as error:
+        print(f"truceline: {error}", file=sys.stderr)
+        if args.command == "check":
+            return report_damage()
+        return EXIT_ERROR
     except TrucelineError as error:
         print(f"truceline: {error}", file=sys.stderr)
         return EXIT_ERROR
@@ -201,6 +216,40 @@ def cmd_backup(store: Store, args: argparse.Namespace) -> int:
     info = make_backup(store.conn, paths.backups_dir(), "manual")
     print(f"Backup verified and saved: {info.path} ({info.size / 1e6:.1f} MB)")
     return 0
+
+
+def report_damage() -> int:
+    """``check`` on a database that cannot be opened: what there is to restore, and how."""
+    backups = verified_backups(paths.data_dir())
+    print(f"database: {paths.database_path()}")
+    print("integrity: damaged (see above); the file was not changed")
+    if backups:
+        print(f"latest verified backup: {backups[0].path.name}")
+        print("to recover: truceline restore  (the damaged file is kept in damaged/, never deleted)")
+    else:
+        print("latest verified backup: none")
+    print("result: 1 problem(s) found")
+    return EXIT_PROBLEMS
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from desktop.instance_lock import InstanceLock
+
+    backup = None
+    if args.backup is not None:
+        backup = backup_info(args.backup)
+    with InstanceLock(paths.data_dir()):
+        recovery = restore_backup(paths.data_dir(), backup)
+    print("\n".join(recovery.advice()))
+    return 0
+
+
+def _guarded(run: Callable[[], int]) -> int:
+    try:
+        return run()
+    except TrucelineError as error:
+        print(f"truceline: {error}", file=sys.stderr)
+        return EXIT_ERROR
 
 
 COMMANDS = {"demo": cmd_demo, "stats": cmd_stats, "check": cmd_check, "backup": cmd_backup}

@@ -28,6 +28,7 @@ from db.identity import APP_NAME, VERSION
 from db.incidents import Saved, get_incident, incident_history
 from db.monitors import Monitor
 from db.store import Store
+from desktop.backup_schedule import BackupSchedule
 from desktop.detail_pane import DetailPane
 from desktop.filter_bar import FilterBar
 from desktop.incident_form import IncidentForm
@@ -106,6 +107,12 @@ class MainWindow(QMainWindow):
         self.profile_label = QLabel()
         self.statusBar().addPermanentWidget(self.count_label)
         self.statusBar().addPermanentWidget(self.profile_label)
+        self.backups = BackupSchedule(store.data_dir, tz, self)
+        self.backups.backupFailed.connect(self._backup_failed)
+        self.statusBar().addPermanentWidget(self.backups.label)
+        # Set when the user chose to restore a backup after a failed start-up check: the
+        # application closes this window and runs the recovery (desktop/app.py).
+        self.recovery_requested = False
         self._build_actions()
 
         self.filter_bar.filterChanged.connect(self._apply_filter)
@@ -248,6 +255,7 @@ class MainWindow(QMainWindow):
             self._profile = dialog.profile
             self.model.set_display_tz(display_tz(self._settings, self._store))
             self.review.set_display_tz(display_tz(self._settings, self._store))
+            self.backups.set_display_tz(display_tz(self._settings, self._store))
             self._show_profile()
         if dialog.theatre_changed:
             self.filter_bar.reload_theatre()
@@ -259,12 +267,20 @@ class MainWindow(QMainWindow):
         if not problem:
             self.statusBar().showMessage("Start-up check: database ok.", 5000)
             return
-        QMessageBox.critical(
-            self,
+        box = QMessageBox(
+            QMessageBox.Icon.Critical,
             "The database failed its start-up check",
-            f"{problem}\n\nStop recording on this laptop. Close Truceline, keep the data directory as it is, "
-            f"and run 'truceline check' (data: {self._store.data_dir}). Verified backups are in backups/.",
+            f"{problem}\n\nStop recording on this laptop: what is saved now may not be readable later. "
+            "Truceline can keep the damaged file aside (it is never deleted) and restore the latest verified "
+            "backup, then tell you which bundles bring back what came after it.",
+            parent=self,
         )
+        restore = box.addButton("Restore from backup…", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Not now", QMessageBox.ButtonRole.RejectRole)
+        box.exec()
+        if box.clickedButton() is restore:
+            self.recovery_requested = True
+            self.close()
 
     def backup_now(self) -> None:
         try:
@@ -272,7 +288,11 @@ class MainWindow(QMainWindow):
         except TrucelineError as error:
             QMessageBox.warning(self, "Backup failed", f"No backup was made.\n\n{error}")
             return
+        self.backups.show_last_backup()
         self.statusBar().showMessage(f"Backup verified and saved: {info.path.name}", 10000)
+
+    def _backup_failed(self, error: str) -> None:
+        self.statusBar().showMessage(f"The scheduled backup failed: {error}", 30000)
 
     # -- table and detail ----------------------------------------------------------------------
 
@@ -382,6 +402,7 @@ class MainWindow(QMainWindow):
         self._settings.setValue("main_window/splitter", self.splitter.saveState())
         self._settings.setValue("main_window/trends_splitter", self.trends.saveState())
         self._settings.setValue("main_window/table_header", self.table.horizontalHeader().saveState())
+        self.backups.stop()
         super().closeEvent(event)
 
     def _about(self) -> None:

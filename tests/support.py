@@ -2,11 +2,14 @@
 
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from db.backup import make_backup
 from db.incidents import Saved, amend_incident, record_incident, record_incidents
-from db.store import Store
+from db.monitors import add_monitor
+from db.store import Store, open_store
 from db.validation import validate_incident
 from db.versions import Writer
 
@@ -114,3 +117,25 @@ def make_conflict(store: Store, writer: Writer, saved: Saved) -> None:
 
 def version_count(store: Store) -> int:
     return int(store.conn.execute("SELECT count(*) FROM incident_versions").fetchone()[0])
+
+
+def damage(path: Path) -> bytes:
+    """Overwrite the middle of the file with garbage, as a failing disk might."""
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 8192] = b"\xde\xad\xbe\xef" * 2048
+    path.write_bytes(bytes(data))
+    return bytes(data)
+
+
+def laptop_with_backup(data_dir: Path) -> tuple[str, list[str]]:
+    """Two incidents, a backup, then a third incident the backup lacks; the database closed."""
+    store = open_store(data_dir)
+    writer = store.writer(add_monitor(store.conn, "Olena Koval", "OK1", "monitor").monitor_id)
+    ids = [save(store, writer, count=n).incident_id for n in (1, 2)]
+    make_backup(store.conn, data_dir / "backups", "auto")
+    ids.append(save(store, writer, count=3).incident_id)
+    device = store.device.device_id
+    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.close()
+    return device, ids

@@ -722,3 +722,21 @@ def test_the_form_fits_a_small_laptop_screen_without_scrolling(qtbot, make_form,
         assert form.grab().save(str(tmp_path / "form.png"))
         for checkbox in form.findChildren(QCheckBox):
             assert checkbox.width() >= checkbox.sizeHint().width()  # no label cut off
+
+
+def test_a_save_on_a_full_disk_says_so_and_keeps_everything_typed(  # type: ignore[no-untyped-def]
+    qtbot, make_form, store, message_boxes
+) -> None:
+    form = make_form()
+    fill_valid(qtbot, form)
+    form.field_widget("narrative").setPlainText("x" * 9000)  # needs new pages: the full disk is hit
+    pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
+    store.conn.execute(f"PRAGMA max_page_count = {pages}")
+    message_boxes.answers.append("OK")
+    assert form.save() is False
+    assert "disk is full" in message_boxes.seen[0] and "nothing was saved" in message_boxes.seen[0]
+    assert store.conn.execute("SELECT count(*) FROM incident_versions").fetchone()[0] == 0
+    assert form.isVisible() and form.values()["narrative"] == "x" * 9000
+    store.conn.execute("PRAGMA max_page_count = 1073741823")
+    with qtbot.waitSignal(form.saved, timeout=2000):
+        ctrl_s(qtbot)
