@@ -26,6 +26,7 @@ from functools import lru_cache
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
+from db.clock import new_id
 from db.incident import FIELD_NAMES, Incident
 from db.rollup_schema import NARROW_ROLLUPS, ROLLUP_TABLES, narrow_fill, stale_groups
 from db.versions import SELECT_VERSIONS, Version
@@ -157,6 +158,11 @@ def refresh_rollups(conn: sqlite3.Connection) -> None:
     for rollup in NARROW_ROLLUPS:
         conn.execute(f"DELETE FROM {rollup.table} WHERE ({', '.join(rollup.key)}) IN ({stale_groups(rollup)})")
         conn.execute(narrow_fill(rollup, stale_only=True))
+    # One new generation for every day this transaction changed (db/day_cube.py reloads those).
+    conn.execute(
+        "INSERT INTO rollup_days (day, gen) SELECT DISTINCT day, (SELECT coalesce(max(gen), 0) + 1 FROM rollup_days) "
+        "FROM rollup_stale WHERE true ON CONFLICT (day) DO UPDATE SET gen = excluded.gen"
+    )
     conn.execute("DELETE FROM rollup_stale")
 
 
@@ -205,6 +211,13 @@ def rebuild_projection(conn: sqlite3.Connection, calendar: Calendar, batch: int 
     conn.execute("DELETE FROM incident_heads")
     for table in ROLLUP_TABLES:
         conn.execute(f"DELETE FROM {table}")
+    # Every day may change or vanish: a new epoch makes any in-memory copy reload (db/day_cube.py).
+    conn.execute("DELETE FROM rollup_days")
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES ('rollup_epoch', ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (new_id(),),
+    )
     conn.execute("INSERT INTO incidents_fts (incidents_fts) VALUES ('delete-all')")
     reader = conn.execute(f"{SELECT_VERSIONS} ORDER BY incident_id, version_id")
     rows: list[tuple[object, ...]] = []

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from db.day_cube import cube_of
 from db.queries import IncidentFilter, fts_query, utc_text
 from db.rollup_schema import DAILY_COUNTS, NARROW_ROLLUPS, Rollup
 
@@ -40,6 +41,7 @@ class RollupFilter:
     conditions: tuple[str, ...]
     params: tuple[Any, ...]
     columns: frozenset[str]
+    values: tuple[tuple[str, tuple[str, ...]], ...] = ()  # the same conditions: column, allowed values
 
 
 def rollup_filter(flt: IncidentFilter, *, in_key_order: bool = False) -> RollupFilter | None:
@@ -59,14 +61,16 @@ def rollup_filter(flt: IncidentFilter, *, in_key_order: bool = False) -> RollupF
                 return None
         elif value != default:
             return None
-    conditions, params, columns = [], [], set()
+    conditions, params, columns, pairs = [], [], set(), []
     for name, column in FILTER_COLUMNS.items():
         values = getattr(flt, name)
         if values:
             conditions.append(f"{'+' if in_key_order else ''}{column} IN ({', '.join('?' * len(values))})")
             params.extend(values)
             columns.add(column)
-    return RollupFilter(tuple(conditions), tuple(params), frozenset(columns))
+            # A missing sector is stored as '' in the rollups.
+            pairs.append((column, tuple("" if v is None else v for v in values)))
+    return RollupFilter(tuple(conditions), tuple(params), frozenset(columns), tuple(pairs))
 
 
 def choose_rollup(columns: Collection[str], *, kinds: bool = False) -> Rollup:
@@ -123,6 +127,12 @@ def read_day_sums(
     if measure not in ("incidents", "violations"):
         raise ValueError(f"unknown measure {measure!r}")
     rollup = usable_rollup(conn, {*group, *where.columns})
+    if rollup is DAILY_COUNTS:
+        cube = cube_of(conn)
+        if cube is not None:
+            for sums in cube.sums(group, where.values, first, last, measure):
+                yield DaySums(sums.values, sums.day, sums.total, sums.late)
+            return
     conditions, params = list(where.conditions), list(where.params)
     if first is not None:
         conditions.append("day >= ?")

@@ -228,3 +228,28 @@ def m002_reporting_day(db: Database) -> None:
         conn.execute(rollup_schema.narrow_fill(rollup))
     for statement in rollup_schema.index_and_trigger_statements():
         conn.execute(statement)
+
+
+ROLLUP_DAYS_STATEMENTS = [
+    "CREATE TABLE rollup_days (\n    day TEXT PRIMARY KEY,\n    gen INTEGER NOT NULL\n) WITHOUT ROWID",
+    "CREATE INDEX rollup_days_gen ON rollup_days (gen)",
+]
+
+
+@migrations()
+def m004_rollup_days(db: Database) -> None:
+    """The generation at which each day of ``daily_counts`` last changed, and the rollups' epoch.
+
+    The timeline keeps ``daily_counts`` in memory (db/day_cube.py) and reloads only the days
+    stamped with a newer generation than its copy; a new epoch (a rebuilt projection) reloads all.
+    """
+    from db.clock import new_id
+
+    for statement in ROLLUP_DAYS_STATEMENTS:
+        db.conn.execute(statement)
+    db.conn.execute("INSERT INTO rollup_days (day, gen) SELECT DISTINCT day, 1 FROM daily_counts")
+    db.conn.execute(
+        "INSERT INTO meta (key, value) VALUES ('rollup_epoch', ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (new_id(),),
+    )

@@ -2,7 +2,9 @@
 
 ``quick_check`` reads the whole database file (seconds on a million incidents); waiting for it
 before showing the window would miss the start-up budget. It runs on its own read-only
-connection, and a failure is reported to the user as soon as it is known.
+connection, and a failure is reported to the user as soon as it is known. A database that
+passes then has its daily counts loaded into memory (db/day_cube.py) on the same thread, so the
+first timeline that needs them does not wait a second for it.
 """
 
 from pathlib import Path
@@ -10,6 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QThread, Signal
 
 from db.connection import connect
+from db.day_cube import cube_of
 from db.errors import DatabaseError
 from db.store import quick_check
 
@@ -28,9 +31,9 @@ class StartupCheck(QThread):
             conn = connect(self._path, readonly=True)
             try:
                 quick_check(conn, self._path)
+                self.finishedCheck.emit("")
+                cube_of(conn)
             finally:
                 conn.close()
         except DatabaseError as error:
             self.finishedCheck.emit(str(error))
-            return
-        self.finishedCheck.emit("")

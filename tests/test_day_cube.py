@@ -1,0 +1,103 @@
+"""The in-memory copy of daily_counts answers exactly what SQL answers, and stays exact as the
+data changes: saves and amendments reload only their days, a rebuilt projection reloads all."""
+
+import sqlite3
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from support import record_events, save
+
+import db.day_cube as day_cube
+from db.connection import transaction
+from db.incidents import amend_incident, get_incident
+from db.projection import rebuild_projection
+from db.queries import IncidentFilter
+from db.store import Store
+from db.timeline import Timeline, timeline
+from db.versions import Writer
+
+# Where, what and state at once: no narrow rollup has all three, so daily_counts answers.
+FILTERS = [
+    (IncidentFilter(zone_ids=("EAST",), states=("submitted",)), "obs_type"),
+    (IncidentFilter(sector_ids=("DMZ-04", None), categories=("fire",)), "verification_state"),
+    (IncidentFilter(weapon_classes=("mortar",), states=("submitted", "verified")), "sector"),
+    (IncidentFilter(zone_ids=("SOUTH",), weapon_classes=("mortar",), states=("submitted",)), "category"),
+]
+
+
+def both_ways(store: Store, monkeypatch: pytest.MonkeyPatch) -> list[tuple[Timeline, Timeline]]:
+    pairs = []
+    for flt, dimension in FILTERS:
+        for reporting in (False, True):
+            ask = dict(tz=store.tz, cutoff=store.calendar.cutoff, dimension=dimension, reporting_days=reporting)
+            from_cube = timeline(store.conn, flt, **ask)  # type: ignore[arg-type]
+            with monkeypatch.context() as m:
+                m.setattr("db.rollups.cube_of", lambda conn: None)
+                from_sql = timeline(store.conn, flt, **ask)  # type: ignore[arg-type]
+            pairs.append((from_cube, from_sql))
+    return pairs
+
+
+def test_the_cube_answers_what_sql_answers_as_the_data_changes(
+    store: Store, writer: Writer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record_events(store, writer)
+    for cube, sql in both_ways(store, monkeypatch):
+        assert cube == sql
+        assert cube.series  # something to compare
+
+    loads: list[str] = []
+    real_load = day_cube.load_cube
+
+    def spy(conn: sqlite3.Connection, epoch: str, gen: int, where: str = "", params: tuple[str, ...] = ()) -> object:
+        loads.append(where)
+        return real_load(conn, epoch, gen, where, params)
+
+    monkeypatch.setattr(day_cube, "load_cube", spy)
+    # A new incident and an amendment that moves one to another day, zone and state.
+    save(store, writer, observed_start="2026-05-13T09:00:00Z", observed_end=None, zone_id="EAST")
+    first = store.conn.execute("SELECT incident_id FROM incidents ORDER BY rowid LIMIT 1").fetchone()[0]
+    moved = replace(
+        get_incident(store.conn, first).incident,
+        observed_start="2026-05-15T12:00:00Z",
+        observed_end=None,
+        zone_id="SOUTH",
+        sector_id="DMZ-09",
+        verification_state="verified",
+    )
+    amend_incident(store.conn, writer, first, moved, "wrong day and zone", store.calendar)
+    for cube, sql in both_ways(store, monkeypatch):
+        assert cube == sql
+    assert loads and all(where.startswith("WHERE day IN") for where in loads)  # only the changed days
+
+    loads.clear()
+    with transaction(store.conn):
+        rebuild_projection(store.conn, store.calendar)
+    for cube, sql in both_ways(store, monkeypatch):
+        assert cube == sql
+    assert "" in loads  # a new epoch: everything read again
+
+
+def test_a_generation_that_went_back_reloads_everything(
+    store: Store, writer: Writer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record_events(store, writer)
+    day_cube.cube_of(store.conn)
+    cached = day_cube.cube_of(store.conn)
+    assert cached is not None
+    # As after a restored backup: the database is at an older generation than the copy.
+    store.conn.execute("UPDATE rollup_days SET gen = 0")
+    again = day_cube.cube_of(store.conn)
+    assert again is not cached and again is not None and again.gen == 0
+    for cube, sql in both_ways(store, monkeypatch):
+        assert cube == sql
+
+
+def test_an_in_memory_database_has_no_cube() -> None:
+    from db.connection import connect
+    from db.store import migrate
+
+    conn = connect(":memory:")
+    migrate(conn, Path("/nonexistent"))
+    assert day_cube.cube_of(conn) is None
