@@ -15,9 +15,10 @@ from datetime import date, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from db.incident_cube import IncidentSums, incident_cube_of, matching_rowids
 from db.projection import Calendar
-from db.queries import IncidentFilter, utc_text, where_clause
-from db.rollups import parse_utc, read_day_sums, rollup_filter, split_period
+from db.queries import IncidentFilter, fts_query, utc_text, where_clause
+from db.rollups import DaySums, parse_utc, read_day_sums, rollup_filter, split_period
 
 Bin = Literal["day", "week", "month"]
 Dimension = Literal["zone", "sector", "category", "obs_type", "weapon_class", "verification_state"]
@@ -113,24 +114,43 @@ def _counts(
 ) -> Counter[tuple[date, str | None]]:
     """Sums per (local or reporting day, dimension value) of what ``flt`` selects."""
     counts: Counter[tuple[date, str | None]] = Counter()
+    group = [column] if column else []
     where = rollup_filter(flt)
-    if where is None:
-        _add_incidents(counts, conn, flt, column, metric, reporting_days)
-        return counts
     split = split_period(flt.start_utc, flt.end_utc, calendar.tz)
-    if split.whole is not None:
-        one_day = timedelta(days=1)
-        for sums in read_day_sums(conn, [column] if column else [], where, *split.whole, metric):
-            key = sums.values[0] if column else None
-            parts: list[tuple[date, int]] = [(sums.day, sums.total)]
-            if reporting_days:
-                parts = [(sums.day, sums.total - sums.late), (sums.day + one_day, sums.late)]
-            for day, value in parts:
-                if value:  # a zero must not widen the range shown
-                    counts[day, key] += value
+    if where is not None:
+        if split.whole is not None:
+            _add_sums(counts, read_day_sums(conn, group, where, *split.whole, metric), column, reporting_days)
+    else:
+        # A text search with nothing else the rollups lack: the matches' rowids from FTS5, summed
+        # from the per-incident arrays (db/incident_cube.py) instead of one lookup per match.
+        rest = rollup_filter(replace(flt, text=""))
+        cube = incident_cube_of(conn, calendar.tz) if rest is not None and split.whole is not None else None
+        if rest is None or cube is None or split.whole is None:
+            _add_incidents(counts, conn, flt, column, metric, reporting_days)
+            return counts
+        rowids = matching_rowids(conn, fts_query(flt.text))
+        _add_sums(counts, cube.sums(rowids, group, rest.values, *split.whole, metric), column, reporting_days)
     for start, end in split.edges:
         _add_incidents(counts, conn, replace(flt, start_utc=start, end_utc=end), column, metric, reporting_days)
     return counts
+
+
+def _add_sums(
+    counts: Counter[tuple[date, str | None]],
+    sums: Iterable[DaySums | IncidentSums],
+    column: str | None,
+    reporting_days: bool,
+) -> None:
+    """Add per-day sums; a reporting day also holds the late part of the local day before it."""
+    one_day = timedelta(days=1)
+    for group in sums:
+        key = group.values[0] if column else None
+        parts: list[tuple[date, int]] = [(group.day, group.total)]
+        if reporting_days:
+            parts = [(group.day, group.total - group.late), (group.day + one_day, group.late)]
+        for day, value in parts:
+            if value:  # a zero must not widen the range shown
+                counts[day, key] += value
 
 
 def _add_incidents(

@@ -146,7 +146,7 @@ def run_main_window(app: QApplication, store: Store) -> tuple[int, bool]:
             profile = dialog.monitor
         window = MainWindow(store, settings(), profile)
         window.show()
-        check = StartupCheck(store.data_dir / paths.DATABASE_NAME, window)
+        check = StartupCheck(store.data_dir / paths.DATABASE_NAME, window, tz=store.calendar.tz)
         check.finishedCheck.connect(window.report_startup_check)
         check.start()
         try:

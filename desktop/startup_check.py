@@ -3,17 +3,19 @@
 ``quick_check`` reads the whole database file (seconds on a million incidents); waiting for it
 before showing the window would miss the start-up budget. It runs on its own read-only
 connection, and a failure is reported to the user as soon as it is known. A database that
-passes then has its daily counts loaded into memory (db/day_cube.py) on the same thread, so the
-first timeline that needs them does not wait a second for it.
+passes then has its daily counts and per-incident columns loaded into memory (db/day_cube.py,
+db/incident_cube.py) on the same thread, so the first timeline that needs them does not wait.
 """
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QObject, QThread, Signal
 
 from db.connection import connect
 from db.day_cube import cube_of
 from db.errors import DatabaseError
+from db.incident_cube import incident_cube_of
 from db.store import quick_check
 
 
@@ -22,9 +24,10 @@ class StartupCheck(QThread):
 
     finishedCheck = Signal(str)  # noqa: N815 (Qt signal naming)
 
-    def __init__(self, path: Path, parent: QObject | None = None) -> None:
+    def __init__(self, path: Path, parent: QObject | None = None, tz: ZoneInfo | None = None) -> None:
         super().__init__(parent)
         self._path = path
+        self._tz = tz
 
     def run(self) -> None:
         try:
@@ -33,6 +36,8 @@ class StartupCheck(QThread):
                 quick_check(conn, self._path)
                 self.finishedCheck.emit("")
                 cube_of(conn)
+                if self._tz is not None:
+                    incident_cube_of(conn, self._tz)
             finally:
                 conn.close()
         except DatabaseError as error:

@@ -9,6 +9,7 @@ import pytest
 from support import record_events, save
 
 import db.day_cube as day_cube
+import db.incident_cube as incident_cube
 from db.connection import transaction
 from db.incidents import amend_incident, get_incident
 from db.projection import rebuild_projection
@@ -23,6 +24,9 @@ FILTERS = [
     (IncidentFilter(sector_ids=("DMZ-04", None), categories=("fire",)), "verification_state"),
     (IncidentFilter(weapon_classes=("mortar",), states=("submitted", "verified")), "sector"),
     (IncidentFilter(zone_ids=("SOUTH",), weapon_classes=("mortar",), states=("submitted",)), "category"),
+    # A text search: the matches from FTS5, summed from the per-incident arrays (db/incident_cube.py).
+    (IncidentFilter(text="heard"), "zone"),
+    (IncidentFilter(text="explosion", zone_ids=("EAST",)), "verification_state"),
 ]
 
 
@@ -34,6 +38,7 @@ def both_ways(store: Store, monkeypatch: pytest.MonkeyPatch) -> list[tuple[Timel
             from_cube = timeline(store.conn, flt, **ask)  # type: ignore[arg-type]
             with monkeypatch.context() as m:
                 m.setattr("db.rollups.cube_of", lambda conn: None)
+                m.setattr("db.timeline.incident_cube_of", lambda conn, tz: None)
                 from_sql = timeline(store.conn, flt, **ask)  # type: ignore[arg-type]
             pairs.append((from_cube, from_sql))
     return pairs
@@ -48,13 +53,19 @@ def test_the_cube_answers_what_sql_answers_as_the_data_changes(
         assert cube.series  # something to compare
 
     loads: list[str] = []
-    real_load = day_cube.load_cube
+    reads: list[str] = []
+    real_load, real_read = day_cube.load_cube, incident_cube._read
 
     def spy(conn: sqlite3.Connection, epoch: str, gen: int, where: str = "", params: tuple[str, ...] = ()) -> object:
         loads.append(where)
         return real_load(conn, epoch, gen, where, params)
 
+    def read_spy(conn: sqlite3.Connection, where: str, params: tuple[str, ...]) -> object:
+        reads.append(where)
+        return real_read(conn, where, params)
+
     monkeypatch.setattr(day_cube, "load_cube", spy)
+    monkeypatch.setattr(incident_cube, "_read", read_spy)
     # A new incident and an amendment that moves one to another day, zone and state.
     save(store, writer, observed_start="2026-05-13T09:00:00Z", observed_end=None, zone_id="EAST")
     first = store.conn.execute("SELECT incident_id FROM incidents ORDER BY rowid LIMIT 1").fetchone()[0]
@@ -70,13 +81,15 @@ def test_the_cube_answers_what_sql_answers_as_the_data_changes(
     for cube, sql in both_ways(store, monkeypatch):
         assert cube == sql
     assert loads and all(where.startswith("WHERE day IN") for where in loads)  # only the changed days
+    assert reads and all(where.startswith("WHERE (observed_start >=") for where in reads)
 
     loads.clear()
+    reads.clear()
     with transaction(store.conn):
         rebuild_projection(store.conn, store.calendar)
     for cube, sql in both_ways(store, monkeypatch):
         assert cube == sql
-    assert "" in loads  # a new epoch: everything read again
+    assert "" in loads and "" in reads  # a new epoch: everything read again
 
 
 def test_a_generation_that_went_back_reloads_everything(
