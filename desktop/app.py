@@ -7,6 +7,7 @@ opened is explained in a message box and the app exits without touching the file
 import ctypes.util
 import os
 import sys
+from pathlib import Path
 
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QGuiApplication
@@ -17,6 +18,7 @@ from db.errors import TrucelineError
 from db.identity import APP_ID, APP_NAME, ORGANISATION, VERSION
 from db.monitors import local_profile
 from db.store import open_store
+from desktop.app_icon import application_icon
 from desktop.main_window import MainWindow
 from desktop.profile_dialog import ProfileDialog
 from desktop.startup_check import StartupCheck
@@ -32,6 +34,7 @@ def make_application() -> QApplication:
     app.setApplicationVersion(VERSION)
     app.setOrganizationName(ORGANISATION)
     app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(application_icon())
     return app
 
 
@@ -61,10 +64,21 @@ def missing_x11_libraries() -> list[str]:
         return []
     if not os.environ.get("DISPLAY"):
         return []
-    return [package for name, package in XCB_LIBRARIES.items() if ctypes.util.find_library(name) is None]
+    return [
+        package
+        for name, package in XCB_LIBRARIES.items()
+        if ctypes.util.find_library(name) is None and not _bundled(name)
+    ]
 
 
-def run_window() -> int:
+def _bundled(name: str) -> bool:
+    """A PyInstaller build carries the libraries the build machine had; the system search misses them."""
+    base = getattr(sys, "_MEIPASS", None)
+    return base is not None and any(Path(base).glob(f"lib{name}.so*"))
+
+
+def run_window(smoke_test: bool = False) -> int:
+    """Open the window; ``smoke_test`` instead checks it draws and exits (see desktop/smoke_test.py)."""
     missing = missing_x11_libraries()
     if missing:
         print(
@@ -77,9 +91,19 @@ def run_window() -> int:
     try:
         store = open_store(check=False)
     except TrucelineError as error:
-        QMessageBox.critical(None, APP_NAME, f"{APP_NAME} cannot open its data.\n\n{error}")
+        if smoke_test:
+            print(f"truceline: {error}", file=sys.stderr)
+        else:
+            QMessageBox.critical(None, APP_NAME, f"{APP_NAME} cannot open its data.\n\n{error}")
         return 2
     profile = local_profile(store.conn)
+    if smoke_test:
+        from desktop.smoke_test import run_smoke_test
+
+        try:
+            return run_smoke_test(app, store, profile)
+        finally:
+            store.close()
     if profile is None:
         dialog = ProfileDialog(store)
         if not dialog.exec() or dialog.monitor is None:
