@@ -4,8 +4,9 @@
 # Unpacks the .tar.gz (default: the newest in dist/) into a scratch folder and runs the bundle with
 # an empty environment (no virtualenv, no PYTHONPATH, HOME in the scratch folder), as a laptop
 # without Python would: --version, demo --incidents 1000, check, the window on the offscreen
-# platform until the timeline is drawn (--smoke-test, desktop/smoke_test.py), and install.sh /
-# uninstall.sh into a scratch root. Any failure stops it with a non-zero status.
+# platform until the timeline is drawn (--smoke-test, desktop/smoke_test.py), the same on X11 when
+# xvfb-run is installed, and install.sh / uninstall.sh into a scratch root. Any failure stops it
+# with a non-zero status.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -49,6 +50,16 @@ out=$(run "$bundle/$program" --data-dir "$data" --smoke-test 2>&1) || fail "--sm
 grep -q "timeline painted" <<<"$out" || fail "--smoke-test printed: $out"
 echo "ok"
 sed 's/^/    /' <<<"$out"
+
+if command -v xvfb-run >/dev/null; then
+  # The same on a real X server (Xvfb): the xcb plugin and the X libraries the bundle carries.
+  step "window on X11 (xvfb-run)"
+  out=$(env -i HOME="$work/home" PATH=/usr/bin:/bin LANG=C.UTF-8 \
+    xvfb-run -a -s "-screen 0 1920x1080x24" "$bundle/$program" --data-dir "$data" --smoke-test 2>&1) ||
+    fail "--smoke-test on X11: $out"
+  grep -q "timeline painted" <<<"$out" || fail "--smoke-test on X11 printed: $out"
+  echo "ok"
+fi
 
 step "install.sh and uninstall.sh"
 root="$work/root"
