@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
@@ -48,6 +49,8 @@ def run_smoke_test(app: QApplication, store: Store, profile: Monitor | None) -> 
         finally:
             sys.excepthook = previous_hook
             window.close()
+            # Now, not at some later garbage collection: the window's timers would outlive the store.
+            shiboken6.delete(window)
             settings.sync()
     return status if probe.result is None else probe.result
 
@@ -64,9 +67,13 @@ class _Probe(QObject):
         self._painted = False
         self.result: int | None = None
         window.timeline.plot.viewport().installEventFilter(self)
+        self._timeout = QTimer(self)  # a child, so it goes with the window
+        self._timeout.setSingleShot(True)
+        self._timeout.setInterval(TIMEOUT_MS)
+        self._timeout.timeout.connect(lambda: self._fail(f"the timeline was not painted within {TIMEOUT_MS // 1000} s"))
 
     def start(self) -> None:
-        QTimer.singleShot(TIMEOUT_MS, lambda: self._fail(f"the timeline was not painted within {TIMEOUT_MS // 1000} s"))
+        self._timeout.start()
         self._when(self._exposed, self._shown)
 
     def _elapsed_ms(self) -> float:

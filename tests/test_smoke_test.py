@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, QSize
+from PySide6.QtWidgets import QApplication
 
 from db import resources
 from db.monitors import Monitor
@@ -48,6 +49,8 @@ def test_the_smoke_test_opens_the_window_and_sees_the_timeline_drawn(qapp, capsy
     out = capsys.readouterr().out
     assert "smoke test: window shown" in out
     assert "timeline painted" in out and "for 300 incidents" in out
+    # Gone, not just hidden: its timers would otherwise run against the closed store.
+    assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
 
 
 def test_the_smoke_test_fails_when_the_timeline_draws_nothing(  # type: ignore[no-untyped-def]
@@ -59,6 +62,7 @@ def test_the_smoke_test_fails_when_the_timeline_draws_nothing(  # type: ignore[n
     assert main(["--smoke-test"]) == 1
     err = capsys.readouterr().err
     assert "smoke test failed: the period holds 300 incidents but the timeline drew no bars" in err
+    assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
 
 
 def test_the_smoke_flag_is_not_offered_in_help(capsys: pytest.CaptureFixture[str]) -> None:
