@@ -9,7 +9,8 @@ plot is not blank. Exit 0 only then; otherwise one line on stderr and exit 1, al
 in any slot or after :data:`TIMEOUT_MS`.
 
 The flag is hidden from ``--help`` (it is for packagers, documented in DEVELOPERS.md). It uses a
-temporary settings file and saves nothing, so running it on real data leaves that data as it was.
+temporary settings file and saves nothing; it refuses a data directory holding an unsaved draft,
+which the window would offer to restore or discard.
 """
 
 import sys
@@ -23,6 +24,7 @@ import shiboken6
 from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
+from db.drafts import load_drafts
 from db.monitors import Monitor
 from db.queries import count_incidents
 from db.store import Store
@@ -36,6 +38,13 @@ SMOKE_PROFILE = Monitor(monitor_id="smoke-test", name="Smoke test", callsign="SM
 def run_smoke_test(app: QApplication, store: Store, profile: Monitor | None) -> int:
     """Open the main window over ``store``, wait for the timeline to be painted, return the exit status."""
     started = time.perf_counter()
+    if load_drafts(store.data_dir / "drafts"):
+        # The window would ask about the draft, and an answer nobody gave must not discard it.
+        print(
+            "truceline: smoke test refused: this data directory holds an unsaved incident; use another --data-dir",
+            file=sys.stderr,
+        )
+        return 2
     with tempfile.TemporaryDirectory(prefix="truceline-smoke-") as scratch:
         settings = QSettings(str(Path(scratch) / "truceline.ini"), QSettings.Format.IniFormat)
         window = MainWindow(store, settings, profile or SMOKE_PROFILE)

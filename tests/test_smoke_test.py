@@ -11,6 +11,7 @@ from PySide6.QtCore import QSettings, QSize
 from PySide6.QtWidgets import QApplication
 
 from db import resources
+from db.drafts import Draft, load_drafts, save_draft
 from db.monitors import Monitor
 from db.store import Store
 from desktop import app as desktop_app
@@ -69,3 +70,12 @@ def test_the_smoke_flag_is_not_offered_in_help(capsys: pytest.CaptureFixture[str
     with pytest.raises(SystemExit):
         main(["--help"])
     assert "--smoke-test" not in capsys.readouterr().out
+
+
+def test_the_smoke_test_leaves_an_unsaved_draft_alone(  # type: ignore[no-untyped-def]
+    qapp, store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    save_draft(store.data_dir / "drafts", Draft("d1", None, None, {"place": "Stepne"}, "2026-05-01T03:15:00Z"))
+    assert main(["--smoke-test"]) == 2
+    assert "holds an unsaved incident" in capsys.readouterr().err
+    assert [d.draft_id for d in load_drafts(store.data_dir / "drafts")] == ["d1"]
