@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PYQTGRAPH_QT_LIB := PySide6
 
-.PHONY: run test lint bench demo clean
+.PHONY: run test lint bench demo dist smoke clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,10 @@ $(VENV)/.installed-app: pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed-app
+
+$(VENV)/.installed-dist: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dist]'
 	touch $@ $(VENV)/.installed-app
 
 run: $(VENV)/.installed-app
@@ -34,6 +38,14 @@ test: lint
 # Performance budgets on a 1,000,000-incident database (built once, kept in .bench/).
 bench: $(VENV)/.installed-test
 	$(BIN)/pytest tests/benchmarks -m bench -s
+
+# A self-contained build (PyInstaller one-folder) and its versioned .tar.gz in dist/; see packaging/.
+dist: $(VENV)/.installed-dist
+	$(BIN)/python packaging/build.py
+
+# Run the newest dist/*.tar.gz without Python: --version, demo, check, the window, install/uninstall.
+smoke:
+	packaging/smoke_test.sh
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .bench

@@ -8,4 +8,6 @@ APP_NAME = "Truceline"
 APP_ID = "org.truceline.Truceline"
 DIST_NAME = "truceline"
 VERSION = "0.1.0"
+# The day VERSION was released (AppStream metainfo lists it); change both together.
+RELEASE_DATE = "2026-11-25"
 ORGANISATION = "Truceline"

@@ -7,6 +7,7 @@ opened is explained in a message box and the app exits without touching the file
 import ctypes.util
 import os
 import sys
+from pathlib import Path
 
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QGuiApplication
@@ -18,6 +19,7 @@ from db.identity import APP_ID, APP_NAME, ORGANISATION, VERSION
 from db.monitors import local_profile
 from db.recovery import restore_backup, start_empty, verified_backups
 from db.store import Store, open_store
+from desktop.app_icon import application_icon
 from desktop.instance_lock import InstanceLock
 from desktop.main_window import MainWindow
 from desktop.profile_dialog import ProfileDialog
@@ -35,6 +37,7 @@ def make_application() -> QApplication:
     app.setApplicationVersion(VERSION)
     app.setOrganizationName(ORGANISATION)
     app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(application_icon())
     return app
 
 
@@ -64,10 +67,21 @@ def missing_x11_libraries() -> list[str]:
         return []
     if not os.environ.get("DISPLAY"):
         return []
-    return [package for name, package in XCB_LIBRARIES.items() if ctypes.util.find_library(name) is None]
+    return [
+        package
+        for name, package in XCB_LIBRARIES.items()
+        if ctypes.util.find_library(name) is None and not _bundled(name)
+    ]
 
 
-def run_window() -> int:
+def _bundled(name: str) -> bool:
+    """A PyInstaller build carries the libraries the build machine had; the system search misses them."""
+    base = getattr(sys, "_MEIPASS", None)
+    return base is not None and any(Path(base).glob(f"lib{name}.so*"))
+
+
+def run_window(smoke_test: bool = False) -> int:
+    """Open the window; ``smoke_test`` instead checks it draws and exits (see desktop/smoke_test.py)."""
     missing = missing_x11_libraries()
     if missing:
         print(
@@ -81,8 +95,16 @@ def run_window() -> int:
     try:
         lock.acquire()
     except TrucelineError as error:
-        QMessageBox.warning(None, APP_NAME, str(error))
+        if smoke_test:
+            print(f"truceline: {error}", file=sys.stderr)
+        else:
+            QMessageBox.warning(None, APP_NAME, str(error))
         return 2
+    if smoke_test:
+        try:
+            return smoke(app)
+        finally:
+            lock.release()
     try:
         while True:
             store = open_or_recover()
@@ -95,6 +117,21 @@ def run_window() -> int:
                 return 2
     finally:
         lock.release()
+
+
+def smoke(app: QApplication) -> int:
+    """The hidden --smoke-test: the real window on this data, no dialogs (desktop/smoke_test.py)."""
+    from desktop.smoke_test import run_smoke_test
+
+    try:
+        store = open_store(check=False)
+    except TrucelineError as error:
+        print(f"truceline: {error}", file=sys.stderr)
+        return 2
+    try:
+        return run_smoke_test(app, store, local_profile(store.conn))
+    finally:
+        store.close()
 
 
 def open_or_recover() -> Store | None:

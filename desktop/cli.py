@@ -36,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"data directory holding {paths.DATABASE_NAME}, backups/, drafts/ and the device key "
         f"(default: ${paths.ENV_DATA_DIR} or {paths.data_dir()})",
     )
+    # For packagers (DEVELOPERS.md): open the window, wait for the timeline to be drawn, exit 0 or 1.
+    parser.add_argument("--smoke-test", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     demo = sub.add_parser("demo", help="add realistic synthetic incidents (twelve months to today)")
     demo.add_argument("--incidents", type=_positive, default=10_000, metavar="N", help="how many (default 10000)")
@@ -92,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         from desktop.app import run_window
 
-        return run_window()
+        return run_window(smoke_test=args.smoke_test)
     if args.command == "restore":
         return _guarded(lambda: cmd_restore(args))
     try:

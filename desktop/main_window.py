@@ -28,6 +28,7 @@ from db.identity import APP_NAME, VERSION
 from db.incidents import Saved, get_incident, incident_history
 from db.monitors import Monitor
 from db.store import Store
+from desktop.app_icon import application_icon
 from desktop.backup_schedule import BackupSchedule
 from desktop.detail_pane import DetailPane
 from desktop.filter_bar import FilterBar
@@ -50,6 +51,7 @@ class MainWindow(QMainWindow):
         self._settings = settings
         self._profile = profile
         self.setWindowTitle(f"{APP_NAME} {VERSION}")
+        self.setWindowIcon(application_icon())
         self.setMinimumSize(900, 560)
 
         self.filter_bar = FilterBar(store)
