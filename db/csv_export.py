@@ -34,6 +34,7 @@ from db.geo import mgrs_converter
 from db.queries import IncidentFilter, where_clause
 
 FORMATS = ("native", "acled")
+BOM = "\ufeff"
 BATCH = 5000
 # Progress is reported after each batch; the callback returns False to cancel.
 Progress = Callable[[int, int], bool]
@@ -82,10 +83,16 @@ def export_csv(
         # The C converter itself, with no Python frame between SQLite and it: positions in the
         # database passed validation, and NULLs never reach it (see _native_cell).
         conn.create_function("truceline_mgrs", 2, mgrs_converter().toMGRS, deterministic=True)
-        cursor = conn.execute(
-            f"SELECT {line_sql} FROM incidents WHERE {where} ORDER BY observed_start, incident_id", params
-        )
-        written = _write_atomically(path, header, cursor, bom, total, progress)
+        # Lines stay UTF-8 bytes from SQLite to the file: no decoding into str and encoding back.
+        text_factory = conn.text_factory
+        conn.text_factory = bytes
+        try:
+            cursor = conn.execute(
+                f"SELECT {line_sql} FROM incidents WHERE {where} ORDER BY observed_start, incident_id", params
+            )
+            written = _write_atomically(path, header, cursor, bom, total, progress)
+        finally:
+            conn.text_factory = text_factory
     finally:
         if began and conn.in_transaction:
             conn.execute("COMMIT")
@@ -145,12 +152,19 @@ def local_time_sql(column: str, tz: ZoneInfo, first: str | None, last: str | Non
     ``CASE`` (two per year where DST applies).
     """
     changes = offset_changes(tz, first, last)
-    branches = []
-    for (_, offset), (until, _next) in zip(changes, changes[1:], strict=False):
-        branches.append(f"WHEN {column} < '{until}' THEN {_shifted(column, offset)}")
-    final = _shifted(column, changes[-1][1])
-    body = f"CASE {' '.join(branches)} ELSE {final} END" if branches else final
-    return f"CASE WHEN {column} IS NULL THEN '' ELSE {body} END"
+    return f"CASE WHEN {column} IS NULL THEN NULL ELSE {_offset_search(column, changes)} END"
+
+
+def _offset_search(column: str, changes: list[tuple[str, timedelta]]) -> str:
+    """A binary search over the offset periods as nested CASEs: five comparisons for twelve years, not 25."""
+    if len(changes) == 1:
+        return _shifted(column, changes[0][1])
+    middle = len(changes) // 2
+    before, after = changes[:middle], changes[middle:]
+    return (
+        f"CASE WHEN {column} < '{after[0][0]}' THEN {_offset_search(column, before)} "
+        f"ELSE {_offset_search(column, after)} END"
+    )
 
 
 def _shifted(column: str, offset: timedelta) -> str:
@@ -203,11 +217,11 @@ def _write_atomically(
     temp = Path(temp_name)
     try:
         os.chmod(temp, 0o644)  # mkstemp makes it private; an export is meant to be shared
-        with open(fd, "w", encoding="utf-8", newline="") as out:
-            out.write(("\ufeff" if bom else "") + header)
+        with open(fd, "wb") as out:
+            out.write(((BOM if bom else "") + header).encode())
             written = 0
             while rows := cursor.fetchmany(BATCH):
-                out.write("".join([row[0] for row in rows]))
+                out.write(b"".join([row[0] for row in rows]))
                 written += len(rows)
                 if progress is not None and not progress(written, total):
                     raise ExportCancelled("export cancelled; no file was written")
