@@ -100,7 +100,7 @@ def test_import_is_recorded_as_a_version_by_the_importer(store: Store, writer: W
     target, importer = other_store(tmp_path)
     try:
         summary = run_import(target, importer, out)
-        assert summary.as_text().startswith("mission.csv: 1 rows; added 1; 0 already present")
+        assert summary.as_text().startswith("mission.csv: 1 row; added 1; 0 already present")
         history = incident_history(target.conn, saved.incident_id)
         assert len(history) == 1
         assert history[0].version.reason == "imported from mission.csv"
