@@ -83,7 +83,8 @@ class ImportSummary:
         verb = "would add" if self.dry_run else "added"
         conflict = "would become" if self.dry_run else "became"
         text = (
-            f"{self.file_name}: {self.rows:,} row{'s' if self.rows != 1 else ''}; {verb} {self.added:,}; {self.present:,} already present; "
+            f"{self.file_name}: {self.rows:,} row{'' if self.rows == 1 else 's'}; "
+            f"{verb} {self.added:,}; {self.present:,} already present; "
             f"{self.conflicting:,} differ from what is held and {conflict} conflicts to resolve"
         )
         if self.problem_count:
