@@ -5,8 +5,8 @@ Export: every incident of the benchmark database, native format, against the ``s
 Budget: at most 2x the shell, faster than sqlite-utils. The export only reads the shared database.
 
 Import: 100,000 exported rows into a fresh database, against raw ``executemany`` of the same
-incidents' rows (their version rows and projection rows, as stored) into a fresh database of the
-same schema. Budget: at least a third of the raw speed.
+incidents' rows as stored (version, projection and head rows) into a fresh database of the same
+schema. Budget: at least a third of the raw speed. Both print wall and CPU time.
 """
 
 import resource
@@ -127,7 +127,7 @@ def test_import_against_raw_executemany(million: Path, scratch: Path) -> None:
 
     raw_store = open_store(scratch / "raw")
     try:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         with transaction(raw_store.conn):
             raw_store.conn.executemany("INSERT OR IGNORE INTO devices VALUES (?, ?, ?, ?)", devices)
             raw_store.conn.executemany(
@@ -138,14 +138,18 @@ def test_import_against_raw_executemany(million: Path, scratch: Path) -> None:
             raw_store.conn.executemany(
                 f"INSERT INTO incidents ({', '.join(PROJECTION_COLUMNS)}) VALUES ({marks})", projection
             )
-        raw = time.perf_counter() - started
+            raw_store.conn.executemany(
+                "INSERT INTO incident_heads (incident_id, version_id) VALUES (?, ?)",
+                [(row[0], row[2]) for row in projection],
+            )
+        raw, raw_cpu = time.perf_counter() - started, time.process_time() - cpu
     finally:
         raw_store.close()
 
     target = open_store(scratch / "target")
     try:
         person = add_monitor(target.conn, "Bench Mark", "BNCH", "supervisor")
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         summary = import_csv(
             target.conn,
             target.writer(person.monitor_id),
@@ -153,7 +157,7 @@ def test_import_against_raw_executemany(million: Path, scratch: Path) -> None:
             theatre=target.theatre,
             calendar=target.calendar,
         )
-        ours = time.perf_counter() - started
+        ours, ours_cpu = time.perf_counter() - started, time.process_time() - cpu
         again_started = time.perf_counter()
         again = import_csv(
             target.conn,
@@ -169,10 +173,12 @@ def test_import_against_raw_executemany(million: Path, scratch: Path) -> None:
     report(
         f"CSV import of {IMPORT_ROWS:,} exported rows into a fresh database",
         [
-            ("truceline import-csv", f"{ours:.1f} s ({IMPORT_ROWS / ours:,.0f} rows/s)"),
-            ("raw executemany (version + projection rows)", f"{raw:.1f} s ({IMPORT_ROWS / raw:,.0f} rows/s)"),
-            ("speed relative to raw", f"{raw / ours:.2f} (budget >= 0.33)"),
+            ("truceline import-csv", f"{ours:.1f} s wall, {ours_cpu:.1f} s CPU ({IMPORT_ROWS / ours:,.0f} rows/s)"),
+            ("raw executemany (version, projection, head rows)", f"{raw:.1f} s wall, {raw_cpu:.1f} s CPU"),
+            ("speed relative to raw", f"{raw / ours:.2f} wall, {raw_cpu / ours_cpu:.2f} CPU (budget >= 0.33)"),
             ("re-import of the same file (all already present)", f"{again_s:.1f} s"),
         ],
     )
+    # Speed is rows per second of wall time: the raw load spends half of it waiting for the disk,
+    # which is as real for the user as our CPU time. (Export judges CPU: its peer is another process.)
     assert raw / ours >= 1 / 3
