@@ -6,14 +6,18 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings
-from support import save, version_count
+from support import save, valid_raw, version_count
 
 from db.csv_columns import PRESETS
 from db.csv_export import export_csv
+from db.csv_import import import_csv
+from db.incidents import amend_incident, get_incident
 from db.monitors import Monitor, add_monitor
 from db.queries import IncidentFilter
 from db.store import Store, open_store
+from db.validation import validate_incident
 from db.versions import Writer
+from desktop.conflict_dialog import ConflictDialog
 from desktop.csv_export_dialog import CsvExportDialog
 from desktop.csv_import_dialog import CsvImportDialog
 from desktop.main_window import MainWindow
@@ -185,3 +189,23 @@ def test_window_file_menu_opens_both_with_the_filter(
     dialog = window.import_csv()
     assert dialog.isVisible()
     dialog.reject()
+
+
+def test_an_imported_conflict_resolves_in_the_conflict_dialog(  # type: ignore[no-untyped-def]
+    qtbot, store: Store, writer: Writer, supervisor: Monitor, tmp_path: Path
+) -> None:
+    saved = save(store, writer, count=12)
+    out = tmp_path / "old.csv"
+    export_csv(store.conn, IncidentFilter(), out, tz=store.tz)
+    changed = validate_incident(valid_raw(count=30), theatre=store.theatre)
+    amend_incident(store.conn, writer, saved.incident_id, changed, "recount", store.calendar)
+    import_csv(store.conn, writer, out, theatre=store.theatre, calendar=store.calendar)
+    dialog = ConflictDialog(store, supervisor, saved.incident_id)
+    qtbot.addWidget(dialog)
+    assert dialog.differing_fields() == ["count"]
+    dialog.choose_all(0)
+    dialog.reason.setText("the recount stands")
+    with qtbot.waitSignal(dialog.resolved, timeout=1000):
+        assert dialog.save()
+    record = get_incident(store.conn, saved.incident_id)
+    assert record.heads == 1 and record.incident.count == 30  # the first head is the older one: the recount

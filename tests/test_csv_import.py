@@ -14,6 +14,7 @@ from db.csv_columns import NATIVE_COLUMNS
 from db.csv_export import export_csv
 from db.csv_import import MAX_LINE_CHARS, CsvImportError, ImportCancelled, import_csv
 from db.incidents import amend_incident, get_incident, incident_history, record_incidents, resolve_conflict
+from db.integrity import check_database
 from db.monitors import add_monitor
 from db.queries import IncidentFilter
 from db.store import Store, open_store
@@ -133,6 +134,8 @@ def test_changed_row_becomes_a_conflict_never_an_overwrite(store: Store, writer:
     assert contents == {12, 30}  # both kept
     # Importing the same file again finds the imported head: nothing more.
     assert run_import(store, writer, out).present == 1
+    report = check_database(store.conn, store.calendar)  # hashes, chains, projection = versions
+    assert report.ok, report.problems
     resolve_conflict(store.conn, writer, saved.incident_id, changed, "kept the recount", store.calendar)
     assert get_incident(store.conn, saved.incident_id).heads == 1
 
