@@ -340,6 +340,11 @@ def _dms(value: float, hemis: str) -> str:
     return f"{degrees}°{minutes:02d}'{seconds:02d}.{tenth}\"{hemi}"
 
 
+def mgrs_converter() -> mgrs.MGRS:
+    """The shared converter, for callers converting many stored (already valid) positions at C speed."""
+    return _MGRS_CONVERTER
+
+
 def to_mgrs(lat: float, lon: float, precision: int = 5) -> str:
     """MGRS reference without spaces, e.g. ``37UDQ1234567890``; ``precision`` digits per axis (1-5)."""
     if not 1 <= precision <= 5:

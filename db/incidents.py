@@ -68,16 +68,43 @@ def record_incidents(
     """Record new incidents (already validated) in one transaction; the fast path of the demo."""
     drafts = [VersionDraft(new_id(), (), None, incident) for incident in incidents]
     with transaction(conn):
-        versions = append_versions(conn, writer, drafts)
-        rows = [
-            projection_row(v, d.incident, v, d.incident, 1, calendar) for v, d in zip(versions, drafts, strict=True)
-        ]
-        write_new(conn, rows)
-        conn.executemany(
-            "INSERT INTO incident_heads (incident_id, version_id) VALUES (?, ?)",
-            [(v.incident_id, v.version_id) for v in versions],
-        )
+        return _write_new_incidents(conn, writer, drafts, calendar)
+
+
+def _write_new_incidents(
+    conn: sqlite3.Connection, writer: Writer, drafts: Sequence[VersionDraft], calendar: Calendar
+) -> list[Saved]:
+    """First versions of incidents this database does not hold yet: append, project, record the heads."""
+    versions = append_versions(conn, writer, drafts)
+    rows = [projection_row(v, d.incident, v, d.incident, 1, calendar) for v, d in zip(versions, drafts, strict=True)]
+    write_new(conn, rows)
+    conn.executemany(
+        "INSERT INTO incident_heads (incident_id, version_id) VALUES (?, ?)",
+        [(v.incident_id, v.version_id) for v in versions],
+    )
     return [Saved(row[0], v.version_id, str(row[1])) for row, v in zip(rows, versions, strict=True)]  # type: ignore[arg-type]
+
+
+def write_imported(
+    conn: sqlite3.Connection,
+    writer: Writer,
+    new: Sequence[tuple[str, Incident]],
+    diverging: Sequence[tuple[str, Incident]],
+    reason_text: str,
+    calendar: Calendar,
+) -> None:
+    """Record incidents read from a file that carries no history (a CSV); the caller holds the transaction.
+
+    ``new`` are incidents this database does not hold: they keep their ids and get a first
+    version. ``diverging`` are held incidents whose content differs from every head: each gets a
+    version with no parent, which makes it one more head, a visible conflict for a person to
+    resolve, and never overwrites what is held. ``reason_text`` ("imported from FILE") must have
+    passed :func:`~db.validation.validate_reason`.
+    """
+    if new:
+        _write_new_incidents(conn, writer, [VersionDraft(i, (), reason_text, inc) for i, inc in new], calendar)
+    if diverging:
+        _write_versions(conn, writer, [VersionDraft(i, (), reason_text, inc) for i, inc in diverging], calendar)
 
 
 def record_incident(conn: sqlite3.Connection, writer: Writer, incident: Incident, calendar: Calendar) -> Saved:

@@ -317,7 +317,11 @@ def _place(v: dict[str, Any], theatre: "Theatre", failed: set[str]) -> list[Fiel
     lat, lon = (
         (v["event_lat"], v["event_lon"]) if v["event_lat"] is not None else (v["observer_lat"], v["observer_lon"])
     )
-    if lat is not None and lon is not None:
+    fill_zone = v["zone_id"] is None and "zone_id" not in failed
+    fill_relation = v["dmz_relation"] is None and "dmz_relation" not in failed
+    # Placing a point costs polygon tests; a row that names its zone and DMZ relation (an import
+    # of a million rows) needs none.
+    if lat is not None and lon is not None and (fill_zone or fill_relation):
         placement = theatre.assign(lat, lon)
         if v["zone_id"] is None and "zone_id" not in failed:
             v["zone_id"] = placement.zone_id

@@ -68,6 +68,36 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="count by reporting day (the theatre's daily cut-off, 19:30 by default) instead of calendar day",
     )
+    export = sub.add_parser(
+        "export-csv",
+        help="write the incidents a filter selects to a CSV file (native and lossless, or ACLED-compatible)",
+        description="Native CSV has every field, the incident and head version ids, UTC and local times and MGRS "
+        "beside latitude and longitude, and can be imported again. ACLED-compatible CSV uses the ACLED codebook's "
+        "columns. Cells that a spreadsheet would run as a formula start with an apostrophe. The file is complete "
+        "or not written at all.",
+    )
+    export.add_argument("out", type=Path, metavar="OUT", help="the CSV file to write (replaced if it exists)")
+    export.add_argument("--from", dest="first", metavar="DATE", help="first local day, YYYY-MM-DD (default: all)")
+    export.add_argument("--to", dest="last", metavar="DATE", help="last local day, YYYY-MM-DD, included")
+    export.add_argument("--zone", action="append", default=[], metavar="ZONE", help="only this zone (repeatable)")
+    export.add_argument(
+        "--sector", action="append", default=[], metavar="SECTOR", help="only this DMZ sector (repeatable)"
+    )
+    export.add_argument("--category", action="append", default=[], metavar="CATEGORY", help="only this category")
+    export.add_argument("--state", action="append", default=[], metavar="STATE", help="only this verification state")
+    export.add_argument("--format", choices=("native", "acled"), default="native", help="default: native")
+    export.add_argument(
+        "--no-bom", action="store_true", help="no UTF-8 byte order mark (it is there by default, for Excel)"
+    )
+    imp = sub.add_parser(
+        "import-csv",
+        help="import a native CSV export: all rows or none, checked like the entry form",
+        description="Incidents keep their ids; rows already held are skipped; a row that differs from what is "
+        "held becomes a conflict to resolve, never an overwrite. The import is recorded as new versions by the "
+        "signed-in monitor with the reason 'imported from FILE'.",
+    )
+    imp.add_argument("file", type=Path, metavar="IN", help="the native CSV file to import")
+    imp.add_argument("--dry-run", action="store_true", help="only show what would be added, skipped and refused")
     sub.add_parser("check", help="verify database integrity, every version's hashes and chains, and the projection")
     sub.add_parser("backup", help="take a verified backup of the database now")
     restore = sub.add_parser(
@@ -254,4 +284,103 @@ def _guarded(run: Callable[[], int]) -> int:
         return EXIT_ERROR
 
 
-COMMANDS = {"demo": cmd_demo, "stats": cmd_stats, "check": cmd_check, "backup": cmd_backup}
+def cmd_export_csv(store: Store, args: argparse.Namespace) -> int:
+    from db.csv_export import export_csv
+    from db.enums import CATEGORY, VERIFICATION_STATE
+    from db.queries import IncidentFilter, day_bounds
+
+    first = _day_option("--from", args.first) if args.first else None
+    last = _day_option("--to", args.last) if args.last else None
+    if first and last and first > last:
+        raise ValidationError([FieldProblem("--from", f"{first} is after --to {last}")])
+    for option, chosen, known in (
+        ("--zone", args.zone, store.theatre.zone_ids),
+        ("--sector", args.sector, store.theatre.sector_ids),
+        ("--category", args.category, set(CATEGORY)),
+        ("--state", args.state, set(VERIFICATION_STATE)),
+    ):
+        unknown = [value for value in chosen if value not in known]
+        if unknown:
+            reason = f"{', '.join(unknown)} is not one of: {', '.join(sorted(known))}"
+            raise ValidationError([FieldProblem(option, reason)])
+    start, end = day_bounds(first, last, store.tz)
+    flt = IncidentFilter(
+        start_utc=start,
+        end_utc=end,
+        zone_ids=tuple(args.zone),
+        sector_ids=tuple(args.sector),
+        categories=tuple(args.category),
+        states=tuple(args.state),
+    )
+    started = time.perf_counter()
+    result = export_csv(
+        store.conn,
+        flt,
+        args.out.expanduser().absolute(),
+        tz=store.tz,
+        fmt=args.format,
+        bom=not args.no_bom,
+        progress=_progress("rows"),
+    )
+    _end_progress()
+    print(f"Exported {result.rows:,} incidents to {result.path} in {time.perf_counter() - started:.1f} s.")
+    return 0
+
+
+def cmd_import_csv(store: Store, args: argparse.Namespace) -> int:
+    from db.csv_import import CsvImportError, import_csv
+    from db.monitors import local_profile
+
+    profile = local_profile(store.conn)
+    if profile is None:
+        raise TrucelineError("no monitor is signed in on this laptop; open the window once to create a profile")
+    try:
+        summary = import_csv(
+            store.conn,
+            store.writer(profile.monitor_id),
+            args.file.expanduser(),
+            theatre=store.theatre,
+            calendar=store.calendar,
+            dry_run=args.dry_run,
+            progress=_progress("bytes"),
+        )
+    except CsvImportError as error:
+        _end_progress()
+        for problem in error.summary.problems[1:]:
+            print(f"truceline: {problem}", file=sys.stderr)
+        raise
+    _end_progress()
+    print(summary.as_text())
+    for problem in summary.problems:
+        print(f"problem: {problem}")
+    if summary.problem_count > len(summary.problems):
+        print(f"… and {summary.problem_count - len(summary.problems):,} more problems")
+    return 0 if summary.ok else EXIT_ERROR
+
+
+def _progress(unit: str) -> Callable[[int, int], bool]:
+    """Progress on stderr when it is a terminal (never in a pipe or a log)."""
+    show = sys.stderr.isatty()
+
+    def report(done: int, total: int) -> bool:
+        if show:
+            percent = f" ({100 * done // total}%)" if total else ""
+            print(f"\r{done:,} / {total:,} {unit}{percent}", end="", file=sys.stderr, flush=True)
+        return True
+
+    return report
+
+
+def _end_progress() -> None:
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+
+
+COMMANDS = {
+    "demo": cmd_demo,
+    "stats": cmd_stats,
+    "export-csv": cmd_export_csv,
+    "import-csv": cmd_import_csv,
+    "check": cmd_check,
+    "backup": cmd_backup,
+}

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from db.backup import make_backup
 from db.connection import checkpoint
+from db.csv_import import ImportSummary
 from db.display import local_time_text
 from db.drafts import delete_draft, load_drafts
 from db.errors import TrucelineError
@@ -30,6 +31,8 @@ from db.monitors import Monitor
 from db.store import Store
 from desktop.app_icon import application_icon
 from desktop.backup_schedule import BackupSchedule
+from desktop.csv_export_dialog import CsvExportDialog
+from desktop.csv_import_dialog import CsvImportDialog
 from desktop.detail_pane import DetailPane
 from desktop.filter_bar import FilterBar
 from desktop.incident_form import IncidentForm
@@ -170,12 +173,28 @@ class MainWindow(QMainWindow):
         )
         self.refresh_action = action("&Refresh", self.refresh, "F5", "Reload the table (F5)")
         self.settings_action = action("&Settings…", self.open_settings, "Ctrl+,", "Profile, time zone, theatre")
+        self.export_csv_action = action(
+            "E&xport CSV…", self.export_csv, None, "Write the incidents the filter bar selects to a CSV file"
+        )
+        self.import_csv_action = action(
+            "&Import CSV…", self.import_csv, None, "Check a native CSV file, then add its incidents"
+        )
         self.backup_action = action("&Back up now", self.backup_now, None, "Take a verified backup of the database")
         self.quit_action = action("&Quit", self.close, "Ctrl+Q", "Quit Truceline (Ctrl+Q)")
         about = action("&About Truceline", self._about)
 
         file_menu = self.menuBar().addMenu("&File")
-        for act in (self.new_action, self.edit_action, None, self.backup_action, self.settings_action, None):
+        for act in (
+            self.new_action,
+            self.edit_action,
+            None,
+            self.export_csv_action,
+            self.import_csv_action,
+            None,
+            self.backup_action,
+            self.settings_action,
+            None,
+        ):
             file_menu.addAction(act) if act else file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         view_menu = self.menuBar().addMenu("&View")
@@ -226,6 +245,24 @@ class MainWindow(QMainWindow):
         self._selected_id = saved.incident_id
         self.model.refresh()
         self.statusBar().showMessage(f"Saved {saved.ref}", 10000)
+
+    def export_csv(self) -> CsvExportDialog:
+        dialog = CsvExportDialog(self._store, self.filter_bar.current_filter(), self)
+        dialog.exported.connect(
+            lambda result: self.statusBar().showMessage(f"Exported {result.rows:,} incidents to {result.path}", 10000)
+        )
+        dialog.open()
+        return dialog
+
+    def import_csv(self) -> CsvImportDialog:
+        dialog = CsvImportDialog(self._store, self._profile, self)
+        dialog.imported.connect(self._after_import)
+        dialog.open()
+        return dialog
+
+    def _after_import(self, summary: ImportSummary) -> None:
+        self.refresh()
+        self.statusBar().showMessage(summary.as_text(), 10000)
 
     def offer_drafts(self) -> None:
         """After a crash, offer the incident that was being typed."""

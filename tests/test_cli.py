@@ -191,3 +191,64 @@ def test_stats_refuses_bad_options_in_one_line(
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.count("\n") == 1 and captured.err.startswith(f"truceline: {message}")
+
+
+def test_export_csv_then_import_csv_elsewhere(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from db.monitors import add_monitor, set_local_profile
+    from db.store import open_store
+
+    source, target = str(tmp_path / "a"), tmp_path / "b"
+    assert run("--data-dir", source, "demo", "--incidents", "300", "--seed", "2") == 0
+    out = tmp_path / "east.csv"
+    capsys.readouterr()
+    assert run("--data-dir", source, "export-csv", str(out), "--zone", "EAST", "--state", "verified", "--no-bom") == 0
+    printed = capsys.readouterr().out
+    exported = int(re.search(r"Exported ([\d,]+) incidents", printed).group(1))  # type: ignore[union-attr]
+    assert 0 < exported < 300 and out.read_bytes().startswith(b"incident_id,")
+    assert run("--data-dir", source, "export-csv", str(tmp_path / "acled.csv"), "--format", "acled") == 0
+    assert "Exported 300 incidents" in capsys.readouterr().out
+
+    store = open_store(target)
+    set_local_profile(store.conn, add_monitor(store.conn, "Olena Koval", "KOVA", "supervisor"))
+    store.close()
+    assert run("--data-dir", str(target), "import-csv", str(out), "--dry-run") == 0
+    assert f"would add {exported}" in capsys.readouterr().out
+    assert run("--data-dir", str(target), "import-csv", str(out)) == 0
+    assert f"added {exported}; 0 already present" in capsys.readouterr().out
+    assert run("--data-dir", str(target), "import-csv", str(tmp_path / "acled.csv")) == 2
+    assert "ACLED-format file" in capsys.readouterr().err
+    assert run("--data-dir", str(target), "check") == 0
+
+
+def test_export_csv_refuses_unknown_filters(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = str(tmp_path / "d")
+    assert run("--data-dir", data, "export-csv", str(tmp_path / "x.csv"), "--sector", "DMZ-99") == 2
+    assert "--sector: DMZ-99 is not one of" in capsys.readouterr().err
+    assert (
+        run("--data-dir", data, "export-csv", str(tmp_path / "x.csv"), "--from", "2026-05-09", "--to", "2026-05-01")
+        == 2
+    )
+    assert "--from: 2026-05-09 is after --to 2026-05-01" in capsys.readouterr().err
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_import_csv_with_bad_rows_lists_them_and_changes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = str(tmp_path / "d")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,age\nann,3\n", encoding="utf-8")
+    assert run("--data-dir", data, "demo", "--incidents", "5") == 0
+    assert run("--data-dir", data, "import-csv", str(bad)) == 2
+    assert "no monitor is signed in on this laptop" in capsys.readouterr().err
+    from db.monitors import add_monitor, set_local_profile
+    from db.store import open_store
+
+    store = open_store(tmp_path / "d")
+    set_local_profile(store.conn, add_monitor(store.conn, "Olena Koval", "KOVA", "supervisor"))
+    store.close()
+    assert run("--data-dir", data, "import-csv", str(bad)) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("truceline: bad.csv: nothing was imported: line 1: missing columns: incident_id")
+    assert run("--data-dir", data, "check") == 0
+    assert "versions: 5 " in capsys.readouterr().out
