@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from db.incident_cube import IncidentSums, incident_cube_of, matching_rowids
 from db.projection import Calendar
-from db.queries import IncidentFilter, fts_query, utc_text, where_clause
+from db.queries import IncidentFilter, utc_text, where_clause
 from db.rollups import DaySums, parse_utc, read_day_sums, rollup_filter, split_period
 
 Bin = Literal["day", "week", "month"]
@@ -128,7 +128,7 @@ def _counts(
         if rest is None or cube is None or split.whole is None:
             _add_incidents(counts, conn, flt, column, metric, reporting_days)
             return counts
-        rowids = matching_rowids(conn, fts_query(flt.text))
+        rowids = matching_rowids(conn, flt.text)
         _add_sums(counts, cube.sums(rowids, group, rest.values, *split.whole, metric), column, reporting_days)
     for start, end in split.edges:
         _add_incidents(counts, conn, replace(flt, start_utc=start, end_utc=end), column, metric, reporting_days)

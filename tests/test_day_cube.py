@@ -114,3 +114,19 @@ def test_an_in_memory_database_has_no_cube() -> None:
     conn = connect(":memory:")
     migrate(conn, Path("/nonexistent"))
     assert day_cube.cube_of(conn) is None
+
+
+def test_a_text_search_finds_the_same_incidents_by_exact_terms_as_by_prefix(store: Store, writer: Writer) -> None:
+    from db.incident_cube import matching_rowids
+    from db.queries import fts_query
+
+    for narrative in ("Tracer fire seen", "tracers at dusk", "TRACE of a crater", "Обстріл біля Торецька", "café"):
+        save(store, writer, narrative=narrative, observed_end=None)
+    for text in ("tracer", "trace", "Trac", "tr fire", "crater", "xyz", "Торец", "cafe", "café", "  ", "t"):
+        query = fts_query(text)
+        expected = (
+            {r[0] for r in store.conn.execute("SELECT rowid FROM incidents_fts WHERE incidents_fts MATCH ?", (query,))}
+            if query
+            else set()
+        )
+        assert set(matching_rowids(store.conn, text).tolist()) == expected, text
