@@ -80,6 +80,11 @@ def test_timeline_view_and_summary_panel_budgets(qtbot, million: Path) -> None: 
                 "fire + verified, by sector, compared 90 days",
                 drawn(days(90, categories=("fire",), states=("verified",)), split="sector", compare=True),
             ),
+            (
+                "all time, EAST + verified, by obs. type",
+                drawn(IncidentFilter(zone_ids=("EAST",), states=("verified",)), split="obs_type"),
+            ),
+            ("all time, text 'tracer' (200,000 matches), by zone", drawn(IncidentFilter(text="tracer"), split="zone")),
         ]
         timeline_times = [(name, *step()) for name, step in steps]
 
