@@ -24,52 +24,39 @@ from threading import Lock
 from zoneinfo import ZoneInfo
 
 import numpy as np
-import numpy.typing as npt
 
-from db.day_cube import META_EPOCH
+from db.column_sums import (
+    GroupSums,
+    Ints,
+    Stamp,
+    changed_days,
+    day_number,
+    day_number_sql,
+    group_sums,
+    merged_vocabulary,
+    parse_ints,
+    selected,
+    stamp_of,
+)
 from db.queries import fts_query, utc_text
 
 # The incident columns a timeline filters or splits by (a missing sector is held as '').
 CODED = ("zone_id", "sector_id", "category", "obs_type", "weapon_class", "verification_state")
-_EPOCH_DAY = date(1970, 1, 1)
-_DAY_NUMBER = "CAST(julianday(obs_day) - 2440587.5 AS INTEGER)"
 _VALUE = {"sector_id": "coalesce(sector_id, '')"}
-
-Ints = npt.NDArray[np.integer]
 # Small types: a million incidents take 21 MB (codes are positions in short vocabularies).
 _DTYPES: dict[str, type[np.integer]] = {"day": np.int32, "late": np.int8, "count": np.int32}
 
 
 @dataclass(frozen=True)
-class IncidentSums:
-    """One group: the grouped values, the local day, the sum and the part after the cut-off."""
-
-    values: tuple[str | None, ...]
-    day: date
-    total: int
-    late: int
-
-
 class IncidentCube:
-    """Per-incident columns by rowid (day -1: no incident there) at generation ``gen``."""
+    """Per-incident columns by rowid (day -1: no incident there) as of ``stamp``."""
 
-    def __init__(
-        self,
-        epoch: str,
-        gen: int,
-        days: Ints,
-        late: Ints,
-        count: Ints,
-        codes: dict[str, Ints],
-        vocab: dict[str, list[str]],
-    ) -> None:
-        self.epoch = epoch
-        self.gen = gen
-        self.days = days
-        self.late = late
-        self.count = count
-        self.codes = codes
-        self.vocab = vocab
+    stamp: Stamp
+    days: Ints
+    late: Ints
+    count: Ints
+    codes: dict[str, Ints]
+    vocab: dict[str, list[str]]
 
     def sums(
         self,
@@ -79,41 +66,16 @@ class IncidentCube:
         first: date | None,
         last: date | None,
         measure: str,
-    ) -> Iterator[IncidentSums]:
+    ) -> Iterator[GroupSums]:
         """Sums of ``measure`` over the incidents ``rowids`` that match ``where``, per group and day."""
         rowids = rowids[rowids < len(self.days)]
-        days = self.days[rowids]
-        mask = days >= 0
-        if first is not None:
-            mask &= days >= (first - _EPOCH_DAY).days
-        if last is not None:
-            mask &= days <= (last - _EPOCH_DAY).days
-        for column, allowed in where:
-            wanted = [self.vocab[column].index(v) for v in allowed if v in self.vocab[column]]
-            mask &= np.isin(self.codes[column][rowids], np.array(wanted, dtype=np.int64))
+        codes = {c: self.codes[c][rowids] for c in {*group, *(column for column, _ in where)}}
+        mask = selected(self.days[rowids], codes, self.vocab, where, first, last)
         chosen = rowids[mask]
-        if len(chosen) == 0:
-            return
-        days = days[mask]
-        low = int(days.min())
-        span = int(days.max()) - low + 1
-        key = days.astype(np.int64) - low
-        width = 1
-        for column in reversed(group):
-            key = key + self.codes[column][chosen].astype(np.int64) * (span * width)
-            width *= len(self.vocab[column])
-        values = self.count[chosen].astype(np.int64) if measure == "violations" else np.ones(len(chosen), np.int64)
-        size = span * width
-        totals = np.bincount(key, weights=values, minlength=size)
-        lates = np.bincount(key, weights=values * self.late[chosen], minlength=size)
-        for index in np.flatnonzero(totals):
-            rest, offset = divmod(int(index), span)
-            picked: list[str | None] = []
-            for column in reversed(group):
-                rest, code = divmod(rest, len(self.vocab[column]))
-                picked.append(self.vocab[column][code] or None)
-            day = _EPOCH_DAY + timedelta(days=low + offset)
-            yield IncidentSums(tuple(reversed(picked)), day, int(totals[index]), int(lates[index]))
+        values = self.count[chosen] if measure == "violations" else np.ones(len(chosen), dtype=np.int64)
+        late = self.late[chosen].astype(np.bool_)
+        grouped = {c: self.codes[c][chosen] for c in group}
+        yield from group_sums(self.days[chosen], late, grouped, self.vocab, group, values)
 
 
 _cubes: dict[str, IncidentCube] = {}
@@ -121,20 +83,20 @@ _lock = Lock()
 
 
 def incident_cube_of(conn: sqlite3.Connection, tz: ZoneInfo) -> IncidentCube | None:
-    """The up-to-date arrays of ``conn``'s database (None for a database that is not a file)."""
-    path = conn.execute("SELECT file FROM pragma_database_list WHERE name = 'main'").fetchone()[0]
-    if not path:
+    """The up-to-date arrays of ``conn``'s database (None for a database that is not a file).
+
+    ``tz`` is the theatre's time zone, in which the stored days were computed.
+    """
+    stamp = stamp_of(conn)
+    if stamp is None:
         return None
-    epoch_row = conn.execute("SELECT value FROM meta WHERE key = ?", (META_EPOCH,)).fetchone()
-    epoch = str(epoch_row[0]) if epoch_row else ""
-    gen = int(conn.execute("SELECT coalesce(max(gen), 0) FROM rollup_days").fetchone()[0])
     with _lock:
-        cube = _cubes.get(path)
-        if cube is None or cube.epoch != epoch or cube.gen > gen:
-            cube = _load(conn, epoch, gen)
-        elif cube.gen < gen:
-            cube = _refreshed(conn, cube, gen, tz)
-        _cubes[path] = cube
+        cube = _cubes.get(stamp.path)
+        if cube is None or cube.stamp.epoch != stamp.epoch or cube.stamp.gen > stamp.gen:
+            cube = _load(conn, stamp)
+        elif cube.stamp.gen < stamp.gen:
+            cube = _refreshed(conn, cube, stamp, tz)
+        _cubes[stamp.path] = cube
     return cube
 
 
@@ -148,7 +110,7 @@ def matching_rowids(conn: sqlite3.Connection, text: str) -> Ints:
     found = conn.execute(
         "SELECT group_concat(rowid) FROM incidents_fts WHERE incidents_fts MATCH ?", (query,)
     ).fetchone()[0]
-    return _ints(found) if found else np.zeros(0, dtype=np.int64)
+    return parse_ints(found)
 
 
 _PLAIN_WORD = re.compile(r"[A-Za-z0-9]+")
@@ -189,87 +151,73 @@ def _exact_terms(conn: sqlite3.Connection, text: str) -> str | None:
     return " AND ".join(groups)
 
 
-def _read(
-    conn: sqlite3.Connection, where: str, params: Sequence[str]
-) -> tuple[Ints, dict[str, Ints], dict[str, list[str]]]:
-    """Rowids, then day, late, count and every coded column of the selected incidents."""
-    values = ", ".join(f"json_group_array(DISTINCT {_VALUE.get(c, c)})" for c in CODED)
-    row = conn.execute(f"SELECT {values} FROM incidents {where}", list(params)).fetchone()
-    vocab = {column: sorted(json.loads(text)) for column, text in zip(CODED, row, strict=True)}
-    parts = ["group_concat(rowid)", f"group_concat({_DAY_NUMBER})", "group_concat(report_day > obs_day)"]
-    parts.append("group_concat(count)")
+def _read(conn: sqlite3.Connection, where: str, params: Sequence[str]) -> tuple[dict[str, Ints], dict[str, list[str]]]:
+    """Rowid, day, late, count and every coded column of the selected incidents, and the vocabularies."""
+    lists = ", ".join(f"json_group_array(DISTINCT {_VALUE.get(c, c)})" for c in CODED)
+    found = conn.execute(f"SELECT {lists} FROM incidents {where}", list(params)).fetchone()
+    vocab = {column: sorted(json.loads(text)) for column, text in zip(CODED, found, strict=True)}
+    parts = [
+        "group_concat(rowid)",
+        f"group_concat({day_number_sql('obs_day')})",
+        "group_concat(report_day > obs_day)",
+        "group_concat(count)",
+    ]
     case_params: list[str] = []
     for column in CODED:
         cases = " ".join(f"WHEN ? THEN {i}" for i in range(len(vocab[column])))
-        parts.append(f"group_concat(CASE {_VALUE.get(column, column)} {cases} END)" if cases else "''")
+        parts.append(f"group_concat(CASE {_VALUE.get(column, column)} {cases} END)" if cases else "NULL")
         case_params += vocab[column]
     texts = conn.execute(f"SELECT {', '.join(parts)} FROM incidents {where}", [*case_params, *params]).fetchone()
-    columns = {
-        name: _ints(text or "") for name, text in zip(("rowid", "day", "late", "count", *CODED), texts, strict=True)
-    }
-    rowids = columns.pop("rowid")
-    return rowids, columns, vocab
+    names = ("rowid", "day", "late", "count", *CODED)
+    return {name: parse_ints(text) for name, text in zip(names, texts, strict=True)}, vocab
 
 
-def _load(conn: sqlite3.Connection, epoch: str, gen: int) -> IncidentCube:
-    rowids, columns, vocab = _read(conn, "", ())
-    size = int(rowids.max()) + 1 if len(rowids) else 0
-    arrays = {}
-    for name in ("day", "late", "count", *CODED):
-        array = np.full(size, -1, dtype=_DTYPES.get(name, np.int16)) if name == "day" else _zeros(name, size)
-        array[rowids] = columns[name]
-        arrays[name] = array
-    codes = {c: arrays[c] for c in CODED}
-    return IncidentCube(epoch, gen, arrays["day"], arrays["late"], arrays["count"], codes, vocab)
-
-
-def _zeros(name: str, size: int) -> Ints:
+def _empty(name: str, size: int) -> Ints:
+    if name == "day":
+        return np.full(size, -1, dtype=np.int32)
     return np.zeros(size, dtype=_DTYPES.get(name, np.int16))
 
 
-def _refreshed(conn: sqlite3.Connection, cube: IncidentCube, gen: int, tz: ZoneInfo) -> IncidentCube:
+def _load(conn: sqlite3.Connection, stamp: Stamp) -> IncidentCube:
+    columns, vocab = _read(conn, "", ())
+    rowids = columns["rowid"]
+    size = int(rowids.max()) + 1 if len(rowids) else 0
+    arrays = {}
+    for name in ("day", "late", "count", *CODED):
+        arrays[name] = _empty(name, size)
+        arrays[name][rowids] = columns[name]
+    return IncidentCube(stamp, arrays["day"], arrays["late"], arrays["count"], {c: arrays[c] for c in CODED}, vocab)
+
+
+def _refreshed(conn: sqlite3.Connection, cube: IncidentCube, stamp: Stamp, tz: ZoneInfo) -> IncidentCube:
     """The arrays with the incidents observed on days changed since the cube's generation read again."""
-    changed = sorted(
-        date.fromisoformat(r[0]) for r in conn.execute("SELECT day FROM rollup_days WHERE gen > ?", (cube.gen,))
-    )
+    changed = [date.fromisoformat(d) for d in changed_days(conn, cube.stamp.gen)]
     if not changed:
-        return IncidentCube(cube.epoch, gen, cube.days, cube.late, cube.count, cube.codes, cube.vocab)
-    ranges, params = [], []
-    for day in changed:
-        ranges.append("(observed_start >= ? AND observed_start < ?)")
-        params += [
-            utc_text(datetime.combine(day, time(0), tz)),
-            utc_text(datetime.combine(day + timedelta(days=1), time(0), tz)),
-        ]
-    rowids, columns, fresh_vocab = _read(conn, f"WHERE {' OR '.join(ranges)}", params)
+        return IncidentCube(stamp, cube.days, cube.late, cube.count, cube.codes, cube.vocab)
+    ranges = " OR ".join("(observed_start >= ? AND observed_start < ?)" for _ in changed)
+    params = [bound for day in changed for bound in (_midnight(day, tz), _midnight(day + timedelta(days=1), tz))]
+    columns, fresh_vocab = _read(conn, f"WHERE {ranges}", params)
+    rowids = columns["rowid"]
     size = max(len(cube.days), int(rowids.max()) + 1 if len(rowids) else 0)
     grow = size - len(cube.days)
-    days = np.concatenate([cube.days, np.full(grow, -1, dtype=cube.days.dtype)])
-    late = np.concatenate([cube.late, _zeros("late", grow)])
-    count = np.concatenate([cube.count, _zeros("count", grow)])
-    # Incidents that left the changed days were read again wherever they went (both days are
+    arrays = {
+        "day": np.concatenate([cube.days, _empty("day", grow)]),
+        "late": np.concatenate([cube.late, _empty("late", grow)]),
+        "count": np.concatenate([cube.count, _empty("count", grow)]),
+    }
+    # An incident that left a changed day was read again wherever it went (both days are
     # stamped); any still showing one of those days is no longer there.
-    numbers = np.array([(d - _EPOCH_DAY).days for d in changed], dtype=np.int64)
-    days[np.isin(days, numbers)] = -1
-    days[rowids] = columns["day"]
-    late[rowids] = columns["late"]
-    count[rowids] = columns["count"]
-    vocab = {c: list(cube.vocab[c]) for c in CODED}
-    codes = {}
+    numbers = np.array([day_number(d) for d in changed], dtype=np.int32)
+    arrays["day"][np.isin(arrays["day"], numbers)] = -1
+    for name in ("day", "late", "count"):
+        arrays[name][rowids] = columns[name]
+    vocab, codes = {}, {}
     for column in CODED:
-        for value in fresh_vocab[column]:
-            if value not in vocab[column]:
-                vocab[column].append(value)
-        translate = np.array([vocab[column].index(v) for v in fresh_vocab[column]] or [0], dtype=np.int64)
-        array = np.concatenate([cube.codes[column], _zeros(column, grow)])
-        array[rowids] = translate[columns[column]]
-        codes[column] = array
-    return IncidentCube(cube.epoch, gen, days, late, count, codes, vocab)
+        vocab[column], translate = merged_vocabulary(cube.vocab[column], fresh_vocab[column])
+        codes[column] = np.concatenate([cube.codes[column], _empty(column, grow)])
+        codes[column][rowids] = translate[columns[column]]
+    return IncidentCube(stamp, arrays["day"], arrays["late"], arrays["count"], codes, vocab)
 
 
 def _midnight(day: date, tz: ZoneInfo) -> str:
     return utc_text(datetime.combine(day, time(0), tz))
-
-
-def _ints(text: str) -> Ints:
-    return np.fromstring(text, dtype=np.int64, sep=",") if text else np.zeros(0, dtype=np.int64)

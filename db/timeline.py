@@ -15,7 +15,8 @@ from datetime import date, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from db.incident_cube import IncidentSums, incident_cube_of, matching_rowids
+from db.column_sums import GroupSums
+from db.incident_cube import incident_cube_of, matching_rowids
 from db.projection import Calendar
 from db.queries import IncidentFilter, utc_text, where_clause
 from db.rollups import DaySums, parse_utc, read_day_sums, rollup_filter, split_period
@@ -137,7 +138,7 @@ def _counts(
 
 def _add_sums(
     counts: Counter[tuple[date, str | None]],
-    sums: Iterable[DaySums | IncidentSums],
+    sums: Iterable[DaySums | GroupSums],
     column: str | None,
     reporting_days: bool,
 ) -> None:

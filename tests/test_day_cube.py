@@ -56,9 +56,9 @@ def test_the_cube_answers_what_sql_answers_as_the_data_changes(
     reads: list[str] = []
     real_load, real_read = day_cube.load_cube, incident_cube._read
 
-    def spy(conn: sqlite3.Connection, epoch: str, gen: int, where: str = "", params: tuple[str, ...] = ()) -> object:
+    def spy(conn: sqlite3.Connection, stamp: object, where: str = "", params: tuple[str, ...] = ()) -> object:
         loads.append(where)
-        return real_load(conn, epoch, gen, where, params)
+        return real_load(conn, stamp, where, params)  # type: ignore[arg-type]
 
     def read_spy(conn: sqlite3.Connection, where: str, params: tuple[str, ...]) -> object:
         reads.append(where)
@@ -102,7 +102,7 @@ def test_a_generation_that_went_back_reloads_everything(
     # As after a restored backup: the database is at an older generation than the copy.
     store.conn.execute("UPDATE rollup_days SET gen = 0")
     again = day_cube.cube_of(store.conn)
-    assert again is not cached and again is not None and again.gen == 0
+    assert again is not cached and again is not None and again.stamp.gen == 0
     for cube, sql in both_ways(store, monkeypatch):
         assert cube == sql
 
