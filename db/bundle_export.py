@@ -63,9 +63,7 @@ def export_bundle(
     ):
         selected.setdefault(device_id, []).append(seq)
     if not selected:
-        raise NothingToExport(
-            "nothing new to export: every version here was already in the last bundle exported"
-        )
+        raise NothingToExport("nothing new to export: every version here was already in the last bundle exported")
     entries: list[dict[str, object]] = []
     lines: list[bytes] = []
     own_heads: list[SignedHead] = []
