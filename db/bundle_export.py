@@ -14,13 +14,13 @@ the same verification an import uses; only a bundle that passes moves the "last 
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from db.bundle_chain import SignedHead, sign_head, store_heads, stored_anchor, stored_head, stored_head_seqs
 from db.bundle_file import FORMAT, FORMAT_VERSION, VERSIONS, BundleError, b64, version_line, write_bundle_file
-from db.bundle_verify import verify_bundle
+from db.bundle_verify import BundleCancelled, verify_bundle
 from db.clock import utc_now_text
 from db.connection import transaction
 from db.device import DeviceIdentity
@@ -52,9 +52,19 @@ class ExportResult:
 
 
 def export_bundle(
-    conn: sqlite3.Connection, device: DeviceIdentity, out: Path, *, everything: bool = False
+    conn: sqlite3.Connection,
+    device: DeviceIdentity,
+    out: Path,
+    *,
+    everything: bool = False,
+    progress: Callable[[int, int], bool] | None = None,
 ) -> ExportResult:
-    """Write a signed bundle to ``out`` and verify it; remember what was exported."""
+    """Write a signed bundle to ``out`` and verify it; remember what was exported.
+
+    ``progress(done, total)`` follows the re-reading of the written file (most of the time);
+    returning False stops with :class:`~db.bundle_verify.BundleCancelled`, removes the file and
+    leaves the "last exported" mark where it was.
+    """
     since = 0 if everything else last_exported_rowid(conn)
     top = conn.execute("SELECT coalesce(max(rowid), 0) FROM incident_versions").fetchone()[0]
     selected: dict[str, list[int]] = {}
@@ -110,7 +120,10 @@ def export_bundle(
     manifest_bytes = canonical_json(manifest)
     sha = write_bundle_file(out, manifest_bytes, versions_bytes, device.private_key.sign)
     try:
-        verify_bundle(out)
+        verify_bundle(out, progress)
+    except BundleCancelled:
+        out.unlink(missing_ok=True)
+        raise BundleCancelled(f"{out}: export cancelled; no bundle was written") from None
     except BundleError as error:
         out.unlink(missing_ok=True)
         raise DatabaseError(f"{out}: the bundle written did not pass verification and was removed: {error}") from error

@@ -120,7 +120,7 @@ def import_bundle(
 
 def _tick(progress: Progress | None, done: int, total: int) -> None:
     if progress is not None and progress(done, total) is False:
-        raise BundleCancelled("import cancelled; the bundle being read was not applied")
+        raise BundleCancelled("import cancelled; nothing from the bundle being read was applied")
 
 
 def _check_keys(conn: sqlite3.Connection, bundle: VerifiedBundle) -> None:

@@ -234,7 +234,7 @@ def _verify_chains(
                 checked += 1
                 stop = progress is not None and checked % _PROGRESS_EVERY == 0 and not progress(checked, len(versions))
                 if stop:
-                    raise BundleCancelled(f"{path}: import cancelled; nothing from this bundle was applied")
+                    raise BundleCancelled(f"{path}: cancelled before it was verified")
             if previous != run.head.chain_sha256:
                 raise BundleError(
                     f"{path}: device {device.name}: the chain does not reach its signed head {run.seq_to}"
@@ -246,3 +246,5 @@ def _verify_chains(
                 )
         if carried != len(held):
             raise BundleError(f"{path}: device {device.name}: versions outside its signed runs")
+    if progress is not None and not progress(checked, len(versions)):
+        raise BundleCancelled(f"{path}: cancelled before it was verified")

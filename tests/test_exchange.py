@@ -167,3 +167,29 @@ def test_any_order_of_the_same_bundles_gives_the_same_database(laptops: dict[str
     other.receive(b2, b3, b1)
     assert other.state() == sup.state() and other.projection() == sup.projection() and other.heads() == sup.heads()
     other.close()
+
+
+def test_stopping_an_import_or_export_midway_applies_nothing(laptops: dict[str, Laptop], tmp_path: Path) -> None:
+    from db.bundle_export import export_bundle
+    from db.bundle_import import import_bundle
+    from db.bundle_verify import BundleCancelled
+
+    hart, sup = laptops["hart"], laptops["supervisor"]
+    for count in range(1, 4):
+        hart.record(count=count)
+    bundle = hart.export()
+    calls: list[tuple[int, int]] = []
+
+    def stop_late(done: int, total: int) -> bool:
+        calls.append((done, total))
+        return done < total  # refuse only at the very end, inside the write transaction
+
+    before = sup.snapshot()
+    with pytest.raises(BundleCancelled, match="nothing from the bundle being read was applied"):
+        import_bundle(sup.store.conn, sup.store.calendar, bundle, stop_late)
+    assert sup.snapshot() == before and calls[-1][0] == calls[-1][1]
+
+    out = tmp_path / "stopped.zip"
+    with pytest.raises(BundleCancelled, match="no bundle was written"):
+        export_bundle(hart.store.conn, hart.store.device, out, everything=True, progress=lambda done, total: False)
+    assert not out.exists() and not list(tmp_path.glob("*.part"))
