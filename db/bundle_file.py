@@ -104,26 +104,38 @@ def parse_versions(data: bytes, path: Path) -> list[Version]:
             record = json.loads(line)
         except ValueError as error:
             raise BundleError(f"{path}: {VERSIONS} line {number} is not JSON ({error})") from None
-        if not isinstance(record, dict) or set(record) != expected:
+        if type(record) is not dict or record.keys() != expected:
             raise BundleError(f"{path}: {VERSIONS} line {number} does not hold exactly the columns of a version")
         parents = record["parent_ids"]
-        if not isinstance(parents, list) or not all(isinstance(p, str) for p in parents):
-            raise BundleError(f"{path}: {VERSIONS} line {number}: parent_ids is not a list of ids")
-        for name in VERSION_COLUMNS:
-            value = record[name]
-            if name == "device_seq":
-                ok = type(value) is int and value >= 1
-            elif name == "reason":
-                ok = value is None or isinstance(value, str)
-            elif name == "parent_ids":
-                ok = True
-            else:
-                ok = isinstance(value, str)
-            if not ok:
-                raise BundleError(f"{path}: {VERSIONS} line {number}: {name} has the wrong type")
+        seq = record["device_seq"]
+        reason = record["reason"]
+        # One combined test on the fast path; the slow path below names the column at fault.
+        if not (
+            type(parents) is list
+            and type(seq) is int
+            and seq >= 1
+            and (reason is None or type(reason) is str)
+            and all(type(record[name]) is str for name in _TEXT_COLUMNS)
+            and all(type(parent) is str for parent in parents)
+        ):
+            raise BundleError(f"{path}: {VERSIONS} line {number}: {_wrong_column(record)} has the wrong type")
         record["parent_ids"] = tuple(parents)
-        out.append(Version(*(record[name] for name in VERSION_COLUMNS)))
+        out.append(Version(*[record[name] for name in VERSION_COLUMNS]))
     return out
+
+
+_TEXT_COLUMNS = tuple(name for name in VERSION_COLUMNS if name not in ("parent_ids", "device_seq", "reason"))
+
+
+def _wrong_column(record: dict[str, Any]) -> str:
+    parents = record["parent_ids"]
+    if type(parents) is not list or not all(type(parent) is str for parent in parents):
+        return "parent_ids"
+    if type(record["device_seq"]) is not int or record["device_seq"] < 1:
+        return "device_seq"
+    if not (record["reason"] is None or type(record["reason"]) is str):
+        return "reason"
+    return next(name for name in _TEXT_COLUMNS if type(record[name]) is not str)
 
 
 def file_statement(signed_sha256: str) -> bytes:

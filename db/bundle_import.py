@@ -20,6 +20,7 @@ order of the same bundles ends in the same database (:func:`db.exchange_log.stat
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
@@ -28,10 +29,11 @@ from db.bundle_chain import store_anchor, store_heads
 from db.bundle_file import BundleError
 from db.bundle_verify import BundleCancelled, DeviceEntry, VerifiedBundle, verify_bundle
 from db.clock import utc_now_text
-from db.connection import transaction
+from db.connection import bulk_writes, transaction
 from db.device import META_DEVICE_ID
 from db.exchange_log import Gap, log_import, sequence_gaps
 from db.hashing import chain_hash
+from db.incident import Incident
 from db.projection import Calendar, project_group, refresh_incidents, write_new
 from db.versions import VERSION_COLUMNS, Version
 
@@ -41,6 +43,8 @@ _INSERT_VERSION = (
     f"INSERT INTO incident_versions ({', '.join(VERSION_COLUMNS)}) VALUES ({', '.join('?' * len(VERSION_COLUMNS))})"
 )
 _LOOKUP_CHUNK = 50_000
+# From this many versions on, a merge gets the bulk settings (large page cache, rarer checkpoints).
+BULK_VERSIONS = 10_000
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,7 @@ def import_bundle(
     bundle = verify_bundle(path, progress=None if progress is None else lambda done, n: progress(done, 2 * n + 1))
     total = 2 * len(bundle.versions) + 1
     _tick(progress, len(bundle.versions), total)
-    with transaction(conn):
+    with bulk_writes(conn) if len(bundle.versions) >= BULK_VERSIONS else nullcontext(conn), transaction(conn):
         # Checked inside the write transaction: nothing can arrive between the check and the write.
         _check_keys(conn, bundle)
         held = _held_hashes(conn, [v.version_id for v in bundle.versions], path)
@@ -91,7 +95,7 @@ def import_bundle(
         store_heads(conn, [run.head for device in bundle.devices for run in device.runs])
         for device_id, seq, previous in anchors:
             store_anchor(conn, device_id, seq, previous)
-        touched = _project(conn, calendar, new)
+        touched = _project(conn, calendar, new, bundle.contents)
         conflicting = _count_conflicts(conn, touched)
         mine = next((d for d in bundle.devices if d.device_id == bundle.exporter.device_id), None)
         log_import(
@@ -218,7 +222,9 @@ def _add_devices_and_authors(conn: sqlite3.Connection, bundle: VerifiedBundle) -
     )
 
 
-def _project(conn: sqlite3.Connection, calendar: Calendar, new: Sequence[Version]) -> list[str]:
+def _project(
+    conn: sqlite3.Connection, calendar: Calendar, new: Sequence[Version], contents: dict[str, Incident]
+) -> list[str]:
     """Project every incident the new versions touch; incidents seen for the first time take the fast path."""
     touched = list(dict.fromkeys(v.incident_id for v in new))
     existing = _existing_incidents(conn, touched)
@@ -226,7 +232,7 @@ def _project(conn: sqlite3.Connection, calendar: Calendar, new: Sequence[Version
     heads: list[tuple[str, str]] = []
     fresh = sorted((v for v in new if v.incident_id not in existing), key=lambda v: (v.incident_id, v.version_id))
     for incident_id, group in groupby(fresh, key=lambda v: v.incident_id):
-        row, head_ids = project_group(list(group), calendar)
+        row, head_ids = project_group(list(group), calendar, lambda v: contents[v.version_id])
         rows.append(row)
         heads.extend((incident_id, h) for h in head_ids)
     if rows:

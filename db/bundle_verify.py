@@ -17,7 +17,8 @@ from db.bundle_chain import SignedHead, head_is_valid, signature_is_valid
 from db.bundle_file import VERSIONS, BundleError, BundleFile, file_statement, parse_versions, read_bundle_file, unb64
 from db.errors import TrucelineError
 from db.hashing import GENESIS_CHAIN
-from db.integrity import verify_version
+from db.incident import Incident
+from db.integrity import check_version
 from db.versions import Version
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -81,6 +82,7 @@ class VerifiedBundle:
     devices: tuple[DeviceEntry, ...]
     authors: tuple[AuthorEntry, ...]
     versions: tuple[Version, ...]
+    contents: dict[str, Incident]  # each version's incident, by version id, as read while verifying
 
 
 def verify_bundle(path: Path, progress: Callable[[int, int], bool] | None = None) -> VerifiedBundle:
@@ -103,7 +105,7 @@ def verify_bundle(path: Path, progress: Callable[[int, int], bool] | None = None
     declared = _files_entry(raw).get("versions")
     if declared != len(versions):
         raise BundleError(f"{path}: the manifest announces {declared} versions, {VERSIONS} holds {len(versions)}")
-    _verify_chains(devices, versions, path, progress)
+    contents = _verify_chains(devices, versions, path, progress)
     return VerifiedBundle(
         path,
         raw.sha256,
@@ -112,6 +114,7 @@ def verify_bundle(path: Path, progress: Callable[[int, int], bool] | None = None
         devices,
         _authors(manifest.get("monitors", []), path),
         tuple(sorted(versions, key=lambda v: (v.device_id, v.device_seq))),
+        contents,
     )
 
 
@@ -196,8 +199,9 @@ def _verify_chains(
     versions: list[Version],
     path: Path,
     progress: Callable[[int, int], bool] | None,
-) -> None:
+) -> dict[str, Incident]:
     """Every version belongs to a run of its device; every link and every signed head holds."""
+    contents: dict[str, Incident] = {}
     by_device: dict[str, dict[int, Version]] = {d.device_id: {} for d in devices}
     seen_ids: set[str] = set()
     for version in versions:
@@ -224,12 +228,13 @@ def _verify_chains(
                         f"{path}: device {device.name}: version {seq} is missing from the middle of a signed run "
                         f"({run.seq_from}–{run.seq_to})"
                     )
-                wrong = verify_version(found, previous)
-                if wrong:
+                wrong, incident = check_version(found, previous)
+                if wrong or incident is None:
                     raise BundleError(
                         f"{path}: device {device.name}, version {seq} ({found.version_id}): {'; '.join(wrong)}"
                     )
                 previous = found.chain_sha256
+                contents[found.version_id] = incident
                 carried += 1
                 checked += 1
                 stop = progress is not None and checked % _PROGRESS_EVERY == 0 and not progress(checked, len(versions))
@@ -248,3 +253,4 @@ def _verify_chains(
             raise BundleError(f"{path}: device {device.name}: versions outside its signed runs")
     if progress is not None and not progress(checked, len(versions)):
         raise BundleCancelled(f"{path}: cancelled before it was verified")
+    return contents

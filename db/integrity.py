@@ -46,7 +46,17 @@ class CheckReport:
 
 def verify_version(version: Version, previous_chain: str | None) -> list[str]:
     """What is wrong with one version given the chain hash before it (empty when intact)."""
+    return check_version(version, previous_chain)[0]
+
+
+def check_version(version: Version, previous_chain: str | None) -> tuple[list[str], Incident | None]:
+    """:func:`verify_version`, also returning the incident read from the payload (None if unreadable).
+
+    A bundle import projects the incidents it has just verified; handing the parsed content on
+    saves reading every payload twice.
+    """
     wrong = []
+    incident: Incident | None = None
     if sha256_hex(version.payload.encode()) != version.payload_sha256:
         wrong.append("its content does not match its payload hash")
     else:
@@ -73,7 +83,7 @@ def verify_version(version: Version, previous_chain: str | None) -> list[str]:
         wrong.append("its chain link does not follow from the previous version")
     if version.parent_ids and not version.reason:
         wrong.append("it changes the incident without a reason")
-    return wrong
+    return wrong, incident
 
 
 def verify_chains(conn: sqlite3.Connection) -> list[Problem]:
