@@ -105,7 +105,16 @@ def export_bundle(
             )
             lines.extend(version_line(v) for v in versions)
             authors.update(v.author_id for v in versions)
-        entries.append({"device_id": device_id, "label": label, "public_key": public_key, "runs": runs})
+        entries.append(
+            {
+                "device_id": device_id,
+                "label": label,
+                "public_key": public_key,
+                "seq_from": runs[0]["seq_from"],
+                "seq_to": runs[-1]["seq_to"],
+                "runs": runs,
+            }
+        )
     versions_bytes = b"".join(lines)
     own_label = conn.execute("SELECT label FROM devices WHERE device_id = ?", (device.device_id,)).fetchone()[0]
     manifest = {

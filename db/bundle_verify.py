@@ -159,6 +159,8 @@ def _device(entry: object, path: Path, *, runs_required: bool = True) -> DeviceE
         runs.append(Run(first, last, previous, SignedHead(device_id, last, chain, signature)))
     if runs_required and not runs:
         raise BundleError(f"{path}: device {device_id} is listed without any versions")
+    if runs and (entry.get("seq_from"), entry.get("seq_to")) != (runs[0].seq_from, runs[-1].seq_to):
+        raise BundleError(f"{path}: device {device_id}: its sequence range does not match its runs")
     return DeviceEntry(device_id, label, public_key, tuple(runs))
 
 

@@ -143,6 +143,8 @@ def forge_bundle(out: Path, key: Ed25519PrivateKey, device_id: str, label: str, 
                 "device_id": device_id,
                 "label": label,
                 "public_key": public,
+                "seq_from": versions[0].device_seq,
+                "seq_to": versions[-1].device_seq,
                 "runs": [
                     {
                         "seq_from": versions[0].device_seq,

@@ -81,6 +81,16 @@ def test_three_laptops_and_a_supervisor_end_in_the_same_state(
             laptop.close()
 
 
+def test_help_documents_the_bundle_actions(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["bundle", "--help"])
+    out = capsys.readouterr().out
+    assert all(action in out for action in ("export", "import", "log"))
+    with pytest.raises(SystemExit):
+        main(["bundle", "export", "--help"])
+    assert "--all" in capsys.readouterr().out
+
+
 def test_cli_errors_are_one_line_and_a_non_zero_status(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     hart = Laptop(tmp_path, "hart")
     try:

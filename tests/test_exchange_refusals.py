@@ -111,7 +111,7 @@ def test_deleting_a_middle_version_is_refused_even_when_the_file_is_signed_again
         manifest["devices"][0]["runs"] = [first, dict(run, seq_from=3, previous_chain=lines[0]["chain_sha256"])]
 
     # Claiming a gap instead: the forged head of the first run was never signed by the device.
-    refused(sup, rewrite_bundle(bundle, tmp_path / "b.zip", key, drop_and_split), None)
+    refused(sup, rewrite_bundle(bundle, tmp_path / "b.zip", key, drop_and_split), "signature of chain head 1")
 
 
 def test_a_bundle_replayed_with_another_key_is_refused_with_a_warning(
