@@ -27,19 +27,23 @@ from db.bundle_export import ExportResult
 from db.bundle_import import ImportResult
 from db.store import Store
 from desktop.exchange_worker import PERMILLE, ExportWorker, ImportWorker
+from desktop.import_log_view import ImportLogDialog
 
 BUNDLE_FILTER = "Truceline bundles (*.zip)"
 
 
-class _ProgressDialog(QDialog):
-    """A caption, a progress bar, a text of results, and Cancel / Close."""
+class ExchangeProgress(QDialog):
+    """A caption, a progress bar, a text of results, and Cancel / Close.
+
+    Opened window-modal: the window keeps repainting while the worker runs, but no save can
+    start meanwhile and wait on the import's write lock.
+    """
 
     workDone = Signal()  # noqa: N815 (Qt naming) the worker stopped: finished, failed or cancelled
 
     def __init__(self, title: str, parent: QWidget | None) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
-        self.setModal(False)
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.PlainText)
@@ -79,6 +83,12 @@ class _ProgressDialog(QDialog):
         if self._worker is not None:
             self._worker.wait()
 
+    def stop(self) -> None:
+        """Cancel and wait: the window calls this before it closes, so no thread outlives it."""
+        if self.running:
+            self.cancel()
+            self.wait()
+
     def _done(self) -> None:
         self.cancel_button.setEnabled(False)
         self.cancel_button.setText("Cancel")
@@ -92,23 +102,18 @@ class _ProgressDialog(QDialog):
 
     def reject(self) -> None:
         # Closing while the work runs stops it first: never leave a thread writing behind a closed window.
-        if self.running:
-            self.cancel()
-            self.wait()
+        self.stop()
         super().reject()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
-        if self.running:
-            self.cancel()
-            self.wait()
+        self.stop()
         super().closeEvent(event)
 
 
-class ImportDialog(_ProgressDialog):
+class ImportDialog(ExchangeProgress):
     """Imports the chosen bundles in order and reports each; ``finishedAll(added)`` when it stops."""
 
     finishedAll = Signal(int)  # noqa: N815 (Qt naming) versions added in total
-    logRequested = Signal()  # noqa: N815 (Qt naming)
 
     def __init__(self, store: Store, files: list[Path], parent: QWidget | None = None) -> None:
         super().__init__("Import bundles", parent)
@@ -120,9 +125,14 @@ class ImportDialog(_ProgressDialog):
         self._refused = 0
         self.progress.setRange(0, PERMILLE * len(files))
         self.log_button = QPushButton("Import &log…")
-        self.log_button.clicked.connect(self.logRequested)
+        self.log_button.clicked.connect(self.show_log)
         self.buttons.insertWidget(0, self.log_button)
         self.status.setText(f"{len(files)} bundle{'s' if len(files) != 1 else ''} to import.")
+
+    def show_log(self) -> ImportLogDialog:
+        dialog = ImportLogDialog(self._store, self)
+        dialog.open()
+        return dialog
 
     def start(self) -> None:
         worker = ImportWorker(self._store.data_dir / paths.DATABASE_NAME, self._store.calendar, self._files, self)
@@ -167,7 +177,7 @@ class ImportDialog(_ProgressDialog):
         self.finishedAll.emit(self._added)
 
 
-class ExportDialog(_ProgressDialog):
+class ExportDialog(ExchangeProgress):
     """Writes one bundle; when nothing is new, offers to export every version instead."""
 
     exportedTo = Signal(object)  # noqa: N815 (Qt naming) db.bundle_export.ExportResult

@@ -29,7 +29,7 @@ from db.incidents import Saved, get_incident, incident_history
 from db.monitors import Monitor
 from db.store import Store
 from desktop.detail_pane import DetailPane
-from desktop.exchange_dialog import ExportDialog, ImportDialog, start_export, start_import
+from desktop.exchange_dialog import ExchangeProgress, ExportDialog, ImportDialog, start_export, start_import
 from desktop.filter_bar import FilterBar
 from desktop.import_log_view import ImportLogDialog
 from desktop.incident_form import IncidentForm
@@ -314,7 +314,6 @@ class MainWindow(QMainWindow):
         dialog = start_import(self, self._store)
         if dialog is not None:
             dialog.finishedAll.connect(self._after_import)
-            dialog.logRequested.connect(self.show_import_log)
         return dialog
 
     def _after_import(self, added: int) -> None:
@@ -430,6 +429,8 @@ class MainWindow(QMainWindow):
             self.table.horizontalHeader().restoreState(header)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        for exchange in self.findChildren(ExchangeProgress):
+            exchange.stop()
         self._settings.setValue("main_window/geometry", self.saveGeometry())
         self._settings.setValue("main_window/splitter", self.splitter.saveState())
         self._settings.setValue("main_window/trends_splitter", self.trends.saveState())

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from laptops import Laptop
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from db.exchange_log import import_log, state_hash
@@ -177,3 +177,24 @@ def test_the_import_log_lists_each_bundle_the_gaps_and_the_state_hash(
     assert dialog.compute_state_hash() == state_hash(store.conn) == dialog.hash_field.text()
     run_import(qtbot, store, [early])
     assert "No sequence gaps" in ImportLogDialog(store).gaps.text()
+
+
+def test_closing_the_window_mid_import_stops_the_worker_cleanly(
+    qtbot: Any, window: MainWindow, store: Store, bundles: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from db.integrity import check_database
+
+    chosen = [str(p) for p in bundles if p.name != "broken.zip"]
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *args, **kwargs: (chosen, ""))
+    dialog = window.import_bundles()
+    assert dialog is not None and dialog.windowModality() == Qt.WindowModality.WindowModal
+    window.close()
+    assert not dialog.running
+    assert check_database(store.conn, store.calendar).ok  # whole bundles or nothing of them
+
+
+def test_the_import_dialog_opens_the_log(qtbot: Any, store: Store, bundles: list[Path]) -> None:
+    dialog = run_import(qtbot, store, bundles[:1])
+    log = dialog.show_log()
+    assert log.model.rowCount() == 1 and log.isVisible()
+    log.accept()
