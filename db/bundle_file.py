@@ -45,10 +45,10 @@ MEMBERS = (MANIFEST, VERSIONS)
 SIGNATURE_CHARS = 128  # an Ed25519 signature (64 bytes) in hex
 FILE_KIND = "truceline-bundle-file"
 
-# Caps: far above a mission's real bundles (a version is ~1.5 kB: 4 GiB holds ~2.5 million), far
-# below what would exhaust a laptop. A zip bomb declares small sizes or a huge ratio; both refused.
+# Caps: far above a mission's real bundles (a version is ~1.5 kB: 2 GiB holds ~1.4 million), and
+# below what would exhaust a laptop. A zip bomb declares huge sizes or a huge ratio; both refused.
 MAX_BUNDLE_BYTES = 2 << 30
-MAX_MEMBER_BYTES = {MANIFEST: 64 << 20, VERSIONS: 4 << 30}
+MAX_MEMBER_BYTES = {MANIFEST: 64 << 20, VERSIONS: 2 << 30}
 MAX_RATIO = 100
 RATIO_FLOOR_BYTES = 1 << 20  # tiny members may compress well without being a bomb
 _CHUNK = 1 << 20
@@ -203,7 +203,7 @@ def read_bundle_file(path: Path) -> BundleFile:
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
-            _check_members(infos, path)
+            _check_members(infos, path, size)
             data = {info.filename: _read_member(archive, info, path) for info in infos}
             comment = archive.comment
     except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError, struct.error) as error:
@@ -228,7 +228,7 @@ def read_bundle_file(path: Path) -> BundleFile:
     return BundleFile(path, whole, signed, manifest, signature, data[VERSIONS])
 
 
-def _check_members(infos: Sequence[zipfile.ZipInfo], path: Path) -> None:
+def _check_members(infos: Sequence[zipfile.ZipInfo], path: Path, size: int) -> None:
     names = [info.filename for info in infos]
     for name in names:
         if name not in MEMBERS:
@@ -255,6 +255,9 @@ def _check_members(infos: Sequence[zipfile.ZipInfo], path: Path) -> None:
         total += info.file_size
     if total > sum(MAX_MEMBER_BYTES.values()):
         raise BundleError(f"{path}: the bundle declares {total:,} bytes uncompressed, too many")
+    # The ratio is only worth checking if the compressed sizes are true: they cannot exceed the file.
+    if sum(info.compress_size for info in infos) > size:
+        raise BundleError(f"{path}: the bundle declares more compressed bytes than the file holds (forged header)")
 
 
 def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> bytes:

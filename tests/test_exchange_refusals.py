@@ -236,3 +236,16 @@ def test_a_truncated_bundle_is_refused(pair: tuple[Laptop, Laptop], tmp_path: Pa
     cut = tmp_path / "cut.zip"
     cut.write_bytes(data[: len(data) // 2])
     refused(sup, cut, None)
+
+
+def test_a_header_lying_about_its_compressed_size_is_refused(pair: tuple[Laptop, Laptop], tmp_path: Path) -> None:
+    """A bomb may claim a large compressed size to pass the ratio check; the file is too small for it."""
+    import struct
+
+    _hart, sup = pair
+    bomb = _zip(tmp_path / "liar.zip", {"manifest.json": b"{}", "versions.jsonl": b"\0" * (8 << 20)})
+    data = bytearray(bomb.read_bytes())
+    central = data.rfind(b"PK\x01\x02")  # the central directory entry of versions.jsonl (written last)
+    struct.pack_into("<I", data, central + 20, 50 << 20)  # compressed size: 50 MB, ratio below 100
+    bomb.write_bytes(bytes(data))
+    refused(sup, bomb, "more compressed bytes than the file holds")
