@@ -193,3 +193,25 @@ def test_stopping_an_import_or_export_midway_applies_nothing(laptops: dict[str, 
     with pytest.raises(BundleCancelled, match="no bundle was written"):
         export_bundle(hart.store.conn, hart.store.device, out, everything=True, progress=lambda done, total: False)
     assert not out.exists() and not list(tmp_path.glob("*.part"))
+
+
+def test_check_verifies_the_version_after_a_gap_and_the_kept_signatures(laptops: dict[str, Laptop]) -> None:
+    hart, sup = laptops["hart"], laptops["supervisor"]
+    hart.record()
+    hart.export()  # never reaches the supervisor
+    hart.record(count=2)
+    hart.record(count=3)
+    sup.receive(hart.export())
+    conn = sup.store.conn
+
+    def problems() -> list[str]:
+        return [str(p) for p in check_database(conn, sup.store.calendar).problems]
+
+    device_id = hart.store.device.device_id
+    assert problems() == [f"device {device_id}: versions 1 missing"]  # only the gap: version 2 is verified
+    conn.execute("UPDATE chain_anchors SET previous_chain_sha256 = ?", ("0" * 64,))
+    assert f"device {device_id}, version 2" in "\n".join(problems())
+    conn.execute(
+        "UPDATE chain_heads SET signature = ?", (conn.execute("SELECT signature FROM chain_heads").fetchone()[0][::-1],)
+    )
+    assert "the signature of chain head 3 does not match its key" in "\n".join(problems())
