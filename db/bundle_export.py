@@ -14,8 +14,9 @@ the same verification an import uses; only a bundle that passes moves the "last 
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from db.bundle_chain import SignedHead, sign_head, store_heads, stored_anchor, stored_head, stored_head_seqs
@@ -65,19 +66,73 @@ def export_bundle(
     returning False stops with :class:`~db.bundle_verify.BundleCancelled`, removes the file and
     leaves the "last exported" mark where it was.
     """
-    since = 0 if everything else last_exported_rowid(conn)
-    top = conn.execute("SELECT coalesce(max(rowid), 0) FROM incident_versions").fetchone()[0]
-    selected: dict[str, list[int]] = {}
-    for device_id, seq in conn.execute(
-        "SELECT device_id, device_seq FROM incident_versions WHERE rowid > ? ORDER BY device_id, device_seq", (since,)
-    ):
-        selected.setdefault(device_id, []).append(seq)
-    if not selected:
-        raise NothingToExport("nothing new to export: every version here was already in the last bundle exported")
-    entries: list[dict[str, object]] = []
-    lines: list[bytes] = []
-    own_heads: list[SignedHead] = []
-    authors: set[str] = set()
+    with _snapshot(conn):
+        since = 0 if everything else last_exported_rowid(conn)
+        top = conn.execute("SELECT coalesce(max(rowid), 0) FROM incident_versions").fetchone()[0]
+        selected: dict[str, list[int]] = {}
+        for device_id, seq in conn.execute(
+            "SELECT device_id, device_seq FROM incident_versions WHERE rowid BETWEEN ? AND ? "
+            "ORDER BY device_id, device_seq",
+            (since + 1, top),
+        ):
+            selected.setdefault(device_id, []).append(seq)
+        if not selected:
+            raise NothingToExport("nothing new to export: every version here was already in the last bundle exported")
+        content = _collect(conn, device, selected)
+        own_label = conn.execute("SELECT label FROM devices WHERE device_id = ?", (device.device_id,)).fetchone()[0]
+        monitors = _monitors(conn, content.authors)
+    versions_bytes = b"".join(content.lines)
+    manifest = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "created_at": utc_now_text(),
+        "exporter": {"device_id": device.device_id, "label": own_label, "public_key": device.public_key_b64},
+        "devices": content.entries,
+        "monitors": monitors,
+        "files": {VERSIONS: {"sha256": sha256_hex(versions_bytes), "versions": len(content.lines)}},
+    }
+    manifest_bytes = canonical_json(manifest)
+    sha = write_bundle_file(out, manifest_bytes, versions_bytes, device.private_key.sign)
+    try:
+        verify_bundle(out, progress)
+    except BundleCancelled:
+        out.unlink(missing_ok=True)
+        raise BundleCancelled(f"{out}: export cancelled; no bundle was written") from None
+    except BundleError as error:
+        out.unlink(missing_ok=True)
+        raise DatabaseError(f"{out}: the bundle written did not pass verification and was removed: {error}") from error
+    with transaction(conn):
+        store_heads(conn, content.own_heads)
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (META_LAST_EXPORT, str(max(top, last_exported_rowid(conn)))),
+        )
+    return ExportResult(out, sha, len(content.lines), len(content.entries))
+
+
+@dataclass
+class _Content:
+    """What a bundle carries, gathered from one snapshot of the database."""
+
+    entries: list[dict[str, object]] = field(default_factory=list)
+    lines: list[bytes] = field(default_factory=list)
+    own_heads: list[SignedHead] = field(default_factory=list)
+    authors: set[str] = field(default_factory=set)
+
+
+@contextmanager
+def _snapshot(conn: sqlite3.Connection) -> Iterator[None]:
+    """One read transaction: a save made meanwhile is either wholly in the bundle or left for the next."""
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        conn.execute("COMMIT")
+
+
+def _collect(conn: sqlite3.Connection, device: DeviceIdentity, selected: dict[str, list[int]]) -> _Content:
+    """Each selected device's versions as signed runs, their JSON Lines, and their authors."""
+    content = _Content()
     for device_id, seqs in selected.items():
         label, public_key = conn.execute(
             "SELECT label, public_key FROM devices WHERE device_id = ?", (device_id,)
@@ -93,7 +148,7 @@ def export_bundle(
             ]
             head = _head(conn, device, device_id, versions[-1])
             if device_id == device.device_id:
-                own_heads.append(head)
+                content.own_heads.append(head)
             runs.append(
                 {
                     "seq_from": first,
@@ -103,9 +158,9 @@ def export_bundle(
                     "signature": b64(head.signature),
                 }
             )
-            lines.extend(version_line(v) for v in versions)
-            authors.update(v.author_id for v in versions)
-        entries.append(
+            content.lines.extend(version_line(v) for v in versions)
+            content.authors.update(v.author_id for v in versions)
+        content.entries.append(
             {
                 "device_id": device_id,
                 "label": label,
@@ -115,34 +170,7 @@ def export_bundle(
                 "runs": runs,
             }
         )
-    versions_bytes = b"".join(lines)
-    own_label = conn.execute("SELECT label FROM devices WHERE device_id = ?", (device.device_id,)).fetchone()[0]
-    manifest = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "created_at": utc_now_text(),
-        "exporter": {"device_id": device.device_id, "label": own_label, "public_key": device.public_key_b64},
-        "devices": entries,
-        "monitors": _monitors(conn, authors),
-        "files": {VERSIONS: {"sha256": sha256_hex(versions_bytes), "versions": len(lines)}},
-    }
-    manifest_bytes = canonical_json(manifest)
-    sha = write_bundle_file(out, manifest_bytes, versions_bytes, device.private_key.sign)
-    try:
-        verify_bundle(out, progress)
-    except BundleCancelled:
-        out.unlink(missing_ok=True)
-        raise BundleCancelled(f"{out}: export cancelled; no bundle was written") from None
-    except BundleError as error:
-        out.unlink(missing_ok=True)
-        raise DatabaseError(f"{out}: the bundle written did not pass verification and was removed: {error}") from error
-    with transaction(conn):
-        store_heads(conn, own_heads)
-        conn.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (META_LAST_EXPORT, str(max(top, last_exported_rowid(conn)))),
-        )
-    return ExportResult(out, sha, len(lines), len(entries))
+    return content
 
 
 def last_exported_rowid(conn: sqlite3.Connection) -> int:

@@ -215,3 +215,22 @@ def test_check_verifies_the_version_after_a_gap_and_the_kept_signatures(laptops:
         "UPDATE chain_heads SET signature = ?", (conn.execute("SELECT signature FROM chain_heads").fetchone()[0][::-1],)
     )
     assert "the signature of chain head 3 does not match its key" in "\n".join(problems())
+
+
+def test_a_laptop_names_itself_and_a_relayed_name_never_overrides(laptops: dict[str, Laptop]) -> None:
+    from db.device import device_label, set_device_label
+
+    hart, kova, sup = laptops["hart"], laptops["kova"], laptops["supervisor"]
+    hart.record()
+    kova.receive(hart.export())
+    kova.record(count=2)
+    set_device_label(kova.store.conn, hart.store.device.device_id, "kova's name for hart")
+    sup.receive(hart.export(everything=True))
+    hart_id = hart.store.device.device_id
+    set_device_label(hart.store.conn, hart_id, "Team 3 laptop")
+    hart.record(count=3)
+    sup.receive(hart.export())
+    assert device_label(sup.store.conn, hart_id) == "Team 3 laptop"
+    sup.receive(kova.export())  # relays Hart's versions under Kova's label for it
+    assert device_label(sup.store.conn, hart_id) == "Team 3 laptop"
+    assert device_label(sup.store.conn, kova.store.device.device_id) == "laptop-kova"
