@@ -29,9 +29,8 @@ from db.incidents import Saved, get_incident, incident_history
 from db.monitors import Monitor
 from db.store import Store
 from desktop.detail_pane import DetailPane
-from desktop.exchange_dialog import ExchangeProgress, ExportDialog, ImportDialog, start_export, start_import
+from desktop.exchange_menu import ExchangeMenu
 from desktop.filter_bar import FilterBar
-from desktop.import_log_view import ImportLogDialog
 from desktop.incident_form import IncidentForm
 from desktop.incident_table_model import IncidentTableModel
 from desktop.review_panel import ReviewPanel
@@ -108,6 +107,12 @@ class MainWindow(QMainWindow):
         self.profile_label = QLabel()
         self.statusBar().addPermanentWidget(self.count_label)
         self.statusBar().addPermanentWidget(self.profile_label)
+        # Export for exchange, Import bundles, Import log: File menu entries with their own dialogs.
+        self.exchange = ExchangeMenu(
+            self, store, lambda: self._profile.callsign, lambda: display_tz(self._settings, self._store)
+        )
+        self.exchange.imported.connect(lambda _added: self.refresh())
+        self.exchange.message.connect(lambda text: self.statusBar().showMessage(text, 15000))
         self._build_actions()
 
         self.filter_bar.filterChanged.connect(self._apply_filter)
@@ -164,38 +169,14 @@ class MainWindow(QMainWindow):
         self.refresh_action = action("&Refresh", self.refresh, "F5", "Reload the table (F5)")
         self.settings_action = action("&Settings…", self.open_settings, "Ctrl+,", "Profile, time zone, theatre")
         self.backup_action = action("&Back up now", self.backup_now, None, "Take a verified backup of the database")
-        self.export_bundle_action = action(
-            "E&xport for exchange…",
-            self.export_for_exchange,
-            None,
-            "Write a signed bundle of the versions stored since the last one, for another laptop",
-        )
-        self.import_bundles_action = action(
-            "&Import bundles…",
-            self.import_bundles,
-            None,
-            "Verify and merge bundles from other laptops; edits of one incident become a visible conflict",
-        )
-        self.import_log_action = action(
-            "Import &log…", self.show_import_log, None, "Bundles imported here, sequence gaps, and the state hash"
-        )
         self.quit_action = action("&Quit", self.close, "Ctrl+Q", "Quit Truceline (Ctrl+Q)")
         about = action("&About Truceline", self._about)
 
         file_menu = self.menuBar().addMenu("&File")
-        for act in (
-            self.new_action,
-            self.edit_action,
-            None,
-            self.export_bundle_action,
-            self.import_bundles_action,
-            self.import_log_action,
-            None,
-            self.backup_action,
-            self.settings_action,
-            None,
-        ):
+        for act in (self.new_action, self.edit_action, None, *self.exchange.actions, None, self.backup_action):
             file_menu.addAction(act) if act else file_menu.addSeparator()
+        file_menu.addAction(self.settings_action)
+        file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.find_action)
@@ -302,29 +283,6 @@ class MainWindow(QMainWindow):
             return
         self.statusBar().showMessage(f"Backup verified and saved: {info.path.name}", 10000)
 
-    # -- exchange ------------------------------------------------------------------------------
-
-    def export_for_exchange(self) -> ExportDialog | None:
-        dialog = start_export(self, self._store, self._profile.callsign)
-        if dialog is not None:
-            dialog.exportedTo.connect(lambda result: self.statusBar().showMessage(result.summary(), 15000))
-        return dialog
-
-    def import_bundles(self) -> ImportDialog | None:
-        dialog = start_import(self, self._store)
-        if dialog is not None:
-            dialog.finishedAll.connect(self._after_import)
-        return dialog
-
-    def _after_import(self, added: int) -> None:
-        self.refresh()
-        self.statusBar().showMessage(f"Bundles imported: {added:,} version{'s' if added != 1 else ''} added.", 15000)
-
-    def show_import_log(self) -> ImportLogDialog:
-        dialog = ImportLogDialog(self._store, self, display_tz=display_tz(self._settings, self._store))
-        dialog.open()
-        return dialog
-
     # -- table and detail ----------------------------------------------------------------------
 
     def _apply_filter(self, flt: object) -> None:
@@ -429,8 +387,7 @@ class MainWindow(QMainWindow):
             self.table.horizontalHeader().restoreState(header)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
-        for exchange in self.findChildren(ExchangeProgress):
-            exchange.stop()
+        self.exchange.stop()
         self._settings.setValue("main_window/geometry", self.saveGeometry())
         self._settings.setValue("main_window/splitter", self.splitter.saveState())
         self._settings.setValue("main_window/trends_splitter", self.trends.saveState())

@@ -130,7 +130,7 @@ def test_file_menu_imports_bundles_and_the_table_and_conflicts_follow(
     assert {"E&xport for exchange…", "&Import bundles…", "Import &log…"} <= set(texts)
     chosen = [str(p) for p in bundles if p.name != "broken.zip"]
     monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *args, **kwargs: (chosen, ""))
-    window.import_bundles_action.trigger()
+    window.exchange.import_action.trigger()
     dialog = window.findChild(ImportDialog)
     assert dialog is not None
     qtbot.waitUntil(lambda: dialog.close_button.isEnabled(), timeout=20_000)
@@ -148,7 +148,7 @@ def test_file_menu_export_asks_where_and_writes_there(
     save(store, writer)
     target = tmp_path / "usb" / "to-supervisor"  # no suffix typed: .zip is added
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(target), ""))
-    window.export_bundle_action.trigger()
+    window.exchange.export_action.trigger()
     dialog = window.findChild(ExportDialog)
     assert dialog is not None
     qtbot.waitUntil(lambda: dialog.close_button.isEnabled(), timeout=20_000)
@@ -186,7 +186,7 @@ def test_closing_the_window_mid_import_stops_the_worker_cleanly(
 
     chosen = [str(p) for p in bundles if p.name != "broken.zip"]
     monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *args, **kwargs: (chosen, ""))
-    dialog = window.import_bundles()
+    dialog = window.exchange.import_bundles()
     assert dialog is not None and dialog.windowModality() == Qt.WindowModality.WindowModal
     window.close()
     assert not dialog.running
