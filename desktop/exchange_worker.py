@@ -67,6 +67,9 @@ class ImportWorker(QThread):
                 except (TrucelineError, sqlite3.Error, OSError) as error:
                     self.refused.emit(path.name, str(error))
                     continue
+                except Exception as error:  # a bug must still reach the person, not die with the thread
+                    self.refused.emit(path.name, f"unexpected error, nothing from it was applied: {error!r}")
+                    continue
                 self.progressed.emit((index + 1) * PERMILLE)
                 self.imported.emit(result)
         finally:
@@ -110,6 +113,8 @@ class ExportWorker(QThread):
             self.nothingNew.emit(str(error))
         except (TrucelineError, sqlite3.Error, OSError) as error:
             self.failed.emit(str(error))
+        except Exception as error:  # a bug must still reach the person, not die with the thread
+            self.failed.emit(f"unexpected error: {error!r}")
         else:
             self.progressed.emit(PERMILLE)
             self.exported.emit(result)

@@ -198,3 +198,19 @@ def test_the_import_dialog_opens_the_log(qtbot: Any, store: Store, bundles: list
     log = dialog.show_log()
     assert log.model.rowCount() == 1 and log.isVisible()
     log.accept()
+
+
+def test_an_unexpected_failure_in_the_worker_is_reported_not_swallowed(
+    qtbot: Any, store: Store, bundles: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop import exchange_worker
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(exchange_worker, "import_bundle", broken)
+    dialog = run_import(qtbot, store, bundles[:1])
+    assert "✗ Refused hart-1.zip: unexpected error, nothing from it was applied: RuntimeError('disk on fire')" in (
+        dialog.results.toPlainText()
+    )
+    assert dialog.status.text().startswith("Imported 0 of 1 bundle: 0 versions added; 1 refused")
