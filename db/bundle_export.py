@@ -178,12 +178,6 @@ def last_exported_rowid(conn: sqlite3.Connection) -> int:
     return int(row[0]) if row else 0
 
 
-def versions_to_export(conn: sqlite3.Connection) -> int:
-    """How many versions a default export would carry at least (before extending runs to signed heads)."""
-    row = conn.execute("SELECT count(*) FROM incident_versions WHERE rowid > ?", (last_exported_rowid(conn),))
-    return int(row.fetchone()[0])
-
-
 def _contiguous(seqs: Iterable[int]) -> list[tuple[int, int]]:
     runs: list[tuple[int, int]] = []
     for seq in sorted(set(seqs)):

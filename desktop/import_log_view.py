@@ -45,9 +45,6 @@ class ImportLogModel(QAbstractTableModel):
         self._records = records
         self.endResetModel()
 
-    def record_at(self, row: int) -> ImportRecord:
-        return self._records[row]
-
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802 (Qt API)
         return 0 if parent.isValid() else len(self._records)
 
