@@ -4,6 +4,7 @@
 sequence number and the version at fault, so a broken record can be found and explained.
 """
 
+import base64
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
 
+from db.bundle_chain import SignedHead, head_is_valid
 from db.hashing import GENESIS_CHAIN, canonical_json, chain_hash, sha256_hex, version_hash
 from db.incident import Incident
 from db.projection import PROJECTION_COLUMNS, Calendar, project_group
@@ -46,7 +48,17 @@ class CheckReport:
 
 def verify_version(version: Version, previous_chain: str | None) -> list[str]:
     """What is wrong with one version given the chain hash before it (empty when intact)."""
+    return check_version(version, previous_chain)[0]
+
+
+def check_version(version: Version, previous_chain: str | None) -> tuple[list[str], Incident | None]:
+    """:func:`verify_version`, also returning the incident read from the payload (None if unreadable).
+
+    A bundle import projects the incidents it has just verified; handing the parsed content on
+    saves reading every payload twice.
+    """
     wrong = []
+    incident: Incident | None = None
     if sha256_hex(version.payload.encode()) != version.payload_sha256:
         wrong.append("its content does not match its payload hash")
     else:
@@ -73,12 +85,22 @@ def verify_version(version: Version, previous_chain: str | None) -> list[str]:
         wrong.append("its chain link does not follow from the previous version")
     if version.parent_ids and not version.reason:
         wrong.append("it changes the incident without a reason")
-    return wrong
+    return wrong, incident
 
 
 def verify_chains(conn: sqlite3.Connection) -> list[Problem]:
-    """Recompute every hash and chain link, device by device in sequence order."""
+    """Recompute every hash and chain link, device by device in sequence order.
+
+    After a sequence gap the first version's link is checked from the chain hash its bundle
+    carried (``chain_anchors``), when one was kept; otherwise it cannot be checked.
+    """
     problems: list[Problem] = []
+    anchors = {
+        (device_id, seq): previous
+        for device_id, seq, previous in conn.execute(
+            "SELECT device_id, device_seq, previous_chain_sha256 FROM chain_anchors"
+        )
+    }
     rows = conn.execute(f"{SELECT_VERSIONS} ORDER BY device_id, device_seq")
     for device_id, group in groupby((Version.from_row(r) for r in rows), key=lambda v: v.device_id):
         previous: str | None = GENESIS_CHAIN
@@ -88,7 +110,8 @@ def verify_chains(conn: sqlite3.Connection) -> list[Problem]:
                 last = version.device_seq - 1
                 span = f"{expected_seq}" if last == expected_seq else f"{expected_seq}–{last}"
                 problems.append(Problem(f"device {device_id}: versions {span} missing"))
-                previous = None  # the link cannot be checked across a gap; the rest still can
+                # Across a gap the link is checked from the kept anchor, if any; the rest still can be.
+                previous = anchors.get((device_id, version.device_seq))
             for reason in verify_version(version, previous) if previous is not None else []:
                 problems.append(
                     Problem(
@@ -98,6 +121,27 @@ def verify_chains(conn: sqlite3.Connection) -> list[Problem]:
                 )
             previous = version.chain_sha256
             expected_seq = version.device_seq + 1
+    return problems
+
+
+def verify_signed_heads(conn: sqlite3.Connection) -> list[Problem]:
+    """Every chain head a device signed (kept to relay its versions) still matches them and its key."""
+    problems: list[Problem] = []
+    rows = conn.execute(
+        "SELECT h.device_id, h.device_seq, h.chain_sha256, h.signature, d.public_key, v.chain_sha256 "
+        "FROM chain_heads h JOIN devices d USING (device_id) "
+        "LEFT JOIN incident_versions v ON v.device_id = h.device_id AND v.device_seq = h.device_seq"
+    )
+    for device_id, seq, chain, signature, public_key, held_chain in rows:
+        try:
+            head = SignedHead(device_id, seq, chain, base64.b64decode(signature, validate=True))
+            valid = head_is_valid(base64.b64decode(public_key, validate=True), head)
+        except ValueError:  # damaged base64 text
+            valid = False
+        if not valid:
+            problems.append(Problem(f"device {device_id}: the signature of chain head {seq} does not match its key"))
+        elif held_chain is not None and held_chain != chain:
+            problems.append(Problem(f"device {device_id}: version {seq} does not match the chain head it signed"))
     return problems
 
 
@@ -182,6 +226,7 @@ def check_database(conn: sqlite3.Connection, calendar: Calendar) -> CheckReport:
     report.incidents = conn.execute("SELECT count(*) FROM incidents").fetchone()[0]
     report.devices = conn.execute("SELECT count(DISTINCT device_id) FROM incident_versions").fetchone()[0]
     report.problems.extend(verify_chains(conn))
+    report.problems.extend(verify_signed_heads(conn))
     report.problems.extend(check_projection(conn, calendar))
     report.problems.extend(check_fts(conn))
     return report

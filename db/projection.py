@@ -19,7 +19,7 @@ caller cannot forget the cut-off.
 import base64
 import hashlib
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from functools import lru_cache
@@ -173,13 +173,21 @@ def heads_of(versions: Iterable[Version]) -> list[Version]:
     return sorted((v for v in listed if v.version_id not in parents), key=lambda v: v.version_id)
 
 
-def project_group(versions: Sequence[Version], calendar: Calendar) -> tuple[tuple[object, ...], list[str]]:
-    """The projected row and the head ids for all versions of one incident."""
+def project_group(
+    versions: Sequence[Version], calendar: Calendar, content: Callable[[Version], Incident] = Version.incident
+) -> tuple[tuple[object, ...], list[str]]:
+    """The projected row and the head ids for all versions of one incident.
+
+    ``content`` reads a version's incident; a caller that has already parsed the payloads passes
+    a lookup instead.
+    """
     heads = heads_of(versions)
     roots = sorted((v for v in versions if not v.parent_ids), key=lambda v: v.version_id)
     root = roots[0] if roots else min(versions, key=lambda v: v.version_id)
     head = heads[-1]
-    row = projection_row(root, root.incident(), head, head.incident(), len(heads), calendar)
+    root_incident = content(root)
+    head_incident = root_incident if head is root else content(head)
+    row = projection_row(root, root_incident, head, head_incident, len(heads), calendar)
     return row, [v.version_id for v in heads]
 
 

@@ -2,7 +2,8 @@
 
 ``m001_initial`` creates the whole model of DESIGN.md §4; ``m002_reporting_day`` adds the
 reporting day (the theatre's daily cut-off) to incidents and reshapes the rollups
-(:mod:`db.rollup_schema`). Later changes are new
+(:mod:`db.rollup_schema`); ``m003_chain_heads`` keeps the signed chain heads and chain anchors that
+let exchange bundles relay other laptops' versions verifiably (:mod:`db.bundle_chain`). Later changes are new
 steps; a step is never edited once released. :func:`db.store.migrate` backs the file up
 before applying any pending step.
 """
@@ -228,6 +229,39 @@ def m002_reporting_day(db: Database) -> None:
         conn.execute(rollup_schema.narrow_fill(rollup))
     for statement in rollup_schema.index_and_trigger_statements():
         conn.execute(statement)
+
+
+def chain_head_statements() -> list[str]:
+    """m003: what a laptop needs to pass other devices' versions on, still verifiable.
+
+    ``chain_heads`` holds every chain head a device signed that this laptop has seen (one per
+    bundle run, so a handful per device, not one per version): a relaying laptop hands the
+    device's own signature on. ``chain_anchors`` holds, for a version whose predecessor in its
+    device's chain had not arrived with it, the chain hash before it, so that the version can be
+    re-exported with the link that the signed head covers.
+    """
+    return [
+        """CREATE TABLE chain_heads (
+    device_id TEXT NOT NULL REFERENCES devices(device_id),
+    device_seq INTEGER NOT NULL CHECK (device_seq >= 1),
+    chain_sha256 TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    PRIMARY KEY (device_id, device_seq)
+) WITHOUT ROWID""",
+        """CREATE TABLE chain_anchors (
+    device_id TEXT NOT NULL REFERENCES devices(device_id),
+    device_seq INTEGER NOT NULL CHECK (device_seq > 1),
+    previous_chain_sha256 TEXT NOT NULL,
+    PRIMARY KEY (device_id, device_seq)
+) WITHOUT ROWID""",
+        "CREATE INDEX imports_time ON imports (imported_at)",
+    ]
+
+
+@migrations()
+def m003_chain_heads(db: Database) -> None:
+    for statement in chain_head_statements():
+        db.execute(statement)
 
 
 ROLLUP_DAYS_STATEMENTS = [

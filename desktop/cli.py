@@ -107,6 +107,23 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument(
         "backup", nargs="?", type=Path, metavar="FILE", help="the backup to restore (default: the newest verified one)"
     )
+    bundle = sub.add_parser(
+        "bundle",
+        help="exchange signed bundles with other laptops (export, import, log)",
+        description="Offline exchange: a bundle is a signed zip of versions carried on a USB stick. Importing "
+        "verifies every signature and hash, adds only what is new, and never overwrites: two edits of one "
+        "incident become a visible conflict.",
+    )
+    actions = bundle.add_subparsers(dest="bundle_command", metavar="ACTION", required=True)
+    export = actions.add_parser(
+        "export", help="write every version stored since the last bundle exported (or --all) to OUT"
+    )
+    export.add_argument("out", type=Path, metavar="OUT", help="the bundle file to write, e.g. /media/usb/hart.zip")
+    export.add_argument("--all", action="store_true", help="export every version held, not only the new ones")
+    imports = actions.add_parser("import", help="verify and merge one or more bundles, in any order")
+    imports.add_argument("files", type=Path, nargs="+", metavar="FILE", help="bundle files to import")
+    log = actions.add_parser("log", help="list the bundles imported, newest first, and the sequence gaps")
+    log.add_argument("--limit", type=_positive, default=50, metavar="N", help="how many imports to list (default 50)")
     return parser
 
 
@@ -376,6 +393,12 @@ def _end_progress() -> None:
         print(file=sys.stderr)
 
 
+def cmd_bundle(store: Store, args: argparse.Namespace) -> int:
+    from desktop import cli_bundle
+
+    return cli_bundle.run(store, args)
+
+
 COMMANDS = {
     "demo": cmd_demo,
     "stats": cmd_stats,
@@ -383,4 +406,5 @@ COMMANDS = {
     "import-csv": cmd_import_csv,
     "check": cmd_check,
     "backup": cmd_backup,
+    "bundle": cmd_bundle,
 }

@@ -42,6 +42,7 @@ DIFFERS_BRUSH = QBrush(QColor(255, 170, 0, 70))
 CHOSEN_BRUSH = QBrush(QColor(46, 160, 67, 90))
 _MUTED = QColor(128, 128, 128)
 DIFFERS_MARK = "⚠ "
+CHANGED_MARK = "✎ "
 _SHOWN_MISSING = 4
 # How much of a long narrative the table shows; the tooltip holds all of it.
 _NARRATIVE_LINES = 5
@@ -99,8 +100,9 @@ class ConflictDialog(QDialog):
         intro = QLabel(
             f"{len(self._heads)} versions of {self._ref} ({letters}) were saved from the same starting point. "
             f"They differ in {len(self._differing)} field{'s' if len(self._differing) != 1 else ''}, listed first "
-            "and marked ⚠. For each, click the value to keep (or press Space on it). Fields on which the "
-            "versions agree are kept as they are."
+            f"and marked ⚠; {CHANGED_MARK.strip()} marks the values each version changed itself, and its column "
+            "says who saved it, on which laptop and when. For each, click the value to keep (or press Space on "
+            "it). Fields on which the versions agree are kept as they are."
         )
         intro.setWordWrap(True)
         self.reasons = QLabel(self._reasons_text())
@@ -191,6 +193,15 @@ class ConflictDialog(QDialog):
         when = local_time_text(entry.version.recorded_at, self._tz)
         return f"{_letter(column)} · {entry.author_name}\nlaptop {entry.device_label}\n{when}"
 
+    def changed_by(self, field: str) -> list[int]:
+        """The heads (0 = A) that changed ``field`` themselves, rather than keeping their parent's value."""
+        return [column for column, entry in enumerate(self._heads) if field in entry.changed]
+
+    def _changed_by(self, column: int) -> str:
+        entry = self._heads[column]
+        when = local_time_text(entry.version.recorded_at, self._tz)
+        return f"Changed by {entry.author_name} on laptop {entry.device_label}, {when}"
+
     def _reasons_text(self) -> str:
         lines = []
         for column, entry in enumerate(self._heads):
@@ -223,8 +234,10 @@ class ConflictDialog(QDialog):
             for column, content in enumerate(self._contents, start=1):
                 text = format_value(name, getattr(content, name), self._tz)
                 shown = _shortened(text) if name == "narrative" else text
-                item = QTableWidgetItem(shown)
-                item.setToolTip(text)
+                entry = self._heads[column - 1]
+                changed_here = differs and name in entry.changed
+                item = QTableWidgetItem(CHANGED_MARK + shown if changed_here else shown)
+                item.setToolTip(f"{text}\n\n{self._changed_by(column - 1)}" if changed_here else text)
                 flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
                 if differs:
                     item.setFlags(flags | Qt.ItemFlag.ItemIsUserCheckable)

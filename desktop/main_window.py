@@ -34,6 +34,7 @@ from desktop.backup_schedule import BackupSchedule
 from desktop.csv_export_dialog import CsvExportDialog
 from desktop.csv_import_dialog import CsvImportDialog
 from desktop.detail_pane import DetailPane
+from desktop.exchange_menu import ExchangeMenu
 from desktop.filter_bar import FilterBar
 from desktop.incident_form import IncidentForm
 from desktop.incident_table_model import IncidentTableModel
@@ -118,6 +119,12 @@ class MainWindow(QMainWindow):
         # Set when the user chose to restore a backup after a failed start-up check: the
         # application closes this window and runs the recovery (desktop/app.py).
         self.recovery_requested = False
+        # Export for exchange, Import bundles, Import log: File menu entries with their own dialogs.
+        self.exchange = ExchangeMenu(
+            self, store, lambda: self._profile.callsign, lambda: display_tz(self._settings, self._store)
+        )
+        self.exchange.imported.connect(lambda _added: self.refresh())
+        self.exchange.message.connect(lambda text: self.statusBar().showMessage(text, 15000))
         self._build_actions()
 
         self.filter_bar.filterChanged.connect(self._apply_filter)
@@ -191,11 +198,13 @@ class MainWindow(QMainWindow):
             self.export_csv_action,
             self.import_csv_action,
             None,
-            self.backup_action,
-            self.settings_action,
+            *self.exchange.actions,
             None,
+            self.backup_action,
         ):
             file_menu.addAction(act) if act else file_menu.addSeparator()
+        file_menu.addAction(self.settings_action)
+        file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.find_action)
@@ -437,6 +446,7 @@ class MainWindow(QMainWindow):
             self.table.horizontalHeader().restoreState(header)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        self.exchange.stop()
         self._settings.setValue("main_window/geometry", self.saveGeometry())
         self._settings.setValue("main_window/splitter", self.splitter.saveState())
         self._settings.setValue("main_window/trends_splitter", self.trends.saveState())

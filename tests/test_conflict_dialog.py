@@ -14,7 +14,7 @@ from db.monitors import Monitor, add_monitor
 from db.store import Store
 from db.validation import validate_incident
 from db.versions import Writer
-from desktop.conflict_dialog import CHOSEN_BRUSH, DIFFERS_BRUSH, DIFFERS_MARK, ConflictDialog
+from desktop.conflict_dialog import CHANGED_MARK, CHOSEN_BRUSH, DIFFERS_BRUSH, DIFFERS_MARK, ConflictDialog
 
 
 @pytest.fixture(autouse=True)
@@ -71,7 +71,11 @@ def test_the_differences_come_first_and_are_highlighted(
         assert table.item(row, 0).text() == DIFFERS_MARK + label
         assert table.item(row, 0).background() == DIFFERS_BRUSH
         assert table.item(row, 1).background() == DIFFERS_BRUSH
-    assert (table.item(1, 1).text(), table.item(1, 2).text()) == ("20", "12")
+    # Who changed what: A changed the count (B kept the first 12); B changed the place and the means.
+    assert (table.item(1, 1).text(), table.item(1, 2).text()) == (CHANGED_MARK + "20", "12")
+    assert (table.item(0, 1).text(), table.item(0, 2).text()) == ("Торецьк", CHANGED_MARK + "Торецьк, north")
+    assert dialog.changed_by("place") == [1] and dialog.changed_by("count") == [0]
+    assert "Changed by Bohdan Kovalenko (KOVA) on laptop Team 3 laptop, 20" in table.item(0, 2).toolTip()
     agreeing = table.item(3, 0)
     assert not agreeing.text().startswith(DIFFERS_MARK) and agreeing.background() != DIFFERS_BRUSH
     assert not table.item(3, 1).flags() & Qt.ItemFlag.ItemIsUserCheckable
@@ -160,7 +164,9 @@ def test_values_that_do_not_fit_together_are_refused_inline(
     amend(store, writer, first, "it was a burst", obs_type="burst", explosion_kind=None)
     dialog = make_dialog(qtbot, store, supervisor, first.incident_id)
     assert dialog.differing_fields() == ["obs_type", "explosion_kind"]
-    burst = next(i for i in range(2) if dialog.table.item(dialog.row_of("obs_type"), i + 1).text() == "Burst")
+    burst = next(
+        i for i in range(2) if dialog.table.item(dialog.row_of("obs_type"), i + 1).text() == CHANGED_MARK + "Burst"
+    )
     dialog.choose("obs_type", burst)
     dialog.choose("explosion_kind", 1 - burst)
     dialog.reason.setText("mixed")

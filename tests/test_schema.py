@@ -16,7 +16,13 @@ from db.incidents import amend_incident, get_incident, record_incidents
 from db.integrity import check_database, check_projection
 from db.monitors import add_monitor
 from db.projection import PROJECTION_COLUMNS
-from db.schema import ROLLUP_DAYS_STATEMENTS, initial_statements, migrations, reporting_day_statements
+from db.schema import (
+    ROLLUP_DAYS_STATEMENTS,
+    chain_head_statements,
+    initial_statements,
+    migrations,
+    reporting_day_statements,
+)
 from db.store import META_THEATRE, migrate, open_store
 from db.validation import validate_incident
 
@@ -36,6 +42,8 @@ EXPECTED_TABLES = {
     "rollup_stale",
     "incidents_fts",
     "imports",
+    "chain_heads",
+    "chain_anchors",
 }
 
 
@@ -48,14 +56,20 @@ def schema_of(conn: sqlite3.Connection) -> list[tuple[str, str]]:
 
 def test_migrations_build_the_whole_schema_from_a_blank_database(tmp_path: Path) -> None:
     conn = connect(tmp_path / "blank.db")
-    assert migrate(conn, tmp_path / "backups") == ["m001_initial", "m002_reporting_day", "m004_rollup_days"]
+    assert migrate(conn, tmp_path / "backups") == [
+        "m001_initial",
+        "m002_reporting_day",
+        "m003_chain_heads",
+        "m004_rollup_days",
+    ]
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert EXPECTED_TABLES <= tables
     triggers = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
     assert {"incident_versions_no_update", "incident_versions_no_delete"} <= triggers
     # The migrated schema is exactly the statements of every step applied to a scratch database.
     scratch = sqlite3.connect(":memory:")
-    for statement in [*initial_statements(), *reporting_day_statements(), *ROLLUP_DAYS_STATEMENTS]:
+    statements = [*initial_statements(), *reporting_day_statements(), *chain_head_statements(), *ROLLUP_DAYS_STATEMENTS]
+    for statement in statements:
         scratch.execute(statement)
     assert schema_of(conn) == schema_of(scratch)
     assert migrate(conn, tmp_path / "backups") == []  # nothing pending the second time

@@ -1,0 +1,252 @@
+"""Exporting a bundle: everything this laptop holds that the destination may lack, signed.
+
+By default a bundle carries every version stored since the last bundle was exported (the
+``incident_versions`` rowid at that export is remembered in ``meta``; versions are never deleted,
+so rowids only grow), or every version with ``everything=True``. That includes versions this
+laptop received from others: the supervisor's bundle back to the monitors carries all of them.
+
+Each device's versions travel as runs that end at a head the device signed (see
+:mod:`db.bundle_chain`); this laptop signs its own heads now, and passes on the signatures it
+received for other devices, extending a run to the next signed head when needed (duplicates cost
+the receiver nothing). The file is written to a temporary name, renamed, then read back through
+the same verification an import uses; only a bundle that passes moves the "last exported" mark.
+"""
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from db.bundle_chain import SignedHead, sign_head, store_heads, stored_anchor, stored_head, stored_head_seqs
+from db.bundle_file import FORMAT, FORMAT_VERSION, VERSIONS, BundleError, b64, version_line, write_bundle_file
+from db.bundle_verify import BundleCancelled, verify_bundle
+from db.clock import utc_now_text
+from db.connection import transaction
+from db.device import DeviceIdentity
+from db.errors import DatabaseError, TrucelineError
+from db.hashing import GENESIS_CHAIN, canonical_json, sha256_hex
+from db.versions import SELECT_VERSIONS, Version
+
+META_LAST_EXPORT = "last_export_rowid"
+
+
+class NothingToExport(TrucelineError):
+    """No version was stored since the last bundle; there is nothing new to send."""
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What was written: the file, its hash, and how many versions of how many devices."""
+
+    path: Path
+    sha256: str
+    versions: int
+    devices: int
+
+    def summary(self) -> str:
+        return (
+            f"Exported {self.versions:,} version{'s' if self.versions != 1 else ''} from {self.devices} "
+            f"device{'s' if self.devices != 1 else ''} to {self.path} (SHA-256 {self.sha256[:16]}…)"
+        )
+
+
+def export_bundle(
+    conn: sqlite3.Connection,
+    device: DeviceIdentity,
+    out: Path,
+    *,
+    everything: bool = False,
+    progress: Callable[[int, int], bool] | None = None,
+) -> ExportResult:
+    """Write a signed bundle to ``out`` and verify it; remember what was exported.
+
+    ``progress(done, total)`` follows the re-reading of the written file (most of the time);
+    returning False stops with :class:`~db.bundle_verify.BundleCancelled`, removes the file and
+    leaves the "last exported" mark where it was.
+    """
+    with _snapshot(conn):
+        since = 0 if everything else last_exported_rowid(conn)
+        top = conn.execute("SELECT coalesce(max(rowid), 0) FROM incident_versions").fetchone()[0]
+        selected: dict[str, list[int]] = {}
+        for device_id, seq in conn.execute(
+            "SELECT device_id, device_seq FROM incident_versions WHERE rowid BETWEEN ? AND ? "
+            "ORDER BY device_id, device_seq",
+            (since + 1, top),
+        ):
+            selected.setdefault(device_id, []).append(seq)
+        if not selected:
+            raise NothingToExport("nothing new to export: every version here was already in the last bundle exported")
+        content = _collect(conn, device, selected)
+        own_label = conn.execute("SELECT label FROM devices WHERE device_id = ?", (device.device_id,)).fetchone()[0]
+        monitors = _monitors(conn, content.authors)
+    versions_bytes = b"".join(content.lines)
+    manifest = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "created_at": utc_now_text(),
+        "exporter": {"device_id": device.device_id, "label": own_label, "public_key": device.public_key_b64},
+        "devices": content.entries,
+        "monitors": monitors,
+        "files": {VERSIONS: {"sha256": sha256_hex(versions_bytes), "versions": len(content.lines)}},
+    }
+    manifest_bytes = canonical_json(manifest)
+    sha = write_bundle_file(out, manifest_bytes, versions_bytes, device.private_key.sign)
+    try:
+        verify_bundle(out, progress)
+    except BundleCancelled:
+        out.unlink(missing_ok=True)
+        raise BundleCancelled(f"{out}: export cancelled; no bundle was written") from None
+    except BundleError as error:
+        out.unlink(missing_ok=True)
+        raise DatabaseError(f"{out}: the bundle written did not pass verification and was removed: {error}") from error
+    with transaction(conn):
+        store_heads(conn, content.own_heads)
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (META_LAST_EXPORT, str(max(top, last_exported_rowid(conn)))),
+        )
+    return ExportResult(out, sha, len(content.lines), len(content.entries))
+
+
+@dataclass
+class _Content:
+    """What a bundle carries, gathered from one snapshot of the database."""
+
+    entries: list[dict[str, object]] = field(default_factory=list)
+    lines: list[bytes] = field(default_factory=list)
+    own_heads: list[SignedHead] = field(default_factory=list)
+    authors: set[str] = field(default_factory=set)
+
+
+@contextmanager
+def _snapshot(conn: sqlite3.Connection) -> Iterator[None]:
+    """One read transaction: a save made meanwhile is either wholly in the bundle or left for the next."""
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        conn.execute("COMMIT")
+
+
+def _collect(conn: sqlite3.Connection, device: DeviceIdentity, selected: dict[str, list[int]]) -> _Content:
+    """Each selected device's versions as signed runs, their JSON Lines, and their authors."""
+    content = _Content()
+    for device_id, seqs in selected.items():
+        label, public_key = conn.execute(
+            "SELECT label, public_key FROM devices WHERE device_id = ?", (device_id,)
+        ).fetchone()
+        runs = []
+        for first, last in _covered_runs(conn, device, device_id, seqs):
+            versions = [
+                Version.from_row(r)
+                for r in conn.execute(
+                    f"{SELECT_VERSIONS} WHERE device_id = ? AND device_seq BETWEEN ? AND ? ORDER BY device_seq",
+                    (device_id, first, last),
+                )
+            ]
+            head = _head(conn, device, device_id, versions[-1])
+            if device_id == device.device_id:
+                content.own_heads.append(head)
+            runs.append(
+                {
+                    "seq_from": first,
+                    "seq_to": last,
+                    "previous_chain": _previous_chain(conn, device_id, first),
+                    "chain_sha256": head.chain_sha256,
+                    "signature": b64(head.signature),
+                }
+            )
+            content.lines.extend(version_line(v) for v in versions)
+            content.authors.update(v.author_id for v in versions)
+        content.entries.append(
+            {
+                "device_id": device_id,
+                "label": label,
+                "public_key": public_key,
+                "seq_from": runs[0]["seq_from"],
+                "seq_to": runs[-1]["seq_to"],
+                "runs": runs,
+            }
+        )
+    return content
+
+
+def last_exported_rowid(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (META_LAST_EXPORT,)).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _contiguous(seqs: Iterable[int]) -> list[tuple[int, int]]:
+    runs: list[tuple[int, int]] = []
+    for seq in sorted(set(seqs)):
+        if runs and seq == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], seq)
+        else:
+            runs.append((seq, seq))
+    return runs
+
+
+def _covered_runs(
+    conn: sqlite3.Connection, device: DeviceIdentity, device_id: str, seqs: list[int]
+) -> list[tuple[int, int]]:
+    """The selected sequence numbers as runs, each extended to end at a head the device signed.
+
+    This laptop signs its own heads, so its runs end where they end. Another device's versions
+    arrived here in runs that ended at its signed heads, and this laptop holds every version of
+    such a run, so the next signed head at or after a run's end is always reachable.
+    """
+    runs = _contiguous(seqs)
+    if device_id == device.device_id:
+        return runs
+    heads = stored_head_seqs(conn, device_id)
+    extended: list[int] = []
+    for first, last in runs:
+        end = next((s for s in heads if s >= last and _holds_all(conn, device_id, last, s)), None)
+        if end is None:
+            raise DatabaseError(
+                f"cannot export device {device_id}'s versions {first}–{last}: no chain head signed by that device "
+                "covers them (run 'truceline check')"
+            )
+        extended.extend(range(first, end + 1))
+    return _contiguous(extended)
+
+
+def _holds_all(conn: sqlite3.Connection, device_id: str, first: int, last: int) -> bool:
+    count = conn.execute(
+        "SELECT count(*) FROM incident_versions WHERE device_id = ? AND device_seq BETWEEN ? AND ?",
+        (device_id, first, last),
+    ).fetchone()[0]
+    return bool(count == last - first + 1)
+
+
+def _head(conn: sqlite3.Connection, device: DeviceIdentity, device_id: str, last: Version) -> SignedHead:
+    if device_id == device.device_id:
+        return sign_head(device.private_key, device_id, last.device_seq, last.chain_sha256)
+    head = stored_head(conn, device_id, last.device_seq)
+    if head is None or head.chain_sha256 != last.chain_sha256:
+        raise DatabaseError(f"device {device_id}: no signed chain head for version {last.device_seq}")
+    return head
+
+
+def _previous_chain(conn: sqlite3.Connection, device_id: str, first: int) -> str:
+    """The chain hash before a run: the version held before it, else the anchor kept when it arrived."""
+    if first == 1:
+        return GENESIS_CHAIN
+    row = conn.execute(
+        "SELECT chain_sha256 FROM incident_versions WHERE device_id = ? AND device_seq = ?", (device_id, first - 1)
+    ).fetchone()
+    anchor = row[0] if row else stored_anchor(conn, device_id, first)
+    if anchor is None:
+        raise DatabaseError(f"device {device_id}: the chain before version {first} is unknown here")
+    return str(anchor)
+
+
+def _monitors(conn: sqlite3.Connection, ids: set[str]) -> list[dict[str, str]]:
+    rows = conn.execute(
+        "SELECT monitor_id, name, callsign, role FROM monitors WHERE monitor_id IN (SELECT value FROM json_each(?)) "
+        "ORDER BY monitor_id",
+        (json.dumps(sorted(ids)),),
+    )
+    return [{"monitor_id": m, "name": n, "callsign": c, "role": r} for m, n, c, r in rows]

@@ -1,0 +1,163 @@
+"""Simulated laptops for the exchange tests: each one its own data directory, device key and monitor.
+
+Also the tools of an attacker who edits bundles (:func:`rewrite_bundle`, :func:`forge_bundle`),
+built on the same file writer as the real export, so a refusal in a test is the verification's
+doing and not a broken zip.
+"""
+
+import dataclasses
+import json
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from support import valid_raw
+
+from db.bundle_chain import sign_head
+from db.bundle_export import export_bundle
+from db.bundle_file import FORMAT, FORMAT_VERSION, MANIFEST, VERSIONS, b64, version_line, write_bundle_file
+from db.bundle_import import ImportResult, import_bundle
+from db.device import public_key_text, set_device_label
+from db.exchange_log import state_hash
+from db.hashing import GENESIS_CHAIN, canonical_json, chain_hash, sha256_hex, version_hash
+from db.incidents import Saved, amend_incident, record_incident
+from db.monitors import add_monitor
+from db.projection import PROJECTION_COLUMNS
+from db.store import Store, open_store
+from db.validation import validate_incident
+from db.versions import Version
+
+
+class Laptop:
+    """One monitor's laptop: records and amends incidents, exports and imports bundles."""
+
+    def __init__(self, root: Path, name: str, role: str = "monitor") -> None:
+        self.name = name
+        self.root = root
+        self.store: Store = open_store(root / name)
+        set_device_label(self.store.conn, self.store.device.device_id, f"laptop-{name}")
+        self.monitor = add_monitor(self.store.conn, f"Monitor {name}", name.upper(), role)
+        self.writer = self.store.writer(self.monitor.monitor_id)
+        self.exports = 0
+
+    def record(self, **changes: Any) -> Saved:
+        incident = validate_incident(valid_raw(**changes), theatre=self.store.theatre)
+        return record_incident(self.store.conn, self.writer, incident, self.store.calendar)
+
+    def amend(self, incident_id: str, reason: str, base_version_id: str | None = None, **changes: Any) -> Saved:
+        incident = validate_incident(valid_raw(**changes), theatre=self.store.theatre)
+        return amend_incident(
+            self.store.conn,
+            self.writer,
+            incident_id,
+            incident,
+            reason,
+            self.store.calendar,
+            base_version_id=base_version_id,
+        )
+
+    def export(self, everything: bool = False) -> Path:
+        self.exports += 1
+        out = self.root / "usb" / f"{self.name}-{self.exports}.zip"
+        export_bundle(self.store.conn, self.store.device, out, everything=everything)
+        return out
+
+    def receive(self, *bundles: Path) -> list[ImportResult]:
+        return [import_bundle(self.store.conn, self.store.calendar, bundle) for bundle in bundles]
+
+    def state(self) -> str:
+        return state_hash(self.store.conn)
+
+    def projection(self) -> list[tuple[Any, ...]]:
+        columns = ", ".join(PROJECTION_COLUMNS)
+        return self.store.conn.execute(f"SELECT {columns} FROM incidents ORDER BY incident_id").fetchall()
+
+    def heads(self) -> list[tuple[str, str]]:
+        return self.store.conn.execute("SELECT * FROM incident_heads ORDER BY 1, 2").fetchall()
+
+    def conflicts(self) -> int:
+        return int(self.store.conn.execute("SELECT count(*) FROM incidents WHERE heads > 1").fetchone()[0])
+
+    def version_ids(self) -> set[str]:
+        return {r[0] for r in self.store.conn.execute("SELECT version_id FROM incident_versions")}
+
+    def snapshot(self) -> tuple[object, ...]:
+        """Everything an import may change, to prove a refused one changed nothing."""
+        conn = self.store.conn
+        tables = ("incident_versions", "incidents", "incident_heads", "devices", "imports", "chain_heads", "monitors")
+        return tuple(conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall() for table in tables)
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def read_members(bundle: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    with zipfile.ZipFile(bundle) as archive:
+        manifest = json.loads(archive.read(MANIFEST))
+        lines = [json.loads(line) for line in archive.read(VERSIONS).splitlines() if line]
+    return manifest, lines
+
+
+def rewrite_bundle(
+    source: Path,
+    out: Path,
+    key: Ed25519PrivateKey,
+    edit: Callable[[dict[str, Any], list[dict[str, Any]]], None],
+) -> Path:
+    """Re-pack ``source`` after ``edit(manifest, lines)`` and sign the file with ``key``."""
+    manifest, lines = read_members(source)
+    edit(manifest, lines)
+    versions_bytes = b"".join(canonical_json(line) + b"\n" for line in lines)
+    manifest["files"][VERSIONS] = {"sha256": sha256_hex(versions_bytes), "versions": len(lines)}
+    write_bundle_file(out, canonical_json(manifest), versions_bytes, key.sign)
+    return out
+
+
+def rehashed(version: Version, previous_chain: str | None, **changes: Any) -> Version:
+    """A version with ``changes`` and every hash recomputed, as a forger holding the key would make it."""
+    fields = {f.name: getattr(version, f.name) for f in dataclasses.fields(Version)}
+    fields.update(changes)
+    if "payload" in changes:
+        fields["payload_sha256"] = sha256_hex(fields["payload"].encode())
+    header = {k: fields[k] for k in ("version_id", "incident_id", "parent_ids", "device_id", "device_seq")}
+    header.update({k: fields[k] for k in ("author_id", "recorded_at", "reason", "payload_sha256")})
+    fields["version_sha256"] = version_hash(**header)
+    fields["chain_sha256"] = chain_hash(previous_chain, fields["version_sha256"])
+    return Version(**fields)
+
+
+def forge_bundle(out: Path, key: Ed25519PrivateKey, device_id: str, label: str, versions: list[Version]) -> Path:
+    """A bundle of one device's contiguous ``versions`` (from sequence 1), every signature made with ``key``."""
+    head = sign_head(key, device_id, versions[-1].device_seq, versions[-1].chain_sha256)
+    public = public_key_text(key)
+    versions_bytes = b"".join(version_line(v) for v in versions)
+    manifest = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "created_at": "2026-05-02T00:00:00Z",
+        "exporter": {"device_id": device_id, "label": label, "public_key": public},
+        "devices": [
+            {
+                "device_id": device_id,
+                "label": label,
+                "public_key": public,
+                "seq_from": versions[0].device_seq,
+                "seq_to": versions[-1].device_seq,
+                "runs": [
+                    {
+                        "seq_from": versions[0].device_seq,
+                        "seq_to": versions[-1].device_seq,
+                        "previous_chain": GENESIS_CHAIN,
+                        "chain_sha256": head.chain_sha256,
+                        "signature": b64(head.signature),
+                    }
+                ],
+            }
+        ],
+        "monitors": [],
+        "files": {VERSIONS: {"sha256": sha256_hex(versions_bytes), "versions": len(versions)}},
+    }
+    write_bundle_file(out, canonical_json(manifest), versions_bytes, key.sign)
+    return out
