@@ -82,7 +82,11 @@ def backup_to(conn: sqlite3.Connection, dest: Path, progress: Progress | None = 
             raise DiskFullError(
                 f"{dest.parent}: the disk is full: no backup was made (the database is unchanged)"
             ) from error
-        raise DatabaseError(f"{dest}: the backup could not be written: {error}") from error
+        hint = " (is the disk full?)" if "i/o" in str(error).lower() else ""
+        raise DatabaseError(
+            f"{dest.parent}: the backup could not be written: {error}{hint}; "
+            "no backup was made (the database is unchanged)"
+        ) from error
     finally:
         if not finished:
             temp.unlink(missing_ok=True)

@@ -20,6 +20,7 @@ not just the bytes that hold versions.
 
 import base64
 import binascii
+import errno
 import hashlib
 import json
 import os
@@ -148,8 +149,11 @@ def write_bundle_file(out: Path, manifest_bytes: bytes, versions_bytes: bytes, s
 
     A failure at any point leaves no file under the final name (and no temporary file).
     """
-    out.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(dir=out.parent, prefix=f".{out.name}.", suffix=".part", delete=False)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        handle = tempfile.NamedTemporaryFile(dir=out.parent, prefix=f".{out.name}.", suffix=".part", delete=False)
+    except OSError as error:
+        raise BundleError(f"{out}: the bundle cannot be written there: {error.strerror or error}") from error
     temp = Path(handle.name)
     try:
         with handle:
@@ -168,8 +172,12 @@ def write_bundle_file(out: Path, manifest_bytes: bytes, versions_bytes: bytes, s
             patch.flush()
             os.fsync(patch.fileno())
         os.replace(temp, out)
-    except BaseException:
+    except BaseException as error:
         temp.unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            full = error.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+            why = "the drive is full" if full else (error.strerror or str(error))
+            raise BundleError(f"{out}: the bundle could not be written ({why}); no file was left there") from error
         raise
     return file_sha256(out)
 

@@ -11,6 +11,7 @@ complete export or nothing new. The rows are counted and read in one read transa
 number written must equal the count.
 """
 
+import errno
 import os
 import sqlite3
 import tempfile
@@ -230,7 +231,9 @@ def _write_atomically(
         os.replace(temp, path)
     except OSError as error:
         temp.unlink(missing_ok=True)
-        raise ExportFailed(f"{path}: {error.strerror or error}; the export was not saved") from error
+        full = error.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+        why = "the drive is full" if full else (error.strerror or str(error))
+        raise ExportFailed(f"{path}: {why}; the export was not saved and no partial file was left") from error
     except sqlite3.Error as error:
         temp.unlink(missing_ok=True)
         raise ExportFailed(f"{path}: reading the database failed ({error}); the export was not saved") from error

@@ -139,3 +139,12 @@ def laptop_with_backup(data_dir: Path) -> tuple[str, list[str]]:
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()
     return device, ids
+
+
+def small_files(limit: int = 64 * 1024) -> None:
+    """For ``subprocess.run(preexec_fn=...)``: writes past ``limit`` bytes fail, as on a full disk."""
+    import resource
+    import signal
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from support import save
+from support import save, small_files
 
 from db.backup import (
     BackupInfo,
@@ -109,13 +109,6 @@ def test_backup_to_a_full_disk_fails_clearly_and_leaves_no_file(tmp_path: Path) 
     subprocess.run([sys.executable, "-m", "desktop", "demo", "--incidents", "300"], env=env, check=True)
     database = data / "truceline.db"
     before = database.read_bytes()
-
-    def small_files() -> None:
-        import resource
-        import signal
-
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
 
     result = subprocess.run(
         [sys.executable, "-m", "desktop", "backup"], env=env, capture_output=True, text=True, preexec_fn=small_files

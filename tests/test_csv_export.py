@@ -150,7 +150,7 @@ def test_full_disk_leaves_no_partial_file(
 
     monkeypatch.setattr(os, "fsync", full)
     out = tmp_path / "report.csv"
-    with pytest.raises(ExportFailed, match="No space left on device; the export was not saved"):
+    with pytest.raises(ExportFailed, match="the drive is full; the export was not saved and no partial file was left"):
         export_csv(store.conn, IncidentFilter(), out, tz=store.tz)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
 

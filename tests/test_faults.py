@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import save, version_count
+from support import save, small_files, version_count
 
+from db.bundle_import import import_bundle
 from db.connection import connect
 from db.errors import DatabaseError, DiskFullError
 from db.integrity import check_database
@@ -149,3 +150,45 @@ def test_two_writers_on_one_database_never_corrupt_it(tmp_path: Path) -> None:
     conn = sqlite3.connect(data / "truceline.db")
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     conn.close()
+
+
+def test_a_bundle_import_on_a_full_disk_says_so_and_changes_nothing(tmp_path: Path) -> None:
+    from laptops import Laptop
+
+    field, base = Laptop(tmp_path, "field"), Laptop(tmp_path, "base", role="supervisor")
+    try:
+        for n in range(30):
+            field.record(count=n + 1, narrative="x" * 3000)
+        bundle = field.export()
+        before = base.snapshot()
+        fill_the_disk(base.store)
+        with pytest.raises(DiskFullError, match="disk is full: nothing was saved"):
+            import_bundle(base.store.conn, base.store.calendar, bundle)
+        assert base.snapshot() == before
+        base.store.conn.execute("PRAGMA max_page_count = 1073741823")
+        result = import_bundle(base.store.conn, base.store.calendar, bundle)
+        assert result.added == 30 and version_count(base.store) == 30
+        assert check_database(base.store.conn, base.store.calendar).ok
+    finally:
+        field.close()
+        base.close()
+
+
+def test_exports_to_a_full_disk_leave_no_file_and_say_why(tmp_path: Path) -> None:
+    """The CSV export and the exchange bundle, from the command line, with writes failing past 64 KB."""
+    data, out = tmp_path / "data", tmp_path / "usb"
+    out.mkdir()
+    env = {**os.environ, "TRUCELINE_DATA_DIR": str(data)}
+    subprocess.run([sys.executable, "-m", "desktop", "demo", "--incidents", "400"], env=env, check=True)
+    for command in (["export-csv", str(out / "report.csv")], ["bundle", "export", str(out / "laptop.zip")]):
+        result = subprocess.run(
+            [sys.executable, "-m", "desktop", *command], env=env, capture_output=True, text=True, preexec_fn=small_files
+        )
+        assert result.returncode != 0, command
+        assert result.stderr.startswith("truceline: ") and "Traceback" not in result.stderr, result.stderr
+        assert list(out.iterdir()) == [], command
+    # Nothing was marked as exported: with space again, the bundle holds everything.
+    result = subprocess.run(
+        [sys.executable, "-m", "desktop", "bundle", "export", str(out / "laptop.zip")], env=env, capture_output=True
+    )
+    assert result.returncode == 0 and (out / "laptop.zip").exists()
