@@ -23,7 +23,7 @@ from db.device import public_key_text, set_device_label
 from db.exchange_log import state_hash
 from db.hashing import GENESIS_CHAIN, canonical_json, chain_hash, sha256_hex, version_hash
 from db.incidents import Saved, amend_incident, record_incident
-from db.monitors import add_monitor
+from db.monitors import add_monitor, get_monitor
 from db.projection import PROJECTION_COLUMNS
 from db.store import Store, open_store
 from db.validation import validate_incident
@@ -41,6 +41,17 @@ class Laptop:
         self.monitor = add_monitor(self.store.conn, f"Monitor {name}", name.upper(), role)
         self.writer = self.store.writer(self.monitor.monitor_id)
         self.exports = 0
+
+    @classmethod
+    def reopen(cls, root: Path, name: str) -> "Laptop":
+        """The same data directory opened again (after a restore, say), writing as its monitor."""
+        laptop = cls.__new__(cls)
+        laptop.name, laptop.root, laptop.exports = name, root, 100
+        laptop.store = open_store(root / name)
+        monitor_id = laptop.store.conn.execute("SELECT monitor_id FROM monitors ORDER BY rowid LIMIT 1").fetchone()[0]
+        laptop.monitor = get_monitor(laptop.store.conn, monitor_id)
+        laptop.writer = laptop.store.writer(monitor_id)
+        return laptop
 
     def record(self, **changes: Any) -> Saved:
         incident = validate_incident(valid_raw(**changes), theatre=self.store.theatre)

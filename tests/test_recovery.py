@@ -8,6 +8,7 @@ from support import damage, laptop_with_backup
 
 from db.backup import make_backup
 from db.errors import DamagedDatabaseError, DatabaseError
+from db.integrity import check_database
 from db.recovery import restore_backup, start_empty, verified_backups
 from db.store import open_store
 from desktop.cli import main
@@ -143,3 +144,36 @@ def test_restore_is_refused_while_the_window_is_open(tmp_path: Path, capsys: pyt
         assert main(["--data-dir", str(data), "restore"]) == 2
     assert "already open" in capsys.readouterr().err
     assert (data / "truceline.db").read_bytes() == before
+
+
+def test_after_a_restore_the_lost_records_come_back_from_a_bundle_and_new_ones_merge_cleanly(tmp_path: Path) -> None:
+    """The advice works: what this laptop sent before the damage returns through the supervisor's
+    bundle, and records made after the restore (under the new identity) never collide with them."""
+    from laptops import Laptop
+
+    field, base = Laptop(tmp_path, "field"), Laptop(tmp_path, "base", role="supervisor")
+    kept = field.record(count=1).incident_id
+    make_backup(field.store.conn, field.store.data_dir / "backups", "auto")
+    sent = [field.record(count=n).incident_id for n in (2, 3)]  # after the backup, and sent on
+    base.receive(field.export())
+    data = field.store.data_dir
+    field.close()
+    damage(data / "truceline.db")
+
+    recovery = restore_backup(data)
+    assert "versions 1–1 are here" in "\n".join(recovery.advice())
+    field = Laptop.reopen(tmp_path, "field")
+    try:
+        held = {r[0] for r in field.store.conn.execute("SELECT incident_id FROM incidents")}
+        assert held == {kept}
+        field.receive(base.export(everything=True))  # what the supervisor holds
+        held = {r[0] for r in field.store.conn.execute("SELECT incident_id FROM incidents")}
+        assert held == {kept, *sent}
+        newer = field.record(count=4).incident_id  # under the new device identity
+        (result,) = base.receive(field.export())
+        assert result.added >= 1
+        assert newer in {r[0] for r in base.store.conn.execute("SELECT incident_id FROM incidents")}
+        assert field.state() != "" and check_database(base.store.conn, base.store.calendar).ok
+    finally:
+        field.close()
+        base.close()
