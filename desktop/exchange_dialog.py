@@ -123,6 +123,7 @@ class ImportDialog(ExchangeProgress):
         self._conflicting = 0
         self._imported = 0
         self._refused = 0
+        self._cancelled_any = False
         self.progress.setRange(0, PERMILLE * len(files))
         self.log_button = QPushButton("Import &log…")
         self.log_button.clicked.connect(self.show_log)
@@ -161,6 +162,7 @@ class ImportDialog(ExchangeProgress):
         self._say(f"✗ Refused {name}: {reason}" if name else f"✗ {reason}")
 
     def _cancelled(self, message: str) -> None:
+        self._cancelled_any = True
         self._say(f"■ {message}")
 
     def _finished(self) -> None:
@@ -173,6 +175,8 @@ class ImportDialog(ExchangeProgress):
         if self._refused:
             text += f"; {self._refused} refused (nothing from them was applied)"
         self.status.setText(text + ".")
+        if not self._cancelled_any:
+            self.progress.setValue(self.progress.maximum())  # refused bundles are done with too
         self._done()
         self.finishedAll.emit(self._added)
 
