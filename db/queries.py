@@ -195,6 +195,12 @@ _ORDERED_BY_INDEX: dict[str, frozenset[str]] = {
     "sector_id": frozenset({"sector_id"}),
     "category": frozenset({"category"}),
     "verification_state": frozenset({"verification_state"}),
+    "obs_type": frozenset({"obs_type"}),
+    "weapon_class": frozenset({"weapon_class"}),
+    "count": frozenset({"count"}),
+    "means": frozenset({"means"}),
+    "place": frozenset({"place"}),
+    "updated_at": frozenset({"updated_at"}),
 }
 # When at least this share of all rows passes the filter, a page walks the sort's index and
 # tests the filter row by row instead of fetching and sorting every match. Walking is then

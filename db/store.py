@@ -153,6 +153,9 @@ def migrate(conn: sqlite3.Connection, backups: Path) -> list[str]:
     if has_data:
         make_backup(conn, backups, label=f"before-{pending[0].replace('_', '-')}")
     migrations.apply(db)
+    # A step that rebuilt indexes leaves a large WAL: copy it into the file now, not during the
+    # first save a monitor makes afterwards.
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return pending
 
 

@@ -18,6 +18,7 @@ from db.monitors import add_monitor
 from db.projection import PROJECTION_COLUMNS
 from db.schema import (
     ROLLUP_DAYS_STATEMENTS,
+    SORT_INDEX_STATEMENTS,
     chain_head_statements,
     initial_statements,
     migrations,
@@ -61,6 +62,7 @@ def test_migrations_build_the_whole_schema_from_a_blank_database(tmp_path: Path)
         "m002_reporting_day",
         "m003_chain_heads",
         "m004_rollup_days",
+        "m005_sort_indexes",
     ]
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert EXPECTED_TABLES <= tables
@@ -68,7 +70,13 @@ def test_migrations_build_the_whole_schema_from_a_blank_database(tmp_path: Path)
     assert {"incident_versions_no_update", "incident_versions_no_delete"} <= triggers
     # The migrated schema is exactly the statements of every step applied to a scratch database.
     scratch = sqlite3.connect(":memory:")
-    statements = [*initial_statements(), *reporting_day_statements(), *chain_head_statements(), *ROLLUP_DAYS_STATEMENTS]
+    statements = [
+        *initial_statements(),
+        *reporting_day_statements(),
+        *chain_head_statements(),
+        *ROLLUP_DAYS_STATEMENTS,
+        *SORT_INDEX_STATEMENTS,
+    ]
     for statement in statements:
         scratch.execute(statement)
     assert schema_of(conn) == schema_of(scratch)

@@ -108,7 +108,7 @@ def test_table_on_a_million_incidents(qapp, million: Path) -> None:  # type: ign
         filter_ms = _until_painted(view, lambda: model.set_filter(fire))
         filtered_rows = model.rowCount()
         filter_last_ms = _until_painted(view, view.scrollToBottom)
-        # No index serves the count column: every page is a full sort (see the report's note).
+        # The (count, observed_start) index of m005 serves the sort; the filter is tested row by row.
         sort_count_ms = _until_painted(view, lambda: view.sortByColumn(COL_COUNT, Qt.SortOrder.DescendingOrder))
 
         _settle(lambda: model.set_filter(IncidentFilter()))
@@ -136,7 +136,7 @@ def test_table_on_a_million_incidents(qapp, million: Path) -> None:  # type: ign
             ("  then jump to the last row", f"{zone_last_ms:.1f} ms"),
             (f"filter category = fire ({filtered_rows:,} rows)", f"{filter_ms:.1f} ms"),
             ("  then jump to the last row", f"{filter_last_ms:.1f} ms"),
-            ("sort by count (no index), filtered", f"{sort_count_ms:.1f} ms"),
+            ("sort by count, filtered", f"{sort_count_ms:.1f} ms"),
             ("memory added (RSS)", f"{rss_added:.1f} MB (budget {MEMORY_BUDGET_MB:.0f} MB)"),
             ("rows cached at the end", f"{cached:,}"),
             ("peak RSS of the process", f"{peak_mb:.0f} MB"),
@@ -145,7 +145,7 @@ def test_table_on_a_million_incidents(qapp, million: Path) -> None:  # type: ign
     assert first_ms < FIRST_PAINT_BUDGET_MS
     assert jump_ms < JUMP_BUDGET_MS
     assert rss_added < MEMORY_BUDGET_MB
-    assert max(sort_time_ms, sort_zone_ms, filter_ms) < RESORT_BUDGET_MS
+    assert max(sort_time_ms, sort_zone_ms, filter_ms, sort_count_ms) < RESORT_BUDGET_MS
     assert max(zone_last_ms, filter_last_ms) < JUMP_BUDGET_MS
 
 
