@@ -20,7 +20,6 @@ not just the bytes that hold versions.
 
 import base64
 import binascii
-import errno
 import hashlib
 import json
 import os
@@ -34,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from db.atomic_file import why_not_written
 from db.errors import TrucelineError
 from db.hashing import canonical_json, sha256_hex
 from db.versions import VERSION_COLUMNS, Version
@@ -175,8 +175,7 @@ def write_bundle_file(out: Path, manifest_bytes: bytes, versions_bytes: bytes, s
     except BaseException as error:
         temp.unlink(missing_ok=True)
         if isinstance(error, OSError):
-            full = error.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
-            why = "the drive is full" if full else (error.strerror or str(error))
+            why = why_not_written(error)
             raise BundleError(f"{out}: the bundle could not be written ({why}); no file was left there") from error
         raise
     return file_sha256(out)

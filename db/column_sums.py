@@ -7,9 +7,11 @@ summing them per group and day, and knowing when a copy is out of date work the 
 """
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from threading import Lock
+from typing import Generic, Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -51,6 +53,45 @@ def stamp_of(conn: sqlite3.Connection) -> Stamp | None:
     epoch_row = conn.execute("SELECT value FROM meta WHERE key = ?", (META_EPOCH,)).fetchone()
     gen = int(conn.execute("SELECT coalesce(max(gen), 0) FROM rollup_days").fetchone()[0])
     return Stamp(path, str(epoch_row[0]) if epoch_row else "", gen)
+
+
+class Stamped(Protocol):
+    @property
+    def stamp(self) -> Stamp: ...
+
+
+C = TypeVar("C", bound=Stamped)
+
+
+class Copies(Generic[C]):
+    """In-memory copies of one kind, one per database file, brought up to date when asked for.
+
+    A copy is loaded whole when there is none, when the rollups have a new epoch (a rebuilt
+    projection) or when the generation went back (a restored backup); it is refreshed from the
+    changed days when the generation moved on; otherwise it is returned as it is.
+    """
+
+    def __init__(self) -> None:
+        self._copies: dict[str, C] = {}
+        self._lock = Lock()
+
+    def current(
+        self,
+        conn: sqlite3.Connection,
+        load: Callable[[sqlite3.Connection, Stamp], C],
+        refresh: Callable[[sqlite3.Connection, C, Stamp], C],
+    ) -> C | None:
+        stamp = stamp_of(conn)
+        if stamp is None:
+            return None
+        with self._lock:
+            copy = self._copies.get(stamp.path)
+            if copy is None or copy.stamp.epoch != stamp.epoch or copy.stamp.gen > stamp.gen:
+                copy = load(conn, stamp)
+            elif copy.stamp.gen < stamp.gen:
+                copy = refresh(conn, copy, stamp)
+            self._copies[stamp.path] = copy
+        return copy
 
 
 def changed_days(conn: sqlite3.Connection, since_gen: int) -> list[str]:

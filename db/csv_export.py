@@ -11,10 +11,7 @@ complete export or nothing new. The rows are counted and read in one read transa
 number written must equal the count.
 """
 
-import errno
-import os
 import sqlite3
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,6 +19,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from db.acled import ACLED_COLUMNS, acled_cells
+from db.atomic_file import atomic_output, why_not_written
 from db.csv_columns import (
     BOOLEAN_COLUMNS,
     CODE_COLUMNS,
@@ -211,45 +209,18 @@ def _write_atomically(
     directory = path.parent
     if not directory.is_dir():
         raise ExportFailed(f"{directory}: no such folder; nothing was written")
+    written = 0
     try:
-        fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
-    except OSError as error:
-        raise ExportFailed(f"{path}: cannot write in {directory}: {error.strerror}; nothing was written") from error
-    temp = Path(temp_name)
-    try:
-        os.chmod(temp, 0o644)  # mkstemp makes it private; an export is meant to be shared
-        with open(fd, "wb") as out:
+        with atomic_output(path) as out:
             out.write(((BOM if bom else "") + header).encode())
-            written = 0
             while rows := cursor.fetchmany(BATCH):
                 out.write(b"".join([row[0] for row in rows]))
                 written += len(rows)
                 if progress is not None and not progress(written, total):
                     raise ExportCancelled("export cancelled; no file was written")
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
     except OSError as error:
-        temp.unlink(missing_ok=True)
-        full = error.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
-        why = "the drive is full" if full else (error.strerror or str(error))
+        why = why_not_written(error)
         raise ExportFailed(f"{path}: {why}; the export was not saved and no partial file was left") from error
     except sqlite3.Error as error:
-        temp.unlink(missing_ok=True)
         raise ExportFailed(f"{path}: reading the database failed ({error}); the export was not saved") from error
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    _sync_directory(directory)
     return written
-
-
-def _sync_directory(directory: Path) -> None:
-    """Make the rename durable too (POSIX); Windows has no directory handles to sync."""
-    if os.name != "posix":
-        return
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

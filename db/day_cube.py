@@ -20,11 +20,11 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from threading import Lock
 
 import numpy as np
 
 from db.column_sums import (
+    Copies,
     GroupSums,
     Ints,
     Stamp,
@@ -35,7 +35,6 @@ from db.column_sums import (
     merged_vocabulary,
     parse_ints,
     selected,
-    stamp_of,
 )
 from db.rollup_schema import DAILY_COUNTS_KEY
 
@@ -76,23 +75,12 @@ class DayCube:
         yield from group_sums(self.days[mask], late, codes, self.vocab, group, self.measures[measure][mask])
 
 
-_cubes: dict[str, DayCube] = {}
-_lock = Lock()
+_copies: Copies[DayCube] = Copies()
 
 
 def cube_of(conn: sqlite3.Connection) -> DayCube | None:
     """The up-to-date cube of ``conn``'s database (None for a database that is not a file)."""
-    stamp = stamp_of(conn)
-    if stamp is None:
-        return None
-    with _lock:
-        cube = _cubes.get(stamp.path)
-        if cube is None or cube.stamp.epoch != stamp.epoch or cube.stamp.gen > stamp.gen:
-            cube = load_cube(conn, stamp)
-        elif cube.stamp.gen < stamp.gen:
-            cube = refreshed(conn, cube, stamp)
-        _cubes[stamp.path] = cube
-    return cube
+    return _copies.current(conn, lambda c, stamp: load_cube(c, stamp), refreshed)
 
 
 def load_cube(conn: sqlite3.Connection, stamp: Stamp, where: str = "", params: Sequence[str] = ()) -> DayCube:

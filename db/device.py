@@ -15,6 +15,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from db.atomic_file import write_atomically
 from db.clock import new_id, utc_now_text
 from db.connection import transaction
 from db.errors import DatabaseError
@@ -90,10 +91,4 @@ def _write_key(path: Path, key: Ed25519PrivateKey) -> None:
     """Write the key with owner-only permissions, atomically, and flushed to disk."""
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_suffix(".tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(pem)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temp, path)
+    write_atomically(path, pem, private=True)

@@ -11,12 +11,12 @@ the only copy of someone's notes), never deleted and never fatal.
 
 import json
 import logging
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from db.atomic_file import write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -70,17 +70,7 @@ def save_draft(directory: Path, draft: Draft) -> None:
     text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
     # The temporary name starts with a dot and does not end in .json, so a reader never mistakes a
     # half-written file (left by a crash mid-write) for a draft.
-    handle, temp_name = tempfile.mkstemp(dir=directory, prefix=f".{draft.draft_id}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-    _fsync_directory(directory)
+    write_atomically(path, text.encode("utf-8"), private=True)
 
 
 def read_drafts(directory: Path) -> tuple[list[Draft], list[DraftProblem]]:
@@ -139,14 +129,3 @@ def _read(path: Path) -> Draft:
         if value is not None and not isinstance(value, str):
             raise ValueError("the draft's incident or version id is not text")
     return Draft(draft_id, incident_id, base_version_id, fields, saved_at)
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename itself durable; without it a power cut can bring the old file back."""
-    if os.name != "posix":
-        return  # Windows cannot open a directory; NTFS journals the rename itself
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -20,12 +20,12 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from threading import Lock
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from db.column_sums import (
+    Copies,
     GroupSums,
     Ints,
     Stamp,
@@ -36,7 +36,6 @@ from db.column_sums import (
     merged_vocabulary,
     parse_ints,
     selected,
-    stamp_of,
 )
 from db.queries import fts_query, utc_text
 
@@ -78,8 +77,7 @@ class IncidentCube:
         yield from group_sums(self.days[chosen], late, grouped, self.vocab, group, values)
 
 
-_cubes: dict[str, IncidentCube] = {}
-_lock = Lock()
+_copies: Copies[IncidentCube] = Copies()
 
 
 def incident_cube_of(conn: sqlite3.Connection, tz: ZoneInfo) -> IncidentCube | None:
@@ -87,17 +85,7 @@ def incident_cube_of(conn: sqlite3.Connection, tz: ZoneInfo) -> IncidentCube | N
 
     ``tz`` is the theatre's time zone, in which the stored days were computed.
     """
-    stamp = stamp_of(conn)
-    if stamp is None:
-        return None
-    with _lock:
-        cube = _cubes.get(stamp.path)
-        if cube is None or cube.stamp.epoch != stamp.epoch or cube.stamp.gen > stamp.gen:
-            cube = _load(conn, stamp)
-        elif cube.stamp.gen < stamp.gen:
-            cube = _refreshed(conn, cube, stamp, tz)
-        _cubes[stamp.path] = cube
-    return cube
+    return _copies.current(conn, _load, lambda c, cube, stamp: _refreshed(c, cube, stamp, tz))
 
 
 def matching_rowids(conn: sqlite3.Connection, text: str) -> Ints:

@@ -15,11 +15,12 @@ from PySide6.QtCore import QEventLoop, QObject, Qt, QThread, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QProgressDialog, QWidget
 
 from db import paths
-from db.backup import BackupInfo, list_backups, rolling_backup
+from db.backup import BackupInfo, list_backups, make_backup, rolling_backup
 from db.connection import connect
 from db.errors import TrucelineError
 
 INTERVAL_MINUTES = 10
+MANUAL = "manual"  # the label of a backup a person asked for: always taken, never thinned
 
 
 class BackupCancelled(Exception):
@@ -27,7 +28,10 @@ class BackupCancelled(Exception):
 
 
 class BackupWorker(QThread):
-    """Runs :func:`rolling_backup` on its own connection; reports progress, the result or the error."""
+    """Takes a backup on its own connection; reports progress, the result or the error.
+
+    Labels other than "manual" are rolling backups, taken only if the data changed.
+    """
 
     progressed = Signal(int, int)
     succeeded = Signal(object)  # BackupInfo, or None when nothing changed
@@ -43,7 +47,11 @@ class BackupWorker(QThread):
         try:
             conn = connect(self._data_dir / paths.DATABASE_NAME, readonly=True)
             try:
-                info = rolling_backup(conn, self._data_dir / "backups", self._label, self._progress)
+                backups = self._data_dir / "backups"
+                if self._label == MANUAL:
+                    info: BackupInfo | None = make_backup(conn, backups, MANUAL, self._progress)
+                else:
+                    info = rolling_backup(conn, backups, self._label, self._progress)
             finally:
                 conn.close()
         except BackupCancelled:
@@ -92,13 +100,18 @@ class BackupSchedule(QObject):
         self.label.setText(f"Last backup {_when(newest, self._tz)}")
         self.label.setToolTip(f"Newest verified backup: {newest.path}")
 
+    def backup_now(self) -> BackupWorker | None:
+        """Start a backup a person asked for (taken even if nothing changed) off the GUI thread."""
+        return self.backup_if_changed(MANUAL)
+
     def backup_if_changed(self, label: str = "auto") -> BackupWorker | None:
         """Start a background backup unless one is running; returns its worker."""
         if self._worker is not None and self._worker.isRunning():
             return None
         worker = BackupWorker(self._data_dir, label, self)
         worker.succeeded.connect(lambda _info: self.show_last_backup())
-        worker.failed.connect(self._report_failure)
+        if label != MANUAL:  # a person who asked is answered by the window itself
+            worker.failed.connect(self._report_failure)
         self._worker = worker
         worker.start()
         return worker

@@ -14,8 +14,6 @@ from PySide6.QtCore import QDate, QMargins, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
-    QHBoxLayout,
-    QLabel,
     QLineEdit,
     QWidget,
 )
@@ -23,7 +21,7 @@ from PySide6.QtWidgets import (
 from db import enums
 from db.queries import IncidentFilter, day_bounds
 from db.store import Store
-from desktop.flow_layout import FlowLayout
+from desktop.flow_layout import FlowLayout, labelled
 
 DEBOUNCE_MS = 250
 
@@ -87,17 +85,17 @@ class FilterBar(QWidget):
 
         layout = FlowLayout(self, spacing=12)
         layout.setContentsMargins(QMargins(0, 0, 0, 0))
-        layout.addWidget(self._labelled("&Period", self.period))
-        self._custom_from = self._labelled("Fro&m", self.date_from)
-        self._custom_to = self._labelled("T&o", self.date_to)
+        layout.addWidget(labelled("&Period", self.period))
+        self._custom_from = labelled("Fro&m", self.date_from)
+        self._custom_to = labelled("T&o", self.date_to)
         layout.addWidget(self._custom_from)
         layout.addWidget(self._custom_to)
-        layout.addWidget(self._labelled("&Zone", self.zone))
-        layout.addWidget(self._labelled("Sec&tor", self.sector))
-        layout.addWidget(self._labelled("&Category", self.category))
-        layout.addWidget(self._labelled("&Weapon", self.weapon))
-        layout.addWidget(self._labelled("&Verification", self.state))
-        layout.addWidget(self._labelled("&Search", self.search))
+        layout.addWidget(labelled("&Zone", self.zone))
+        layout.addWidget(labelled("Sec&tor", self.sector))
+        layout.addWidget(labelled("&Category", self.category))
+        layout.addWidget(labelled("&Weapon", self.weapon))
+        layout.addWidget(labelled("&Verification", self.state))
+        layout.addWidget(labelled("&Search", self.search))
         self._show_custom(False)
         order = [self.period, self.date_from, self.date_to, self.zone, self.sector, self.category]
         order += [self.weapon, self.state, self.search]
@@ -206,19 +204,6 @@ class FilterBar(QWidget):
         edit.setToolTip(tip)
         edit.dateChanged.connect(self._restart_debounce)
         return edit
-
-    def _labelled(self, text: str, field: QWidget) -> QWidget:
-        """Label and field kept together on one line of the flow."""
-        box = QWidget()
-        row = QHBoxLayout(box)
-        row.setContentsMargins(QMargins(0, 0, 0, 0))
-        row.setSpacing(4)
-        label = QLabel(text)
-        label.setBuddy(field)
-        label.setToolTip(field.toolTip())
-        row.addWidget(label)
-        row.addWidget(field)
-        return box
 
     # -- behaviour -------------------------------------------------------------------------
 

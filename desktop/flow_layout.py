@@ -3,8 +3,8 @@
 Used by the filter bar and the timeline's controls, so neither forces the window wider.
 """
 
-from PySide6.QtCore import QPoint, QRect, QSize, Qt
-from PySide6.QtWidgets import QLayout, QLayoutItem, QWidget
+from PySide6.QtCore import QMargins, QPoint, QRect, QSize, Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLayout, QLayoutItem, QWidget
 
 
 class FlowLayout(QLayout):
@@ -79,3 +79,18 @@ class FlowLayout(QLayout):
             x += hint.width() + self._gap
             line_height = max(line_height, hint.height())
         return y + line_height - rect.y() + margins.bottom()
+
+
+def labelled(text: str, field: QWidget) -> QWidget:
+    """A label and its field kept together on one line of a flow (the label is the field's buddy,
+    so its mnemonic focuses the field, and shows the field's tooltip)."""
+    box = QWidget()
+    row = QHBoxLayout(box)
+    row.setContentsMargins(QMargins(0, 0, 0, 0))
+    row.setSpacing(4)
+    label = QLabel(text)
+    label.setBuddy(field)
+    label.setToolTip(field.toolTip())
+    row.addWidget(label)
+    row.addWidget(field)
+    return box

@@ -194,6 +194,17 @@ class _SeparatorSkip:
         base.keyPressEvent(edit, event)
         self._advanced = bool(text) and text.isdigit() and edit.currentSectionIndex() != before
 
+    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt override)
+        self._advanced = False
+        super().focusInEvent(event)  # type: ignore[misc]
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 (Qt override)
+        # A wheel over a field the cursor is not in scrolls the form, never changes the value.
+        if self.hasFocus():  # type: ignore[attr-defined]
+            super().wheelEvent(event)  # type: ignore[misc]
+        else:
+            event.ignore()
+
 
 class DateEdit(_SeparatorSkip, QDateEdit):
     """ISO dates (2026-05-01), typed with or without the dashes."""
@@ -207,16 +218,6 @@ class DateEdit(_SeparatorSkip, QDateEdit):
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
         self._key_press(self, event, QDateEdit)
 
-    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt override)
-        self._advanced = False
-        super().focusInEvent(event)
-
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 (Qt override)
-        if self.hasFocus():
-            super().wheelEvent(event)
-        else:
-            event.ignore()
-
 
 class TimeEdit(_SeparatorSkip, QTimeEdit):
     """24-hour times to the minute (21:15), typed with or without the colon."""
@@ -227,16 +228,6 @@ class TimeEdit(_SeparatorSkip, QTimeEdit):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
         self._key_press(self, event, QTimeEdit)
-
-    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt override)
-        self._advanced = False
-        super().focusInEvent(event)
-
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 (Qt override)
-        if self.hasFocus():
-            super().wheelEvent(event)
-        else:
-            event.ignore()
 
 
 def widget_value(widget: QWidget) -> Any:

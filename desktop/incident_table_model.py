@@ -59,10 +59,8 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("place", "Place"),
 )
 
-# The db.queries.SORTABLE name behind each column; a column missing here does not sort.
-SORT_FIELDS: dict[int, str] = {
-    COL_REF: "ref",
-    COL_OBSERVED: "observed_start",
+# The incident field shown in each plain column (ref and observed time are formatted here).
+_CELL_FIELDS = {
     COL_ZONE: "zone_id",
     COL_SECTOR: "sector_id",
     COL_CATEGORY: "category",
@@ -73,6 +71,9 @@ SORT_FIELDS: dict[int, str] = {
     COL_STATE: "verification_state",
     COL_PLACE: "place",
 }
+
+# The db.queries.SORTABLE name behind each column: its field; a column missing here does not sort.
+SORT_FIELDS: dict[int, str] = {COL_REF: "ref", COL_OBSERVED: "observed_start", **_CELL_FIELDS}
 
 SORT_KEY_ROLE = Qt.ItemDataRole.UserRole + 1
 """The stored value behind a cell (UTC time, enum value, number), for sorting and tests."""
@@ -86,18 +87,6 @@ CACHE_PAGES = 16
 CONFLICT_MARK = "⚠ "
 # Translucent amber reads as "attention" on light and dark palettes alike.
 _CONFLICT_BRUSH = QBrush(QColor(255, 170, 0, 70))
-# The incident field shown in each plain column (ref and observed time are formatted here).
-_CELL_FIELDS = {
-    COL_ZONE: "zone_id",
-    COL_SECTOR: "sector_id",
-    COL_CATEGORY: "category",
-    COL_TYPE: "obs_type",
-    COL_WEAPON: "weapon_class",
-    COL_COUNT: "count",
-    COL_MEANS: "means",
-    COL_STATE: "verification_state",
-    COL_PLACE: "place",
-}
 _NARRATIVE_TIP = 300
 _ALIGN_NUMBER = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _ALIGN_TEXT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from db.backup import make_backup
 from db.connection import checkpoint
 from db.csv_import import ImportSummary
 from db.display import local_time_text
@@ -331,13 +330,20 @@ class MainWindow(QMainWindow):
             self.close()
 
     def backup_now(self) -> None:
-        try:
-            info = make_backup(self._store.conn, self._store.data_dir / "backups", "manual")
-        except TrucelineError as error:
-            QMessageBox.warning(self, "Backup failed", f"No backup was made.\n\n{error}")
+        """A verified backup now, taken off the GUI thread (minutes on a very large database)."""
+        worker = self.backups.backup_now()
+        if worker is None:
+            self.statusBar().showMessage("A backup is already being taken; try again when it is done.", 10000)
             return
-        self.backups.show_last_backup()
-        self.statusBar().showMessage(f"Backup verified and saved: {info.path.name}", 10000)
+        self.statusBar().showMessage("Taking a verified backup…")
+        worker.succeeded.connect(
+            lambda info: self.statusBar().showMessage(f"Backup verified and saved: {info.path.name}", 10000)
+        )
+        worker.failed.connect(self._manual_backup_failed)
+
+    def _manual_backup_failed(self, error: str) -> None:
+        self.statusBar().clearMessage()
+        QMessageBox.warning(self, "Backup failed", f"No backup was made.\n\n{error}")
 
     def _backup_failed(self, error: str) -> None:
         self.statusBar().showMessage(f"The scheduled backup failed: {error}", 30000)

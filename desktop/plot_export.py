@@ -6,9 +6,7 @@ temporary file beside the target and renamed over it, as the CSV exports do (DES
 """
 
 import importlib
-import os
 import re
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +16,8 @@ import pyqtgraph as pg
 import pyqtgraph.exporters
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice
 from PySide6.QtGui import QImage
+
+from db.atomic_file import write_atomically
 
 FORMATS = {".png": "PNG image (*.png)", ".svg": "SVG drawing (*.svg)"}
 FILE_FILTER = ";;".join(FORMATS.values())
@@ -47,18 +47,7 @@ def export_plot(item: pg.GraphicsItem, path: Path) -> None:
 
     Raises :class:`OSError` when the directory cannot be written, leaving nothing behind.
     """
-    data = render(item, path.suffix.lower())
-    # A dot and no image suffix: a left-over temporary file is never taken for an export.
-    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+    write_atomically(path, render(item, path.suffix.lower()))
 
 
 @contextmanager

@@ -19,7 +19,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from PySide6.QtCore import QDate, QMargins, Qt
-from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -36,6 +36,7 @@ from db.display import ENUM_LABELS
 from db.queries import IncidentFilter
 from db.store import Store
 from db.summary import By, RunningTotal, Summary, Tally, period_summary, running_total
+from desktop.refresh_when_shown import RefreshWhenShown
 from desktop.timeline_series import period_of
 
 BY: tuple[tuple[str, By], ...] = (("Zone", "zone"), ("DMZ sector", "sector"))
@@ -60,7 +61,8 @@ class SummaryPanel(QWidget):
         self._filter = IncidentFilter()
         self._period: tuple[date | None, date | None] = (None, None)
         self._shown = False
-        self._stale = False
+        # Hidden (another tab), a change is noted and drawn when the view is shown.
+        self._deferred = RefreshWhenShown(self, self.refresh)
 
         self.by_combo = QComboBox()
         for name, value in BY:
@@ -137,7 +139,7 @@ class SummaryPanel(QWidget):
     def refresh(self) -> None:
         """Compute the text again now (after new incidents, say), shown or not."""
         if self._shown:
-            self._stale = False
+            self._deferred.stale = False
             self.text_view.setPlainText(self._compose())
 
     def _show(self, flt: IncidentFilter, period: tuple[date | None, date | None]) -> None:
@@ -147,15 +149,7 @@ class SummaryPanel(QWidget):
         self._changed()
 
     def _changed(self) -> None:
-        if self.isVisible():
-            self.refresh()
-        else:
-            self._stale = True
-
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
-        super().showEvent(event)
-        if self._stale:
-            self.refresh()
+        self._deferred.request()
 
     # -- text ----------------------------------------------------------------------------------
 

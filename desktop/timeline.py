@@ -17,13 +17,10 @@ from pathlib import Path
 
 import pyqtgraph as pg
 from PySide6.QtCore import QMargins, Signal
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFileDialog,
-    QHBoxLayout,
-    QLabel,
     QMessageBox,
     QPushButton,
     QVBoxLayout,
@@ -34,8 +31,9 @@ from db.display import ENUM_LABELS
 from db.queries import IncidentFilter, day_bounds
 from db.store import Store
 from db.timeline import ALL, Bin, Dimension, Metric, Timeline, bin_start, moving_average, timeline
-from desktop.flow_layout import FlowLayout
+from desktop.flow_layout import FlowLayout, labelled
 from desktop.plot_export import FILE_FILTER, FORMATS
+from desktop.refresh_when_shown import RefreshWhenShown
 from desktop.timeline_plot import TimelinePlot
 from desktop.timeline_series import (
     MAX_SERIES,
@@ -84,7 +82,8 @@ class TimelineView(QWidget):
         self._tz = store.tz
         self._filter = IncidentFilter()
         self._filtered = False  # set_filter was called
-        self._stale = False  # the filter or a control changed while hidden
+        # Hidden (another tab), a change is noted and drawn when the view is shown.
+        self._deferred = RefreshWhenShown(self, self.refresh)
         self._timeline: Timeline | None = None
         self._bins: Bins | None = None
         self._series: list[Series] = []
@@ -132,7 +131,7 @@ class TimelineView(QWidget):
             ("", self.compare_check),
             ("", self.export_button),
         ):
-            flow.addWidget(_labelled(text, field) if text else field)
+            flow.addWidget(labelled(text, field) if text else field)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(QMargins(0, 0, 0, 0))
         layout.setSpacing(4)
@@ -160,7 +159,7 @@ class TimelineView(QWidget):
 
     def refresh(self) -> None:
         """Query again with the current filter and controls now, and update the plot in place."""
-        self._stale = False
+        self._deferred.stale = False
         dimension = self.split_combo.currentData()
         current = timeline(
             self._store.conn,
@@ -237,15 +236,7 @@ class TimelineView(QWidget):
     def _changed(self) -> None:
         if not self._filtered:
             return
-        if self.isVisible():
-            self.refresh()
-        else:
-            self._stale = True
-
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
-        super().showEvent(event)
-        if self._stale:
-            self.refresh()
+        self._deferred.request()
 
     def _draw(self) -> None:
         hidden = [s.key in self._hidden for s in self._series]
@@ -373,18 +364,6 @@ def _combo(choices: tuple[tuple[str, object], ...], tip: str) -> QComboBox:
 
 def _day(day: date) -> str:
     return f"{day.day} {day:%b %Y}"
-
-
-def _labelled(text: str, field: QWidget) -> QWidget:
-    box = QWidget()
-    row = QHBoxLayout(box)
-    row.setContentsMargins(QMargins(0, 0, 0, 0))
-    row.setSpacing(4)
-    label = QLabel(text)
-    label.setBuddy(field)
-    row.addWidget(label)
-    row.addWidget(field)
-    return box
 
 
 __all__ = ["OTHER", "TimelineView"]

@@ -41,6 +41,7 @@ def test_the_status_bar_says_when_the_last_verified_backup_was_made(
     assert window.backups.label.text() == "No backup yet"
     save(store, writer)
     window.backup_now()
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Backup verified"), timeout=10_000)
     assert window.backups.label.text().startswith("Last backup today ")
     assert len(list_backups(store.data_dir / "backups")) == 1
 
@@ -154,3 +155,19 @@ def test_a_second_window_on_the_same_data_is_refused(tmp_path: Path) -> None:
         first.release()
     with InstanceLock(tmp_path):  # free again once the first window closed
         pass
+
+
+def test_a_failed_backup_now_is_explained_and_leaves_no_file(
+    qtbot, window: MainWindow, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    def full(*_args: object, **_kwargs: object) -> None:
+        raise DatabaseError("backups: the disk is full: no backup was made (the database is unchanged)")
+
+    shown: list[str] = []
+    monkeypatch.setattr("desktop.backup_schedule.make_backup", full)
+    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, _title, text: shown.append(text))
+    window.backup_now()
+    qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
+    assert "No backup was made" in shown[0] and "disk is full" in shown[0]
+    assert list_backups(store.data_dir / "backups") == []
+    assert window.backups.label.text() == "No backup yet"

@@ -68,7 +68,7 @@ def test_a_failed_write_keeps_the_previous_draft(tmp_path: Path, monkeypatch: py
     def power_cut(*args: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("db.drafts.os.replace", power_cut)
+    monkeypatch.setattr("db.atomic_file.os.replace", power_cut)
     with pytest.raises(OSError):
         save_draft(tmp_path, Draft(kept.draft_id, None, None, {"place": "after"}, "2026-05-01T22:00:00Z"))
     monkeypatch.undo()

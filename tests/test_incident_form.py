@@ -740,3 +740,36 @@ def test_a_save_on_a_full_disk_says_so_and_keeps_everything_typed(  # type: igno
     store.conn.execute("PRAGMA max_page_count = 1073741823")
     with qtbot.waitSignal(form.saved, timeout=2000):
         ctrl_s(qtbot)
+
+
+def test_a_wheel_over_a_date_or_time_the_cursor_is_not_in_leaves_it_alone(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Scrolling down a long form must not change the date or time the pointer passes over."""
+    from PySide6.QtCore import QDate, QPoint, QPointF, QTime
+    from PySide6.QtGui import QWheelEvent
+
+    from desktop.form_fields import DateEdit, TimeEdit
+
+    for edit, value in ((DateEdit(), lambda e: e.date()), (TimeEdit(), lambda e: e.time())):
+        qtbot.addWidget(edit)
+        edit.setDate(QDate(2026, 5, 1)) if isinstance(edit, DateEdit) else edit.setTime(QTime(21, 15))
+        edit.show()
+        qtbot.waitExposed(edit)
+        before = value(edit)
+        centre = QPointF(edit.rect().center())
+        wheel = QWheelEvent(
+            centre,
+            edit.mapToGlobal(centre),
+            QPoint(0, 0),
+            QPoint(0, 120),
+            Qt.MouseButton.NoButton,
+            Qt.KeyboardModifier.NoModifier,
+            Qt.ScrollPhase.NoScrollPhase,
+            False,
+        )
+        edit.clearFocus()
+        QApplication.sendEvent(edit, wheel)
+        assert value(edit) == before
+        edit.setFocus()
+        qtbot.waitUntil(edit.hasFocus)
+        QApplication.sendEvent(edit, wheel)
+        assert value(edit) != before

@@ -16,13 +16,13 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QImage
 from support import valid_raw
 
+from db import atomic_file
 from db.incidents import record_incidents
 from db.queries import IncidentFilter, day_bounds
 from db.store import Store
 from db.timeline import moving_average, timeline
 from db.validation import validate_incident
 from db.versions import Writer
-from desktop import plot_export
 from desktop.timeline import TimelineView
 from desktop.timeline_series import OTHER, epoch
 
@@ -346,7 +346,7 @@ def test_a_failed_export_leaves_nothing(view, tmp_path: Path, monkeypatch) -> No
     def full_disk(*_: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(plot_export.os, "fsync", full_disk)
+    monkeypatch.setattr(atomic_file.os, "fsync", full_disk)
     with pytest.raises(OSError, match="No space left"):
         view.export_image(target)
     assert sorted(os.listdir(tmp_path)) == ["file", "timeline.svg"]
@@ -365,7 +365,7 @@ def test_a_read_only_directory_is_refused_without_a_file(view, tmp_path: Path, m
         def refused(*_: object, **__: object) -> None:
             raise PermissionError(13, "Permission denied", str(locked))
 
-        monkeypatch.setattr(plot_export.tempfile, "mkstemp", refused)
+        monkeypatch.setattr(atomic_file.tempfile, "mkstemp", refused)
     try:
         with pytest.raises(PermissionError):
             view.export_image(locked / "timeline.png")
