@@ -9,12 +9,25 @@ os.environ["PYQTGRAPH_QT_LIB"] = "PySide6"
 from collections.abc import Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+import live_file_guard  # noqa: E402
 import pytest  # noqa: E402
 
 from db import paths  # noqa: E402
 from db.monitors import Monitor, add_monitor, set_local_profile  # noqa: E402
 from db.store import Store, open_store  # noqa: E402
 from db.versions import Writer  # noqa: E402
+
+live_file_guard.install()
+
+
+@pytest.fixture(autouse=True)
+def no_plain_access_to_live_database() -> Iterator[None]:
+    """Fails any test during which db/ or desktop/ opened truceline.db, -wal or -shm with open()."""
+    live_file_guard.violations.clear()
+    yield
+    found = list(live_file_guard.violations)
+    live_file_guard.violations.clear()
+    assert not found, "plain file access to a live database (drops SQLite's POSIX locks):\n" + "\n".join(found)
 
 
 @pytest.fixture(autouse=True)
