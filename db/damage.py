@@ -99,8 +99,8 @@ def damage_noted(data_dir: Path) -> str | None:
     path = note_path(data_dir)
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        return None
+    except (FileNotFoundError, NotADirectoryError):
+        return None  # no note (a data directory that cannot exist is open_store's to report)
     except OSError as error:
         return f"(the note {path} could not be read: {error.strerror})"
     return f"{lines[0]}: {' '.join(lines[1:])}" if lines else "(empty note)"

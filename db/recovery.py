@@ -20,6 +20,7 @@ from db.backup import BackupInfo, list_backups
 from db.damage import clear_damage
 from db.device import META_DEVICE_ID
 from db.errors import DamagedDatabaseError, DatabaseError
+from db.usage_lock import using_data_dir
 
 DAMAGED_DIR = "damaged"
 META_RETIRED_DEVICE = "retired_device_id"
@@ -97,8 +98,14 @@ def restore_backup(data_dir: Path, backup: BackupInfo | None = None) -> Recovery
     """Put ``backup`` (default: the newest that passes its check) in place of the database.
 
     The current database, damaged or not, is first moved aside (never deleted). The device key is
-    retired into the same folder so that the next start creates a new device identity.
+    retired into the same folder so that the next start creates a new device identity. Refused
+    while any store of this data directory is open, in this process or another (db/usage_lock.py).
     """
+    with using_data_dir(data_dir, alone=True):
+        return _restore_backup(data_dir, backup)
+
+
+def _restore_backup(data_dir: Path, backup: BackupInfo | None) -> Recovery:
     if backup is None:
         candidates = verified_backups(data_dir)
         if not candidates:
@@ -139,7 +146,8 @@ def start_empty(data_dir: Path) -> Path | None:
 
     Returns the folder they went to. Records come back by importing bundles from other laptops.
     """
-    kept = set_aside(data_dir)
+    with using_data_dir(data_dir, alone=True):
+        kept = set_aside(data_dir)
     _retire_key(data_dir, kept)
     clear_damage(data_dir)
     return kept

@@ -21,6 +21,7 @@ from db.errors import DamagedDatabaseError, DatabaseError
 from db.projection import Calendar, rebuild_projection
 from db.schema import migrations
 from db.theatre import Theatre, default_theatre, parse_theatre
+from db.usage_lock import UsageLock
 from db.versions import Writer
 
 META_THEATRE = "theatre_geojson"
@@ -39,6 +40,7 @@ class Store:
     conn: sqlite3.Connection
     device: DeviceIdentity
     theatre: Theatre
+    usage: UsageLock | None = None
     tz: ZoneInfo = field(init=False)
     calendar: Calendar = field(init=False)
 
@@ -51,6 +53,8 @@ class Store:
 
     def close(self) -> None:
         self.conn.close()
+        if self.usage is not None:
+            self.usage.release()
 
 
 def calendar_of(theatre: Theatre) -> Calendar:
@@ -82,8 +86,13 @@ def open_store(data_dir: Path | None = None, *, check: bool = True, despite_dama
             f"{directory}: the data directory is read-only; Truceline must be able to write there "
             "(check the permissions, or choose another place with --data-dir)"
         )
-    refuse_foreign_schema(directory / paths.DATABASE_NAME)
-    conn = connect(directory / paths.DATABASE_NAME)
+    usage = UsageLock(directory)  # a restore cannot move the database away while this store is open
+    try:
+        refuse_foreign_schema(directory / paths.DATABASE_NAME)
+        conn = connect(directory / paths.DATABASE_NAME)
+    except BaseException:
+        usage.release()
+        raise
     try:
         if check:
             quick_check(conn, directory / paths.DATABASE_NAME)
@@ -94,6 +103,7 @@ def open_store(data_dir: Path | None = None, *, check: bool = True, despite_dama
         # Damage the start-up check did not run for (or could not see) surfaces here; the file is
         # left exactly as it is.
         conn.close()
+        usage.release()
         if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
             raise DatabaseError(
                 f"{directory / paths.DATABASE_NAME}: the database is busy: another Truceline may be using it"
@@ -104,8 +114,9 @@ def open_store(data_dir: Path | None = None, *, check: bool = True, despite_dama
         ) from error
     except BaseException:
         conn.close()
+        usage.release()
         raise
-    return Store(directory, conn, device, theatre)
+    return Store(directory, conn, device, theatre, usage)
 
 
 def writable(directory: Path) -> bool:

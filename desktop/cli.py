@@ -146,6 +146,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_window(smoke_test=args.smoke_test)
     if args.command == "restore":
         return _guarded(lambda: cmd_restore(args))
+    return run_command(args)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Open the store and run one subcommand on it; errors become one line on stderr."""
     try:
         store = open_store(despite_damage_note=args.command == "check")
     except DamagedDatabaseError as error:
