@@ -1,10 +1,12 @@
 """The ``truceline`` command: no subcommand opens the window; subcommands do headless work.
 
 Every subcommand calls the same ``db`` functions as the window. Errors are one line on stderr
-and a non-zero exit status (2 for bad input or an unusable database, 1 for ``check`` problems).
+and a non-zero exit status (2 for bad input, a busy or unusable database; 1 when ``check`` finds
+damage).
 """
 
 import argparse
+import sqlite3
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -13,7 +15,7 @@ from pathlib import Path
 
 from db import paths
 from db.backup import backup_info, list_backups, make_backup
-from db.errors import DamagedDatabaseError, FieldProblem, TrucelineError, ValidationError
+from db.errors import BusyError, DamagedDatabaseError, FieldProblem, TrucelineError, ValidationError
 from db.identity import APP_NAME, VERSION
 from db.recovery import restore_backup, verified_backups
 from db.store import Store, open_store
@@ -245,19 +247,29 @@ def _since(store: Store, text: str | None, last: date) -> tuple[date | None, str
 
 
 def cmd_check(store: Store, args: argparse.Namespace) -> int:
-    from db.integrity import check_database
+    """Exit 0 when nothing is damaged (open sequence gaps are notes), 1 for damage, 2 when the check
+    could not run (a busy database: try again)."""
+    from db.integrity import CHECK_BUSY, check_database
 
-    report = check_database(store.conn, store.calendar)
+    try:
+        report = check_database(store.conn, store.calendar)
+    except sqlite3.OperationalError as error:
+        if "locked" in str(error) or "busy" in str(error):
+            raise BusyError(CHECK_BUSY) from error
+        raise
     backups = list_backups(paths.backups_dir())
     print(f"database: {store.data_dir / paths.DATABASE_NAME}")
     print(f"integrity: {report.integrity}")
     print(f"versions: {report.versions:,} from {report.devices} device(s); incidents: {report.incidents:,}")
     print(f"latest verified backup: {backups[0].path.name if backups else 'none yet'}")
-    for problem in report.problems[:200]:
+    for note in report.notes[:200]:
+        print(f"note: {note}")
+    damage = report.damage
+    for problem in damage[:200]:
         print(f"problem: {problem}")
-    if len(report.problems) > 200:
-        print(f"… and {len(report.problems) - 200} more problems")
-    print("result: ok" if report.ok else f"result: {len(report.problems) or 1} problem(s) found")
+    if len(damage) > 200:
+        print(f"… and {len(damage) - 200} more problems")
+    print("result: ok" if report.ok else f"result: {len(damage) or 1} problem(s) found")
     return 0 if report.ok else EXIT_PROBLEMS
 
 
