@@ -136,7 +136,7 @@ def verify_chains(conn: sqlite3.Connection) -> list[Problem]:
                 if device_id == local_device:
                     problems.append(Problem(f"device {device_id} (this laptop): versions {span} missing"))
                 else:
-                    note = f"device {device_id}: versions {span} not received yet (an open sequence gap)"
+                    note = f"device {device_id}: versions {span} missing (not received yet: an open sequence gap)"
                     problems.append(Problem(note, damage=False))
                 # Across a gap the link is checked from the kept anchor, if any; the rest still can be.
                 previous = anchors.get((device_id, version.device_seq))

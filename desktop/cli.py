@@ -179,9 +179,11 @@ def cmd_demo(store: Store, args: argparse.Namespace) -> int:
             print(f"\r{done:,} / {total:,} incidents", end="", file=sys.stderr, flush=True)
         return True
 
-    written = generate(store, args.incidents, args.seed, progress=progress)
-    if show:
-        print(file=sys.stderr)
+    try:
+        written = generate(store, args.incidents, args.seed, progress=progress)
+    finally:
+        if show:
+            print(file=sys.stderr)  # the error (with what was saved) or the result on a line of its own
     print(f"Added {written:,} demo incidents in {time.perf_counter() - started:.1f} s (seed {args.seed}).")
     return 0
 
