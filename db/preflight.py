@@ -102,11 +102,13 @@ def what_is_held(directory: Path) -> list[str]:
 
 
 def _refuse_foreign_wal(database: Path, main: _State, current: _State) -> None:
-    """The journal must continue the database: same device, same tables, the newest version still there."""
+    """The journal must continue the database: the same device, the newest version still there.
+
+    Both facts hold for any state the journal can lead to (versions are append-only; the device
+    changes only by a restore, which leaves no journal), even when another process is copying the
+    journal into the file while this looks: each page then comes from a committed state."""
     wrong = ""
-    if not current.tables >= main.tables:
-        wrong = "tables of the database are missing through it"
-    elif main.device_id is not None and current.device_id != main.device_id:
+    if main.device_id is not None and current.device_id != main.device_id:
         wrong = f"it belongs to device {current.device_id}, the database to device {main.device_id}"
     elif main.last_version is not None and current.probed != main.last_version:
         wrong = "versions stored in the database are missing or different through it"
