@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from db.atomic_file import mark_in_use
 from db.errors import DatabaseError, DiskFullError
+from db.leftovers import remove_partial_backups
 
 # Labels of the backups the app takes by itself, which thinning may remove.
 AUTOMATIC_LABELS = frozenset({"auto", "exit"})
@@ -58,9 +60,17 @@ def backup_to(conn: sqlite3.Connection, dest: Path, progress: Progress | None = 
     except OSError as error:
         raise DatabaseError(f"{dest.parent}: cannot create the backup folder: {error.strerror}") from error
     temp = dest.with_name(dest.name + ".partial")
-    temp.unlink(missing_ok=True)
+    # What killed backups left goes first; a backup of the same name still being written stays.
+    remove_partial_backups(dest.parent)
+    if temp.exists():
+        raise DatabaseError(f"{dest}: another backup of this name is being written; try again in a moment")
     finished = False
+    marker: int | None = None
     try:
+        # Held until the end, so that another process's clean-up leaves this file alone; closed
+        # only after SQLite's own connection to it, whose locks it would otherwise drop.
+        marker = os.open(temp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+        mark_in_use(marker)
         target = sqlite3.connect(temp)
         try:
             if progress is None:
@@ -92,6 +102,8 @@ def backup_to(conn: sqlite3.Connection, dest: Path, progress: Progress | None = 
             temp.unlink(missing_ok=True)
         for suffix in ("-journal", "-wal", "-shm"):
             Path(str(temp) + suffix).unlink(missing_ok=True)
+        if marker is not None:
+            os.close(marker)
     return dest
 
 

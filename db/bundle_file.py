@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from db.atomic_file import why_not_written
+from db.atomic_file import mark_in_use, remove_abandoned_beside, why_not_written
 from db.errors import TrucelineError
 from db.hashing import canonical_json, sha256_hex
 from db.versions import VERSION_COLUMNS, Version
@@ -151,7 +151,9 @@ def write_bundle_file(out: Path, manifest_bytes: bytes, versions_bytes: bytes, s
     """
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
+        remove_abandoned_beside(out)  # what an export of this file that was killed left
         handle = tempfile.NamedTemporaryFile(dir=out.parent, prefix=f".{out.name}.", suffix=".part", delete=False)
+        mark_in_use(handle.fileno())
     except OSError as error:
         raise BundleError(f"{out}: the bundle cannot be written there: {error.strerror or error}") from error
     temp = Path(handle.name)

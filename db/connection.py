@@ -14,7 +14,7 @@ write is an explicit ``BEGIN IMMEDIATE … COMMIT``.
 
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from db.damage import damage_seen, is_damage
@@ -136,7 +136,11 @@ def bulk_writes(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     finally:
         conn.execute(f"PRAGMA cache_size = {previous}")
         conn.execute("PRAGMA wal_autocheckpoint = 1000")
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        # Committed work is safe in the WAL whether or not this copy succeeds (a later checkpoint
+        # does it), so its failure (on the full disk that stopped the work, say) is no error and
+        # never hides the one that is.
+        with suppress(sqlite3.Error):
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def checkpoint(conn: sqlite3.Connection) -> None:

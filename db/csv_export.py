@@ -19,7 +19,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from db.acled import ACLED_COLUMNS, acled_cells
-from db.atomic_file import atomic_output, why_not_written
+from db.atomic_file import atomic_output, remove_abandoned_beside, why_not_written
 from db.csv_columns import (
     BOOLEAN_COLUMNS,
     CODE_COLUMNS,
@@ -209,6 +209,7 @@ def _write_atomically(
     directory = path.parent
     if not directory.is_dir():
         raise ExportFailed(f"{directory}: no such folder; nothing was written")
+    remove_abandoned_beside(path)  # what an export of this file that was killed left
     written = 0
     try:
         with atomic_output(path) as out:

@@ -24,7 +24,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from db.connection import bulk_writes
-from db.errors import ValidationError
+from db.errors import DatabaseError, DiskFullError, ValidationError
 from db.geo import compass_point
 from db.incident import Incident
 from db.incidents import record_incidents
@@ -294,14 +294,27 @@ def generate(
     sizes = [min(BATCH, incidents - start) for start in range(0, incidents, BATCH)]
     job = _Job(store.theatre.geojson_text, seed, last_day, now, incidents)
     done = 0
-    with bulk_writes(store.conn), _batches(job, sizes) as batches:
-        for index, batch in enumerate(batches):
-            writer = store.writer(monitors[index % len(monitors)].monitor_id)
-            record_incidents(store.conn, writer, batch, store.calendar)
-            done += len(batch)
-            if progress is not None and progress(done, incidents) is False:
-                break
+    try:
+        with bulk_writes(store.conn), _batches(job, sizes) as batches:
+            for index, batch in enumerate(batches):
+                writer = store.writer(monitors[index % len(monitors)].monitor_id)
+                record_incidents(store.conn, writer, batch, store.calendar)
+                done += len(batch)
+                if progress is not None and progress(done, incidents) is False:
+                    break
+    except DatabaseError as error:
+        raise _interrupted(error, done, incidents) from error
     return done
+
+
+def _interrupted(error: DatabaseError, done: int, wanted: int) -> DatabaseError:
+    """The failure of a batch, saying what the batches before it saved (each is a whole
+    transaction, so the count is exact); "nothing was saved" is true only of the failed batch."""
+    saved = f"{done:,} of the {wanted:,} demo incidents were saved, the rest were not"
+    if isinstance(error, DiskFullError):
+        return DiskFullError(f"the disk is full: {saved}. Free some space, then run demo again for more")
+    cause = error.__cause__ or error
+    return DatabaseError(f"{saved}: a write failed ({cause})")
 
 
 @dataclass(frozen=True)

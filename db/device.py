@@ -3,18 +3,21 @@
 The device id lives in the database's ``meta`` table and the public key in ``devices``; the
 private key is a PEM file in the data directory (mode 0600) so that it never travels inside a
 database backup or bundle. If the key file is lost, the laptop starts a new device identity:
-the old device's versions stay verifiable by its recorded public key.
+the old device's versions stay verifiable by its recorded public key. A key file the database
+does not name is set aside, never overwritten.
 """
 
 import base64
 import os
 import sqlite3
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from db import paths
 from db.atomic_file import write_atomically
 from db.clock import new_id, utc_now_text
 from db.connection import transaction
@@ -52,6 +55,8 @@ def load_or_create_device(conn: sqlite3.Connection, key_path: Path, label: str =
         return DeviceIdentity(device_id, key, stored[0])
     key = Ed25519PrivateKey.generate()
     device_id = new_id()
+    if key_path.exists():
+        set_key_aside(key_path)  # a key the database does not name is still never overwritten
     _write_key(key_path, key)
     public = public_key_text(key)
     with transaction(conn):
@@ -75,6 +80,20 @@ def device_label(conn: sqlite3.Connection, device_id: str) -> str:
 def set_device_label(conn: sqlite3.Connection, device_id: str, label: str) -> None:
     with transaction(conn):
         conn.execute("UPDATE devices SET label = ? WHERE device_id = ?", (label, device_id))
+
+
+def set_key_aside(key_path: Path, folder: Path | None = None) -> Path:
+    """Move the device key into ``folder`` (default ``damaged/<time>/`` beside it) as
+    ``retired-device_key.pem``: a key is the laptop's identity and is never deleted or overwritten."""
+    if folder is None:
+        folder = key_path.parent / paths.DAMAGED_DIR / datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    retired = folder / f"retired-{key_path.name}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        os.replace(key_path, retired)
+    except OSError as error:
+        raise DatabaseError(f"{key_path}: cannot set the device key aside: {error.strerror}") from error
+    return retired
 
 
 def _read_key(path: Path) -> Ed25519PrivateKey:

@@ -57,6 +57,10 @@ class DamagedDatabaseError(DatabaseError):
     """
 
 
+class BusyError(DatabaseError):
+    """Another process holds the database for writing: waiting and trying again will do."""
+
+
 class DiskFullError(DatabaseError):
     """A write failed for lack of disk space; nothing was written."""
 

@@ -13,19 +13,31 @@ from itertools import groupby
 from typing import Any
 
 from db.bundle_chain import SignedHead, head_is_valid
+from db.device import META_DEVICE_ID
+from db.errors import BusyError
 from db.hashing import GENESIS_CHAIN, canonical_json, chain_hash, sha256_hex, version_hash
 from db.incident import Incident
 from db.projection import PROJECTION_COLUMNS, Calendar, project_group
 from db.rollup_schema import ROLLUPS, Rollup, measure_source, rollup_source
 from db.versions import SELECT_VERSIONS, Version
 
+CHECK_BUSY = (
+    "the database is busy: another Truceline is writing to it, so the check could not finish "
+    "(nothing is known to be wrong); try again in a moment"
+)
+
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing found wrong, in a sentence a supervisor can act on."""
+    """One thing found wrong, in a sentence a supervisor can act on.
+
+    ``damage`` is False for what is reported but is no damage, such as the versions of another
+    laptop that have not arrived yet (bundles may come in any order).
+    """
 
     what: str
     version_id: str | None = None
+    damage: bool = True
 
     def __str__(self) -> str:
         return self.what
@@ -42,8 +54,16 @@ class CheckReport:
     problems: list[Problem] = field(default_factory=list)
 
     @property
+    def damage(self) -> list[Problem]:
+        return [p for p in self.problems if p.damage]
+
+    @property
+    def notes(self) -> list[Problem]:
+        return [p for p in self.problems if not p.damage]
+
+    @property
     def ok(self) -> bool:
-        return self.integrity == "ok" and not self.problems
+        return self.integrity == "ok" and not self.damage
 
 
 def verify_version(version: Version, previous_chain: str | None) -> list[str]:
@@ -92,9 +112,13 @@ def verify_chains(conn: sqlite3.Connection) -> list[Problem]:
     """Recompute every hash and chain link, device by device in sequence order.
 
     After a sequence gap the first version's link is checked from the chain hash its bundle
-    carried (``chain_anchors``), when one was kept; otherwise it cannot be checked.
+    carried (``chain_anchors``), when one was kept; otherwise it cannot be checked. A gap in
+    another laptop's sequence is reported but is no damage: its bundles may arrive in any order.
+    This laptop's own versions are all written here, so a gap in them is.
     """
     problems: list[Problem] = []
+    local = conn.execute("SELECT value FROM meta WHERE key = ?", (META_DEVICE_ID,)).fetchone()
+    local_device = local[0] if local else None
     anchors = {
         (device_id, seq): previous
         for device_id, seq, previous in conn.execute(
@@ -109,7 +133,11 @@ def verify_chains(conn: sqlite3.Connection) -> list[Problem]:
             if version.device_seq != expected_seq:
                 last = version.device_seq - 1
                 span = f"{expected_seq}" if last == expected_seq else f"{expected_seq}–{last}"
-                problems.append(Problem(f"device {device_id}: versions {span} missing"))
+                if device_id == local_device:
+                    problems.append(Problem(f"device {device_id} (this laptop): versions {span} missing"))
+                else:
+                    note = f"device {device_id}: versions {span} missing (not received yet: an open sequence gap)"
+                    problems.append(Problem(note, damage=False))
                 # Across a gap the link is checked from the kept anchor, if any; the rest still can be.
                 previous = anchors.get((device_id, version.device_seq))
             for reason in verify_version(version, previous) if previous is not None else []:
@@ -213,9 +241,25 @@ def _check_rollup(conn: sqlite3.Connection, rollup: Rollup) -> list[Problem]:
 def check_fts(conn: sqlite3.Connection) -> list[Problem]:
     try:
         conn.execute("INSERT INTO incidents_fts (incidents_fts, rank) VALUES ('integrity-check', 1)")
+    except sqlite3.OperationalError as error:
+        if "locked" in str(error) or "busy" in str(error):
+            raise BusyError(CHECK_BUSY) from error  # another program's write, no damage
+        return [Problem(f"the full-text index disagrees with the incidents: {error}")]
     except sqlite3.DatabaseError as error:
         return [Problem(f"the full-text index disagrees with the incidents: {error}")]
     return []
+
+
+def unknown_devices(conn: sqlite3.Connection) -> list[Problem]:
+    """Versions of a device ``devices`` does not know: no import or save stores those (a bundle
+    brings the key of every device it carries), so they came from outside Truceline."""
+    rows = conn.execute(
+        "SELECT device_id, count(*) FROM incident_versions "
+        "WHERE device_id NOT IN (SELECT device_id FROM devices) GROUP BY device_id"
+    )
+    return [
+        Problem(f"device {device}: {count:,} versions of a device unknown to this database") for device, count in rows
+    ]
 
 
 def check_database(conn: sqlite3.Connection, calendar: Calendar) -> CheckReport:
@@ -225,6 +269,7 @@ def check_database(conn: sqlite3.Connection, calendar: Calendar) -> CheckReport:
     report.versions = conn.execute("SELECT count(*) FROM incident_versions").fetchone()[0]
     report.incidents = conn.execute("SELECT count(*) FROM incidents").fetchone()[0]
     report.devices = conn.execute("SELECT count(DISTINCT device_id) FROM incident_versions").fetchone()[0]
+    report.problems.extend(unknown_devices(conn))
     report.problems.extend(verify_chains(conn))
     report.problems.extend(verify_signed_heads(conn))
     report.problems.extend(check_projection(conn, calendar))

@@ -14,6 +14,8 @@ from db.identity import APP_NAME, ORGANISATION
 
 ENV_DATA_DIR = "TRUCELINE_DATA_DIR"
 DATABASE_NAME = "truceline.db"
+# Where damaged databases and retired device keys are kept, never deleted (db/recovery.py).
+DAMAGED_DIR = "damaged"
 
 _override: Path | None = None
 

@@ -9,7 +9,6 @@ reusing those numbers for different versions would look like tampering when the 
 """
 
 import os
-import shutil
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,11 +17,11 @@ from pathlib import Path
 from db import paths
 from db.backup import BackupInfo, list_backups
 from db.damage import clear_damage
-from db.device import META_DEVICE_ID
+from db.device import META_DEVICE_ID, set_key_aside
 from db.errors import DamagedDatabaseError, DatabaseError
 from db.usage_lock import using_data_dir
 
-DAMAGED_DIR = "damaged"
+DAMAGED_DIR = paths.DAMAGED_DIR
 META_RETIRED_DEVICE = "retired_device_id"
 
 
@@ -145,20 +144,28 @@ def start_empty(data_dir: Path) -> Path | None:
     """Move the database and the device key aside so that the next start begins with no data.
 
     Returns the folder they went to. Records come back by importing bundles from other laptops.
+    An empty database is left in place: it says that starting empty was chosen, so the next start
+    does not take the missing file for a lost one (db/preflight.py).
     """
     with using_data_dir(data_dir, alone=True):
         kept = set_aside(data_dir)
-    _retire_key(data_dir, kept)
-    clear_damage(data_dir)
+        _retire_key(data_dir, kept)
+        try:
+            fresh = sqlite3.connect(data_dir / paths.DATABASE_NAME)
+            try:
+                fresh.execute("PRAGMA journal_mode = WAL")  # writes the file's header
+            finally:
+                fresh.close()
+        except sqlite3.Error as error:
+            raise DatabaseError(f"{data_dir}: cannot create the new empty database: {error}") from error
+        clear_damage(data_dir)
     return kept
 
 
 def _retire_key(data_dir: Path, kept: Path | None) -> None:
     key = data_dir / "device_key.pem"
     if key.exists():
-        retired = (kept or data_dir / DAMAGED_DIR / "key") / "retired-device_key.pem"
-        retired.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(key, retired)
+        set_key_aside(key, kept)
 
 
 def _passes_check(path: Path) -> bool:

@@ -18,6 +18,8 @@ from db.connection import connect, transaction
 from db.damage import damage_noted
 from db.device import DeviceIdentity, load_or_create_device
 from db.errors import DamagedDatabaseError, DatabaseError
+from db.leftovers import remove_leftovers
+from db.preflight import look_before_opening
 from db.projection import Calendar, rebuild_projection
 from db.schema import migrations
 from db.theatre import Theatre, default_theatre, parse_theatre
@@ -64,6 +66,8 @@ def calendar_of(theatre: Theatre) -> Calendar:
 def open_store(data_dir: Path | None = None, *, check: bool = True, despite_damage_note: bool = False) -> Store:
     """Open (creating if needed) the data directory and its database, ready to use.
 
+    A database that vanished while the directory shows it held records, a file cut short and a
+    journal of another database are refused before anything is written (db/preflight.py).
     ``check=False`` skips ``quick_check`` (it reads the whole file: seconds on a large database);
     the window runs it in the background right after it is shown (desktop/startup_check.py).
     A database on which damage was found while it was in use (db/damage.py) is refused until a
@@ -89,12 +93,15 @@ def open_store(data_dir: Path | None = None, *, check: bool = True, despite_dama
     usage = UsageLock(directory)  # a restore cannot move the database away while this store is open
     try:
         refuse_foreign_schema(directory / paths.DATABASE_NAME)
+        remove_leftovers(directory)
+        # Read-only until the file is known to be whole and its journal its own (db/preflight.py).
+        checked = look_before_opening(directory, quick=check)
         conn = connect(directory / paths.DATABASE_NAME)
     except BaseException:
         usage.release()
         raise
     try:
-        if check:
+        if check and not checked:
             quick_check(conn, directory / paths.DATABASE_NAME)
         migrate(conn, directory / "backups")
         device = load_or_create_device(conn, directory / "device_key.pem")
@@ -106,7 +113,8 @@ def open_store(data_dir: Path | None = None, *, check: bool = True, despite_dama
         usage.release()
         if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
             raise DatabaseError(
-                f"{directory / paths.DATABASE_NAME}: the database is busy: another Truceline may be using it"
+                f"{directory / paths.DATABASE_NAME}: the database is busy: another Truceline may be using it; "
+                "try again in a moment"
             ) from error
         raise DamagedDatabaseError(
             f"{directory / paths.DATABASE_NAME}: the database is damaged or unreadable ({error}); "

@@ -1,7 +1,8 @@
 """The ``truceline`` command: no subcommand opens the window; subcommands do headless work.
 
 Every subcommand calls the same ``db`` functions as the window. Errors are one line on stderr
-and a non-zero exit status (2 for bad input or an unusable database, 1 for ``check`` problems).
+and a non-zero exit status (2 for bad input, a busy or unusable database; 1 when ``check`` finds
+damage).
 """
 
 import argparse
@@ -15,7 +16,7 @@ from pathlib import Path
 from db import paths
 from db.backup import backup_info, list_backups, make_backup
 from db.damage import clear_damage, damage_noted, is_damage, record_damage
-from db.errors import DamagedDatabaseError, FieldProblem, TrucelineError, ValidationError
+from db.errors import BusyError, DamagedDatabaseError, FieldProblem, TrucelineError, ValidationError
 from db.identity import APP_NAME, VERSION
 from db.recovery import restore_backup, verified_backups
 from db.store import Store, open_store
@@ -194,9 +195,11 @@ def cmd_demo(store: Store, args: argparse.Namespace) -> int:
             print(f"\r{done:,} / {total:,} incidents", end="", file=sys.stderr, flush=True)
         return True
 
-    written = generate(store, args.incidents, args.seed, progress=progress)
-    if show:
-        print(file=sys.stderr)
+    try:
+        written = generate(store, args.incidents, args.seed, progress=progress)
+    finally:
+        if show:
+            print(file=sys.stderr)  # the error (with what was saved) or the result on a line of its own
     print(f"Added {written:,} demo incidents in {time.perf_counter() - started:.1f} s (seed {args.seed}).")
     return 0
 
@@ -262,10 +265,17 @@ def _since(store: Store, text: str | None, last: date) -> tuple[date | None, str
 
 
 def cmd_check(store: Store, args: argparse.Namespace) -> int:
-    from db.integrity import Problem, check_database
+    """Exit 0 when nothing is damaged (open sequence gaps are notes), 1 for damage, 2 when the check
+    could not run (a busy database: try again)."""
+    from db.integrity import CHECK_BUSY, Problem, check_database
     from db.lost_records import find_lost_records
 
-    report = check_database(store.conn, store.calendar)
+    try:
+        report = check_database(store.conn, store.calendar)
+    except sqlite3.OperationalError as error:
+        if "locked" in str(error) or "busy" in str(error):
+            raise BusyError(CHECK_BUSY) from error
+        raise
     lost = find_lost_records(store.conn, paths.backups_dir())
     report.problems.extend(Problem(str(finding)) for finding in lost)
     noted = damage_noted(store.data_dir)
@@ -274,17 +284,20 @@ def cmd_check(store: Store, args: argparse.Namespace) -> int:
     print(f"integrity: {report.integrity}")
     print(f"versions: {report.versions:,} from {report.devices} device(s); incidents: {report.incidents:,}")
     print(f"latest verified backup: {backups[0].path.name if backups else 'none yet'}")
-    for problem in report.problems[:200]:
+    for note in report.notes[:200]:
+        print(f"note: {note}")
+    damage = report.damage
+    for problem in damage[:200]:
         print(f"problem: {problem}")
-    if len(report.problems) > 200:
-        print(f"… and {len(report.problems) - 200} more problems")
+    if len(damage) > 200:
+        print(f"… and {len(damage) - 200} more problems")
     if noted is not None:
         if report.ok:
             clear_damage(store.data_dir)
             print(f"damage noted earlier ({noted}) is no longer found: the note was cleared")
         else:
             print(f"damage noted earlier: {noted}")
-    print("result: ok" if report.ok else f"result: {len(report.problems) or 1} problem(s) found")
+    print("result: ok" if report.ok else f"result: {len(damage) or 1} problem(s) found")
     return 0 if report.ok else EXIT_PROBLEMS
 
 
