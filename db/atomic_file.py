@@ -73,7 +73,10 @@ def remove_abandoned(path: Path) -> bool:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
                 return False  # its writer is alive
-            path.unlink(missing_ok=True)
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:
+                return False  # a folder we may not change: left for a later run, never an error
             return True
     finally:
         os.close(fd)

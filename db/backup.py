@@ -98,11 +98,11 @@ def backup_to(conn: sqlite3.Connection, dest: Path, progress: Progress | None = 
             "no backup was made (the database is unchanged)"
         ) from error
     finally:
-        if not finished:
-            temp.unlink(missing_ok=True)
-        for suffix in ("-journal", "-wal", "-shm"):
-            Path(str(temp) + suffix).unlink(missing_ok=True)
-        if marker is not None:
+        if marker is not None:  # only what this backup created; another's file is not ours to remove
+            if not finished:
+                temp.unlink(missing_ok=True)
+            for suffix in ("-journal", "-wal", "-shm"):
+                Path(str(temp) + suffix).unlink(missing_ok=True)
             os.close(marker)
     return dest
 

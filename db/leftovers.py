@@ -38,6 +38,9 @@ def remove_partial_backups(backups: Path) -> list[Path]:
         for side in backups.glob(f"*{PARTIAL_BACKUP}{suffix}"):
             owner = Path(str(side)[: -len(suffix)])
             if not owner.exists():
-                side.unlink(missing_ok=True)
+                try:
+                    side.unlink(missing_ok=True)
+                except OSError:
+                    continue
                 removed.append(side)
     return removed

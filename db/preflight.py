@@ -92,8 +92,10 @@ def what_is_held(directory: Path) -> list[str]:
     backups = len(list_backups(directory / "backups"))
     if backups:
         held.append(f"{backups} backup{'s' if backups != 1 else ''}")
-    drafts_dir = directory / "drafts"
-    drafts = len(list(drafts_dir.glob("*.json"))) if drafts_dir.is_dir() else 0
+    try:
+        drafts = sum(1 for _ in (directory / "drafts").glob("*.json"))
+    except OSError:
+        drafts = 1  # a drafts folder that cannot be read may still hold someone's notes
     if drafts:
         held.append(f"{drafts} draft{'s' if drafts != 1 else ''}")
     if _size(Path(f"{directory / paths.DATABASE_NAME}-wal")) > 0:

@@ -69,6 +69,36 @@ def test_demo_on_a_disk_that_fills_part_way_says_how_many_were_saved(
     assert run(data, "check") == 0
 
 
+DEMO_ON_A_SMALL_DISK = """
+import resource, signal, sys
+from db import demo
+from desktop.cli import main
+demo.BATCH = 200
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails as on a full disk
+resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[2]), int(sys.argv[2])))
+sys.exit(main(["--data-dir", sys.argv[1], "demo", "--incidents", "4000", "--seed", "9"]))
+"""
+
+
+def test_demo_stopped_by_a_real_write_limit_ends_with_one_line_and_the_exact_count(tmp_path: Path) -> None:
+    """The operating system refuses the writes (files may not grow past 3 MB), the clean-up's
+    checkpoint included: one line, no traceback, and the count that is really in the database."""
+    data = tmp_path / "data"
+    open_store(data).close()
+    result = subprocess.run(
+        [sys.executable, "-c", DEMO_ON_A_SMALL_DISK, str(data), str(3 * 1024 * 1024)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1, result.stderr
+    saved = incidents_in(data)
+    assert 0 < saved < 4000
+    assert f"{saved:,} of the 4,000 demo incidents were saved, the rest were not" in result.stderr
+    assert "nothing was saved" not in result.stderr
+
+
 class _FullDiskAtCleanUp:
     """A connection whose last checkpoint fails, as it does on the disk that filled during the work."""
 
