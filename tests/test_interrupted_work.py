@@ -18,6 +18,7 @@ from db import demo
 from db.atomic_file import mark_in_use
 from db.backup import list_backups
 from db.connection import bulk_writes
+from db.damage import damage_noted
 from db.errors import DiskFullError
 from db.leftovers import remove_leftovers
 from db.store import Store, open_store
@@ -93,6 +94,11 @@ def test_demo_stopped_by_a_real_write_limit_ends_with_one_line_and_the_exact_cou
     )
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1, result.stderr
+    # A refused write is an I/O error: the data directory is noted as possibly damaged until the full
+    # check finds the file sound (db/damage.py); it does, and clears the note.
+    assert damage_noted(data) is not None
+    assert main(["--data-dir", str(data), "check"]) == 0
+    assert damage_noted(data) is None
     saved = incidents_in(data)
     assert 0 < saved < 4000
     assert f"{saved:,} of the 4,000 demo incidents were saved, the rest were not" in result.stderr
