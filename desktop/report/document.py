@@ -1,0 +1,132 @@
+"""Writing the report: PDF through Qt (QTextDocument on a QPdfWriter), or one self-contained HTML file.
+
+The PDF is A4 with the report's own page furniture: the classification marking at the top of
+every page and "page N of M" at the bottom, which QTextDocument's own printing cannot give.
+Its fonts carry Cyrillic (:mod:`desktop.report.fonts`) and Qt embeds the subsets used. Both
+formats are rendered in memory and written through :func:`db.atomic_file.write_atomically`,
+so a failure never leaves half a report under the chosen name.
+"""
+
+import base64
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, QSizeF, Qt, QUrl
+from PySide6.QtGui import QColor, QImage, QPageLayout, QPageSize, QPaintDevice, QPainter, QPdfWriter, QPen, QTextDocument
+
+from db.atomic_file import write_atomically
+from db.identity import APP_NAME, VERSION
+from db.report import Report
+from desktop.report.fonts import report_font
+from desktop.report.html_layout import report_html
+
+FORMATS = ("pdf", "html")
+RESOLUTION = 300  # dots per inch of the PDF's layout: text positions are exact to 1/300 inch
+MARGINS_MM = QMarginsF(18, 20, 18, 18)  # left, top, right, bottom: room for the marking and page numbers
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The report's images, drawn on the GUI thread before writing (either may be missing)."""
+
+    images: dict[str, QImage]
+
+
+def png_bytes(image: QImage) -> bytes:
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if not image.save(buffer, "PNG"):  # type: ignore[call-overload]
+        raise OSError("an image of the report could not be encoded as PNG")
+    buffer.close()
+    return bytes(data.data())
+
+
+def html_document(report: Report, figures: Figures) -> str:
+    """One HTML file carrying its images as data URIs: it opens anywhere, offline, as one attachment."""
+    sources = {
+        name: "data:image/png;base64," + base64.b64encode(png_bytes(image)).decode("ascii")
+        for name, image in figures.images.items()
+    }
+    return report_html(report, images=sources, standalone=True)
+
+
+def text_document(report: Report, figures: Figures, device: QPaintDevice | None = None) -> QTextDocument:
+    """The report as a QTextDocument with its images as resources, laid out for ``device`` (the PDF
+    writer; None: the screen, for the preview)."""
+    document = QTextDocument()
+    if device is not None:
+        document.documentLayout().setPaintDevice(device)
+        document.setDocumentMargin(0)
+    document.setDefaultFont(report_font())
+    for name, image in figures.images.items():
+        document.addResource(QTextDocument.ResourceType.ImageResource.value, QUrl(name), image)
+    document.setHtml(report_html(report, images={name: name for name in figures.images}))
+    return document
+
+
+def pdf_bytes(report: Report, figures: Figures) -> tuple[bytes, int]:
+    """The PDF file's content and its number of pages."""
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    writer = QPdfWriter(buffer)
+    writer.setResolution(RESOLUTION)
+    writer.setPageLayout(
+        QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait, QMarginsF(0, 0, 0, 0))
+    )
+    writer.setTitle(f"{report.title}, {report.period_text}")
+    writer.setCreator(f"{APP_NAME} {VERSION}")
+    document = text_document(report, figures, writer)
+    dots = RESOLUTION / 25.4
+    page = writer.pageLayout().fullRectPixels(RESOLUTION)
+    left, top = MARGINS_MM.left() * dots, MARGINS_MM.top() * dots
+    body = QSizeF(page.width() - left - MARGINS_MM.right() * dots, page.height() - top - MARGINS_MM.bottom() * dots)
+    document.setPageSize(body)
+    pages = document.pageCount()
+    painter = QPainter(writer)
+    try:
+        for index in range(pages):
+            if index:
+                writer.newPage()
+            painter.save()
+            painter.translate(left, top - index * body.height())
+            document.drawContents(painter, QRectF(0, index * body.height(), body.width(), body.height()))
+            painter.restore()
+            _furniture(painter, report, index + 1, pages, QRectF(left, 0, body.width(), page.height()), dots)
+    finally:
+        painter.end()
+    buffer.close()
+    return bytes(data.data()), pages
+
+
+def _furniture(painter: QPainter, report: Report, number: int, pages: int, column: QRectF, dots: float) -> None:
+    """The marking centred at the top, the title and "page N of M" at the bottom, with thin rules."""
+    painter.save()
+    painter.setPen(QPen(QColor("#9aa5b1"), max(1.0, dots * 0.15)))
+    top_rule, bottom_rule = MARGINS_MM.top() * dots * 0.72, column.height() - MARGINS_MM.bottom() * dots * 0.7
+    painter.drawLine(int(column.left()), int(top_rule), int(column.right()), int(top_rule))
+    painter.drawLine(int(column.left()), int(bottom_rule), int(column.right()), int(bottom_rule))
+    if report.marking:
+        painter.setFont(report_font(9, bold=True))
+        painter.setPen(QColor("#a01c1c"))
+        band = QRectF(column.left(), MARGINS_MM.top() * dots * 0.3, column.width(), MARGINS_MM.top() * dots * 0.4)
+        painter.drawText(band, Qt.AlignmentFlag.AlignCenter, report.marking)
+    painter.setFont(report_font(8))
+    painter.setPen(QColor("#555555"))
+    band = QRectF(column.left(), bottom_rule + dots * 1.5, column.width(), dots * 6)
+    painter.drawText(band, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, f"{report.title}, {report.period_text}")
+    painter.drawText(band, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, f"Page {number} of {pages}")
+    painter.restore()
+
+
+def write_report(report: Report, figures: Figures, path: Path, fmt: str) -> int:
+    """Write ``report`` to ``path`` as ``fmt`` (pdf or html); returns the pages written (1 for HTML)."""
+    if fmt == "pdf":
+        data, pages = pdf_bytes(report, figures)
+        write_atomically(path, data)
+        return pages
+    if fmt == "html":
+        write_atomically(path, html_document(report, figures).encode("utf-8"))
+        return 1
+    raise ValueError(f"cannot write a report as {fmt!r}: choose one of {', '.join(FORMATS)}")
