@@ -15,7 +15,7 @@ from PySide6.QtGui import QImage
 from db.queries import IncidentFilter, day_bounds
 from db.store import Store
 from desktop.timeline import TimelineView
-from desktop.timeline_series import epoch, next_bin
+from desktop.timeline_series import epoch
 
 CONTEXT_DAYS = 30
 WEEK_BINS_FROM_DAYS = 120
@@ -24,11 +24,13 @@ SCALE = 2  # ...and rendered at twice that, so it stays sharp on paper
 
 
 def timeline_image(store: Store, flt: IncidentFilter, first: date, last: date, *, reporting_days: bool) -> QImage:
-    """Ceasefire violations (category fire, unless ``flt`` chooses) per day by zone for ``first``..``last`` (at least the 30 days up to ``last``)."""
+    """Ceasefire violations (category fire, unless ``flt`` chooses) per day by zone for ``first``..``last``,
+    shown within at least the 30 days up to ``last``."""
     shown_first = min(first, last - timedelta(days=CONTEXT_DAYS - 1))
     view = TimelineView(store)
     try:
-        view.bin_combo.setCurrentIndex(view.bin_combo.findData("week" if (last - shown_first).days >= WEEK_BINS_FROM_DAYS else "day"))
+        unit = "week" if (last - shown_first).days >= WEEK_BINS_FROM_DAYS else "day"
+        view.bin_combo.setCurrentIndex(view.bin_combo.findData(unit))
         view.split_combo.setCurrentIndex(view.split_combo.findData("zone"))
         view.reporting_check.setChecked(reporting_days)
         start, end = day_bounds(shown_first, last, store.tz)
@@ -51,8 +53,7 @@ def timeline_image(store: Store, flt: IncidentFilter, first: date, last: date, *
         plot.resizeEvent(None)  # lay out now: a widget never shown gets no resize event of its own
         period_shaded = first > shown_first
         if period_shaded:
-            unit = view.bin_combo.currentData()
-            plot.set_region(epoch(first, store.tz), epoch(next_bin(last, unit) if unit == "day" else last, store.tz))
+            plot.set_region(epoch(first, store.tz), epoch(last + timedelta(days=1), store.tz))
         plot.region.setVisible(period_shaded)
         plot.hover.setVisible(False)
         exporter = pyqtgraph.exporters.ImageExporter(plot.getPlotItem())

@@ -12,7 +12,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, QSizeF, Qt, QUrl
-from PySide6.QtGui import QColor, QImage, QPageLayout, QPageSize, QPaintDevice, QPainter, QPdfWriter, QPen, QTextDocument
+from PySide6.QtGui import (
+    QColor,
+    QImage,
+    QPageLayout,
+    QPageSize,
+    QPaintDevice,
+    QPainter,
+    QPdfWriter,
+    QPen,
+    QTextDocument,
+)
 
 from db.atomic_file import write_atomically
 from db.identity import APP_NAME, VERSION
@@ -115,8 +125,9 @@ def _furniture(painter: QPainter, report: Report, number: int, pages: int, colum
     painter.setFont(report_font(8))
     painter.setPen(QColor("#555555"))
     band = QRectF(column.left(), bottom_rule + dots * 1.5, column.width(), dots * 6)
-    painter.drawText(band, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, f"{report.title}, {report.period_text}")
-    painter.drawText(band, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, f"Page {number} of {pages}")
+    top = Qt.AlignmentFlag.AlignTop
+    painter.drawText(band, Qt.AlignmentFlag.AlignLeft | top, f"{report.title}, {report.period_text}")
+    painter.drawText(band, Qt.AlignmentFlag.AlignRight | top, f"Page {number} of {pages}")
     painter.restore()
 
 

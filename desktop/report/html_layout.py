@@ -184,4 +184,3 @@ def _provenance(report: Report) -> str:
         f"can be traced to the entries below.</p><table cellpadding='2' cellspacing='0' width='100%'>{table}</table>"
         f"{'<h3>References of the entries counted</h3>' + refs if refs else ''}"
     )
-
