@@ -37,6 +37,7 @@ from desktop.exchange_menu import ExchangeMenu
 from desktop.filter_bar import FilterBar
 from desktop.incident_form import IncidentForm
 from desktop.incident_table_model import IncidentTableModel
+from desktop.report.dialog import ReportDialog
 from desktop.review_panel import ReviewPanel
 from desktop.settings_dialog import SettingsDialog, display_tz
 from desktop.summary_panel import SummaryPanel
@@ -185,6 +186,9 @@ class MainWindow(QMainWindow):
         self.import_csv_action = action(
             "&Import CSV…", self.import_csv, None, "Check a native CSV file, then add its incidents"
         )
+        self.report_action = action(
+            "&Report…", self.open_report, "Ctrl+R", "The daily or weekly report as PDF or HTML (Ctrl+R)"
+        )
         self.backup_action = action("&Back up now", self.backup_now, None, "Take a verified backup of the database")
         self.quit_action = action("&Quit", self.close, "Ctrl+Q", "Quit Truceline (Ctrl+Q)")
         about = action("&About Truceline", self._about)
@@ -196,6 +200,7 @@ class MainWindow(QMainWindow):
             None,
             self.export_csv_action,
             self.import_csv_action,
+            self.report_action,
             None,
             *self.exchange.actions,
             None,
@@ -259,6 +264,13 @@ class MainWindow(QMainWindow):
         dialog.exported.connect(
             lambda result: self.statusBar().showMessage(f"Exported {result.rows:,} incidents to {result.path}", 10000)
         )
+        dialog.open()
+        return dialog
+
+    def open_report(self) -> ReportDialog:
+        flt, period = self.filter_bar.current_filter(), self.filter_bar.period_days()
+        dialog = ReportDialog(self._store, self._settings, flt, period, self)
+        dialog.saved.connect(lambda path: self.statusBar().showMessage(f"Report saved to {path}", 10000))
         dialog.open()
         return dialog
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QComboBox
 
 from db.monitors import local_profile
 from db.report import Report, ReportRequest, build_report
@@ -34,6 +35,16 @@ def marking_of(settings: QSettings) -> str:
     """The classification and distribution marking chosen in Settings ("" means none)."""
     value = settings.value(MARKING_KEY, DEFAULT_MARKING)
     return value if isinstance(value, str) else DEFAULT_MARKING
+
+
+def marking_combo(settings: QSettings) -> QComboBox:
+    """The Settings field: the usual markings to pick from, or any text typed (empty: no marking)."""
+    combo = QComboBox()
+    combo.setEditable(True)
+    combo.addItems(MARKINGS)
+    combo.setCurrentText(marking_of(settings))
+    combo.setToolTip("Classification and distribution marking printed at the top of every page of a report")
+    return combo
 
 
 def author_of(store: Store) -> str:
