@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from report_data import record_notable
 from support import EVENTS, record_events, save, valid_raw
 
 from db.exchange_log import state_hash
@@ -23,25 +24,6 @@ NOW = datetime(2026, 5, 17, 8, 0, tzinfo=UTC)
 def report_of(store: Store, request: ReportRequest = PERIOD) -> Report:
     author, device = "Ingrid Solberg (SOLB)", store.device.device_id
     return build_report(store.conn, store.theatre, request, author=author, device_id=device, now_utc=NOW)
-
-
-def notable_set(store: Store, writer: Writer) -> dict[str, str]:
-    """One incident of each notable kind in the period, one ordinary, one notable outside it; refs by kind."""
-    kinds = {
-        "civilian": dict(category="civilian_harm", obs_type="none", explosion_kind=None, civ_injured=2, civ_killed=1),
-        "threat": dict(category="threat_to_monitors", obs_type="none", explosion_kind=None, place="Бахмут"),
-        "access": dict(category="access_restriction", obs_type="none", explosion_kind=None),
-        "heavy": dict(category="heavy_weapon_in_restricted_area", obs_type="none", explosion_kind=None),
-        "casualty": dict(mil_injured=3),  # fire that injured soldiers
-        "ordinary": dict(),
-        "outside": dict(category="civilian_harm", obs_type="none", explosion_kind=None, civ_injured=1),
-    }
-    refs = {}
-    for n, (kind, changes) in enumerate(kinds.items()):
-        start = "2026-05-20T10:00:00Z" if kind == "outside" else f"2026-05-1{n + 1}T06:00:00Z"
-        saved = save(store, writer, observed_start=start, observed_end=None, **changes)
-        refs[kind] = saved.ref
-    return refs
 
 
 def test_numbers_are_the_summary_of_the_same_period(store: Store, writer: Writer) -> None:
@@ -67,7 +49,7 @@ def test_areas_are_ranked_by_the_size_of_their_change(store: Store, writer: Writ
 
 
 def test_every_notable_incident_is_listed_once_and_nothing_else(store: Store, writer: Writer) -> None:
-    refs = notable_set(store, writer)
+    refs = record_notable(store, writer)
     report = report_of(store)
     listed = [n.ref for n in report.notable]
     assert sorted(listed) == sorted(refs[k] for k in ("civilian", "threat", "access", "heavy", "casualty"))
@@ -82,7 +64,7 @@ def test_every_notable_incident_is_listed_once_and_nothing_else(store: Store, wr
 
 
 def test_the_scope_narrows_everything(store: Store, writer: Writer) -> None:
-    refs = notable_set(store, writer)
+    refs = record_notable(store, writer)
     save(store, writer, observed_start="2026-05-12T06:00:00Z", observed_end=None, category="civilian_harm",
          obs_type="none", explosion_kind=None, civ_injured=1, zone_id="SOUTH", sector_id="DMZ-09",
          observer_lat=46.9, observer_lon=33.6, event_lat=None, event_lon=None)  # fmt: skip

@@ -26,4 +26,7 @@ def report_font(point_size: float = 9.5, *, bold: bool = False) -> QFont:
     font = QFont(report_family())
     font.setPointSizeF(point_size)
     font.setBold(bold)
+    # No "fi"/"fl" ligatures: text copied from the PDF into an email must read "ceasefire", not "ceaseﬁre".
+    for tag in ("liga", "clig"):
+        font.setFeature(QFont.Tag(tag), 0)
     return font

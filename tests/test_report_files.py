@@ -1,0 +1,146 @@
+"""``truceline report``: the PDF and HTML files, read back as a reader would (pdftotext, pdftoppm).
+
+The numbers in the PDF must be those ``truceline stats`` prints for the same days, and those of
+the database; every notable incident appears once; Cyrillic survives; an empty period gives a
+short, clear report. poppler-utils (pdftotext, pdftoppm, pdffonts) is installed by .ci/run.
+"""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QImage
+from report_data import record_notable
+from support import record_events, save
+
+from db.store import Store
+from db.versions import Writer
+from desktop.cli import main
+
+pytestmark = pytest.mark.skipif(
+    not all(shutil.which(tool) for tool in ("pdftotext", "pdftoppm", "pdffonts")),
+    reason="poppler-utils is not installed (.ci/run installs it)",
+)
+PERIOD = ("--from", "2026-05-10", "--to", "2026-05-16")
+
+
+def words(text: str) -> str:
+    """Text with every run of white space as one space: lines wrap differently on paper."""
+    return " ".join(text.split())
+
+
+def pdf_text(path: Path, page: int | None = None) -> str:
+    pages = ["-f", str(page), "-l", str(page)] if page else []
+    run = subprocess.run(["pdftotext", "-enc", "UTF-8", *pages, str(path), "-"], capture_output=True, check=True)
+    return run.stdout.decode("utf-8")
+
+
+def report(qapp, tmp_path: Path, *args: str, name: str = "report.pdf") -> Path:  # type: ignore[no-untyped-def]
+    out = tmp_path / name
+    assert main(["report", str(out), *args]) == 0
+    return out
+
+
+def stats(capsys: pytest.CaptureFixture[str], *args: str) -> list[str]:
+    capsys.readouterr()
+    assert main(["stats", *args]) == 0
+    return capsys.readouterr().out.splitlines()
+
+
+def test_numbers_equal_stats_and_the_database(qapp, tmp_path, capsys, store: Store, writer: Writer) -> None:  # type: ignore[no-untyped-def]
+    record_events(store, writer)
+    text = words(pdf_text(report(qapp, tmp_path, *PERIOD, "--marking", "MISSION USE ONLY")))
+    for by in ("zone", "sector"):
+        lines = stats(capsys, *PERIOD, "--reporting-days", "--by", by)
+        assert lines[0] in text  # the theatre's sentence
+        areas = lines[lines.index(f"By {'zone' if by == 'zone' else 'DMZ sector'}:") + 1 :]
+        areas = areas[: areas.index("")]
+        for line in areas:
+            if line.endswith("no ceasefire violations; in the previous period, no ceasefire violations."):
+                assert (
+                    line.split(":")[0]
+                    in text.split("No ceasefire violations in either period:")[1 if by == "zone" else 2]
+                )
+            else:
+                assert words(line) in text, line
+    violations = store.conn.execute(
+        "SELECT sum(count) FROM incidents WHERE category = 'fire' AND report_day BETWEEN '2026-05-10' AND '2026-05-16'"
+    ).fetchone()[0]
+    assert text.startswith("MISSION USE ONLY")
+    assert f"Summary {violations} ceasefire violations, including" in text
+
+
+def test_calendar_days_equal_stats_without_reporting_days(qapp, tmp_path, capsys, store, writer) -> None:  # type: ignore[no-untyped-def]
+    record_events(store, writer)
+    text = words(pdf_text(report(qapp, tmp_path, *PERIOD, "--calendar-days")))
+    assert stats(capsys, *PERIOD)[0] in text
+    assert "2026-05-10 to 2026-05-16 (local days, Europe/Kyiv)" in text
+
+
+def test_every_notable_incident_once_and_cyrillic_kept(qapp, tmp_path, store: Store, writer: Writer) -> None:  # type: ignore[no-untyped-def]
+    refs = record_notable(store, writer)
+    harm = dict(category="civilian_harm", obs_type="none", explosion_kind=None, civ_killed=2)
+    save(store, writer, observed_start="2026-05-12T08:00:00Z", observed_end=None, **harm,  # type: ignore[arg-type]
+         narrative="Обстріл житлового будинку; двоє загиблих.")  # fmt: skip
+    out = report(qapp, tmp_path, *PERIOD, "--marking", "ОБМЕЖЕНО — RESTRICTED")
+    text = words(pdf_text(out))
+    notable = text.split("Notable incidents (6)")[1].split("Methods")[0]
+    for kind in ("civilian", "threat", "access", "heavy", "casualty"):
+        assert notable.count(refs[kind]) == 1, kind
+    assert refs["ordinary"] not in notable and refs["outside"] not in text
+    assert "Обстріл житлового будинку; двоє загиблих." in notable
+    assert "near Бахмут, 3–5.5 km ENE of the observer" in notable
+    fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, check=True, text=True).stdout.splitlines()[2:]
+    assert fonts and all(line.split()[-5] == "yes" for line in fonts), fonts  # every font embedded
+    pages = int(text.rsplit("Page 1 of ", 1)[1].split()[0])
+    for page in range(1, pages + 1):
+        on_page = words(pdf_text(out, page))
+        assert on_page.startswith("ОБМЕЖЕНО — RESTRICTED") and f"Page {page} of {pages}" in on_page
+
+
+def test_the_pdf_opens_as_a4_pages(qapp, tmp_path, store: Store, writer: Writer) -> None:  # type: ignore[no-untyped-def]
+    record_events(store, writer)
+    out = report(qapp, tmp_path, *PERIOD)
+    subprocess.run(["pdftoppm", "-r", "30", "-png", str(out), str(tmp_path / "page")], check=True)
+    pngs = sorted(tmp_path.glob("page-*.png"))
+    assert len(pngs) >= 2
+    first = QImage(str(pngs[0]))
+    assert abs(first.width() / first.height() - 210 / 297) < 0.01
+    assert first.pixelColor(first.width() // 2, first.height() // 2).name() != "#000000"
+
+
+def test_an_empty_period_gives_a_short_clear_report(qapp, tmp_path, capsys, store, writer) -> None:  # type: ignore[no-untyped-def]
+    record_events(store, writer)
+    out = report(qapp, tmp_path, "--from", "2025-01-01", "--to", "2025-01-01")
+    assert "Daily report, 2024-12-31 19:30 to 2025-01-01 19:30 Europe/Kyiv" in capsys.readouterr().out
+    text = words(pdf_text(out))
+    assert "No ceasefire violations; in the previous period, no ceasefire violations." in text
+    assert "No incidents were recorded in this period." in text
+    assert "No notable incidents" in text
+
+
+def test_html_is_one_self_contained_file(qapp, tmp_path, store: Store, writer: Writer) -> None:  # type: ignore[no-untyped-def]
+    save(store, writer, observed_start="2026-05-12T08:00:00Z", observed_end=None, category="threat_to_monitors",
+         obs_type="none", explosion_kind=None, narrative="<script>alert(1)</script> Погроза патрулю")  # fmt: skip
+    out = report(qapp, tmp_path, *PERIOD, name="report.html")
+    html = out.read_text(encoding="utf-8")
+    assert html.count("data:image/png;base64,") == 2
+    assert "src='http" not in html and 'src="http' not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Погроза патрулю" in html and "<script>" not in html
+
+
+def test_bad_options_name_the_option_and_write_nothing(qapp, tmp_path, capsys, store) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "r.pdf"
+    cases = [
+        (["--from", "2026-05-17", "--to", "2026-05-16"], "--from: 2026-05-17 is after --to 2026-05-16"),
+        (["--from", "17.05.2026"], "--from: '17.05.2026' is not a date"),
+        (["--sector", "DMZ-99"], "--sector: DMZ-99 is not in this theatre"),
+    ]
+    for args, message in cases:
+        assert main(["report", str(out), *args]) == 2
+        assert message in capsys.readouterr().err
+    missing = tmp_path / "no such folder" / "r.pdf"
+    assert main(["report", str(missing)]) == 2
+    assert "the report was not written: No such file or directory" in capsys.readouterr().err
+    assert not out.exists() and not missing.parent.exists()
