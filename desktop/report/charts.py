@@ -7,20 +7,20 @@ A short period is shown within the 30 days that end with it, with the period sha
 single day's bar says little without the days before it.
 """
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-import pyqtgraph.exporters
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QColor, QImage, QPainter
 
-from db.queries import IncidentFilter, day_bounds
+from db.queries import IncidentFilter, day_bounds, utc_text
 from db.store import Store
 from desktop.timeline import TimelineView
 from desktop.timeline_series import epoch
 
 CONTEXT_DAYS = 30
 WEEK_BINS_FROM_DAYS = 120
-CHART_SIZE = (1000, 380)  # laid out at this size in pixels...
-SCALE = 2  # ...and rendered at twice that, so it stays sharp on paper
+CHART_SIZE = (820, 330)  # laid out at this size in pixels (near the printed width, so text keeps its size)...
+SCALE = 2.5  # ...and rendered at 2.5 times that, so it stays sharp on paper
 
 
 def timeline_image(store: Store, flt: IncidentFilter, first: date, last: date, *, reporting_days: bool) -> QImage:
@@ -34,6 +34,10 @@ def timeline_image(store: Store, flt: IncidentFilter, first: date, last: date, *
         view.split_combo.setCurrentIndex(view.split_combo.findData("zone"))
         view.reporting_check.setChecked(reporting_days)
         start, end = day_bounds(shown_first, last, store.tz)
+        if reporting_days:  # reporting day D runs from the cut-off on D-1 to the cut-off on D
+            cutoff = store.calendar.cutoff
+            start = utc_text(datetime.combine(shown_first - timedelta(days=1), cutoff, store.tz))
+            end = utc_text(datetime.combine(last, cutoff, store.tz))
         view.set_filter(
             IncidentFilter(
                 start_utc=start,
@@ -48,6 +52,15 @@ def timeline_image(store: Store, flt: IncidentFilter, first: date, last: date, *
             )
         )
         view.refresh()
+        view.show_period(shown_first, last)  # the filter's local days would add the evening before
+        current = view.current_timeline()
+        total = sum(current.bin_totals()) if current is not None else 0
+        what = "violations" if flt.categories else "ceasefire violations"
+        kind = "reporting days" if reporting_days else "days"
+        view.plot.set_titles(
+            f"{total:,} {what} by zone, {kind} {_day(shown_first)} to {_day(last)}",
+            view.plot.getPlotItem().getAxis("left").labelText,
+        )
         plot = view.plot
         plot.resize(*CHART_SIZE)
         plot.resizeEvent(None)  # lay out now: a widget never shown gets no resize event of its own
@@ -56,10 +69,24 @@ def timeline_image(store: Store, flt: IncidentFilter, first: date, last: date, *
             plot.set_region(epoch(first, store.tz), epoch(last + timedelta(days=1), store.tz))
         plot.region.setVisible(period_shaded)
         plot.hover.setVisible(False)
-        exporter = pyqtgraph.exporters.ImageExporter(plot.getPlotItem())
-        exporter.parameters()["width"] = CHART_SIZE[0] * SCALE
-        image = exporter.export(toBytes=True)
-        assert isinstance(image, QImage)
+        # The scene at SCALE times its size (pyqtgraph's own exporter would leave the legend at screen size).
+        item = plot.getPlotItem()
+        source = item.sceneBoundingRect()
+        image = QImage(int(source.width() * SCALE), int(source.height() * SCALE), QImage.Format.Format_RGB32)
+        image.fill(QColor("white"))
+        # Scaled by the device pixel ratio, not by a painter transform: the legend ignores transforms.
+        image.setDevicePixelRatio(SCALE)
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        try:
+            plot.scene().render(painter, QRectF(0, 0, source.width(), source.height()), source)
+        finally:
+            painter.end()
         return image
     finally:
         view.deleteLater()
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"

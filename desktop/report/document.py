@@ -71,7 +71,8 @@ def text_document(report: Report, figures: Figures, device: QPaintDevice | None 
     document.setDefaultFont(report_font())
     for name, image in figures.images.items():
         document.addResource(QTextDocument.ResourceType.ImageResource.value, QUrl(name), image)
-    document.setHtml(report_html(report, images={name: name for name in figures.images}))
+    sources = {name: name for name in figures.images}
+    document.setHtml(report_html(report, images=sources, marking_in_body=device is None))
     return document
 
 
@@ -111,7 +112,7 @@ def pdf_bytes(report: Report, figures: Figures) -> tuple[bytes, int]:
 
 
 def _furniture(painter: QPainter, report: Report, number: int, pages: int, column: QRectF, dots: float) -> None:
-    """The marking centred at the top, the title and "page N of M" at the bottom, with thin rules."""
+    """The marking centred at the top and bottom, the title and "page N of M" at the bottom, with thin rules."""
     painter.save()
     painter.setPen(QPen(QColor("#9aa5b1"), max(1.0, dots * 0.15)))
     top_rule, bottom_rule = MARGINS_MM.top() * dots * 0.72, column.height() - MARGINS_MM.bottom() * dots * 0.7
@@ -124,10 +125,15 @@ def _furniture(painter: QPainter, report: Report, number: int, pages: int, colum
         painter.drawText(band, Qt.AlignmentFlag.AlignCenter, report.marking)
     painter.setFont(report_font(8))
     painter.setPen(QColor("#555555"))
-    band = QRectF(column.left(), bottom_rule + dots * 1.5, column.width(), dots * 6)
+    # Two lines under the rule: the title and the page number, then the marking (it may be long).
+    band = QRectF(column.left(), bottom_rule + dots * 1.5, column.width(), dots * 4)
     top = Qt.AlignmentFlag.AlignTop
     painter.drawText(band, Qt.AlignmentFlag.AlignLeft | top, f"{report.title}, {report.period_text}")
     painter.drawText(band, Qt.AlignmentFlag.AlignRight | top, f"Page {number} of {pages}")
+    if report.marking:
+        painter.setFont(report_font(8, bold=True))
+        painter.setPen(QColor("#a01c1c"))
+        painter.drawText(band.translated(0, dots * 4), Qt.AlignmentFlag.AlignHCenter | top, report.marking)
     painter.restore()
 
 

@@ -31,9 +31,14 @@ th { text-align: left; background-color: #e8eef5; }
 """
 
 
-def report_html(report: Report, *, images: dict[str, str], standalone: bool = False) -> str:
-    """The whole report; ``images`` maps TIMELINE_IMAGE and MAP_IMAGE to their ``src`` (missing: left out)."""
-    parts = [_title_block(report), _summary(report), _areas(report)]
+def report_html(
+    report: Report, *, images: dict[str, str], standalone: bool = False, marking_in_body: bool = True
+) -> str:
+    """The whole report; ``images`` maps TIMELINE_IMAGE and MAP_IMAGE to their ``src`` (missing: left out).
+
+    ``marking_in_body`` False leaves the marking to the pages' own header and footer (the PDF).
+    """
+    parts = [_title_block(report, marking_in_body), _summary(report), _areas(report)]
     parts.append(_figures(report, images))
     parts += [_notable(report), _methods(report), _provenance(report)]
     head = f"<meta charset='utf-8'><title>{escape(report.title)}, {escape(report.period_text)}</title>"
@@ -46,9 +51,9 @@ def report_html(report: Report, *, images: dict[str, str], standalone: bool = Fa
     return f"<html><head>{head}<style>{css}</style></head><body>{''.join(parts)}</body></html>"
 
 
-def _title_block(report: Report) -> str:
+def _title_block(report: Report, marking_in_body: bool) -> str:
     p = report.provenance
-    marking = f"<p class='marking'>{escape(report.marking)}</p>" if report.marking else ""
+    marking = f"<p class='marking'>{escape(report.marking)}</p>" if report.marking and marking_in_body else ""
     scope = f"<p>{escape(report.scope)}</p>" if report.scope else ""
     rows = [
         ("Period", report.period_text),

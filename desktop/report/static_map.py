@@ -15,7 +15,7 @@ from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QImage, QPainter, QPain
 from db.report_map import MapPoint, Outline
 from desktop.report.fonts import report_font
 
-ZONE_COLOURS = ("#dbe8f5", "#e4f0dc", "#f6ecd6", "#ece0f0", "#dcefee", "#f2dede", "#e8e8e8")
+ZONE_COLOURS = ("#dbe8f5", "#e4f0dc", "#f6ecd6", "#ece0f0", "#dcefee", "#e6e6dc", "#eeeeee")  # no reds: sectors are red
 SECTOR_EDGE = QColor("#a23b2a")
 LINE_COLOUR = QColor("#202020")
 POINT_COLOUR = QColor(40, 90, 160, 150)
@@ -151,7 +151,7 @@ def _draw_legend(painter: QPainter, outlines: Sequence[Outline], outside: int, w
     rows += [("sector", "DMZ sector", ""), ("line", "Contact line", "")]
     rows += [("dot", "Incidents (larger: more at one place)", ""), ("notable", "Notable incident", "")]
     if outside:
-        rows.append(("text", f"{outside:,} incidents outside this map", ""))
+        rows.append(("text", f"{outside:,} incident{'' if outside == 1 else 's'} outside this map", ""))
     font = report_font(13)
     painter.setFont(font)
     metrics = QFontMetricsF(font)
