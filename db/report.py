@@ -48,6 +48,15 @@ NOTABLE_SQL = (
 )
 """An incident the report lists in full: one of the categories above, or anyone killed or injured."""
 
+SEVERITY = (
+    "Civilian harm",
+    "Casualties",
+    "Threat to monitors",
+    "Restriction of the monitors' movement",
+    "Heavy weapon in a restricted area (DMZ)",
+)
+"""The order notable incidents are listed in (by time within each)."""
+
 LISTED_REFERENCES = 400
 """Up to this many incidents counted, their references are printed; beyond, a digest and a command."""
 
@@ -295,7 +304,9 @@ def notable_incidents(
                 narrative=incident.narrative,
             )
         )
-    return tuple(listed)
+    # The gravest first, as the SMM's reports did: harm to people, then the monitors, then weapons.
+    rank = {reason: n for n, reason in enumerate(SEVERITY)}
+    return tuple(sorted(listed, key=lambda n: min(rank.get(r, len(rank)) for r in n.reasons)))
 
 
 def counted_incidents(conn: sqlite3.Connection, where: str, params: Sequence[object]) -> Counted:

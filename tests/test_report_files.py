@@ -144,3 +144,19 @@ def test_bad_options_name_the_option_and_write_nothing(qapp, tmp_path, capsys, s
     assert main(["report", str(missing)]) == 2
     assert "the report was not written: No such file or directory" in capsys.readouterr().err
     assert not out.exists() and not missing.parent.exists()
+
+
+def test_a_busy_period_lists_the_rest_one_line_each(qapp, tmp_path, store, writer, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from desktop.report import html_layout
+
+    monkeypatch.setattr(html_layout, "IN_FULL", 2)
+    refs = record_notable(store, writer)
+    text = words(pdf_text(report(qapp, tmp_path, *PERIOD)))
+    notable = text.split("Notable incidents (5)")[1].split("Methods")[0]
+    assert "The gravest 2 in full, the others one line each" in notable
+    assert "Further notable incidents (3), one line each" in notable
+    for kind in ("civilian", "threat", "access", "heavy", "casualty"):
+        assert notable.count(refs[kind]) == 1, kind
+    # The gravest first: harm to people, then the monitors, then weapons.
+    order = [notable.index(refs[k]) for k in ("civilian", "casualty", "threat", "access", "heavy")]
+    assert order == sorted(order)

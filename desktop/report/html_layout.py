@@ -12,6 +12,8 @@ from db.summary import AreaSummary
 
 TIMELINE_IMAGE = "truceline-timeline.png"
 MAP_IMAGE = "truceline-map.png"
+IN_FULL = 60
+"""Notable incidents shown in full; beyond (a busy month), one line each so the report stays readable."""
 IMAGE_WIDTH = 640  # CSS pixels: the width of the text on A4 with the report's margins
 
 STYLE = """
@@ -139,8 +141,26 @@ def _notable(report: Report) -> str:
             "<h2>Notable incidents</h2><p>No notable incidents (civilian harm, casualties, threats to monitors, "
             "restrictions of movement, heavy weapons in the DMZ) were recorded in the period.</p>"
         )
-    blocks = "".join(_incident(n) for n in report.notable)
-    return f"<h2>Notable incidents ({len(report.notable)})</h2>{blocks}"
+    blocks = "".join(_incident(n) for n in report.notable[:IN_FULL])
+    rest = report.notable[IN_FULL:]
+    if rest:
+        rows = "".join(
+            f"<tr><td>{escape(n.local_time)}</td><td>{escape(n.ref)}</td><td>{escape(', '.join(n.reasons))}</td>"
+            f"<td>{escape(n.place)}</td><td>{escape(n.verification)}</td></tr>"
+            for n in rest
+        )
+        blocks += (
+            f"<h3>Further notable incidents ({len(rest):,}), one line each</h3>"
+            "<table cellpadding='2' cellspacing='0' width='100%' border='1' style='border-color: #c8d2de'>"
+            "<tr><th>Time</th><th>Reference</th><th>Why</th><th>Where</th><th>Verification</th></tr>"
+            f"{rows}</table>"
+        )
+    lead = (
+        f"<p class='muted'>The gravest {IN_FULL} in full, the others one line each; every one is listed once.</p>"
+        if rest
+        else ""
+    )
+    return f"<h2>Notable incidents ({len(report.notable):,})</h2>{lead}{blocks}"
 
 
 def _incident(n: NotableIncident) -> str:
