@@ -29,6 +29,7 @@ p { margin-top: 2px; margin-bottom: 4px; }
 .key { color: #555555; font-weight: bold; }
 .mono { font-family: monospace; font-size: 8pt; }
 td { vertical-align: top; }
+.nowrap { white-space: nowrap; }
 th { text-align: left; background-color: #e8eef5; }
 """
 
@@ -145,7 +146,8 @@ def _notable(report: Report) -> str:
     rest = report.notable[IN_FULL:]
     if rest:
         rows = "".join(
-            f"<tr><td>{escape(n.local_time)}</td><td>{escape(n.ref)}</td><td>{escape(', '.join(n.reasons))}</td>"
+            f"<tr><td class='nowrap'>{escape(n.local_time)}</td><td class='nowrap'>{escape(n.ref)}</td>"
+            f"<td>{escape(', '.join(n.reasons))}</td>"
             f"<td>{escape(n.place)}</td><td>{escape(n.verification)}</td></tr>"
             for n in rest
         )
