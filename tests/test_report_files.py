@@ -160,3 +160,19 @@ def test_a_busy_period_lists_the_rest_one_line_each(qapp, tmp_path, store, write
     # The gravest first: harm to people, then the monitors, then weapons.
     order = [notable.index(refs[k]) for k in ("civilian", "casualty", "threat", "access", "heavy")]
     assert order == sorted(order)
+
+
+def test_a_report_of_many_pages_has_each_incident_once(qapp, tmp_path, store, writer) -> None:  # type: ignore[no-untyped-def]
+    """Long accounts over several pages: each reference and account is found once (test_report_layout.py
+    checks the pagination that keeps hidden copies of a paragraph out of the next page)."""
+    refs = [
+        save(store, writer, observed_start=f"2026-05-1{n % 7}T0{n % 10}:00:00Z", observed_end=None,
+             category="access_restriction", obs_type="none", explosion_kind=None,
+             narrative=f"Patrol {n} stopped at a checkpoint; " + "the crew was told to turn back. " * (8 + n % 5)).ref
+        for n in range(40)
+    ]  # fmt: skip
+    out = report(qapp, tmp_path, *PERIOD)
+    text = words(pdf_text(out))
+    assert text.count("Patrol 39 stopped at a checkpoint") == 1
+    for ref in refs:
+        assert text.count(ref) == 1, ref

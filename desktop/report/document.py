@@ -21,7 +21,9 @@ from PySide6.QtGui import (
     QPainter,
     QPdfWriter,
     QPen,
+    QTextCursor,
     QTextDocument,
+    QTextFormat,
 )
 
 from db.atomic_file import write_atomically
@@ -92,8 +94,12 @@ def pdf_bytes(report: Report, figures: Figures) -> tuple[bytes, int]:
     dots = RESOLUTION / 25.4
     page = writer.pageLayout().fullRectPixels(RESOLUTION)
     left, top = MARGINS_MM.left() * dots, MARGINS_MM.top() * dots
-    body = QSizeF(page.width() - left - MARGINS_MM.right() * dots, page.height() - top - MARGINS_MM.bottom() * dots)
+    # Whole dots: the layout keeps positions in 1/64ths, and a page height it cannot represent exactly
+    # leaves the first line of a page a hair above the page's top.
+    width = int(page.width() - left - MARGINS_MM.right() * dots)
+    body = QSizeF(width, int(page.height() - top - MARGINS_MM.bottom() * dots))
     document.setPageSize(body)
+    keep_together(document, body.height())
     pages = document.pageCount()
     painter = QPainter(writer)
     try:
@@ -102,13 +108,52 @@ def pdf_bytes(report: Report, figures: Figures) -> tuple[bytes, int]:
                 writer.newPage()
             painter.save()
             painter.translate(left, top - index * body.height())
-            document.drawContents(painter, QRectF(0, index * body.height(), body.width(), body.height()))
+            # Half a dot inside the page on each side: the layout's fixed-point positions put a line that
+            # opens a page a hair above its top, and a line merely touching the clip would be drawn (hidden,
+            # but still in the text a reader copies) on the page before too.
+            page_rect = QRectF(0, index * body.height() + 0.5, body.width(), body.height() - 1)
+            document.drawContents(painter, page_rect)
             painter.restore()
             _furniture(painter, report, index + 1, pages, QRectF(left, 0, body.width(), page.height()), dots)
     finally:
         painter.end()
     buffer.close()
     return bytes(data.data()), pages
+
+
+def keep_together(document: QTextDocument, page_height: float) -> None:
+    """Start on a new page every paragraph, and every table shorter than a page, that would run over a page's end.
+
+    Qt draws a paragraph whole on every page it touches and only clips it, so the lines of another
+    page would sit hidden in the PDF's text: copied with the visible ones, found twice by a search.
+    Moving such paragraphs (a few lines each) avoids that and keeps them readable in one piece.
+    """
+    layout = document.documentLayout()
+    for _ in range(3):  # moving one paragraph shifts those below it: check again until none moves
+        moved = False
+        block = document.begin()
+        while block.isValid():
+            rect = layout.blockBoundingRect(block)
+            first_page = int(rect.top() // page_height)
+            if block.layout().lineCount() > 1 and int((rect.bottom() - 1) // page_height) != first_page:
+                fmt = block.blockFormat()
+                if fmt.pageBreakPolicy() != QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore:
+                    fmt.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
+                    QTextCursor(block).setBlockFormat(fmt)
+                    moved = True
+            block = block.next()
+        for frame in document.rootFrame().childFrames():  # tables: an incident's table on one page
+            rect = layout.frameBoundingRect(frame)
+            if rect.height() < page_height and int(rect.top() // page_height) != int(
+                (rect.bottom() - 1) // page_height
+            ):
+                frame_format = frame.frameFormat()
+                if frame_format.pageBreakPolicy() != QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore:
+                    frame_format.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
+                    frame.setFrameFormat(frame_format)
+                    moved = True
+        if not moved:
+            return
 
 
 def _furniture(painter: QPainter, report: Report, number: int, pages: int, column: QRectF, dots: float) -> None:
