@@ -25,7 +25,7 @@ from db.store import Store
 def add_parser(sub: Any) -> None:
     report = sub.add_parser(
         "report",
-        help="write the daily or weekly report (PDF or one self-contained HTML file)",
+        help="write the daily or weekly report (PDF, one self-contained HTML file, or DOCX to edit)",
         description="The period sentence for the theatre and each zone and DMZ sector (ranked by change), the "
         "timeline chart, a map, every notable incident in full, a methods note and provenance (author, laptop, "
         "state hash, references). Numbers equal 'truceline stats --reporting-days' for the same days. Default "
@@ -47,7 +47,9 @@ def add_parser(sub: Any) -> None:
         help="count by reporting day, to the theatre's cut-off (the default, as the SMM's reports did)",
     )
     days.add_argument("--calendar-days", action="store_true", help="count by local calendar day instead")
-    report.add_argument("--format", choices=("pdf", "html"), help="default: from OUT's suffix (.pdf, .html), else pdf")
+    report.add_argument(
+        "--format", choices=("pdf", "html", "docx"), help="default: from OUT's suffix (.pdf, .html, .docx), else pdf"
+    )
     report.add_argument(
         "--marking",
         metavar="TEXT",
@@ -73,7 +75,7 @@ def run(store: Store, args: argparse.Namespace) -> int:
     except OSError as error:
         raise TrucelineError(f"{out}: the report was not written: {why_not_written(error)}") from error
     seconds = time.perf_counter() - started
-    extent = f"{pages} page{'s' if pages != 1 else ''}" if fmt == "pdf" else "one HTML file"
+    extent = f"{pages} page{'s' if pages != 1 else ''}" if fmt == "pdf" else f"one {fmt.upper()} file"
     print(f"{report.title}, {report.period_text}: {extent} written to {out} in {seconds:.1f} s.")
     print(report.summary.sentence)
     print(f"Notable incidents: {len(report.notable)}; state hash {report.provenance.state_hash}.")

@@ -64,6 +64,9 @@ def test_preview_then_save(qtbot, tmp_path: Path, store: Store, writer: Writer, 
     assert (tmp_path / "weekly.pdf").read_bytes().startswith(b"%PDF")
     assert dialog.save_to(tmp_path / "weekly.html")
     assert "Weekly report" in (tmp_path / "weekly.html").read_text(encoding="utf-8")
+    assert dialog.save_to(tmp_path / "weekly.docx")
+    assert (tmp_path / "weekly.docx").read_bytes().startswith(b"PK")  # a zip, as every DOCX
+    assert dialog.message.text() == f"Saved {tmp_path / 'weekly.docx'} (DOCX)."
     # A changed choice needs a new preview before anything is saved.
     dialog.set_period(date(2026, 5, 16), date(2026, 5, 16))
     assert not dialog.save_button.isEnabled()

@@ -176,3 +176,25 @@ def test_a_report_of_many_pages_has_each_incident_once(qapp, tmp_path, store, wr
     assert text.count("Patrol 39 stopped at a checkpoint") == 1
     for ref in refs:
         assert text.count(ref) == 1, ref
+
+
+def test_docx_reads_back_with_the_same_words(qapp, tmp_path, capsys, store, writer) -> None:  # type: ignore[no-untyped-def]
+    import docx
+
+    record_events(store, writer)
+    refs = record_notable(store, writer)
+    out = report(qapp, tmp_path, *PERIOD, "--marking", "ОБМЕЖЕНО", name="report.docx")
+    assert "one DOCX file written to" in capsys.readouterr().out
+    document = docx.Document(str(out))
+    paragraphs = words(" ".join(p.text for p in document.paragraphs))
+    cells = words(" ".join(cell.text for table in document.tables for row in table.rows for cell in row.cells))
+    assert stats(capsys, *PERIOD, "--reporting-days")[0] in paragraphs
+    for kind in ("civilian", "threat", "access", "heavy", "casualty"):
+        assert refs[kind] in cells
+    assert "near Бахмут, 3–5.5 km ENE of the observer" in cells
+    section = document.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+    assert section.header.paragraphs[0].text == "ОБМЕЖЕНО"
+    footer = section.footer._element.xml
+    assert " PAGE " in footer and " NUMPAGES " in footer
+    assert len(document.inline_shapes) == 2  # the timeline and the map

@@ -39,7 +39,7 @@ from desktop.background_task import BackgroundTask, Progress
 from desktop.report.document import Figures, text_document, write_report
 from desktop.report.produce import author_of, figures_of, format_of, marking_of
 
-FILE_FILTER = "PDF document (*.pdf);;HTML file, self-contained (*.html)"
+FILE_FILTER = "PDF document (*.pdf);;HTML file, self-contained (*.html);;Word document, to edit (*.docx)"
 
 
 class ReportDialog(QDialog):
@@ -239,7 +239,7 @@ class ReportDialog(QDialog):
             self.save_to(Path(chosen))
 
     def save_to(self, path: Path) -> bool:
-        """Write the previewed report to ``path`` (PDF, or HTML by its suffix); False with a message on failure."""
+        """Write the previewed report to ``path`` (PDF, HTML or DOCX by its suffix); False with a message on failure."""
         if self.report is None or self._figures is None:
             self.message.setText("Press Preview first: only a report you have seen is saved.")
             return False
@@ -253,7 +253,8 @@ class ReportDialog(QDialog):
             return False
         finally:
             QGuiApplication.restoreOverrideCursor()
-        extent = f"{pages} page{'s' if pages != 1 else ''}" if path.suffix.lower() == ".pdf" else "HTML"
+        fmt = format_of(path, None)
+        extent = f"{pages} page{'s' if pages != 1 else ''}" if fmt == "pdf" else fmt.upper()
         self.message.setText(f"Saved {path} ({extent}).")
         self.saved.emit(path)
         return True

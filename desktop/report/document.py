@@ -1,4 +1,4 @@
-"""Writing the report: PDF through Qt (QTextDocument on a QPdfWriter), or one self-contained HTML file.
+"""Writing the report: PDF through Qt (QTextDocument on a QPdfWriter), one self-contained HTML file, or DOCX.
 
 The PDF is A4 with the report's own page furniture: the classification marking at the top of
 every page and "page N of M" at the bottom, which QTextDocument's own printing cannot give.
@@ -32,7 +32,7 @@ from db.report import Report
 from desktop.report.fonts import report_font
 from desktop.report.html_layout import report_html
 
-FORMATS = ("pdf", "html")
+FORMATS = ("pdf", "html", "docx")
 RESOLUTION = 300  # dots per inch of the PDF's layout: text positions are exact to 1/300 inch
 MARGINS_MM = QMarginsF(18, 20, 18, 18)  # left, top, right, bottom: room for the marking and page numbers
 
@@ -183,12 +183,18 @@ def _furniture(painter: QPainter, report: Report, number: int, pages: int, colum
 
 
 def write_report(report: Report, figures: Figures, path: Path, fmt: str) -> int:
-    """Write ``report`` to ``path`` as ``fmt`` (pdf or html); returns the pages written (1 for HTML)."""
+    """Write ``report`` to ``path`` as ``fmt`` (pdf, html or docx); returns the pages written (1 for the others,
+    whose pages the reader's program lays out)."""
     if fmt == "pdf":
         data, pages = pdf_bytes(report, figures)
         write_atomically(path, data)
         return pages
     if fmt == "html":
         write_atomically(path, html_document(report, figures).encode("utf-8"))
+        return 1
+    if fmt == "docx":
+        from desktop.report.docx_writer import docx_bytes
+
+        write_atomically(path, docx_bytes(report, figures))
         return 1
     raise ValueError(f"cannot write a report as {fmt!r}: choose one of {', '.join(FORMATS)}")

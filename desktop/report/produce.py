@@ -28,7 +28,7 @@ MARKINGS = (
     "RESTRICTED — MISSION AND HEADQUARTERS ONLY",
     "CONFIDENTIAL — NOT FOR RELEASE TO THE PARTIES",
 )
-FORMAT_SUFFIXES = {".pdf": "pdf", ".html": "html", ".htm": "html"}
+FORMAT_SUFFIXES = {".pdf": "pdf", ".html": "html", ".htm": "html", ".docx": "docx"}
 
 
 def marking_of(settings: QSettings) -> str:
