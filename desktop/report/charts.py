@@ -23,9 +23,11 @@ CHART_SIZE = (820, 330)  # laid out at this size in pixels (near the printed wid
 SCALE = 2.5  # ...and rendered at 2.5 times that, so it stays sharp on paper
 
 
-def timeline_image(store: Store, flt: IncidentFilter, first: date, last: date, *, reporting_days: bool) -> QImage:
+def timeline_image(
+    store: Store, flt: IncidentFilter, first: date, last: date, *, reporting_days: bool
+) -> QImage | None:
     """Ceasefire violations (category fire, unless ``flt`` chooses) per day by zone for ``first``..``last``,
-    shown within at least the 30 days up to ``last``."""
+    shown within at least the 30 days up to ``last``; None when there is nothing to draw."""
     shown_first = min(first, last - timedelta(days=CONTEXT_DAYS - 1))
     view = TimelineView(store)
     try:
@@ -55,6 +57,8 @@ def timeline_image(store: Store, flt: IncidentFilter, first: date, last: date, *
         view.show_period(shown_first, last)  # the filter's local days would add the evening before
         current = view.current_timeline()
         total = sum(current.bin_totals()) if current is not None else 0
+        if not total:
+            return None  # an empty chart would only take a page
         what = "violations" if flt.categories else "ceasefire violations"
         kind = "reporting days" if reporting_days else "days"
         view.plot.set_titles(

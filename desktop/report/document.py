@@ -21,9 +21,11 @@ from PySide6.QtGui import (
     QPainter,
     QPdfWriter,
     QPen,
+    QTextBlockFormat,
     QTextCursor,
     QTextDocument,
     QTextFormat,
+    QTextFrameFormat,
 )
 
 from db.atomic_file import write_atomically
@@ -122,38 +124,78 @@ def pdf_bytes(report: Report, figures: Figures) -> tuple[bytes, int]:
 
 
 def keep_together(document: QTextDocument, page_height: float) -> None:
-    """Start on a new page every paragraph, and every table shorter than a page, that would run over a page's end.
+    """Start on a new page every table shorter than a page, and every paragraph outside tables, that
+    would run over a page's end; then keep headings with what follows them.
 
     Qt draws a paragraph whole on every page it touches and only clips it, so the lines of another
     page would sit hidden in the PDF's text: copied with the visible ones, found twice by a search.
     Moving such paragraphs (a few lines each) avoids that and keeps them readable in one piece.
+    Tables go first: moving one moves the paragraphs in its cells with it.
     """
     layout = document.documentLayout()
-    for _ in range(3):  # moving one paragraph shifts those below it: check again until none moves
+
+    def crosses(top: float, bottom: float) -> bool:
+        return int(top // page_height) != int((bottom - 1) // page_height)
+
+    for _ in range(3):  # moving one thing shifts what is below it: check again until nothing moves
         moved = False
+        for frame in document.rootFrame().childFrames():  # tables: an incident's table on one page
+            rect = layout.frameBoundingRect(frame)
+            frame_format = frame.frameFormat()
+            if rect.height() < page_height and crosses(rect.top(), rect.bottom()) and _break_before(frame_format):
+                frame.setFrameFormat(frame_format)
+                moved = True
         block = document.begin()
         while block.isValid():
             rect = layout.blockBoundingRect(block)
-            first_page = int(rect.top() // page_height)
-            if block.layout().lineCount() > 1 and int((rect.bottom() - 1) // page_height) != first_page:
-                fmt = block.blockFormat()
-                if fmt.pageBreakPolicy() != QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore:
-                    fmt.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
-                    QTextCursor(block).setBlockFormat(fmt)
-                    moved = True
-            block = block.next()
-        for frame in document.rootFrame().childFrames():  # tables: an incident's table on one page
-            rect = layout.frameBoundingRect(frame)
-            if rect.height() < page_height and int(rect.top() // page_height) != int(
-                (rect.bottom() - 1) // page_height
+            fmt = block.blockFormat()
+            cursor = QTextCursor(block)
+            multi_line = block.layout().lineCount() > 1
+            if (
+                multi_line
+                and cursor.currentTable() is None
+                and crosses(rect.top(), rect.bottom())
+                and _break_before(fmt)
             ):
-                frame_format = frame.frameFormat()
-                if frame_format.pageBreakPolicy() != QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore:
-                    frame_format.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
-                    frame.setFrameFormat(frame_format)
-                    moved = True
+                cursor.setBlockFormat(fmt)
+                moved = True
+            block = block.next()
         if not moved:
-            return
+            break
+    _keep_headings_with_what_follows(document, page_height)
+
+
+def _break_before(fmt: QTextBlockFormat | QTextFrameFormat) -> bool:
+    """Ask ``fmt`` to start a page; False when it already does (so a pass that changes nothing ends)."""
+    if fmt.pageBreakPolicy() == QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore:
+        return False
+    fmt.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
+    return True
+
+
+def _keep_headings_with_what_follows(document: QTextDocument, page_height: float) -> None:
+    """A heading left alone at the foot of a page (what it heads began the next one) moves down too."""
+    layout = document.documentLayout()
+    block = document.begin()
+    while block.isValid():
+        following = block.next()
+        if block.blockFormat().headingLevel() and following.isValid():
+            here = int(layout.blockBoundingRect(block).top() // page_height)
+            fmt = block.blockFormat()
+            if int(layout.blockBoundingRect(following).top() // page_height) > here and _break_before(fmt):
+                QTextCursor(block).setBlockFormat(fmt)
+                # What follows was moved to start a page: the heading now does that for both.
+                after = QTextCursor(following)
+                table = after.currentTable()
+                if table is not None:
+                    table_format = table.format()
+                    table_format.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_Auto)
+                    table.setFormat(table_format)
+                else:
+                    following_format = following.blockFormat()
+                    following_format.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_Auto)
+                    after.setBlockFormat(following_format)
+        block = following
 
 
 def _furniture(painter: QPainter, report: Report, number: int, pages: int, column: QRectF, dots: float) -> None:

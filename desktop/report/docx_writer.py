@@ -125,8 +125,8 @@ def docx_bytes(report: Report, figures: Figures) -> bytes:
         document.add_paragraph(clean(line), style="List Bullet")
 
     document.add_heading("Provenance", level=1)
-    document.add_paragraph(PROVENANCE_LEAD)
     _table(document, provenance_rows(report))
+    document.add_paragraph(PROVENANCE_LEAD)
     text, is_list = references_text(report)
     if text:
         document.add_heading("References of the entries counted", level=2)

@@ -170,6 +170,6 @@ def _provenance(report: Report) -> str:
     text, is_list = references_text(report)
     refs = f"<h3>References of the entries counted</h3><p{' class=mono' if is_list else ''}>{escape(text)}</p>"
     return (
-        f"<h2>Provenance</h2><p>{PROVENANCE_LEAD}</p>"
-        f"<table cellpadding='2' cellspacing='0' width='100%'>{table}</table>{refs if text else ''}"
+        f"<h2>Provenance</h2><table cellpadding='2' cellspacing='0' width='100%'>{table}</table>"
+        f"<p>{PROVENANCE_LEAD}</p>{refs if text else ''}"
     )

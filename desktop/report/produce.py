@@ -74,11 +74,15 @@ def report_of(
 
 
 def figures_of(store: Store, report: Report) -> Figures:
-    """The timeline chart and the map (GUI thread: both are drawn with Qt)."""
+    """The timeline chart and the map (GUI thread: both are drawn with Qt); left out when they would be empty."""
     request = report.request
+    images = {}
     chart = timeline_image(store, request.flt, request.first, request.last, reporting_days=request.reporting_days)
-    map_image = draw_static_map(report.outlines, report.points, notice=report.theatre_notice)
-    return Figures({TIMELINE_IMAGE: chart, MAP_IMAGE: map_image})
+    if chart is not None:
+        images[TIMELINE_IMAGE] = chart
+    if report.points:
+        images[MAP_IMAGE] = draw_static_map(report.outlines, report.points, notice=report.theatre_notice)
+    return Figures(images)
 
 
 def format_of(path: Path, chosen: str | None) -> str:

@@ -18,8 +18,8 @@ NO_NOTABLE = (
     "weapons in the DMZ) were recorded in the period."
 )
 PROVENANCE_LEAD = (
-    "Two laptops holding the same versions show the same state hash; any number above can be traced to the "
-    "entries below."
+    "Two laptops holding the same versions show the same state hash; every number in this report can be traced "
+    "to the entries counted."
 )
 FURTHER_COLUMNS = ("Time", "Reference", "Why", "Where", "Verification")
 
