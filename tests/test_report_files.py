@@ -121,11 +121,12 @@ def test_an_empty_period_gives_a_short_clear_report(qapp, tmp_path, capsys, stor
 
 
 def test_html_is_one_self_contained_file(qapp, tmp_path, store: Store, writer: Writer) -> None:  # type: ignore[no-untyped-def]
+    record_events(store, writer)
     save(store, writer, observed_start="2026-05-12T08:00:00Z", observed_end=None, category="threat_to_monitors",
          obs_type="none", explosion_kind=None, narrative="<script>alert(1)</script> Погроза патрулю")  # fmt: skip
     out = report(qapp, tmp_path, *PERIOD, name="report.html")
     html = out.read_text(encoding="utf-8")
-    assert html.count("data:image/png;base64,") == 2
+    assert html.count("data:image/png;base64,") == 2  # the timeline and the map
     assert "src='http" not in html and 'src="http' not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Погроза патрулю" in html and "<script>" not in html
 
@@ -198,3 +199,8 @@ def test_docx_reads_back_with_the_same_words(qapp, tmp_path, capsys, store, writ
     footer = section.footer._element.xml
     assert " PAGE " in footer and " NUMPAGES " in footer
     assert len(document.inline_shapes) == 2  # the timeline and the map
+
+
+def test_an_empty_period_leaves_out_empty_figures(qapp, tmp_path, store) -> None:  # type: ignore[no-untyped-def]
+    html = report(qapp, tmp_path, "--from", "2025-01-01", "--to", "2025-01-01", name="empty.html").read_text("utf-8")
+    assert "data:image/png" not in html and "<h2>Timeline</h2>" not in html and "<h2>Map</h2>" not in html
