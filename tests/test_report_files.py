@@ -5,6 +5,7 @@ the database; every notable incident appears once; Cyrillic survives; an empty p
 short, clear report. poppler-utils (pdftotext, pdftoppm, pdffonts) is installed by .ci/run.
 """
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -36,6 +37,16 @@ def pdf_text(path: Path, page: int | None = None) -> str:
     return run.stdout.decode("utf-8")
 
 
+FOOTER = re.compile(r"Page \d+ of \d+|(Daily report|Weekly report|Report on \d+ days), .* Europe/Kyiv")
+
+
+def body_text(path: Path, marking: str = "MISSION USE ONLY") -> str:
+    """The text of the pages without their header and footer (the marking, the title, the page number),
+    so that a sentence running over a page end reads as one."""
+    lines = pdf_text(path).splitlines()
+    return "\n".join(line for line in lines if line.strip() != marking and not FOOTER.fullmatch(line.strip()))
+
+
 def report(qapp, tmp_path: Path, *args: str, name: str = "report.pdf") -> Path:  # type: ignore[no-untyped-def]
     out = tmp_path / name
     assert main(["report", str(out), *args]) == 0
@@ -50,7 +61,9 @@ def stats(capsys: pytest.CaptureFixture[str], *args: str) -> list[str]:
 
 def test_numbers_equal_stats_and_the_database(qapp, tmp_path, capsys, store: Store, writer: Writer) -> None:  # type: ignore[no-untyped-def]
     record_events(store, writer)
-    text = words(pdf_text(report(qapp, tmp_path, *PERIOD, "--marking", "MISSION USE ONLY")))
+    out = report(qapp, tmp_path, *PERIOD, "--marking", "MISSION USE ONLY")
+    assert words(pdf_text(out)).startswith("MISSION USE ONLY")
+    text = words(body_text(out))
     for by in ("zone", "sector"):
         lines = stats(capsys, *PERIOD, "--reporting-days", "--by", by)
         assert lines[0] in text  # the theatre's sentence
@@ -67,13 +80,12 @@ def test_numbers_equal_stats_and_the_database(qapp, tmp_path, capsys, store: Sto
     violations = store.conn.execute(
         "SELECT sum(count) FROM incidents WHERE category = 'fire' AND report_day BETWEEN '2026-05-10' AND '2026-05-16'"
     ).fetchone()[0]
-    assert text.startswith("MISSION USE ONLY")
     assert f"Summary {violations} ceasefire violations, including" in text
 
 
 def test_calendar_days_equal_stats_without_reporting_days(qapp, tmp_path, capsys, store, writer) -> None:  # type: ignore[no-untyped-def]
     record_events(store, writer)
-    text = words(pdf_text(report(qapp, tmp_path, *PERIOD, "--calendar-days")))
+    text = words(body_text(report(qapp, tmp_path, *PERIOD, "--calendar-days")))
     assert stats(capsys, *PERIOD)[0] in text
     assert "2026-05-10 to 2026-05-16 (local days, Europe/Kyiv)" in text
 
@@ -84,7 +96,7 @@ def test_every_notable_incident_once_and_cyrillic_kept(qapp, tmp_path, store: St
     save(store, writer, observed_start="2026-05-12T08:00:00Z", observed_end=None, **harm,  # type: ignore[arg-type]
          narrative="Обстріл житлового будинку; двоє загиблих.")  # fmt: skip
     out = report(qapp, tmp_path, *PERIOD, "--marking", "ОБМЕЖЕНО — RESTRICTED")
-    text = words(pdf_text(out))
+    text = words(body_text(out, "ОБМЕЖЕНО — RESTRICTED"))
     notable = text.split("Notable incidents (6)")[1].split("Methods")[0]
     for kind in ("civilian", "threat", "access", "heavy", "casualty"):
         assert notable.count(refs[kind]) == 1, kind
@@ -93,7 +105,7 @@ def test_every_notable_incident_once_and_cyrillic_kept(qapp, tmp_path, store: St
     assert "near Бахмут, 3–5.5 km ENE of the observer" in notable
     fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, check=True, text=True).stdout.splitlines()[2:]
     assert fonts and all(line.split()[-5] == "yes" for line in fonts), fonts  # every font embedded
-    pages = int(text.rsplit("Page 1 of ", 1)[1].split()[0])
+    pages = int(words(pdf_text(out)).rsplit("Page 1 of ", 1)[1].split()[0])
     for page in range(1, pages + 1):
         on_page = words(pdf_text(out, page))
         assert on_page.startswith("ОБМЕЖЕНО — RESTRICTED") and f"Page {page} of {pages}" in on_page
@@ -114,7 +126,7 @@ def test_an_empty_period_gives_a_short_clear_report(qapp, tmp_path, capsys, stor
     record_events(store, writer)
     out = report(qapp, tmp_path, "--from", "2025-01-01", "--to", "2025-01-01")
     assert "Daily report, 2024-12-31 19:30 to 2025-01-01 19:30 Europe/Kyiv" in capsys.readouterr().out
-    text = words(pdf_text(out))
+    text = words(body_text(out))
     assert "No ceasefire violations; in the previous period, no ceasefire violations." in text
     assert "No incidents were recorded in this period." in text
     assert "No notable incidents" in text
@@ -152,7 +164,7 @@ def test_a_busy_period_lists_the_rest_one_line_each(qapp, tmp_path, store, write
 
     monkeypatch.setattr(html_layout, "IN_FULL", 2)
     refs = record_notable(store, writer)
-    text = words(pdf_text(report(qapp, tmp_path, *PERIOD)))
+    text = words(body_text(report(qapp, tmp_path, *PERIOD)))
     notable = text.split("Notable incidents (5)")[1].split("Methods")[0]
     assert "The gravest 2 in full, the others one line each" in notable
     assert "Further notable incidents (3), one line each" in notable
@@ -173,7 +185,7 @@ def test_a_report_of_many_pages_has_each_incident_once(qapp, tmp_path, store, wr
         for n in range(40)
     ]  # fmt: skip
     out = report(qapp, tmp_path, *PERIOD)
-    text = words(pdf_text(out))
+    text = words(body_text(out))
     assert text.count("Patrol 39 stopped at a checkpoint") == 1
     for ref in refs:
         assert text.count(ref) == 1, ref
