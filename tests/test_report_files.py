@@ -160,14 +160,16 @@ def test_bad_options_name_the_option_and_write_nothing(qapp, tmp_path, capsys, s
 
 
 def test_a_busy_period_lists_the_rest_one_line_each(qapp, tmp_path, store, writer, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from desktop.report import html_layout
+    from desktop.report import wording
 
-    monkeypatch.setattr(html_layout, "IN_FULL", 2)
+    monkeypatch.setattr(wording, "IN_FULL", 2)
+    monkeypatch.setattr(wording, "IN_ONE_LINE", 2)
     refs = record_notable(store, writer)
     text = words(body_text(report(qapp, tmp_path, *PERIOD)))
     notable = text.split("Notable incidents (5)")[1].split("Methods")[0]
-    assert "The gravest 2 in full, the others one line each" in notable
-    assert "Further notable incidents (3), one line each" in notable
+    assert "The gravest 2 in full, the next 2 one line each, the other 1 by reference;" in notable
+    assert "Further notable incidents (2), one line each" in notable
+    assert "Other notable incidents (1), by reference" in notable
     for kind in ("civilian", "threat", "access", "heavy", "casualty"):
         assert notable.count(refs[kind]) == 1, kind
     # The gravest first: harm to people, then the monitors, then weapons.

@@ -21,7 +21,7 @@ from docx.text.paragraph import Paragraph
 
 from db.report import Report
 from desktop.report.document import Figures, png_bytes
-from desktop.report.html_layout import IN_FULL, MAP_IMAGE, TIMELINE_IMAGE
+from desktop.report.html_layout import MAP_IMAGE, TIMELINE_IMAGE
 from desktop.report.wording import (
     AREA_SECTIONS,
     FURTHER_COLUMNS,
@@ -30,6 +30,7 @@ from desktop.report.wording import (
     SUBTITLE,
     TIMELINE_CAPTION,
     areas_of,
+    by_reference_heading,
     change_words,
     counted_note,
     empty_note,
@@ -40,7 +41,9 @@ from desktop.report.wording import (
     incident_rows,
     map_caption,
     notable_heading,
+    notable_tiers,
     provenance_rows,
+    reference_lines,
     references_text,
     summary_lines,
     title_rows,
@@ -104,21 +107,24 @@ def docx_bytes(report: Report, figures: Figures) -> bytes:
     document.add_heading(notable_heading(report), level=1)
     if not report.notable:
         document.add_paragraph(NO_NOTABLE)
-    rest = report.notable[IN_FULL:]
-    if note := in_full_note(IN_FULL, len(rest)):
+    full, one_line, by_reference = notable_tiers(report)
+    if note := in_full_note(report):
         _muted(document.add_paragraph(note))
-    for incident in report.notable[:IN_FULL]:
+    for incident in full:
         table = _table(document, incident_rows(incident), head=incident_head(incident))
         table.style = "Table Grid"
         document.add_paragraph()
-    if rest:
-        document.add_heading(further_heading(len(rest)), level=2)
+    if one_line:
+        document.add_heading(further_heading(len(one_line)), level=2)
         table = document.add_table(rows=1, cols=len(FURTHER_COLUMNS), style="Table Grid")
         for cell, text in zip(table.rows[0].cells, FURTHER_COLUMNS, strict=True):
             cell.paragraphs[0].add_run(text).bold = True
-        for incident in rest:
+        for incident in one_line:
             for cell, text in zip(table.add_row().cells, further_row(incident), strict=True):
                 cell.text = clean(text)
+    if by_reference:
+        document.add_heading(by_reference_heading(len(by_reference)), level=2)
+        _monospace(document, reference_lines([n.ref for n in by_reference]))
 
     document.add_heading("Methods", level=1)
     for line in report.methods:
@@ -127,13 +133,13 @@ def docx_bytes(report: Report, figures: Figures) -> bytes:
     document.add_heading("Provenance", level=1)
     _table(document, provenance_rows(report))
     document.add_paragraph(PROVENANCE_LEAD)
-    text, is_list = references_text(report)
-    if text:
+    lines, is_list = references_text(report)
+    if lines:
         document.add_heading("References of the entries counted", level=2)
-        run = document.add_paragraph().add_run(clean(text))
         if is_list:
-            run.font.name = "Courier New"
-            run.font.size = Pt(8)
+            _monospace(document, lines)
+        else:
+            document.add_paragraph(clean(lines[0]))
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
@@ -198,6 +204,13 @@ def _table(document: DocxDocument, rows: list[tuple[str, str]], head: str = "") 
         row.cells[0].width = Mm(36)
         row.cells[-1].width = Mm(138)
     return table
+
+
+def _monospace(document: DocxDocument, lines: list[str]) -> None:
+    for line in lines:
+        run = document.add_paragraph().add_run(clean(line))
+        run.font.name = "Courier New"
+        run.font.size = Pt(8)
 
 
 def _muted(paragraph: Paragraph) -> None:

@@ -16,6 +16,7 @@ from desktop.report.wording import (
     SUBTITLE,
     TIMELINE_CAPTION,
     areas_of,
+    by_reference_heading,
     change_words,
     counted_note,
     empty_note,
@@ -26,7 +27,9 @@ from desktop.report.wording import (
     incident_rows,
     map_caption,
     notable_heading,
+    notable_tiers,
     provenance_rows,
+    reference_lines,
     references_text,
     summary_lines,
     title_rows,
@@ -34,8 +37,6 @@ from desktop.report.wording import (
 
 TIMELINE_IMAGE = "truceline-timeline.png"
 MAP_IMAGE = "truceline-map.png"
-IN_FULL = 60
-"""Notable incidents shown in full; beyond (a busy month), one line each so the report stays readable."""
 NOWRAP = " class='nowrap'"
 IMAGE_WIDTH = 640  # CSS pixels: the width of the text on A4 with the report's margins
 
@@ -131,22 +132,27 @@ def _notable(report: Report) -> str:
     heading = f"<h2>{escape(notable_heading(report))}</h2>"
     if not report.notable:
         return f"{heading}<p>{NO_NOTABLE}</p>"
-    blocks = "".join(_incident(n) for n in report.notable[:IN_FULL])
-    rest = report.notable[IN_FULL:]
-    if rest:
+    full, one_line, by_reference = notable_tiers(report)
+    blocks = "".join(_incident(n) for n in full)
+    if one_line:
         rows = "".join(
             "<tr>"
             + "".join(f"<td{NOWRAP if i < 2 else ''}>{escape(v)}</td>" for i, v in enumerate(further_row(n)))
             + "</tr>"
-            for n in rest
+            for n in one_line
         )
         header = "".join(f"<th>{c}</th>" for c in FURTHER_COLUMNS)
         blocks += (
-            f"<h3>{further_heading(len(rest))}</h3>"
+            f"<h3>{further_heading(len(one_line))}</h3>"
             "<table cellpadding='2' cellspacing='0' width='100%' border='1' style='border-color: #c8d2de'>"
             f"<tr>{header}</tr>{rows}</table>"
         )
-    note = in_full_note(IN_FULL, len(rest))
+    if by_reference:
+        lines = reference_lines([n.ref for n in by_reference])
+        blocks += f"<h3>{by_reference_heading(len(by_reference))}</h3>" + "".join(
+            f"<p class='mono'>{escape(line)}</p>" for line in lines
+        )
+    note = in_full_note(report)
     return heading + (f"<p class='muted'>{note}</p>" if note else "") + blocks
 
 
@@ -167,9 +173,10 @@ def _provenance(report: Report) -> str:
     table = "".join(
         f"<tr><td class='key' width='22%'>{k}</td><td>{escape(v)}</td></tr>" for k, v in provenance_rows(report)
     )
-    text, is_list = references_text(report)
-    refs = f"<h3>References of the entries counted</h3><p{' class=mono' if is_list else ''}>{escape(text)}</p>"
+    lines, is_list = references_text(report)
+    css = " class='mono'" if is_list else ""
+    refs = "<h3>References of the entries counted</h3>" + "".join(f"<p{css}>{escape(line)}</p>" for line in lines)
     return (
         f"<h2>Provenance</h2><table cellpadding='2' cellspacing='0' width='100%'>{table}</table>"
-        f"<p>{PROVENANCE_LEAD}</p>{refs if text else ''}"
+        f"<p>{PROVENANCE_LEAD}</p>{refs if lines else ''}"
     )

@@ -4,6 +4,8 @@ Each format lays these out its own way; the words stay the same, so a PDF and a 
 report say the same thing.
 """
 
+from collections.abc import Sequence
+
 from db.report import NotableIncident, Report
 from db.summary import AreaSummary
 
@@ -22,6 +24,10 @@ PROVENANCE_LEAD = (
     "to the entries counted."
 )
 FURTHER_COLUMNS = ("Time", "Reference", "Why", "Where", "Verification")
+IN_FULL = 60
+"""Notable incidents shown in full; the next IN_ONE_LINE one line each; any more by reference only."""
+IN_ONE_LINE = 240
+REFS_PER_LINE = 6
 
 
 def title_rows(report: Report) -> list[tuple[str, str]]:
@@ -89,12 +95,36 @@ def notable_heading(report: Report) -> str:
     return f"Notable incidents ({len(report.notable):,})" if report.notable else "Notable incidents"
 
 
-def in_full_note(shown: int, rest: int) -> str:
-    return f"The gravest {shown} in full, the others one line each; every one is listed once." if rest else ""
+def notable_tiers(
+    report: Report,
+) -> tuple[tuple[NotableIncident, ...], tuple[NotableIncident, ...], tuple[NotableIncident, ...]]:
+    """The notable incidents in full, one line each, and by reference only (a busy month of demo data
+    holds thousands; every one is listed once, the gravest with the most words)."""
+    notable = report.notable
+    return notable[:IN_FULL], notable[IN_FULL : IN_FULL + IN_ONE_LINE], notable[IN_FULL + IN_ONE_LINE :]
+
+
+def in_full_note(report: Report) -> str:
+    full, one_line, by_reference = notable_tiers(report)
+    if not one_line:
+        return ""
+    text = f"The gravest {len(full)} in full, the next {len(one_line):,} one line each"
+    if by_reference:
+        text += f", the other {len(by_reference):,} by reference"
+    return text + "; every one is listed once."
 
 
 def further_heading(rest: int) -> str:
     return f"Further notable incidents ({rest:,}), one line each"
+
+
+def by_reference_heading(rest: int) -> str:
+    return f"Other notable incidents ({rest:,}), by reference"
+
+
+def reference_lines(refs: Sequence[str]) -> list[str]:
+    """References a few to a line: each line is its own paragraph, so pages break between them."""
+    return [", ".join(refs[n : n + REFS_PER_LINE]) for n in range(0, len(refs), REFS_PER_LINE)]
 
 
 def incident_head(n: NotableIncident) -> str:
@@ -124,15 +154,15 @@ def provenance_rows(report: Report) -> list[tuple[str, str]]:
     ]
 
 
-def references_text(report: Report) -> tuple[str, bool]:
-    """The references of the entries counted, or why they are not printed; True when it is the list itself."""
+def references_text(report: Report) -> tuple[list[str], bool]:
+    """The references of the entries counted (a few to a line), or why they are not printed; True when it
+    is the list itself."""
     c = report.counted
     if c.refs:
-        return ", ".join(c.refs), True
+        return reference_lines(c.refs), True
     if c.incidents:
-        return (
+        return [
             f"{c.incidents:,} references are too many to print; the same selection is exported, with every "
-            "reference and version, by File → Export CSV with this period and scope.",
-            False,
-        )
-    return "", False
+            "reference and version, by File → Export CSV with this period and scope."
+        ], False
+    return [], False
