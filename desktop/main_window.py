@@ -470,6 +470,7 @@ class MainWindow(QMainWindow):
         self._settings.setValue("main_window/trends_splitter", self.trends.saveState())
         self._settings.setValue("main_window/table_header", self.table.horizontalHeader().saveState())
         self.backups.stop()
+        self._checkpoints.stop()  # the store may close right after the window (tests close it at once)
         super().closeEvent(event)
 
     def _about(self) -> None:
