@@ -22,12 +22,12 @@ from db import enums
 from db.device import device_label
 from db.display import local_time_text
 from db.errors import TrucelineError
-from db.exchange_log import state_hash
 from db.incidents import record_from_row
 from db.projection import PROJECTION_COLUMNS, Calendar
 from db.queries import IncidentFilter, day_bounds, where_clause
 from db.report_map import MapPoint, Outline, map_points, theatre_outlines
 from db.report_places import Settlement, grid_reference, place_in_words
+from db.report_state import RecordsState
 from db.report_text import describe_filter, harm_text, methods_note, observed_text
 from db.summary import AreaSummary, RunningTotal, Summary, period_summary, running_total
 from db.theatre import Theatre
@@ -171,9 +171,11 @@ def build_report(
         raise ValueError(f"the period ends ({request.last}) before it starts ({request.first})")
     steps = 8
     step = iter(range(1, steps + 1))
+    state = RecordsState(conn)  # the slowest part, read meanwhile on its own connection
 
     def advance() -> None:
         if progress is not None and not progress(next(step), steps):
+            state.cancel()
             raise ReportCancelled()
 
     tz = ZoneInfo(theatre.time_zone)
@@ -205,8 +207,8 @@ def build_report(
         produced_local=f"{now.astimezone(tz):%Y-%m-%d %H:%M} {tz.key}",
         device_id=device_id,
         device_label=device_label(conn, device_id),
-        state_hash=state_hash(conn),
-        versions=int(conn.execute("SELECT count(*) FROM incident_versions").fetchone()[0]),
+        state_hash=state.result(),
+        versions=state.versions,
         theatre=theatre.name,
         theatre_sha256=theatre.source_sha256,
     )

@@ -135,3 +135,13 @@ def test_place_as_recorded_without_settlements(store: Store) -> None:
         valid_raw(place=None, bearing_deg=None, dist_min_km=None, dist_max_km=None), theatre=store.theatre
     )
     assert place_in_words(nowhere) == "place not recorded"
+
+
+def test_the_state_hash_follows_every_version_added(store: Store, writer: Writer) -> None:
+    record_events(store, writer)
+    before = report_of(store).provenance
+    assert report_of(store).provenance.state_hash == before.state_hash == state_hash(store.conn)
+    save(store, writer)
+    after = report_of(store).provenance
+    assert after.state_hash == state_hash(store.conn) != before.state_hash
+    assert after.versions == before.versions + 1
