@@ -21,10 +21,11 @@ LINE_COLOUR = QColor("#202020")
 POINT_COLOUR = QColor(40, 90, 160, 150)
 NOTABLE_COLOUR = QColor("#d9480f")
 MARGIN = 0.08  # of the framed extent, on each side
+LEGEND_WIDTH = 430
 
 
 def draw_static_map(
-    outlines: Sequence[Outline], points: Sequence[MapPoint], width: int = 1400, height: int = 1150, notice: str = ""
+    outlines: Sequence[Outline], points: Sequence[MapPoint], width: int = 1400, height: int = 1000, notice: str = ""
 ) -> QImage:
     """The map as an image of ``width`` x ``height`` pixels (white background, legend and scale bar)."""
     image = QImage(width, height, QImage.Format.Format_ARGB32)
@@ -32,16 +33,23 @@ def draw_static_map(
     painter = QPainter(image)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     try:
-        frame = _Frame(_extent(outlines, points), QRectF(0, 0, width, height))
+        # The legend has a column of its own, so it never hides a sector or an incident.
+        frame = _Frame(_extent(outlines, points), QRectF(0, 0, width - LEGEND_WIDTH - 20, height))
+        painter.setClipRect(frame.rect)
         _draw_areas(painter, frame, outlines)
         outside = _draw_points(painter, frame, points)
         _draw_labels(painter, frame, outlines)
+        painter.setClipping(False)
+        painter.setPen(QPen(QColor("#9a9a9a"), 1))
+        painter.drawLine(frame.rect.topRight(), frame.rect.bottomRight())
         _draw_legend(painter, outlines, outside, width)
         _draw_scale(painter, frame, height)
         if notice:
             painter.setFont(report_font(13))
             painter.setPen(QColor("#555555"))
-            painter.drawText(QRectF(16, height - 34, width - 32, 26), Qt.AlignmentFlag.AlignRight, notice)
+            # Under the legend, in the words of the theatre file: wrapped to the legend's column.
+            column = QRectF(width - 10 - LEGEND_WIDTH, height - 200, LEGEND_WIDTH, 180)
+            painter.drawText(column, Qt.AlignmentFlag.AlignBottom | Qt.TextFlag.TextWordWrap, notice)
     finally:
         painter.end()
     return image
@@ -156,7 +164,7 @@ def _draw_legend(painter: QPainter, outlines: Sequence[Outline], outside: int, w
     painter.setFont(font)
     metrics = QFontMetricsF(font)
     line = metrics.height() + 8
-    box = QRectF(width - 20 - 430, 20, 430, 16 + line * len(rows))
+    box = QRectF(width - 10 - LEGEND_WIDTH, 20, LEGEND_WIDTH, 16 + line * len(rows))
     painter.setPen(QPen(QColor("#9a9a9a"), 1))
     painter.setBrush(QBrush(QColor(255, 255, 255, 235)))
     painter.drawRect(box)
