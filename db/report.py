@@ -25,7 +25,7 @@ from db.errors import TrucelineError
 from db.incidents import record_from_row
 from db.projection import PROJECTION_COLUMNS, Calendar
 from db.queries import IncidentFilter, day_bounds, where_clause
-from db.report_map import MapPoint, Outline, map_points, theatre_outlines
+from db.report_map import MapPoint, Outline, PointGatherer, theatre_outlines
 from db.report_places import Settlement, grid_reference, place_in_words
 from db.report_state import RecordsState
 from db.report_text import describe_filter, harm_text, methods_note, observed_text
@@ -196,9 +196,8 @@ def build_report(
     where, params = period_where(request, tz)
     notable = notable_incidents(conn, where, params, tz, settlements)
     advance()
-    points = map_points(conn, where, params, NOTABLE_SQL)
+    counted, points = counted_and_placed(conn, where, params)
     advance()
-    counted = counted_incidents(conn, where, params)
     advance()
     now = now_utc or datetime.now(UTC)
     provenance = Provenance(
@@ -311,18 +310,24 @@ def notable_incidents(
     return tuple(sorted(listed, key=lambda n: min(rank.get(r, len(rank)) for r in n.reasons)))
 
 
-def counted_incidents(conn: sqlite3.Connection, where: str, params: Sequence[object]) -> Counted:
-    """The fire incidents behind the numbers: how many, how many are estimates, and their references."""
+def counted_and_placed(
+    conn: sqlite3.Connection, where: str, params: Sequence[object]
+) -> tuple[Counted, tuple[MapPoint, ...]]:
+    """In one pass over the period's incidents: the fire entries behind the numbers (how many, how many
+    are estimates, their references) and every incident's square on the map."""
     sql = (
-        f"SELECT ref, head_version_id, count_qualifier FROM incidents WHERE {where} AND category = 'fire' ORDER BY ref"
+        "SELECT ref, head_version_id, count_qualifier, category = 'fire', coalesce(event_lat, observer_lat), "
+        f"coalesce(event_lon, observer_lon), {NOTABLE_SQL} FROM incidents WHERE {where}"
     )
-    digest = hashlib.sha256()
-    refs: list[str] = []
-    incidents = estimates = 0
-    for ref, head, qualifier in conn.execute(sql, list(params)):
-        incidents += 1
-        estimates += qualifier != "exact"
-        digest.update(f"{ref} {head}\n".encode())
-        if incidents <= LISTED_REFERENCES:
-            refs.append(ref)
-    return Counted(incidents, estimates, tuple(refs) if incidents <= LISTED_REFERENCES else (), digest.hexdigest())
+    fire: list[tuple[str, str]] = []
+    estimates = 0
+    squares = PointGatherer()
+    for ref, head, qualifier, is_fire, lat, lon, notable in conn.execute(sql, list(params)):
+        if is_fire:
+            fire.append((ref, head))
+            estimates += qualifier != "exact"
+        squares.add(lat, lon, bool(notable))
+    fire.sort()
+    digest = hashlib.sha256("".join(f"{ref} {head}\n" for ref, head in fire).encode())
+    refs = tuple(ref for ref, _ in fire) if len(fire) <= LISTED_REFERENCES else ()
+    return Counted(len(fire), estimates, refs, digest.hexdigest()), squares.points()

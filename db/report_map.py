@@ -6,7 +6,6 @@ report's static map, later the Map view's export) gets the same picture.
 """
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -74,18 +73,25 @@ def _ring(points: Sequence[Sequence[float]]) -> Ring:
     return tuple((float(p[0]), float(p[1])) for p in points)
 
 
-def map_points(conn: sqlite3.Connection, where: str, params: Sequence[Any], notable: str) -> tuple[MapPoint, ...]:
-    """The incidents ``where`` selects, gathered by square; ``notable`` is an SQL condition on a row.
+class PointGatherer:
+    """Incidents gathered by square as they are read: how many in each, and whether any is notable.
 
-    Each incident is placed at its event's estimated position, else at its observer's.
+    Each incident is placed at its event's estimated position, else at its observer's; one without
+    either is left off the map.
     """
-    lat = "coalesce(event_lat, observer_lat)"
-    lon = "coalesce(event_lon, observer_lon)"
-    sql = (
-        f"SELECT round({lat} / {GRID_DEGREES}), round({lon} / {GRID_DEGREES}), count(*), max({notable}) "
-        f"FROM incidents WHERE {where} AND {lat} IS NOT NULL AND {lon} IS NOT NULL GROUP BY 1, 2"
-    )
-    return tuple(
-        MapPoint(row[0] * GRID_DEGREES, row[1] * GRID_DEGREES, int(row[2]), bool(row[3]))
-        for row in conn.execute(sql, list(params))
-    )
+
+    def __init__(self) -> None:
+        self._squares: dict[tuple[int, int], list[int]] = {}
+
+    def add(self, lat: float | None, lon: float | None, notable: bool) -> None:
+        if lat is None or lon is None:
+            return
+        square = self._squares.setdefault((round(lat / GRID_DEGREES), round(lon / GRID_DEGREES)), [0, 0])
+        square[0] += 1
+        square[1] |= notable
+
+    def points(self) -> tuple[MapPoint, ...]:
+        return tuple(
+            MapPoint(y * GRID_DEGREES, x * GRID_DEGREES, count, bool(notable))
+            for (y, x), (count, notable) in sorted(self._squares.items())
+        )
