@@ -61,6 +61,8 @@ def test_every_notable_incident_is_listed_once_and_nothing_else(store: Store, wr
     assert by_ref[refs["access"]].verification == "Submitted"
     assert by_ref[refs["heavy"]].grid.startswith("37U")
     assert [p.notable for p in report.points].count(True) >= 1
+    # The gravest first: harm to people, then the monitors, then weapons.
+    assert listed == [refs[k] for k in ("civilian", "casualty", "threat", "access", "heavy")]
 
 
 def test_the_scope_narrows_everything(store: Store, writer: Writer) -> None:
