@@ -32,6 +32,9 @@ def test_thirty_day_report_budget(qapp, tmp_path: Path, million: Path) -> None: 
         drawn = time.perf_counter()
         pages = write_report(content, figures, tmp_path / "report.pdf", "pdf")
         written = time.perf_counter()
+        # The window's next report on the same records: the state hash is kept until a version is added.
+        report_of(store, store.conn, request, "MISSION USE ONLY")
+        again = time.perf_counter() - written
     finally:
         store.close()
     total = written - started
@@ -43,6 +46,7 @@ def test_thirty_day_report_budget(qapp, tmp_path: Path, million: Path) -> None: 
             ("timeline chart and map", f"{drawn - assembled:.2f} s"),
             ("PDF", f"{written - drawn:.2f} s"),
             ("total", f"{total:.2f} s (budget {BUDGET_S:.0f} s)"),
+            ("content again, state hash kept", f"{again:.2f} s"),
         ],
     )
     assert total < BUDGET_S
