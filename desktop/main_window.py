@@ -187,7 +187,7 @@ class MainWindow(QMainWindow):
             "&Import CSV…", self.import_csv, None, "Check a native CSV file, then add its incidents"
         )
         self.report_action = action(
-            "&Report…", self.open_report, "Ctrl+R", "The daily or weekly report as PDF or HTML (Ctrl+R)"
+            "&Report…", self.open_report, "Ctrl+R", "The daily or weekly report as PDF, HTML or DOCX (Ctrl+R)"
         )
         self.backup_action = action("&Back up now", self.backup_now, None, "Take a verified backup of the database")
         self.quit_action = action("&Quit", self.close, "Ctrl+Q", "Quit Truceline (Ctrl+Q)")
