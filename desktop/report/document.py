@@ -130,39 +130,40 @@ def keep_together(document: QTextDocument, page_height: float) -> None:
     Qt draws a paragraph whole on every page it touches and only clips it, so the lines of another
     page would sit hidden in the PDF's text: copied with the visible ones, found twice by a search.
     Moving such paragraphs (a few lines each) avoids that and keeps them readable in one piece.
-    Tables go first: moving one moves the paragraphs in its cells with it.
+    A table is judged as a whole at its first cell: moving it moves the paragraphs in its cells.
     """
     layout = document.documentLayout()
 
     def crosses(top: float, bottom: float) -> bool:
         return int(top // page_height) != int((bottom - 1) // page_height)
 
-    for _ in range(3):  # moving one thing shifts what is below it: check again until nothing moves
+    for _ in range(5):  # one pass in reading order fixes each page end in turn; a second one checks
         moved = False
-        for frame in document.rootFrame().childFrames():  # tables: an incident's table on one page
-            rect = layout.frameBoundingRect(frame)
-            frame_format = frame.frameFormat()
-            if rect.height() < page_height and crosses(rect.top(), rect.bottom()) and _break_before(frame_format):
-                frame.setFrameFormat(frame_format)
-                moved = True
+        seen_tables: set[int] = set()
         block = document.begin()
         while block.isValid():
-            rect = layout.blockBoundingRect(block)
-            fmt = block.blockFormat()
             cursor = QTextCursor(block)
-            multi_line = block.layout().lineCount() > 1
-            if (
-                multi_line
-                and cursor.currentTable() is None
-                and crosses(rect.top(), rect.bottom())
-                and _break_before(fmt)
-            ):
-                cursor.setBlockFormat(fmt)
-                moved = True
+            table = cursor.currentTable()
+            if table is not None:
+                if table.firstPosition() not in seen_tables:  # judged once, at its first cell
+                    seen_tables.add(table.firstPosition())
+                    rect = layout.frameBoundingRect(table)
+                    table_format = table.frameFormat()
+                    short = rect.height() < page_height
+                    if short and crosses(rect.top(), rect.bottom()) and _break_before(table_format):
+                        table.setFrameFormat(table_format)
+                        moved = True
+            else:
+                rect = layout.blockBoundingRect(block)
+                fmt = block.blockFormat()
+                multi_line = block.layout().lineCount() > 1
+                if multi_line and crosses(rect.top(), rect.bottom()) and _break_before(fmt):
+                    cursor.setBlockFormat(fmt)
+                    moved = True
             block = block.next()
+        moved |= _keep_headings_with_what_follows(document, page_height)
         if not moved:
             break
-    _keep_headings_with_what_follows(document, page_height)
 
 
 def _break_before(fmt: QTextBlockFormat | QTextFrameFormat) -> bool:
@@ -173,9 +174,11 @@ def _break_before(fmt: QTextBlockFormat | QTextFrameFormat) -> bool:
     return True
 
 
-def _keep_headings_with_what_follows(document: QTextDocument, page_height: float) -> None:
-    """A heading left alone at the foot of a page (what it heads began the next one) moves down too."""
+def _keep_headings_with_what_follows(document: QTextDocument, page_height: float) -> bool:
+    """A heading left alone at the foot of a page (what it heads began the next one) moves down too;
+    True if one did."""
     layout = document.documentLayout()
+    moved = False
     block = document.begin()
     while block.isValid():
         following = block.next()
@@ -184,6 +187,7 @@ def _keep_headings_with_what_follows(document: QTextDocument, page_height: float
             fmt = block.blockFormat()
             if int(layout.blockBoundingRect(following).top() // page_height) > here and _break_before(fmt):
                 QTextCursor(block).setBlockFormat(fmt)
+                moved = True
                 # What follows was moved to start a page: the heading now does that for both.
                 after = QTextCursor(following)
                 table = after.currentTable()
@@ -196,6 +200,7 @@ def _keep_headings_with_what_follows(document: QTextDocument, page_height: float
                     following_format.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_Auto)
                     after.setBlockFormat(following_format)
         block = following
+    return moved
 
 
 def _furniture(painter: QPainter, report: Report, number: int, pages: int, column: QRectF, dots: float) -> None:
