@@ -20,6 +20,7 @@ from db.errors import BusyError, DamagedDatabaseError, FieldProblem, TrucelineEr
 from db.identity import APP_NAME, VERSION
 from db.recovery import restore_backup, verified_backups
 from db.store import Store, open_store
+from desktop import cli_report
 
 EXIT_PROBLEMS = 1
 EXIT_ERROR = 2
@@ -127,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     imports.add_argument("files", type=Path, nargs="+", metavar="FILE", help="bundle files to import")
     log = actions.add_parser("log", help="list the bundles imported, newest first, and the sequence gaps")
     log.add_argument("--limit", type=_positive, default=50, metavar="N", help="how many imports to list (default 50)")
+    cli_report.add_parser(sub)
     return parser
 
 
@@ -447,4 +449,5 @@ COMMANDS = {
     "check": cmd_check,
     "backup": cmd_backup,
     "bundle": cmd_bundle,
+    "report": cli_report.run,
 }

@@ -39,6 +39,7 @@ from desktop.exchange_menu import ExchangeMenu
 from desktop.filter_bar import FilterBar
 from desktop.incident_form import IncidentForm
 from desktop.incident_table_model import IncidentTableModel
+from desktop.report.dialog import ReportDialog
 from desktop.review_panel import ReviewPanel
 from desktop.settings_dialog import SettingsDialog, display_tz
 from desktop.summary_panel import SummaryPanel
@@ -189,6 +190,9 @@ class MainWindow(QMainWindow):
         self.import_csv_action = action(
             "&Import CSV…", self.import_csv, None, "Check a native CSV file, then add its incidents"
         )
+        self.report_action = action(
+            "&Report…", self.open_report, "Ctrl+R", "The daily or weekly report as PDF, HTML or DOCX (Ctrl+R)"
+        )
         self.backup_action = action("&Back up now", self.backup_now, None, "Take a verified backup of the database")
         self.quit_action = action("&Quit", self.close, "Ctrl+Q", "Quit Truceline (Ctrl+Q)")
         about = action("&About Truceline", self._about)
@@ -200,6 +204,7 @@ class MainWindow(QMainWindow):
             None,
             self.export_csv_action,
             self.import_csv_action,
+            self.report_action,
             None,
             *self.exchange.actions,
             None,
@@ -263,6 +268,13 @@ class MainWindow(QMainWindow):
         dialog.exported.connect(
             lambda result: self.statusBar().showMessage(f"Exported {result.rows:,} incidents to {result.path}", 10000)
         )
+        dialog.open()
+        return dialog
+
+    def open_report(self) -> ReportDialog:
+        flt, period = self.filter_bar.current_filter(), self.filter_bar.period_days()
+        dialog = ReportDialog(self._store, self._settings, flt, period, self)
+        dialog.saved.connect(lambda path: self.statusBar().showMessage(f"Report saved to {path}", 10000))
         dialog.open()
         return dialog
 
@@ -473,6 +485,7 @@ class MainWindow(QMainWindow):
         self._settings.setValue("main_window/trends_splitter", self.trends.saveState())
         self._settings.setValue("main_window/table_header", self.table.horizontalHeader().saveState())
         self.backups.stop()
+        self._checkpoints.stop()  # the store may close right after the window (tests close it at once)
         super().closeEvent(event)
 
     def _about(self) -> None:

@@ -28,6 +28,7 @@ from db.monitors import Monitor
 from db.store import Store, switch_theatre
 from db.theatre import load_theatre
 from desktop.profile_dialog import ProfileDialog
+from desktop.report.produce import MARKING_KEY, marking_combo
 
 DISPLAY_TZ_KEY = "display/time_zone"
 
@@ -81,10 +82,13 @@ class SettingsDialog(QDialog):
         theatre_row.addWidget(self.theatre_label, 1)
         theatre_row.addWidget(load)
 
+        self.marking = marking_combo(settings)
+
         form = QFormLayout()
         form.addRow("Profile:", profile_row)
         form.addRow("&Display time zone:", self.time_zone)
         form.addRow("Theatre:", theatre_row)
+        form.addRow("Report &marking:", self.marking)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -140,4 +144,5 @@ class SettingsDialog(QDialog):
             self.time_zone.setFocus()
             return
         self._settings.setValue(DISPLAY_TZ_KEY, name)
+        self._settings.setValue(MARKING_KEY, self.marking.currentText().strip())
         super().accept()

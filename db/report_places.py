@@ -1,0 +1,88 @@
+"""Where an incident happened, in the words a daily report uses: "3 km NNE of Toretsk".
+
+Readers of a report place an incident by a settlement they know, not by coordinates. When the
+mission's theatre lists settlements (a name and a point each), the distance and compass point
+are computed from the nearest one to the event (or, if the event's own position is unknown, to
+the observer). Without settlements, the words come from what the monitor recorded: the nearest
+settlement they typed in ``place``, and their bearing and distance from the observer.
+MGRS is added so the reader can still find the exact square.
+"""
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from db.geo import LocalProjection, compass_point, to_mgrs
+from db.incident import Incident
+
+NEAR_KM = 0.5
+"""Closer than this to a settlement's point, the incident is "in" it rather than "N km X of" it."""
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """A named point a reader knows (a town, a village), from the mission's theatre."""
+
+    name: str
+    lat: float
+    lon: float
+
+
+def place_in_words(incident: Incident, settlements: Sequence[Settlement] = ()) -> str:
+    """The incident's place for a report: from the nearest settlement if known, else as recorded."""
+    lat, lon = position_of(incident)
+    if settlements and lat is not None and lon is not None:
+        return _from_settlements(lat, lon, settlements)
+    return _as_recorded(incident)
+
+
+def position_of(incident: Incident) -> tuple[float | None, float | None]:
+    """The event's position when estimated, else the observer's (None, None when neither is known)."""
+    if incident.event_lat is not None and incident.event_lon is not None:
+        return incident.event_lat, incident.event_lon
+    return incident.observer_lat, incident.observer_lon
+
+
+def grid_reference(incident: Incident) -> str:
+    """MGRS of the event (or of the observer, said so), or "" when no position was recorded."""
+    if incident.event_lat is not None and incident.event_lon is not None:
+        return to_mgrs(incident.event_lat, incident.event_lon)
+    if incident.observer_lat is not None and incident.observer_lon is not None:
+        return f"{to_mgrs(incident.observer_lat, incident.observer_lon)} (observer)"
+    return ""
+
+
+def _from_settlements(lat: float, lon: float, settlements: Sequence[Settlement]) -> str:
+    projection = LocalProjection(lat, lon)
+    best: tuple[float, float, Settlement] | None = None
+    for settlement in settlements:
+        # Centred on the incident, so the settlement's (x, y) is exact in distance and direction.
+        x, y = projection.forward(settlement.lat, settlement.lon)
+        distance = math.hypot(x, y)
+        if best is None or distance < best[0]:
+            best = (distance, math.degrees(math.atan2(-x, -y)) % 360, settlement)
+    assert best is not None
+    distance, bearing, settlement = best
+    if distance < NEAR_KM:
+        return f"in {settlement.name}"
+    return f"{_km(distance)} km {compass_point(bearing)} of {settlement.name}"
+
+
+def _as_recorded(incident: Incident) -> str:
+    place = (incident.place or "").strip()
+    if incident.bearing_deg is not None and incident.dist_min_km is not None:
+        span = _km(incident.dist_min_km)
+        if incident.dist_max_km is not None and incident.dist_max_km != incident.dist_min_km:
+            span = f"{span}–{_km(incident.dist_max_km)}"
+        direction = f"{span} km {compass_point(incident.bearing_deg)} of the observer"
+        return f"near {place}, {direction}" if place else direction
+    if place:
+        return f"near {place}"
+    return "place not recorded"
+
+
+def _km(value: float) -> str:
+    """Whole kilometres from 10 km on, one decimal below (a report never claims more precision)."""
+    if value >= 10:
+        return f"{value:.0f}"
+    return f"{value:.1f}".removesuffix(".0")

@@ -1,0 +1,90 @@
+"""From a request to a file: the steps the window and ``truceline report`` share.
+
+The content comes from :func:`db.report.build_report` (any thread, its own connection); the
+chart and the map are drawn with Qt on the GUI thread; the file is then written whole.
+"""
+
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QComboBox
+
+from db.monitors import local_profile
+from db.report import Report, ReportRequest, build_report
+from db.store import Store
+from desktop.report.charts import timeline_image
+from desktop.report.document import Figures
+from desktop.report.html_layout import MAP_IMAGE, TIMELINE_IMAGE
+from desktop.report.static_map import draw_static_map
+
+MARKING_KEY = "report/marking"
+DEFAULT_MARKING = "MISSION USE ONLY"
+MARKINGS = (
+    "UNCLASSIFIED",
+    "MISSION USE ONLY",
+    "RESTRICTED — MISSION AND HEADQUARTERS ONLY",
+    "CONFIDENTIAL — NOT FOR RELEASE TO THE PARTIES",
+)
+FORMAT_SUFFIXES = {".pdf": "pdf", ".html": "html", ".htm": "html", ".docx": "docx"}
+
+
+def marking_of(settings: QSettings) -> str:
+    """The classification and distribution marking chosen in Settings ("" means none)."""
+    value = settings.value(MARKING_KEY, DEFAULT_MARKING)
+    return value if isinstance(value, str) else DEFAULT_MARKING
+
+
+def marking_combo(settings: QSettings) -> QComboBox:
+    """The Settings field: the usual markings to pick from, or any text typed (empty: no marking)."""
+    combo = QComboBox()
+    combo.setEditable(True)
+    combo.addItems(MARKINGS)
+    combo.setCurrentText(marking_of(settings))
+    combo.setToolTip("Classification and distribution marking printed at the top of every page of a report")
+    return combo
+
+
+def author_of(store: Store) -> str:
+    profile = local_profile(store.conn)
+    return f"{profile.name} ({profile.callsign})" if profile else "unknown (no profile on this laptop)"
+
+
+def report_of(
+    store: Store,
+    conn: sqlite3.Connection,
+    request: ReportRequest,
+    marking: str,
+    progress: Callable[[int, int], bool] | None = None,
+    now_utc: datetime | None = None,
+) -> Report:
+    """The report of ``request`` read through ``conn`` (the store's, or a thread's own read-only one)."""
+    return build_report(
+        conn,
+        store.theatre,
+        request,
+        author=author_of(store),
+        device_id=store.device.device_id,
+        marking=marking,
+        now_utc=now_utc or datetime.now(UTC),
+        progress=progress,
+    )
+
+
+def figures_of(store: Store, report: Report) -> Figures:
+    """The timeline chart and the map (GUI thread: both are drawn with Qt); left out when they would be empty."""
+    request = report.request
+    images = {}
+    chart = timeline_image(store, request.flt, request.first, request.last, reporting_days=request.reporting_days)
+    if chart is not None:
+        images[TIMELINE_IMAGE] = chart
+    if report.points:
+        images[MAP_IMAGE] = draw_static_map(report.outlines, report.points, notice=report.theatre_notice)
+    return Figures(images)
+
+
+def format_of(path: Path, chosen: str | None) -> str:
+    """The format asked for, else the one the file name implies, else PDF."""
+    return chosen or FORMAT_SUFFIXES.get(path.suffix.lower(), "pdf")
