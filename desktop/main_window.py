@@ -37,6 +37,7 @@ from desktop.exchange_menu import ExchangeMenu
 from desktop.filter_bar import FilterBar
 from desktop.incident_form import IncidentForm
 from desktop.incident_table_model import IncidentTableModel
+from desktop.map.view import MapView
 from desktop.review_panel import ReviewPanel
 from desktop.settings_dialog import SettingsDialog, display_tz
 from desktop.summary_panel import SummaryPanel
@@ -94,6 +95,15 @@ class MainWindow(QMainWindow):
         self.trends.setStretchFactor(1, 1)
         self.trends.setSizes([900, 400])
         self.review = ReviewPanel(store, profile, display_tz=tz)
+        # The map, with its own detail pane: a click shows the incident here and selects it in the table.
+        self.map = MapView(store)
+        self.map_detail = DetailPane()
+        self.map_split = QSplitter(Qt.Orientation.Horizontal)
+        self.map_split.addWidget(self.map)
+        self.map_split.addWidget(self.map_detail)
+        self.map_split.setStretchFactor(0, 3)
+        self.map_split.setStretchFactor(1, 1)
+        self.map_split.setSizes([1000, 340])
 
         # One filter bar above every view: the table, the trends and the review all follow it.
         self.tabs = QTabWidget()
@@ -101,6 +111,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.splitter, "&Incidents")
         self.tabs.addTab(self.trends, "&Trends")
         self.tabs.addTab(self.review, "Re&view")
+        self.tabs.addTab(self.map_split, "M&ap")
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 6, 6, 0)
@@ -128,6 +139,8 @@ class MainWindow(QMainWindow):
 
         self.filter_bar.filterChanged.connect(self._apply_filter)
         self.timeline.periodSelected.connect(self._period_dragged)
+        self.map.incidentSelected.connect(self._select_from_map)
+        self.map.areaChosen.connect(self.filter_bar.set_area)
         self.review.reviewed.connect(self._after_review)
         self.review.conflictResolved.connect(lambda _id: self.model.refresh())
         self.review.incidentActivated.connect(self._show_incident_from_review)
@@ -209,7 +222,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.find_action)
         view_menu.addAction(self.refresh_action)
         view_menu.addSeparator()
-        for number, title in enumerate(("Incidents", "Trends", "Review"), start=1):
+        for number, title in enumerate(("Incidents", "Trends", "Review", "Map"), start=1):
             view_menu.addAction(
                 action(
                     f"{title}",
@@ -354,6 +367,7 @@ class MainWindow(QMainWindow):
         self.model.set_filter(flt)  # type: ignore[arg-type]
         self.timeline.set_filter(flt)  # type: ignore[arg-type]
         self.summary.set_filter(flt)  # type: ignore[arg-type]
+        self.map.set_filter(flt)  # type: ignore[arg-type]
         first, last = self.filter_bar.period_days()
         self.summary.set_period(first, last)
         self.timeline.show_period(first, last)
@@ -371,6 +385,11 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.splitter)
         self.model.refresh()
 
+    def _select_from_map(self, incident_id: str) -> None:
+        """A point clicked on the map: select that incident in the table and show it."""
+        self._selected_id = incident_id
+        self._restore_selection()
+
     def _show_count(self, count: int) -> None:
         self.count_label.setText(f"{count:,} incident{'s' if count != 1 else ''}")
 
@@ -384,6 +403,8 @@ class MainWindow(QMainWindow):
         if record is None:
             self._selected_id = None
             self.detail.clear()
+            self.map_detail.clear()
+            self.map.select_incident(None)
             return
         self._selected_id = record.incident_id
         try:
@@ -393,6 +414,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(str(error), 10000)
             return
         self.detail.show_incident(fresh, history, display_tz(self._settings, self._store))
+        self.map_detail.show_incident(fresh, history, display_tz(self._settings, self._store))
+        self.map.select_incident(record.incident_id)
 
     def _restore_selection(self) -> None:
         """Keep the same incident selected across refreshes, filter and sort changes."""
@@ -453,6 +476,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         self.exchange.stop()
+        self.map.stop()
         self._settings.setValue("main_window/geometry", self.saveGeometry())
         self._settings.setValue("main_window/splitter", self.splitter.saveState())
         self._settings.setValue("main_window/trends_splitter", self.trends.saveState())

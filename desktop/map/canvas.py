@@ -89,9 +89,11 @@ class MapCanvas(pg.PlotWidget):
     """The theatre, settlements, user layers, incident points or density grid, fan, legend and scale."""
 
     areaDragged = Signal(object)  # noqa: N815 (Qt naming); an Area
-    pointClicked = Signal(int)  # noqa: N815; the incident's rowid
+    pointClicked = Signal(int)  # noqa: N815 (Qt naming); the incident's rowid
 
-    def __init__(self, shapes: Sequence[Shape], bounds: tuple[float, float, float, float], parent: QWidget | None = None):
+    def __init__(
+        self, shapes: Sequence[Shape], bounds: tuple[float, float, float, float], parent: QWidget | None = None
+    ):
         self._box = _MapViewBox(self)
         super().__init__(parent, viewBox=self._box)
         self.setAccessibleName("Map")
@@ -137,7 +139,9 @@ class MapCanvas(pg.PlotWidget):
         self.density.setVisible(False)
         item.addItem(self.density, ignoreBounds=True)
         self.density_map = pg.ColorMap([0.0, 1e-9, 0.25, 1.0], ["#FFFFCC00", "#FFF3B0", "#FD8D3C", "#800026"])
-        self.density_bar = pg.ColorBarItem(values=(0, 1), colorMap=self.density_map, interactive=False, width=14)
+        self.density_bar = pg.ColorBarItem(
+            values=(0, 1), colorMap=self.density_map, interactive=False, width=14, label="Incidents per cell"
+        )
         self.density_bar.setImageItem(self.density, insert_in=item)
         self.density_bar.setVisible(False)
 
@@ -336,7 +340,18 @@ class MapCanvas(pg.PlotWidget):
             self._legend_samples.append(sample)
             self.legend.addItem(sample, label)
         self._legend_entries = wanted
-        self.legend.setVisible(bool(entries) or bool(title))
+        self._show_legend(bool(entries))
+
+    def _show_legend(self, shown: bool) -> None:
+        """Put the legend in the layout or take it out (a hidden layout item would keep its room)."""
+        layout = self.getPlotItem().layout
+        placed = any(layout.itemAt(i) is self.legend for i in range(layout.count()))
+        if shown and not placed:
+            layout.addItem(self.legend, 2, 3)
+            layout.setAlignment(self.legend, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        elif not shown and placed:
+            layout.removeItem(self.legend)
+        self.legend.setVisible(shown)
 
     def show_selected(self, lon: float | None, lat: float | None, fan: list[tuple[float, float]] | None) -> None:
         """Ring the selected incident and draw its bearing fan (None: nothing selected, or no fan)."""
@@ -366,7 +381,9 @@ class MapCanvas(pg.PlotWidget):
             return
         area = self.view_area()
         self.hover.setText(text)
-        self.hover.setAnchor((0 if x < (area.west + area.east) / 2 else 1, 1 if y < (area.south + area.north) / 2 else 0))
+        self.hover.setAnchor(
+            (0 if x < (area.west + area.east) / 2 else 1, 1 if y < (area.south + area.north) / 2 else 0)
+        )
         self.hover.setPos(x, y)
         self.hover.setVisible(True)
 
@@ -403,20 +420,23 @@ class MapCanvas(pg.PlotWidget):
         self.scale_line.setData([x0, x0 + km / km_per_lon], [y0, y0])
         self.scale_text.setText(f"{km:g} km")
         self.scale_text.setPos(x0, y0)
-        self.north.setPos(area.west + (area.east - area.west) * 10 / width, area.north - (area.north - area.south) * 6 / height)
+        self.north.setPos(
+            area.west + (area.east - area.west) * 10 / width, area.north - (area.north - area.south) * 6 / height
+        )
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
         key = event.key()
         area = self.view_area()
         step_x, step_y = (area.east - area.west) * 0.2, (area.north - area.south) * 0.2
-        moves = {
+        moves: dict[Qt.Key, tuple[float, float]] = {
             Qt.Key.Key_Left: (-step_x, 0.0),
             Qt.Key.Key_Right: (step_x, 0.0),
             Qt.Key.Key_Up: (0.0, step_y),
             Qt.Key.Key_Down: (0.0, -step_y),
         }
-        if key in moves:
-            self._box.translateBy(x=moves[key][0], y=moves[key][1])
+        move = moves.get(Qt.Key(key))
+        if move is not None:
+            self._box.translateBy(x=move[0], y=move[1])
         elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
             self._box.scaleBy((0.7, 0.7))
         elif key == Qt.Key.Key_Minus:

@@ -41,7 +41,7 @@ class MapView(QWidget):
     """Controls, the map canvas and a line saying what is shown, for one open store."""
 
     incidentSelected = Signal(str)  # noqa: N815 (Qt naming); an incident_id
-    areaChosen = Signal(object)  # noqa: N815; an Area
+    areaChosen = Signal(object)  # noqa: N815 (Qt naming); an Area
 
     def __init__(self, store: Store, parent: QWidget | None = None, *, load_settlements: bool = True) -> None:
         super().__init__(parent)
@@ -96,7 +96,10 @@ class MapView(QWidget):
         self.home_button.clicked.connect(self.canvas.show_theatre)
         self.export_button.clicked.connect(self._export_clicked)
         QShortcut(
-            QKeySequence("Ctrl+Shift+A"), self, self.choose_area_shown, context=Qt.ShortcutContext.WidgetWithChildrenShortcut
+            QKeySequence("Ctrl+Shift+A"),
+            self,
+            self.choose_area_shown,
+            context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
         )
         if load_settlements:
             self._load_settlements()
@@ -133,7 +136,7 @@ class MapView(QWidget):
                 lines = (xs, ys)
             self.canvas.show_points(points.lon, points.lat, points.count, colours, points.rowids, lines)
         elif data.grid is not None:
-            self.canvas.set_legend([], "Incidents per cell")
+            self.canvas.set_legend([], "")
             self.canvas.show_density(data.grid.counts, data.grid.view)
         self.canvas.getPlotItem().setTitle(self.caption(), size="10pt", color="#222222")
         self._show_status(data)
@@ -145,7 +148,10 @@ class MapView(QWidget):
         placed = data.placed if data is not None else 0
         split = {value: label for label, value in SPLITS}[self.split_combo.currentData()]
         by = f", coloured by {split.lower()}" if self.split_combo.currentData() else ""
-        parts = [f"{placed:,} incident{'s' if placed != 1 else ''} on the map{by}", _period_text(self._filter, self._store)]
+        parts = [
+            f"{placed:,} incident{'s' if placed != 1 else ''} on the map{by}",
+            _period_text(self._filter, self._store),
+        ]
         described = describe_filter(self._filter)
         if described:
             parts.append(described)
@@ -170,7 +176,9 @@ class MapView(QWidget):
         )
 
     def export_image(self, path: Path) -> None:
-        """Save the map as shown (legend, scale bar, north arrow, caption) as PNG or SVG; raises OSError or ValueError."""
+        """Save the map as shown (legend, scale bar, north arrow, caption) as PNG or SVG.
+
+        Raises OSError or ValueError, leaving no file behind."""
         hover = self.canvas.hover.isVisible()
         self.canvas.hover.setVisible(False)
         try:
@@ -190,7 +198,8 @@ class MapView(QWidget):
                 kind += f" · {ENUM_LABELS['obs_type'].get(incident.obs_type, incident.obs_type)}"
             qualifier = {"approx": "about ", "at_least": "at least "}.get(incident.count_qualifier, "")
             when = local_time_text(incident.observed_start, self._store.tz)
-            return f"{incident.ref}\n{when}\n{kind}\n{qualifier}{incident.count:,} violation{'s' if incident.count != 1 else ''}"
+            plural = "s" if incident.count != 1 else ""
+            return f"{incident.ref}\n{when}\n{kind}\n{qualifier}{incident.count:,} violation{plural}"
         data = self._data
         if data is not None and data.grid is not None:
             grid, view = data.grid.counts, data.grid.view
@@ -240,7 +249,9 @@ class MapView(QWidget):
         lon = float(positions.lon[rowid]) if rowid is not None and rowid < len(positions.lon) else float("nan")
         fan = None
         if incident.observer and incident.bearing_deg is not None and incident.dist_max_km is not None:
-            fan = fan_outline(*incident.observer, incident.bearing_deg, incident.dist_min_km or 0.0, incident.dist_max_km)
+            fan = fan_outline(
+                *incident.observer, incident.bearing_deg, incident.dist_min_km or 0.0, incident.dist_max_km
+            )
         if np.isnan(lat):
             self.canvas.show_selected(None, None, fan)
         else:
