@@ -476,7 +476,6 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         self.exchange.stop()
-        self.map.stop()
         self._settings.setValue("main_window/geometry", self.saveGeometry())
         self._settings.setValue("main_window/splitter", self.splitter.saveState())
         self._settings.setValue("main_window/trends_splitter", self.trends.saveState())

@@ -23,7 +23,8 @@ from db.atomic_file import write_atomically
 
 MARGIN_DEG = 0.5
 """How far beyond the theatre's drawn extent places are kept, for panning past its edge."""
-_CACHE_FORMAT = 1
+DISTRICT_KM = 3.0
+_CACHE_FORMAT = 3
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,36 @@ def _from_package(bounds: Bounds) -> list[Settlement]:
         if name and math.isfinite(lat) and math.isfinite(lon) and west <= lon <= east and south <= lat <= north:
             out.append(Settlement(name, lat, lon, population))
     out.sort(key=lambda s: (-s.population, s.name))
+    return _without_districts(out)
+
+
+def _without_districts(places: list[Settlement]) -> list[Settlement]:
+    """Drop places that lie inside a larger one kept before (largest first in, and out).
+
+    GeoNames lists a city's districts as places of their own ("Kyivskyi" inside Donetsk); on a
+    map they would crowd out the names of the towns around. A place's extent is taken as
+    :func:`_radius_km` of its population: 3 km for a village, 9 km for a city of a million.
+    """
+    cell = _radius_km(places[0].population) / 111.32 if places else 1.0
+    kept: dict[tuple[int, int], list[Settlement]] = {}
+    out = []
+    for place in places:
+        x, y = int(place.lon // cell), int(place.lat // cell)
+        near = (kept.get((x + dx, y + dy), []) for dx in (-1, 0, 1) for dy in (-1, 0, 1))
+        scale = math.cos(math.radians(place.lat))
+        if any(
+            math.hypot((other.lon - place.lon) * scale, other.lat - place.lat) * 111.32 < _radius_km(other.population)
+            for group in near
+            for other in group
+        ):
+            continue
+        kept.setdefault((x, y), []).append(place)
+        out.append(place)
     return out
+
+
+def _radius_km(population: int) -> float:
+    return DISTRICT_KM + 0.006 * math.sqrt(max(population, 0))
 
 
 def _read_cache(cache_dir: Path | None, key: str) -> list[Settlement] | None:

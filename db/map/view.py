@@ -150,18 +150,18 @@ def select(conn: sqlite3.Connection, flt: IncidentFilter, tz: ZoneInfo, dimensio
 
 
 def _from_sql(conn: sqlite3.Connection, flt: IncidentFilter, column: str | None) -> Selection:
+    """:func:`select` for filters the in-memory arrays cannot answer (conflicts only, part days)."""
     where, params = where_clause(flt)
     value = f"coalesce({column}, '')" if column else "''"
-    vocab_text = conn.execute(f"SELECT json_group_array(DISTINCT {value}) FROM incidents WHERE {where}", params)
-    vocab_raw: list[str] = sorted(json.loads(vocab_text.fetchone()[0]))
-    cases = " ".join(f"WHEN ? THEN {i}" for i in range(len(vocab_raw))) or "WHEN NULL THEN 0"
+    found = conn.execute(f"SELECT json_group_array(DISTINCT {value}) FROM incidents WHERE {where}", params)
+    vocab_raw: list[str] = sorted(json.loads(found.fetchone()[0])) or [""]
+    cases = " ".join(f"WHEN ? THEN {i}" for i in range(len(vocab_raw)))
     row = conn.execute(
-        f"SELECT group_concat(rowid), group_concat(count), group_concat(CASE {value} {cases} ELSE 0 END) "
-        f"FROM (SELECT rowid, count, {column or 'NULL'} AS {column or 'nothing'} FROM incidents WHERE {where} "
-        "ORDER BY rowid)",
+        f"SELECT group_concat(rowid), group_concat(count), group_concat(code) FROM "
+        f"(SELECT rowid, count, CASE {value} {cases} ELSE 0 END AS code FROM incidents WHERE {where} ORDER BY rowid)",
         [*vocab_raw, *params],
     ).fetchone()
-    vocab: list[str | None] = [v or None for v in vocab_raw] or [None]
+    vocab: list[str | None] = [v or None for v in vocab_raw]
     return Selection(parse_ints(row[0]), parse_ints(row[1]), parse_ints(row[2]), vocab)
 
 

@@ -8,6 +8,7 @@ when more than :data:`db.map.view.MAX_POINTS` would hide each other. A click sel
 filter (``areaChosen``) that the window puts in the filter bar, so every view follows it.
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -33,8 +34,11 @@ from desktop.timeline_series import OTHER, colour, fold, period_of
 
 REDRAW_DELAY_MS = 60
 """Pans and zooms arrive in bursts; the query runs once they pause this long."""
+SETTLEMENT_POLL_MS = 100
 DENSITY_CELL_PX = 18
 """A density cell's size on screen: the grid has as many cells as fit, whatever the count."""
+
+_SETTLEMENT_READER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="settlements")
 
 
 class MapView(QWidget):
@@ -43,7 +47,7 @@ class MapView(QWidget):
     incidentSelected = Signal(str)  # noqa: N815 (Qt naming); an incident_id
     areaChosen = Signal(object)  # noqa: N815 (Qt naming); an Area
 
-    def __init__(self, store: Store, parent: QWidget | None = None, *, load_settlements: bool = True) -> None:
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._store = store
         self._filter = IncidentFilter()
@@ -101,8 +105,7 @@ class MapView(QWidget):
             self.choose_area_shown,
             context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
         )
-        if load_settlements:
-            self._load_settlements()
+        self._load_settlements()
 
     # -- public ----------------------------------------------------------------------------------
 
@@ -278,22 +281,32 @@ class MapView(QWidget):
         self.canvas.show_hover(point.x(), point.y(), self.hover_text(point.x(), point.y()))
 
     def _load_settlements(self) -> None:
-        """Read the settlements off the GUI thread (seconds the first time), then name them."""
-        from desktop.background_task import BackgroundTask
+        """Read the settlements off the GUI thread (seconds the first time), then name them.
 
+        A plain daemon thread, polled by a timer of this widget: nothing Qt crosses threads, and
+        a window closed meanwhile leaves only a thread that finishes filling a cache.
+        """
         bounds = theatre_bounds(self._store.theatre)
-        cache = self._store.data_dir / "cache"
-        task = BackgroundTask(lambda _progress: settlements_near(bounds, cache), self)
-        task.succeeded.connect(self.canvas.set_settlements)
-        task.failed.connect(lambda error: self.status.setText(f"Settlements could not be read: {error}"))
-        self._settlements_task = task
-        task.start()
+        self._settlements = _SETTLEMENT_READER.submit(settlements_near, bounds, self._store.data_dir / "cache")
+        self._settlement_poll = QTimer(self)
+        self._settlement_poll.setInterval(SETTLEMENT_POLL_MS)
+        self._settlement_poll.timeout.connect(self._settlements_ready)
+        self._settlement_poll.start()
+        self._settlements_ready()
 
-    def stop(self) -> None:
-        """Wait for the settlement reader (before the store closes)."""
-        task = getattr(self, "_settlements_task", None)
-        if task is not None:
-            task.wait()
+    def _settlements_ready(self) -> None:
+        if not self._settlements.done():
+            return
+        self._settlement_poll.stop()
+        try:
+            self.canvas.set_settlements(self._settlements.result())
+        except OSError as error:
+            self.status.setText(f"Settlement names could not be read: {error}")
+
+    def wait_for_settlements(self) -> None:
+        """Block until the settlements are drawn (tests, and rendering an image without a window)."""
+        self._settlements.result()
+        self._settlements_ready()
 
     def _export_clicked(self) -> None:
         name, chosen = QFileDialog.getSaveFileName(self, "Export map", "map.png", FILE_FILTER)
