@@ -54,7 +54,9 @@ def spread(store, writer):  # type: ignore[no-untyped-def]
 def _by_coordinates(store, area: Area) -> int:  # type: ignore[no-untyped-def]
     """The same question asked of the coordinates directly, as a reviewer would check it."""
     n = 0
-    for lat, lon, elat, elon in store.conn.execute("SELECT observer_lat, observer_lon, event_lat, event_lon FROM incidents"):
+    for lat, lon, elat, elon in store.conn.execute(
+        "SELECT observer_lat, observer_lon, event_lat, event_lon FROM incidents"
+    ):
         y, x = (elat, elon) if elat is not None else (lat, lon)
         n += y is not None and area.south <= y <= area.north and area.west <= x <= area.east
     return n
@@ -163,9 +165,12 @@ def test_the_theatre_shapes_match_the_theatre(store) -> None:  # type: ignore[no
     assert [s.kind for s in shapes].count("contact_line") == 1
     for shape in shapes:
         if shape.kind != "contact_line":  # a label stands inside its own area
-            assert store.theatre.assign(shape.label_at[1], shape.label_at[0]).__getattribute__(
-                "zone_id" if shape.kind == "zone" else "sector_id"
-            ) == shape.feature_id
+            assert (
+                store.theatre.assign(shape.label_at[1], shape.label_at[0]).__getattribute__(
+                    "zone_id" if shape.kind == "zone" else "sector_id"
+                )
+                == shape.feature_id
+            )
     west, south, east, north = theatre_bounds(store.theatre)
     assert 20 < west < east < 45 and 43 < south < north < 54
 

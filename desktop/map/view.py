@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QComboBox, QFileDialog, QLabel, QMessageBox, QPush
 from db.display import ENUM_LABELS, local_time_text
 from db.map.settlements import settlements_near
 from db.map.shapes import fan_outline, theatre_bounds, theatre_shapes
-from db.map.view import MapData, map_data, map_incident, rowid_of
+from db.map.view import MAX_POINTS, MapData, map_data, map_incident, rowid_of
 from db.queries import Area, IncidentFilter
 from db.store import Store
 from db.timeline import Dimension
@@ -55,6 +55,7 @@ class MapView(QWidget):
         self._data: MapData | None = None
         self._colours: dict[str | None, str] = {}
         self._selected_rowid: int | None = None
+        self.max_points = MAX_POINTS  # more in view become a density grid
         self._names = dimension_labels(store.theatre)
         self._deferred = RefreshWhenShown(self, self.refresh)
 
@@ -125,7 +126,15 @@ class MapView(QWidget):
         width, height = self.canvas.view_pixels()
         cells = (max(int(height // DENSITY_CELL_PX), 4), max(int(width // DENSITY_CELL_PX), 4))
         area = self.canvas.view_area()
-        data = map_data(self._store.conn, self._filter, self._store.tz, area, dimension=dimension, cells=cells)
+        data = map_data(
+            self._store.conn,
+            self._filter,
+            self._store.tz,
+            area,
+            dimension=dimension,
+            cells=cells,
+            max_points=self.max_points,
+        )
         self._data = data
         self._colours = self._legend(data, dimension) if data.points is not None else {}
         if data.points is not None:
