@@ -53,6 +53,7 @@ from desktop.form_input import (
 )
 from desktop.form_questions import discard_question, occurrence_question, save_failed
 from desktop.incident_fields import IncidentFields
+from desktop.map.pick_dialog import MapPickDialog
 
 DRAFT_DELAY_MS = 1000
 SETTING_ZONE = "form/last_zone"
@@ -126,6 +127,7 @@ class IncidentForm(QDialog):
         self._draft_timer.setInterval(DRAFT_DELAY_MS)
         self._draft_timer.timeout.connect(self._write_draft)
         self._fields.changed.connect(self._refresh)
+        QShortcut(QKeySequence("Ctrl+M"), self, self.pick_on_map, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         for keys in ("Ctrl+S", "Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, self.save, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self._refresh()
@@ -150,6 +152,12 @@ class IncidentForm(QDialog):
         self._scroll = scroll
         layout.addWidget(scroll, 1)
         bottom = QHBoxLayout()
+        # Typing a position stays the first way; the map is for a place known by sight (Ctrl+M).
+        self._pick_button = QPushButton("Pick on map…")
+        self._pick_button.setToolTip("Set your position or the event position by a click on the map (Ctrl+M)")
+        self._pick_button.setAutoDefault(False)
+        self._pick_button.clicked.connect(self.pick_on_map)
+        bottom.addWidget(self._pick_button)
         self._problem_label = QLabel()
         self._problem_label.setObjectName("problems")
         self._problem_label.setWordWrap(True)
@@ -235,6 +243,21 @@ class IncidentForm(QDialog):
         if not isinstance(value, str) or not value or (allowed is not None and value not in allowed):
             return None
         return value
+
+    def pick_on_map(self) -> MapPickDialog:
+        """Open the map to pick the position of the field being typed in (else the observer's)."""
+        event = self._fields.widget("event_position")
+        field = "event_position" if event.hasFocus() else "observer_position"
+        dialog = MapPickDialog(self._store, self, field=field)
+        dialog.accepted.connect(lambda: self._picked(dialog))
+        dialog.open()
+        return dialog
+
+    def _picked(self, dialog: MapPickDialog) -> None:
+        """Write the picked position into its field: the zone and sector follow as if typed."""
+        widget = self._fields.widget(dialog.field)
+        widget.setText(dialog.position_text())  # type: ignore[attr-defined]
+        widget.setFocus()
 
     def field_widget(self, name: str) -> QWidget:
         """The widget of a form field (incident field names; see :mod:`desktop.incident_fields`)."""

@@ -8,7 +8,6 @@ when more than :data:`db.map.view.MAX_POINTS` would hide each other. A click sel
 filter (``areaChosen``) that the window puts in the filter bar, so every view follows it.
 """
 
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -19,7 +18,6 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QComboBox, QFileDialog, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
 from db.display import ENUM_LABELS, local_time_text
-from db.map.settlements import settlements_near
 from db.map.shapes import fan_outline, theatre_bounds, theatre_shapes
 from db.map.view import MAX_POINTS, MapData, map_data, map_incident, rowid_of
 from db.queries import Area, IncidentFilter
@@ -27,6 +25,7 @@ from db.store import Store
 from db.timeline import Dimension
 from desktop.flow_layout import FlowLayout, labelled
 from desktop.map.canvas import MapCanvas
+from desktop.map.settlement_loader import SettlementLoader
 from desktop.plot_export import FILE_FILTER, FORMATS, export_plot
 from desktop.refresh_when_shown import RefreshWhenShown
 from desktop.timeline import SPLITS, dimension_labels
@@ -34,11 +33,8 @@ from desktop.timeline_series import OTHER, colour, fold, period_of
 
 REDRAW_DELAY_MS = 60
 """Pans and zooms arrive in bursts; the query runs once they pause this long."""
-SETTLEMENT_POLL_MS = 100
 DENSITY_CELL_PX = 18
 """A density cell's size on screen: the grid has as many cells as fit, whatever the count."""
-
-_SETTLEMENT_READER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="settlements")
 
 
 class MapView(QWidget):
@@ -106,7 +102,8 @@ class MapView(QWidget):
             self.choose_area_shown,
             context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
         )
-        self._load_settlements()
+        self._settlements = SettlementLoader(store, self.canvas)
+        self._settlements.failed.connect(self.status.setText)
 
     # -- public ----------------------------------------------------------------------------------
 
@@ -289,33 +286,9 @@ class MapView(QWidget):
         point = box.mapSceneToView(event[0])
         self.canvas.show_hover(point.x(), point.y(), self.hover_text(point.x(), point.y()))
 
-    def _load_settlements(self) -> None:
-        """Read the settlements off the GUI thread (seconds the first time), then name them.
-
-        A plain daemon thread, polled by a timer of this widget: nothing Qt crosses threads, and
-        a window closed meanwhile leaves only a thread that finishes filling a cache.
-        """
-        bounds = theatre_bounds(self._store.theatre)
-        self._settlements = _SETTLEMENT_READER.submit(settlements_near, bounds, self._store.data_dir / "cache")
-        self._settlement_poll = QTimer(self)
-        self._settlement_poll.setInterval(SETTLEMENT_POLL_MS)
-        self._settlement_poll.timeout.connect(self._settlements_ready)
-        self._settlement_poll.start()
-        self._settlements_ready()
-
-    def _settlements_ready(self) -> None:
-        if not self._settlements.done():
-            return
-        self._settlement_poll.stop()
-        try:
-            self.canvas.set_settlements(self._settlements.result())
-        except OSError as error:
-            self.status.setText(f"Settlement names could not be read: {error}")
-
     def wait_for_settlements(self) -> None:
         """Block until the settlements are drawn (tests, and rendering an image without a window)."""
-        self._settlements.result()
-        self._settlements_ready()
+        self._settlements.wait()
 
     def _export_clicked(self) -> None:
         name, chosen = QFileDialog.getSaveFileName(self, "Export map", "map.png", FILE_FILTER)
