@@ -153,9 +153,11 @@ class IncidentForm(QDialog):
         layout.addWidget(scroll, 1)
         bottom = QHBoxLayout()
         # Typing a position stays the first way; the map is for a place known by sight (Ctrl+M).
-        self._pick_button = QPushButton("Pick on map…")
+        self._pick_button = QPushButton("Pick on map…  (Ctrl+M)")
         self._pick_button.setToolTip("Set your position or the event position by a click on the map (Ctrl+M)")
         self._pick_button.setAutoDefault(False)
+        self._pick_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # reached by Ctrl+M; the Tab order stays the fields'
+        self._pick_button.setObjectName("pick_on_map")
         self._pick_button.clicked.connect(self.pick_on_map)
         bottom.addWidget(self._pick_button)
         self._problem_label = QLabel()

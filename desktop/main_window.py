@@ -317,7 +317,10 @@ class MainWindow(QMainWindow):
             self.review.set_display_tz(display_tz(self._settings, self._store))
             self.backups.set_display_tz(display_tz(self._settings, self._store))
             self._show_profile()
+        if dialog.layers_changed:
+            self.map.reload_layers()
         if dialog.theatre_changed:
+            self.map.reload_theatre()
             self.filter_bar.reload_theatre()
             self.refresh()
             self.statusBar().showMessage(f"Theatre loaded: {self._store.theatre.name}", 10000)

@@ -8,7 +8,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QImage
 from test_map import spread  # noqa: F401 (a fixture)
 
-from db.queries import Area, count_incidents
+from db.queries import Area, IncidentFilter, count_incidents
 from desktop.main_window import MainWindow
 from desktop.map.view import MapView, describe_filter
 from desktop.timeline_series import colour, fold
@@ -162,10 +162,24 @@ def test_an_offscreen_screenshot_is_not_blank_and_has_the_legend(qtbot, window, 
 
 
 def test_the_caption_names_the_filter() -> None:
-    from db.queries import IncidentFilter
-
     flt = IncidentFilter(zone_ids=("EAST",), categories=("fire",), text="mortar", area=Area(48, 37, 49, 38))
     assert (
         describe_filter(flt)
         == "zone EAST; category Fire (ceasefire violation); text “mortar”; area 48.00–49.00°N 37.00–38.00°E"
     )
+
+
+def test_render_map_writes_an_image_without_a_window(qtbot, store, spread, tmp_path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    from desktop.map.render import render_map
+
+    png = tmp_path / "report-map.png"
+    render_map(store, IncidentFilter(area=TORETSK), png, size=(1200, 800))
+    image = QImage(str(png))
+    assert image.width() >= 1000
+    svg = tmp_path / "report-map.svg"
+    render_map(store, IncidentFilter(categories=("fire",)), svg, size=(1000, 700), dimension="weapon_class")
+    text = svg.read_text(encoding="utf-8")
+    assert "Mortar" in text and "3 incidents on the map, coloured by weapon" in text
+    with pytest.raises(ValueError, match="png or .svg"):
+        render_map(store, IncidentFilter(), tmp_path / "map.gif")
+    assert not (tmp_path / "map.gif").exists()

@@ -239,6 +239,17 @@ class MapCanvas(pg.PlotWidget):
             item.addItem(label, ignoreBounds=True)
             self.zone_labels.append(label)
 
+    def set_theatre(self, shapes: Sequence[Shape], bounds: tuple[float, float, float, float]) -> None:
+        """Replace the drawn theatre (another theatre file was loaded) and show all of it."""
+        item = self.getPlotItem()
+        for old in [*self._theatre_items, *self.zone_labels, *self.sector_labels]:
+            item.removeItem(old)
+        self._theatre_items, self.zone_labels, self.sector_labels = [], [], []
+        self.bounds = bounds
+        self.set_settlements([])
+        self._draw_theatre(shapes)
+        self.show_theatre()
+
     def show_theatre(self) -> None:
         """Fit the whole theatre in view (Home)."""
         west, south, east, north = self.bounds
@@ -275,7 +286,7 @@ class MapCanvas(pg.PlotWidget):
             label.setPos(place.lon, place.lat)
             label.setVisible(True)
 
-    def set_user_layers(self, items: list[object]) -> None:
+    def set_user_layers(self, items: Sequence[object]) -> None:
         """Replace the drawn user layers (QGraphicsItems built by desktop.map.layers)."""
         item = self.getPlotItem()
         for old in self.user_layer_items:

@@ -18,6 +18,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QComboBox, QFileDialog, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
 from db.display import ENUM_LABELS, local_time_text
+from db.map.layers import LayerError, stored_layers
 from db.map.shapes import fan_outline, theatre_bounds, theatre_shapes
 from db.map.view import MAX_POINTS, MapData, map_data, map_incident, rowid_of
 from db.queries import Area, IncidentFilter
@@ -25,6 +26,7 @@ from db.store import Store
 from db.timeline import Dimension
 from desktop.flow_layout import FlowLayout, labelled
 from desktop.map.canvas import MapCanvas
+from desktop.map.layers import layer_items
 from desktop.map.settlement_loader import SettlementLoader
 from desktop.plot_export import FILE_FILTER, FORMATS, export_plot
 from desktop.refresh_when_shown import RefreshWhenShown
@@ -102,6 +104,7 @@ class MapView(QWidget):
             self.choose_area_shown,
             context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
         )
+        self.reload_layers()
         self._settlements = SettlementLoader(store, self.canvas)
         self._settlements.failed.connect(self.status.setText)
 
@@ -165,6 +168,23 @@ class MapView(QWidget):
         if described:
             parts.append(described)
         return " · ".join(parts)
+
+    def reload_theatre(self) -> None:
+        """Another theatre file was loaded: draw its zones, sectors, line, layers and settlements."""
+        self.canvas.set_theatre(theatre_shapes(self._store.theatre), theatre_bounds(self._store.theatre))
+        self._names = dimension_labels(self._store.theatre)
+        self.reload_layers()
+        self._settlements = SettlementLoader(self._store, self.canvas)
+        self._settlements.failed.connect(self.status.setText)
+
+    def reload_layers(self) -> None:
+        """Draw the mission's own layers kept with the theatre (after Settings changed them)."""
+        try:
+            layers = stored_layers(self._store.conn, self._store.theatre)
+        except LayerError as error:
+            self.status.setText(str(error))
+            layers = []
+        self.canvas.set_user_layers(layer_items(layers))
 
     def current_data(self) -> MapData | None:
         return self._data
