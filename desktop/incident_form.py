@@ -140,7 +140,17 @@ class IncidentForm(QDialog):
         layout.setContentsMargins(14, 10, 14, 10)
         self._title = QLabel(self._title_text())
         self._title.setWordWrap(True)
-        layout.addWidget(self._title)
+        top = QHBoxLayout()
+        top.addWidget(self._title, 1)
+        # Typing a position stays the first way; the map is for a place known by sight (Ctrl+M).
+        self._pick_button = QPushButton("Pick on map…  (Ctrl+M)")
+        self._pick_button.setToolTip("Set your position or the event position by a click on the map (Ctrl+M)")
+        self._pick_button.setAutoDefault(False)
+        self._pick_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # reached by Ctrl+M; the Tab order stays the fields'
+        self._pick_button.setObjectName("pick_on_map")
+        self._pick_button.clicked.connect(self.pick_on_map)
+        top.addWidget(self._pick_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(top)
         scroll = QScrollArea()
         scroll.setWidget(fields)
         scroll.setWidgetResizable(True)
@@ -152,14 +162,6 @@ class IncidentForm(QDialog):
         self._scroll = scroll
         layout.addWidget(scroll, 1)
         bottom = QHBoxLayout()
-        # Typing a position stays the first way; the map is for a place known by sight (Ctrl+M).
-        self._pick_button = QPushButton("Pick on map…  (Ctrl+M)")
-        self._pick_button.setToolTip("Set your position or the event position by a click on the map (Ctrl+M)")
-        self._pick_button.setAutoDefault(False)
-        self._pick_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # reached by Ctrl+M; the Tab order stays the fields'
-        self._pick_button.setObjectName("pick_on_map")
-        self._pick_button.clicked.connect(self.pick_on_map)
-        bottom.addWidget(self._pick_button)
         self._problem_label = QLabel()
         self._problem_label.setObjectName("problems")
         self._problem_label.setWordWrap(True)

@@ -191,6 +191,7 @@ class MapCanvas(pg.PlotWidget):
         self.north.setColor("#222222")
         self.north.setZValue(15)
         item.addItem(self.north, ignoreBounds=True)
+        self._show_legend(False)  # until there is something to explain
         self.show_theatre()
         self._box.sigRangeChanged.connect(self._range_changed)
 
