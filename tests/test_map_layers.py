@@ -103,7 +103,7 @@ def test_settings_add_a_layer_and_the_map_draws_it_beneath_the_incidents(qtbot, 
     view = MapView(store)
     qtbot.addWidget(view)
     assert len(view.canvas.user_layer_items) >= 4  # polygon, line, points and a name
-    assert max(item.zValue() for item in view.canvas.user_layer_items) < view.canvas.points.zValue()
+    assert max(item.zValue() for item in view.canvas.user_layer_items) < view.canvas.point_slots[0].zValue()
     dialog.remove_layer_named("posts")
     view.reload_layers()
     assert view.canvas.user_layer_items == []

@@ -12,10 +12,11 @@ point selects it (``pointClicked``). Keyboard: arrows pan, + and - zoom, Home sh
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QKeyEvent, QPainterPath
 from PySide6.QtWidgets import QGraphicsPathItem, QSizePolicy, QWidget
 
@@ -28,7 +29,11 @@ ZONE_FILLS = ("#DCE9D5", "#E4DDF0", "#F3E6D0", "#D3E4EE", "#EEDCDC", "#E8E8E8", 
 DMZ_FILL = QColor(214, 96, 77, 50)
 DMZ_EDGE = QColor(176, 58, 46)
 LINE_COLOUR = QColor(176, 30, 30)
-LABEL_POOL = 60
+LABEL_POOL = 40
+LABEL_CANDIDATES = 400
+RELABEL_MS = 80
+POINT_SLOTS = 12
+"""Colours drawn at once: the ten largest series, Other, and no value."""
 MAX_POINT_PX = 22.0
 
 
@@ -50,6 +55,20 @@ def ring_path(parts: Sequence[Sequence[Sequence[tuple[float, float]]]]) -> QPain
 def point_sizes(count: np.ndarray) -> np.ndarray:
     """Point diameter in pixels: 5 for one violation, growing with the logarithm of the count."""
     return np.minimum(5.0 + 2.5 * np.log2(np.maximum(count, 1).astype(np.float64)), MAX_POINT_PX)
+
+
+@dataclass(frozen=True)
+class _Drawn:
+    lon: np.ndarray
+    lat: np.ndarray
+    sizes: np.ndarray
+    rowids: np.ndarray
+    colours: np.ndarray
+
+    @classmethod
+    def empty(cls) -> "_Drawn":
+        nothing = np.zeros(0)
+        return cls(nothing, nothing, nothing, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object))
 
 
 class _MapViewBox(pg.ViewBox):
@@ -132,6 +151,8 @@ class MapCanvas(pg.PlotWidget):
             item.addItem(label, ignoreBounds=True)
             self.settlement_labels.append(label)
         self.settlements: list[Settlement] = []
+        self._settlement_lat = np.zeros(0)
+        self._settlement_lon = np.zeros(0)
 
         self.density = pg.ImageItem(axisOrder="row-major")
         self.density.setZValue(6)
@@ -148,10 +169,18 @@ class MapCanvas(pg.PlotWidget):
         self.sight_lines = pg.PlotDataItem(connect="pairs", pen=pg.mkPen(QColor(60, 60, 60, 150), width=1))
         self.sight_lines.setZValue(7)
         item.addItem(self.sight_lines, ignoreBounds=True)
-        self.points = pg.ScatterPlotItem(pxMode=True, hoverable=False)
-        self.points.setZValue(8)
-        self.points.sigClicked.connect(self._points_clicked)
-        item.addItem(self.points, ignoreBounds=True)
+        # One scatter item per colour, each with one brush: pyqtgraph's per-point brushes cost
+        # tens of ms for a few thousand points, one brush per item next to nothing.
+        self.point_slots = []
+        for _ in range(POINT_SLOTS):
+            slot = pg.ScatterPlotItem(pxMode=True, hoverable=False, pen=pg.mkPen(QColor(255, 255, 255, 200), width=0.8))
+            slot.setZValue(8)
+            slot.setVisible(False)
+            item.addItem(slot, ignoreBounds=True)
+            self.point_slots.append(slot)
+        # What is drawn, for hover and click: positions, diameters (px), rowids and colours.
+        self.drawn = _Drawn.empty()
+        self.scene().sigMouseClicked.connect(self._scene_clicked)
         self.fan = QGraphicsPathItem()
         self.fan.setBrush(QBrush(QColor(0, 90, 200, 60)))
         self.fan.setPen(pg.mkPen(QColor(0, 70, 170), width=1.5, cosmetic=True))
@@ -192,6 +221,10 @@ class MapCanvas(pg.PlotWidget):
         self.north.setZValue(15)
         item.addItem(self.north, ignoreBounds=True)
         self._show_legend(False)  # until there is something to explain
+        self._relabel = QTimer(self)
+        self._relabel.setSingleShot(True)
+        self._relabel.setInterval(RELABEL_MS)
+        self._relabel.timeout.connect(self._place_settlements)
         self.show_theatre()
         self._box.sigRangeChanged.connect(self._range_changed)
 
@@ -269,6 +302,8 @@ class MapCanvas(pg.PlotWidget):
 
     def set_settlements(self, places: list[Settlement]) -> None:
         self.settlements = places
+        self._settlement_lat = np.array([p.lat for p in places], dtype=np.float64)
+        self._settlement_lon = np.array([p.lon for p in places], dtype=np.float64)
         self._place_settlements()
 
     def _place_settlements(self) -> None:
@@ -276,8 +311,15 @@ class MapCanvas(pg.PlotWidget):
         width, height = self.view_pixels()
         px_lon = width / max(area.east - area.west, 1e-9)
         px_lat = height / max(area.north - area.south, 1e-9)
-        shown = labelled(self.settlements, (area.west, area.south, area.east, area.north), px_lon, px_lat)
-        shown = shown[:LABEL_POOL]
+        inside = np.flatnonzero(
+            (self._settlement_lat >= area.south)
+            & (self._settlement_lat <= area.north)
+            & (self._settlement_lon >= area.west)
+            & (self._settlement_lon <= area.east)
+        )[:LABEL_CANDIDATES]  # the largest in view: smaller ones would rarely find room
+        candidates = [self.settlements[i] for i in inside.tolist()]
+        view = (area.west, area.south, area.east, area.north)
+        shown = labelled(candidates, view, px_lon, px_lat, limit=LABEL_POOL)
         self.settlement_dots.setData(x=[p.lon for p in shown], y=[p.lat for p in shown])
         for label, place in zip(self.settlement_labels, [*shown, *[None] * LABEL_POOL], strict=False):
             if place is None:
@@ -307,20 +349,22 @@ class MapCanvas(pg.PlotWidget):
         rowids: np.ndarray,
         lines: tuple[np.ndarray, np.ndarray] | None,
     ) -> None:
-        """Incidents as points (largest drawn first, so small ones stay visible on top)."""
+        """Incidents as points, one item per colour; within a colour the largest are drawn first."""
         self.density.setVisible(False)
         self.density_bar.setVisible(False)
-        order = np.argsort(-count, kind="stable")
-        brushes = {c: pg.mkBrush(QColor(c)) for c in set(colours)}
-        self.points.setData(
-            x=lon[order],
-            y=lat[order],
-            size=point_sizes(count[order]),
-            brush=[brushes[colours[i]] for i in order.tolist()],
-            pen=pg.mkPen(QColor(255, 255, 255, 200), width=0.8),
-            data=rowids[order],
-        )
-        self.points.setVisible(True)
+        sizes = point_sizes(count)
+        colour_array = np.array(colours, dtype=object)
+        shown = list(dict.fromkeys(colours))[: len(self.point_slots)]
+        for slot, name in zip(self.point_slots, [*shown, *[None] * len(self.point_slots)], strict=False):
+            if name is None:
+                slot.setData([], [])
+                slot.setVisible(False)
+                continue
+            chosen = np.flatnonzero(colour_array == name)
+            chosen = chosen[np.argsort(-count[chosen], kind="stable")]
+            slot.setData(x=lon[chosen], y=lat[chosen], size=sizes[chosen], brush=pg.mkBrush(QColor(name)))
+            slot.setVisible(True)
+        self.drawn = _Drawn(lon, lat, sizes, rowids, colour_array)
         if lines is None:
             self.sight_lines.setData([], [])
         else:
@@ -328,8 +372,10 @@ class MapCanvas(pg.PlotWidget):
 
     def show_density(self, counts: np.ndarray, area: Area) -> None:
         """Counts per cell over ``area`` (row 0 south), with the colour bar as its legend."""
-        self.points.setData([], [])
-        self.points.setVisible(False)
+        for slot in self.point_slots:
+            slot.setData([], [])
+            slot.setVisible(False)
+        self.drawn = _Drawn.empty()
         self.sight_lines.setData([], [])
         top = float(max(np.percentile(counts[counts > 0], 99) if (counts > 0).any() else 1.0, 1.0))
         self.density.setImage(counts.astype(np.float32), levels=(0.0, top), autoLevels=False)
@@ -399,27 +445,33 @@ class MapCanvas(pg.PlotWidget):
         self.hover.setPos(x, y)
         self.hover.setVisible(True)
 
-    def nearest_point(self, x: float, y: float, within_px: float = 10.0) -> int | None:
-        """The rowid of the drawn point nearest (x, y) within ``within_px`` pixels, or None."""
-        data = self.points.data
-        if not self.points.isVisible() or len(data) == 0:
+    def nearest_point(self, x: float, y: float, within_px: float = 6.0) -> int | None:
+        """The rowid of the drawn point under (x, y), or within ``within_px`` pixels of its edge; None if none."""
+        drawn = self.drawn
+        if len(drawn.rowids) == 0:
             return None
         px, py = self._box.viewPixelSize()
-        dx = (data["x"] - x) / max(px, 1e-12)
-        dy = (data["y"] - y) / max(py, 1e-12)
-        distance = np.hypot(dx, dy) - data["size"] / 2
+        dx = (drawn.lon - x) / max(px, 1e-12)
+        dy = (drawn.lat - y) / max(py, 1e-12)
+        distance = np.hypot(dx, dy) - drawn.sizes / 2
         best = int(np.argmin(distance))
-        return int(data["data"][best]) if distance[best] <= within_px else None
+        return int(drawn.rowids[best]) if distance[best] <= within_px else None
 
-    def _points_clicked(self, _item: object, points: Sequence[object], _event: object = None) -> None:
-        if len(points):
-            self.pointClicked.emit(int(points[-1].data()))  # type: ignore[attr-defined]
+    def _scene_clicked(self, event: object) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:  # type: ignore[attr-defined]
+            return
+        if not self._box.sceneBoundingRect().contains(event.scenePos()):  # type: ignore[attr-defined]
+            return
+        point = self._box.mapSceneToView(event.scenePos())  # type: ignore[attr-defined]
+        rowid = self.nearest_point(point.x(), point.y(), within_px=2.0)
+        if rowid is not None:
+            self.pointClicked.emit(rowid)
 
     # -- scale, north arrow, keys ------------------------------------------------------------------
 
     def _range_changed(self) -> None:
         self._place_scale()
-        self._place_settlements()
+        self._relabel.start()  # names are chosen again once a pan or zoom pauses
 
     def _place_scale(self) -> None:
         area = self.view_area()

@@ -54,6 +54,7 @@ class MapView(QWidget):
         self._colours: dict[str | None, str] = {}
         self._selected_rowid: int | None = None
         self.max_points = MAX_POINTS  # more in view become a density grid
+        self._caption = ""
         self._names = dimension_labels(store.theatre)
         self._deferred = RefreshWhenShown(self, self.refresh)
 
@@ -150,7 +151,10 @@ class MapView(QWidget):
         elif data.grid is not None:
             self.canvas.set_legend([], "")
             self.canvas.show_density(data.grid.counts, data.grid.view)
-        self.canvas.getPlotItem().setTitle(self.caption(), size="10pt", color="#222222")
+        caption = self.caption()
+        if caption != self._caption:  # a new title lays the plot out again: only when it changed
+            self._caption = caption
+            self.canvas.getPlotItem().setTitle(caption, size="10pt", color="#222222")
         self._show_status(data)
         self._show_selection()
 
