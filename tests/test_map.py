@@ -12,7 +12,7 @@ from db.incidents import amend_incident, record_incidents
 from db.map.settlements import Settlement, labelled, settlements_near
 from db.map.shapes import fan_outline, nice_scale_km, theatre_bounds, theatre_shapes
 from db.map.view import map_data, map_incident, rowid_of
-from db.queries import Area, IncidentFilter, count_incidents, day_bounds, list_incidents
+from db.queries import Area, IncidentFilter, count_incidents, day_bounds, list_incidents, where_clause
 from db.summary import period_summary
 from db.timeline import timeline
 from db.validation import validate_incident
@@ -219,3 +219,20 @@ def test_the_bearing_fan_spans_the_distance_range() -> None:
 @pytest.mark.parametrize(("width", "bar"), [(1000, 200), (73, 10), (9, 1), (0.4, 0.05)])
 def test_the_scale_bar_is_a_round_length(width, bar) -> None:  # type: ignore[no-untyped-def]
     assert nice_scale_km(width) == pytest.approx(bar)
+
+
+def test_trends_with_an_area_and_a_word_count_what_sql_counts(store, spread) -> None:  # type: ignore[no-untyped-def]
+    area = Area(48.0, 37.0, 49.0, 38.5)
+    for flt in (
+        IncidentFilter(area=area),
+        IncidentFilter(area=area, text="impacts"),
+        IncidentFilter(area=area, text="zz"),
+    ):
+        line = timeline(store.conn, flt, tz=store.tz, cutoff=store.calendar.cutoff, dimension="category")
+        where, params = where_clause(flt)
+        expected = dict(
+            store.conn.execute(
+                f"SELECT category, sum(count) FROM incidents WHERE {where} GROUP BY 1", params
+            ).fetchall()
+        )
+        assert {key: sum(values) for key, values in line.series.items()} == expected

@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from db.column_sums import META_EPOCH, parse_ints
-from db.queries import MAP_LAT, MAP_LON
+from db.queries import MAP_LAT, MAP_LON, Area
 
 Floats = npt.NDArray[np.float32]
 
@@ -111,3 +111,11 @@ def _refreshed(conn: sqlite3.Connection, copy: Positions, stamp: PositionStamp) 
         array[: len(previous)] = previous
         array[rowids] = column
     return Positions(stamp, *arrays)
+
+
+def rowids_in_area(conn: sqlite3.Connection, area: Area) -> npt.NDArray[np.int64]:
+    """Rowids (ascending) of the incidents whose map position lies in ``area`` (edges included)."""
+    positions = positions_of(conn)
+    lat, lon = positions.lat, positions.lon
+    inside = (lat >= area.south) & (lat <= area.north) & (lon >= area.west) & (lon <= area.east)
+    return np.flatnonzero(inside).astype(np.int64)
