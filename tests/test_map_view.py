@@ -188,3 +188,33 @@ def test_render_map_writes_an_image_without_a_window(qtbot, store, spread, tmp_p
     with pytest.raises(ValueError, match="png or .svg"):
         render_map(store, IncidentFilter(), tmp_path / "map.gif")
     assert not (tmp_path / "map.gif").exists()
+
+
+def test_shift_drag_draws_the_area_with_the_mouse(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    view = _open_map(qtbot, window)
+    _zoom(qtbot, view, TORETSK)
+    box = view.canvas.getPlotItem().getViewBox()
+    viewport = view.canvas.viewport()
+
+    def at(lat: float, lon: float) -> QPoint:
+        return view.canvas.mapFromScene(box.mapViewToScene(QPointF(lon, lat)))
+
+    shift = Qt.KeyboardModifier.ShiftModifier
+    start, end = at(48.6, 37.7), at(48.3, 38.0)
+    steps = [start + (end - start) * (n / 8) for n in range(9)]
+    kinds = [QMouseEvent.Type.MouseButtonPress, *[QMouseEvent.Type.MouseMove] * 8, QMouseEvent.Type.MouseButtonRelease]
+    points = [start, *steps[1:], end]
+    for kind, point in zip(kinds, points, strict=True):
+        buttons = Qt.MouseButton.NoButton if kind == QMouseEvent.Type.MouseButtonRelease else Qt.MouseButton.LeftButton
+        event = QMouseEvent(
+            kind, QPointF(point), QPointF(viewport.mapToGlobal(point)), Qt.MouseButton.LeftButton, buttons, shift
+        )
+        QApplication.sendEvent(viewport, event)
+    qtbot.waitUntil(lambda: window.filter_bar.current_filter().area is not None)
+    area = window.filter_bar.current_filter().area
+    assert area.south == pytest.approx(48.3, abs=0.01) and area.north == pytest.approx(48.6, abs=0.01)
+    assert area.west == pytest.approx(37.7, abs=0.01) and area.east == pytest.approx(38.0, abs=0.01)

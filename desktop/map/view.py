@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QComboBox, QFileDialog, QLabel, QMessageBox, QPush
 
 from db.display import ENUM_LABELS, local_time_text
 from db.map.layers import LayerError, stored_layers
+from db.map.positions import positions_of
 from db.map.shapes import fan_outline, theatre_bounds, theatre_shapes
 from db.map.view import MAX_POINTS, MapData, map_data, map_incident, rowid_of
 from db.queries import Area, IncidentFilter
@@ -275,8 +276,6 @@ class MapView(QWidget):
         if incident is None:
             self.canvas.show_selected(None, None, None)
             return
-        from db.map.positions import positions_of
-
         positions = positions_of(self._store.conn)
         lat = float(positions.lat[rowid]) if rowid is not None and rowid < len(positions.lat) else float("nan")
         lon = float(positions.lon[rowid]) if rowid is not None and rowid < len(positions.lon) else float("nan")
