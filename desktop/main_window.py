@@ -479,6 +479,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         self.exchange.stop()
+        self._checkpoints.stop()  # its store closes after the window; no checkpoint may come after
         self._settings.setValue("main_window/geometry", self.saveGeometry())
         self._settings.setValue("main_window/splitter", self.splitter.saveState())
         self._settings.setValue("main_window/trends_splitter", self.trends.saveState())
