@@ -31,11 +31,15 @@ Ints = npt.NDArray[np.int64]
 
 @dataclass(frozen=True)
 class Selection:
-    """The incidents a filter selects: rowids (ascending), counts and the split dimension's codes."""
+    """The incidents a filter selects, as arrays indexed by rowid (no copies of the in-memory columns).
 
-    rowids: Ints
-    count: Ints
-    codes: Ints
+    ``mask`` says which rowids are chosen; ``count`` and ``codes`` (the split dimension's value, a
+    position in ``vocab``) hold every rowid's, chosen or not.
+    """
+
+    mask: npt.NDArray[np.bool_]
+    count: npt.NDArray[np.integer]
+    codes: npt.NDArray[np.integer]
     vocab: list[str | None]
 
 
@@ -64,8 +68,8 @@ class DensityGrid:
 @dataclass(frozen=True)
 class MapData:
     """One redraw: how many incidents the filter places on the map, how many are in view, and either
-    their points or a grid; ``totals`` sums the counts (violations) per split value over the whole
-    filter, so the legend ranks and colours values as the timeline does."""
+    their points or a grid. With points, ``totals`` sums the counts (violations) per split value over
+    the whole filter, so the legend ranks and colours values as the timeline does (a grid has none)."""
 
     placed: int
     in_view: int
@@ -84,37 +88,35 @@ def map_data(
     max_points: int = MAX_POINTS,
     cells: tuple[int, int] = (48, 64),
 ) -> MapData:
-    """What to draw in ``view`` for the incidents ``flt`` selects (``cells`` is rows, columns of a grid)."""
+    """What to draw in ``view`` for the incidents ``flt`` selects (``cells`` is rows, columns of a grid).
+
+    Everything is a mask over rowids until the few arrays drawn are gathered: on a million
+    incidents a gather costs as much as the whole selection.
+    """
     chosen = select(conn, flt, tz, dimension)
     positions = positions_of(conn)
-    rowids = chosen.rowids
-    inside = rowids < len(positions.lat)
-    lat = np.full(len(rowids), np.nan, dtype=np.float32)
-    lon = np.full(len(rowids), np.nan, dtype=np.float32)
-    lat[inside] = positions.lat[rowids[inside]]
-    lon[inside] = positions.lon[rowids[inside]]
-    placed = ~np.isnan(lat)
+    n = min(len(chosen.mask), len(positions.lat))
+    lat, lon = positions.lat[:n], positions.lon[:n]
+    placed = chosen.mask[:n] & (lat == lat)  # NaN: no position
     if flt.area is not None:
         placed &= _within(lat, lon, flt.area)
-    codes = chosen.codes[placed]
-    count = chosen.count[placed]
-    totals = _totals(codes, count, chosen.vocab)
-    rowids, lat, lon = rowids[placed], lat[placed], lon[placed]
-    in_view = _within(lat, lon, view)
-    shown = int(in_view.sum())
+    in_view = placed & _within(lat, lon, view)
+    shown = int(np.count_nonzero(in_view))
+    total = int(np.count_nonzero(placed))
     if shown > max_points:
-        return MapData(len(rowids), shown, totals, None, _grid(lat[in_view], lon[in_view], view, cells))
-    picked = rowids[in_view]
+        return MapData(total, shown, {}, None, _grid(lat[in_view], lon[in_view], view, cells))
+    count, codes = chosen.count[:n], chosen.codes[:n]
+    picked = np.flatnonzero(in_view)
     points = MapPoints(
-        rowids=picked,
-        lat=lat[in_view],
-        lon=lon[in_view],
+        rowids=picked.astype(np.int64),
+        lat=lat[picked],
+        lon=lon[picked],
         obs_lat=positions.obs_lat[picked],
         obs_lon=positions.obs_lon[picked],
-        count=count[in_view],
-        keys=[chosen.vocab[c] for c in codes[in_view].tolist()],
+        count=count[picked].astype(np.int64),
+        keys=[chosen.vocab[c] for c in codes[picked].tolist()],
     )
-    return MapData(len(rowids), shown, totals, points, None)
+    return MapData(total, shown, _totals(codes[placed], count[placed], chosen.vocab), points, None)
 
 
 def select(conn: sqlite3.Connection, flt: IncidentFilter, tz: ZoneInfo, dimension: Dimension | None) -> Selection:
@@ -126,26 +128,26 @@ def select(conn: sqlite3.Connection, flt: IncidentFilter, tz: ZoneInfo, dimensio
     cube = incident_cube_of(conn, tz) if rest is not None else None
     if cube is None or rest is None:
         return _from_sql(conn, flt, column)
-    mask = (
-        selected(cube.days, cube.codes, cube.vocab, rest.values, *split.whole)
-        if split.whole is not None
-        else np.zeros(len(cube.days), dtype=np.bool_)
-    )
-    rowids = np.flatnonzero(mask).astype(np.int64)
-    if fts_query(flt.text):
-        rowids = np.intersect1d(rowids, matching_rowids(conn, flt.text), assume_unique=True)
-    count = cube.count[rowids].astype(np.int64)
-    vocab: list[str | None]
-    if column is None:
-        codes, vocab = np.zeros(len(rowids), dtype=np.int64), [None]
+    size = len(cube.days)
+    if split.whole is not None:
+        mask = selected(cube.days, cube.codes, cube.vocab, rest.values, *split.whole)
     else:
-        codes = cube.codes[column][rowids].astype(np.int64)
-        vocab = [value or None for value in cube.vocab[column]]
-    chosen = Selection(rowids, count, codes, vocab)
+        mask = np.zeros(size, dtype=np.bool_)
+    if fts_query(flt.text):
+        matches = matching_rowids(conn, flt.text)
+        words = np.zeros(size, dtype=np.bool_)
+        words[matches[matches < size]] = True
+        mask &= words
+    vocab: list[str | None]
+    codes: npt.NDArray[np.integer]
+    if column is None:
+        codes, vocab = np.zeros(size, dtype=np.int8), [None]
+    else:
+        codes, vocab = cube.codes[column], [value or None for value in cube.vocab[column]]
+    chosen = Selection(mask, cube.count, codes, vocab)
     for start, end in split.edges:
         # Part days at either end of the period (a filter the filter bar never makes): from SQL.
-        edge = _from_sql(conn, replace(flt, start_utc=start, end_utc=end), column)
-        chosen = _union(chosen, edge)
+        chosen = _union(chosen, _from_sql(conn, replace(flt, start_utc=start, end_utc=end), column))
     return chosen
 
 
@@ -161,21 +163,30 @@ def _from_sql(conn: sqlite3.Connection, flt: IncidentFilter, column: str | None)
         f"(SELECT rowid, count, CASE {value} {cases} ELSE 0 END AS code FROM incidents WHERE {where} ORDER BY rowid)",
         [*vocab_raw, *params],
     ).fetchone()
-    vocab: list[str | None] = [v or None for v in vocab_raw]
-    return Selection(parse_ints(row[0]), parse_ints(row[1]), parse_ints(row[2]), vocab)
+    rowids = parse_ints(row[0])
+    size = int(rowids.max()) + 1 if len(rowids) else 0
+    mask = np.zeros(size, dtype=np.bool_)
+    count = np.zeros(size, dtype=np.int64)
+    codes = np.zeros(size, dtype=np.int64)
+    mask[rowids], count[rowids], codes[rowids] = True, parse_ints(row[1]), parse_ints(row[2])
+    return Selection(mask, count, codes, [v or None for v in vocab_raw])
 
 
 def _union(a: Selection, b: Selection) -> Selection:
+    """Both selections (``b``'s codes translated into ``a``'s vocabulary, extended as needed)."""
     vocab = list(a.vocab)
     for value in b.vocab:
         if value not in vocab:
             vocab.append(value)
     translate = np.array([vocab.index(v) for v in b.vocab], dtype=np.int64)
-    rowids = np.concatenate([a.rowids, b.rowids])
-    rowids, first = np.unique(rowids, return_index=True)
-    count = np.concatenate([a.count, b.count])[first]
-    codes = np.concatenate([a.codes, translate[b.codes] if len(b.codes) else b.codes])[first]
-    return Selection(rowids, count, codes, vocab)
+    size = max(len(a.mask), len(b.mask))
+    mask = np.zeros(size, dtype=np.bool_)
+    count = np.zeros(size, dtype=np.int64)
+    codes = np.zeros(size, dtype=np.int64)
+    mask[: len(a.mask)], count[: len(a.count)], codes[: len(a.codes)] = a.mask, a.count, a.codes
+    rows = np.flatnonzero(b.mask)
+    mask[rows], count[rows], codes[rows] = True, b.count[rows], translate[b.codes[rows]]
+    return Selection(mask, count, codes, vocab)
 
 
 def _within(lat: Floats, lon: Floats, area: Area) -> npt.NDArray[np.bool_]:
