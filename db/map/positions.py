@@ -46,6 +46,7 @@ class Positions:
     obs_lon: Floats
 
 
+_SLICE = 100_000
 _copies: dict[str, Positions] = {}
 _lock = Lock()
 
@@ -91,10 +92,13 @@ def _arrays(size: int) -> list[Floats]:
 
 
 def _load(conn: sqlite3.Connection, stamp: PositionStamp) -> Positions:
-    rowids, values = _read(conn, "", ())
-    arrays = _arrays(int(rowids.max()) + 1 if len(rowids) else 0)
-    for array, column in zip(arrays, values, strict=True):
-        array[rowids] = column
+    """Read every position, in slices of rowids so that no text SQLite hands over is large."""
+    top = int(conn.execute("SELECT coalesce(max(rowid), 0) FROM incidents").fetchone()[0])
+    arrays = _arrays(top + 1)
+    for first in range(0, top + 1, _SLICE):
+        rowids, values = _read(conn, "WHERE rowid >= ? AND rowid < ?", (first, first + _SLICE))
+        for array, column in zip(arrays, values, strict=True):
+            array[rowids] = column
     return Positions(stamp, *arrays)
 
 
