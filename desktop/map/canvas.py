@@ -35,6 +35,7 @@ RELABEL_MS = 80
 POINT_SLOTS = 12
 """Colours drawn at once: the ten largest series, Other, and no value."""
 MAX_POINT_PX = 22.0
+MIN_DRAG_PX = 4
 
 
 def ring_path(parts: Sequence[Sequence[Sequence[tuple[float, float]]]]) -> QPainterPath:
@@ -88,6 +89,8 @@ class _MapViewBox(pg.ViewBox):
         start, now = event.buttonDownPos(), event.pos()  # type: ignore[attr-defined]
         if event.isFinish():  # type: ignore[attr-defined]
             self.rbScaleBox.hide()
+            if abs(now.x() - start.x()) < MIN_DRAG_PX or abs(now.y() - start.y()) < MIN_DRAG_PX:
+                return  # a slip of the hand, not an area
             rect = self.childGroup.mapRectFromParent(QRectF(start, now)).normalized()
             self._canvas.areaDragged.emit(area_of(rect))
         else:
