@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QGraphicsPathItem, QSizePolicy, QWidget
 from db.map.settlements import Settlement, labelled
 from db.map.shapes import KM_PER_DEG_LAT, Shape, nice_scale_km
 from db.queries import Area
+from desktop.map.geometry import MAX_POINT_PX, MapViewBox, area_of, point_sizes, ring_path
 
 ZONE_FILLS = ("#DCE9D5", "#E4DDF0", "#F3E6D0", "#D3E4EE", "#EEDCDC", "#E8E8E8", "#DDEBE6", "#F0EBD0")
 """Soft fills that keep the incident colours readable on top of them."""
@@ -34,28 +35,6 @@ LABEL_CANDIDATES = 400
 RELABEL_MS = 80
 POINT_SLOTS = 12
 """Colours drawn at once: the ten largest series, Other, and no value."""
-MAX_POINT_PX = 22.0
-MIN_DRAG_PX = 4
-
-
-def ring_path(parts: Sequence[Sequence[Sequence[tuple[float, float]]]]) -> QPainterPath:
-    """One painter path for polygons with holes (odd-even fill leaves the holes empty)."""
-    path = QPainterPath()
-    path.setFillRule(Qt.FillRule.OddEvenFill)
-    for rings in parts:
-        for ring in rings:
-            if not ring:
-                continue
-            path.moveTo(*ring[0])
-            for x, y in ring[1:]:
-                path.lineTo(x, y)
-            path.closeSubpath()
-    return path
-
-
-def point_sizes(count: np.ndarray) -> np.ndarray:
-    """Point diameter in pixels: 5 for one violation, growing with the logarithm of the count."""
-    return np.minimum(5.0 + 2.5 * np.log2(np.maximum(count, 1).astype(np.float64)), MAX_POINT_PX)
 
 
 @dataclass(frozen=True)
@@ -72,41 +51,6 @@ class _Drawn:
         return cls(nothing, nothing, nothing, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object))
 
 
-class _MapViewBox(pg.ViewBox):
-    """Pans on drag as usual; Shift+drag draws a rectangle and reports it instead of zooming."""
-
-    def __init__(self, canvas: "MapCanvas") -> None:
-        super().__init__()
-        self._canvas = canvas
-
-    def mouseDragEvent(self, ev: object, axis: object = None) -> None:  # noqa: N802 (pyqtgraph API)
-        event = ev  # pyqtgraph's MouseDragEvent
-        shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)  # type: ignore[attr-defined]
-        if not shift or event.button() != Qt.MouseButton.LeftButton:  # type: ignore[attr-defined]
-            super().mouseDragEvent(ev, axis)
-            return
-        event.accept()  # type: ignore[attr-defined]
-        start, now = event.buttonDownPos(), event.pos()  # type: ignore[attr-defined]
-        if event.isFinish():  # type: ignore[attr-defined]
-            self.rbScaleBox.hide()
-            if abs(now.x() - start.x()) < MIN_DRAG_PX or abs(now.y() - start.y()) < MIN_DRAG_PX:
-                return  # a slip of the hand, not an area
-            rect = self.childGroup.mapRectFromParent(QRectF(start, now)).normalized()
-            self._canvas.areaDragged.emit(area_of(rect))
-        else:
-            self.updateScaleBox(start, now)
-
-
-def area_of(rect: QRectF) -> Area:
-    """The area a view rectangle covers (x is longitude, y latitude), clamped to the globe."""
-    return Area(
-        south=max(-90.0, rect.top()),
-        west=max(-180.0, rect.left()),
-        north=min(90.0, rect.bottom()),
-        east=min(180.0, rect.right()),
-    )
-
-
 class MapCanvas(pg.PlotWidget):
     """The theatre, settlements, user layers, incident points or density grid, fan, legend and scale."""
 
@@ -116,7 +60,7 @@ class MapCanvas(pg.PlotWidget):
     def __init__(
         self, shapes: Sequence[Shape], bounds: tuple[float, float, float, float], parent: QWidget | None = None
     ):
-        self._box = _MapViewBox(self)
+        self._box = MapViewBox()
         super().__init__(parent, viewBox=self._box)
         self.setAccessibleName("Map")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -230,6 +174,7 @@ class MapCanvas(pg.PlotWidget):
         self._relabel.timeout.connect(self._place_settlements)
         self.show_theatre()
         self._box.sigRangeChanged.connect(self._range_changed)
+        self._box.areaDragged.connect(self.areaDragged)
 
     # -- theatre ---------------------------------------------------------------------------------
 
@@ -516,4 +461,4 @@ class MapCanvas(pg.PlotWidget):
         event.accept()
 
 
-__all__ = ["MapCanvas", "area_of", "point_sizes", "ring_path"]
+__all__ = ["MapCanvas"]

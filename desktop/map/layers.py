@@ -13,7 +13,7 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem
 
 from db.map.layers import UserLayer
-from desktop.map.canvas import ring_path
+from desktop.map.geometry import ring_path
 
 LAYER_COLOURS = ("#3B5B92", "#6B4C9A", "#2E7D6B", "#8C5A2B", "#5A6B2E", "#9A3B6B")
 MAX_NAMED_POINTS = 200
