@@ -121,3 +121,22 @@ def test_settings_refuse_a_bad_layer_and_change_nothing(qtbot, store, monitor, t
 
 def test_parse_layer_keeps_names_short() -> None:
     assert len(parse_layer(json.dumps(POSTS), "x" * 300).name) == 80
+
+
+def test_another_theatre_is_drawn_with_its_own_layers(qtbot, store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from db.store import switch_theatre
+    from db.theatre import parse_theatre
+
+    add_layer(store.conn, store.theatre, read_layer(_file(tmp_path, POSTS)))
+    view = MapView(store)
+    qtbot.addWidget(view)
+    assert view.canvas.user_layer_items
+    data = json.loads(store.theatre.geojson_text)
+    for feature in data["features"]:
+        if feature["properties"]["id"] == "EAST":
+            feature["properties"]["name"] = "Orient"
+    switch_theatre(store, parse_theatre(json.dumps(data), "renamed.geojson"), "renamed.geojson")
+    view.reload_theatre()
+    assert "Orient" in [label.toPlainText() for label in view.canvas.zone_labels]
+    assert len(view.canvas.zone_labels) == len(store.theatre.zones)
+    assert view.canvas.user_layer_items == []  # the layers were the other theatre's
