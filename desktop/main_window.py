@@ -96,7 +96,7 @@ class MainWindow(QMainWindow):
         self.trends.setSizes([900, 400])
         self.review = ReviewPanel(store, profile, display_tz=tz)
         # The map, with its own detail pane: a click shows the incident here and selects it in the table.
-        self.map = MapView(store)
+        self.map = MapView(store, display_tz=tz)
         self.map_detail = DetailPane()
         self.map_split = QSplitter(Qt.Orientation.Horizontal)
         self.map_split.addWidget(self.map)
@@ -316,6 +316,7 @@ class MainWindow(QMainWindow):
             self.model.set_display_tz(display_tz(self._settings, self._store))
             self.review.set_display_tz(display_tz(self._settings, self._store))
             self.backups.set_display_tz(display_tz(self._settings, self._store))
+            self.map.set_display_tz(display_tz(self._settings, self._store))
             self._show_profile()
         if dialog.layers_changed:
             self.map.reload_layers()

@@ -218,3 +218,13 @@ def test_shift_drag_draws_the_area_with_the_mouse(qtbot, window) -> None:  # typ
     area = window.filter_bar.current_filter().area
     assert area.south == pytest.approx(48.3, abs=0.01) and area.north == pytest.approx(48.6, abs=0.01)
     assert area.west == pytest.approx(37.7, abs=0.01) and area.east == pytest.approx(38.0, abs=0.01)
+
+
+def test_hover_times_follow_the_display_time_zone(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    from zoneinfo import ZoneInfo
+
+    view = _open_map(qtbot, window)
+    _zoom(qtbot, view, TORETSK)
+    view.set_display_tz(ZoneInfo("UTC"))
+    text = view.hover_text(37.80, 48.42)
+    assert text is not None and text.splitlines()[1] == "2026-05-10 09:00"

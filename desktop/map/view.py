@@ -10,6 +10,7 @@ filter (``areaChosen``) that the window puts in the filter bar, so every view fo
 
 from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyqtgraph as pg
@@ -46,9 +47,10 @@ class MapView(QWidget):
     incidentSelected = Signal(str)  # noqa: N815 (Qt naming); an incident_id
     areaChosen = Signal(object)  # noqa: N815 (Qt naming); an Area
 
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, parent: QWidget | None = None, *, display_tz: ZoneInfo | None = None) -> None:
         super().__init__(parent)
         self._store = store
+        self._display_tz = display_tz or store.tz
         self._filter = IncidentFilter()
         self._filtered = False
         self._data: MapData | None = None
@@ -174,6 +176,10 @@ class MapView(QWidget):
             parts.append(described)
         return " · ".join(parts)
 
+    def set_display_tz(self, tz: ZoneInfo) -> None:
+        """Show times in ``tz`` (the Settings' display time zone)."""
+        self._display_tz = tz
+
     def reload_theatre(self) -> None:
         """Another theatre file was loaded: draw its zones, sectors, line, layers and settlements."""
         self.canvas.set_theatre(theatre_shapes(self._store.theatre), theatre_bounds(self._store.theatre))
@@ -231,7 +237,7 @@ class MapView(QWidget):
             if incident.obs_type and incident.obs_type != "none":
                 kind += f" · {ENUM_LABELS['obs_type'].get(incident.obs_type, incident.obs_type)}"
             qualifier = {"approx": "about ", "at_least": "at least "}.get(incident.count_qualifier, "")
-            when = local_time_text(incident.observed_start, self._store.tz)
+            when = local_time_text(incident.observed_start, self._display_tz)
             plural = "s" if incident.count != 1 else ""
             return f"{incident.ref}\n{when}\n{kind}\n{qualifier}{incident.count:,} violation{plural}"
         data = self._data
