@@ -34,6 +34,36 @@ _NULLABLE_TEXT = {"sector_id", "place"}
 
 
 @dataclass(frozen=True)
+class Area:
+    """A rectangle of the map, in WGS84 degrees (both edges included): the map's spatial filter.
+
+    An incident is inside when its map position is: the estimated event position if it has one,
+    else the observer's (as the ACLED export and the zone assignment choose).
+    """
+
+    south: float
+    west: float
+    north: float
+    east: float
+
+    def __post_init__(self) -> None:
+        values = (self.south, self.west, self.north, self.east)
+        if not all(isinstance(v, int | float) and -180 <= v <= 180 for v in values):
+            raise ValueError(f"not an area in degrees: {values!r}")
+        if not (-90 <= self.south <= self.north <= 90 and self.west <= self.east):
+            raise ValueError(f"an area needs south <= north and west <= east, not {values!r}")
+
+    def text(self) -> str:
+        """How the filter bar shows it: ``48.10–48.60°N 37.50–38.20°E``."""
+        return f"{self.south:.2f}–{self.north:.2f}°N {self.west:.2f}–{self.east:.2f}°E"
+
+
+MAP_LAT = "coalesce(event_lat, observer_lat)"
+MAP_LON = "CASE WHEN event_lat IS NOT NULL THEN event_lon ELSE observer_lon END"
+"""SQL for an incident's map position (see :class:`Area`)."""
+
+
+@dataclass(frozen=True)
 class IncidentFilter:
     """What the filter bar selects; empty tuples mean "any"."""
 
@@ -46,6 +76,7 @@ class IncidentFilter:
     states: tuple[str, ...] = ()
     text: str = ""
     conflicts_only: bool = False
+    area: Area | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +138,10 @@ def _conditions(flt: IncidentFilter, indexable: Collection[str] | None) -> tuple
             params.extend(values)
     if flt.conflicts_only:
         parts.append(f"{col('heads')} > 1")
+    if flt.area is not None:
+        a = flt.area
+        parts.append(f"{MAP_LAT} BETWEEN ? AND ? AND {MAP_LON} BETWEEN ? AND ?")
+        params.extend([a.south, a.north, a.west, a.east])
     query = fts_query(flt.text)
     if query:
         parts.append(f"{col('rowid')} IN (SELECT rowid FROM incidents_fts WHERE incidents_fts MATCH ?)")

@@ -15,10 +15,14 @@ from datetime import date, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+import numpy as np
+import numpy.typing as npt
+
 from db.column_sums import GroupSums
 from db.incident_cube import incident_cube_of, matching_rowids
+from db.map.positions import rowids_in_area
 from db.projection import Calendar
-from db.queries import IncidentFilter, utc_text, where_clause
+from db.queries import IncidentFilter, fts_query, utc_text, where_clause
 from db.rollups import DaySums, parse_utc, read_day_sums, rollup_filter, split_period
 
 Bin = Literal["day", "week", "month"]
@@ -122,18 +126,28 @@ def _counts(
         if split.whole is not None:
             _add_sums(counts, read_day_sums(conn, group, where, *split.whole, metric), column, reporting_days)
     else:
-        # A text search with nothing else the rollups lack: the matches' rowids from FTS5, summed
-        # from the per-incident arrays (db/incident_cube.py) instead of one lookup per match.
-        rest = rollup_filter(replace(flt, text=""))
+        # A text search or a map area with nothing else the rollups lack: the matches' rowids (from
+        # FTS5, from the map's positions), summed from the per-incident arrays (db/incident_cube.py)
+        # instead of one lookup per match.
+        rest = rollup_filter(replace(flt, text="", area=None))
         cube = incident_cube_of(conn, calendar.tz) if rest is not None and split.whole is not None else None
         if rest is None or cube is None or split.whole is None:
             _add_incidents(counts, conn, flt, column, metric, reporting_days)
             return counts
-        rowids = matching_rowids(conn, flt.text)
+        rowids = _matching(conn, flt)
         _add_sums(counts, cube.sums(rowids, group, rest.values, *split.whole, metric), column, reporting_days)
     for start, end in split.edges:
         _add_incidents(counts, conn, replace(flt, start_utc=start, end_utc=end), column, metric, reporting_days)
     return counts
+
+
+def _matching(conn: sqlite3.Connection, flt: IncidentFilter) -> npt.NDArray[np.integer]:
+    """Rowids of the incidents that match the filter's text and lie in its area (either may be unset)."""
+    rowids = matching_rowids(conn, flt.text) if fts_query(flt.text) else None
+    if flt.area is not None:
+        inside = rowids_in_area(conn, flt.area)
+        rowids = inside if rowids is None else np.intersect1d(rowids, inside)
+    return rowids if rowids is not None else np.zeros(0, dtype=np.int64)
 
 
 def _add_sums(

@@ -15,11 +15,12 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QLineEdit,
+    QToolButton,
     QWidget,
 )
 
 from db import enums
-from db.queries import IncidentFilter, day_bounds
+from db.queries import Area, IncidentFilter, day_bounds
 from db.store import Store
 from desktop.flow_layout import FlowLayout, labelled
 
@@ -96,6 +97,13 @@ class FilterBar(QWidget):
         layout.addWidget(labelled("&Weapon", self.weapon))
         layout.addWidget(labelled("&Verification", self.state))
         layout.addWidget(labelled("&Search", self.search))
+        # The map's spatial filter: shown only while set, removed by a click (or Space when it has focus).
+        self._area: Area | None = None
+        self.area_chip = QToolButton()
+        self.area_chip.setToolTip("Only incidents inside this area of the map; click to remove")
+        self.area_chip.clicked.connect(lambda: self.set_area(None))
+        self.area_chip.setVisible(False)
+        layout.addWidget(self.area_chip)
         self._show_custom(False)
         order = [self.period, self.date_from, self.date_to, self.zone, self.sector, self.category]
         order += [self.weapon, self.state, self.search]
@@ -117,6 +125,7 @@ class FilterBar(QWidget):
             weapon_classes=_chosen(self.weapon),
             states=_chosen(self.state),
             text=self.search.text().strip(),
+            area=self._area,
         )
 
     def period_days(self) -> tuple[date | None, date | None]:
@@ -151,6 +160,13 @@ class FilterBar(QWidget):
         self.period.setCurrentIndex(self.period.findData(key))
         self.period.blockSignals(False)
         self._show_custom(key == "custom")
+        self._emit()
+
+    def set_area(self, area: Area | None) -> None:
+        """Filter to ``area`` of the map (None removes the spatial filter)."""
+        self._area = area
+        self.area_chip.setText(f"Area {area.text()}  ✕" if area is not None else "")
+        self.area_chip.setVisible(area is not None)
         self._emit()
 
     def focus_search(self) -> None:

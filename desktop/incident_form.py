@@ -54,6 +54,7 @@ from desktop.form_input import (
 )
 from desktop.form_questions import discard_question, occurrence_question, save_failed
 from desktop.incident_fields import IncidentFields
+from desktop.map.pick_dialog import MapPickDialog
 
 DRAFT_DELAY_MS = 1000
 SETTING_ZONE = "form/last_zone"
@@ -127,6 +128,7 @@ class IncidentForm(QDialog):
         self._draft_timer.setInterval(DRAFT_DELAY_MS)
         self._draft_timer.timeout.connect(self._write_draft)
         self._fields.changed.connect(self._refresh)
+        QShortcut(QKeySequence("Ctrl+M"), self, self.pick_on_map, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         for keys in ("Ctrl+S", "Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, self.save, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self._refresh()
@@ -139,7 +141,17 @@ class IncidentForm(QDialog):
         layout.setContentsMargins(14, 10, 14, 10)
         self._title = QLabel(self._title_text())
         self._title.setWordWrap(True)
-        layout.addWidget(self._title)
+        top = QHBoxLayout()
+        top.addWidget(self._title, 1)
+        # Typing a position stays the first way; the map is for a place known by sight (Ctrl+M).
+        self._pick_button = QPushButton("Pick on map…  (Ctrl+M)")
+        self._pick_button.setToolTip("Set your position or the event position by a click on the map (Ctrl+M)")
+        self._pick_button.setAutoDefault(False)
+        self._pick_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # reached by Ctrl+M; the Tab order stays the fields'
+        self._pick_button.setObjectName("pick_on_map")
+        self._pick_button.clicked.connect(self.pick_on_map)
+        top.addWidget(self._pick_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(top)
         scroll = QScrollArea()
         scroll.setWidget(fields)
         scroll.setWidgetResizable(True)
@@ -236,6 +248,21 @@ class IncidentForm(QDialog):
         if not isinstance(value, str) or not value or (allowed is not None and value not in allowed):
             return None
         return value
+
+    def pick_on_map(self) -> MapPickDialog:
+        """Open the map to pick the position of the field being typed in (else the observer's)."""
+        event = self._fields.widget("event_position")
+        field = "event_position" if event.hasFocus() else "observer_position"
+        dialog = MapPickDialog(self._store, self, field=field)
+        dialog.accepted.connect(lambda: self._picked(dialog))
+        dialog.open()
+        return dialog
+
+    def _picked(self, dialog: MapPickDialog) -> None:
+        """Write the picked position into its field: the zone and sector follow as if typed."""
+        widget = self._fields.widget(dialog.field)
+        widget.setText(dialog.position_text())  # type: ignore[attr-defined]
+        widget.setFocus()
 
     def field_widget(self, name: str) -> QWidget:
         """The widget of a form field (incident field names; see :mod:`desktop.incident_fields`)."""

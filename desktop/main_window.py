@@ -39,6 +39,7 @@ from desktop.exchange_menu import ExchangeMenu
 from desktop.filter_bar import FilterBar
 from desktop.incident_form import IncidentForm
 from desktop.incident_table_model import IncidentTableModel
+from desktop.map.view import MapView
 from desktop.report.dialog import ReportDialog
 from desktop.review_panel import ReviewPanel
 from desktop.settings_dialog import SettingsDialog, display_tz
@@ -97,6 +98,15 @@ class MainWindow(QMainWindow):
         self.trends.setStretchFactor(1, 1)
         self.trends.setSizes([900, 400])
         self.review = ReviewPanel(store, profile, display_tz=tz)
+        # The map, with its own detail pane: a click shows the incident here and selects it in the table.
+        self.map = MapView(store, display_tz=tz)
+        self.map_detail = DetailPane()
+        self.map_split = QSplitter(Qt.Orientation.Horizontal)
+        self.map_split.addWidget(self.map)
+        self.map_split.addWidget(self.map_detail)
+        self.map_split.setStretchFactor(0, 3)
+        self.map_split.setStretchFactor(1, 1)
+        self.map_split.setSizes([1000, 340])
 
         # One filter bar above every view: the table, the trends and the review all follow it.
         self.tabs = QTabWidget()
@@ -104,6 +114,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.splitter, "&Incidents")
         self.tabs.addTab(self.trends, "&Trends")
         self.tabs.addTab(self.review, "Re&view")
+        self.tabs.addTab(self.map_split, "M&ap")
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 6, 6, 0)
@@ -131,6 +142,8 @@ class MainWindow(QMainWindow):
 
         self.filter_bar.filterChanged.connect(self._apply_filter)
         self.timeline.periodSelected.connect(self._period_dragged)
+        self.map.incidentSelected.connect(self._select_from_map)
+        self.map.areaChosen.connect(self.filter_bar.set_area)
         self.review.reviewed.connect(self._after_review)
         self.review.conflictResolved.connect(lambda _id: self.model.refresh())
         self.review.incidentActivated.connect(self._show_incident_from_review)
@@ -218,7 +231,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.find_action)
         view_menu.addAction(self.refresh_action)
         view_menu.addSeparator()
-        for number, title in enumerate(("Incidents", "Trends", "Review"), start=1):
+        for number, title in enumerate(("Incidents", "Trends", "Review", "Map"), start=1):
             view_menu.addAction(
                 action(
                     f"{title}",
@@ -319,8 +332,12 @@ class MainWindow(QMainWindow):
             self.model.set_display_tz(display_tz(self._settings, self._store))
             self.review.set_display_tz(display_tz(self._settings, self._store))
             self.backups.set_display_tz(display_tz(self._settings, self._store))
+            self.map.set_display_tz(display_tz(self._settings, self._store))
             self._show_profile()
+        if dialog.layers_changed:
+            self.map.reload_layers()
         if dialog.theatre_changed:
+            self.map.reload_theatre()
             self.filter_bar.reload_theatre()
             self.refresh()
             self.statusBar().showMessage(f"Theatre loaded: {self._store.theatre.name}", 10000)
@@ -370,6 +387,7 @@ class MainWindow(QMainWindow):
         self.model.set_filter(flt)  # type: ignore[arg-type]
         self.timeline.set_filter(flt)  # type: ignore[arg-type]
         self.summary.set_filter(flt)  # type: ignore[arg-type]
+        self.map.set_filter(flt)  # type: ignore[arg-type]
         first, last = self.filter_bar.period_days()
         self.summary.set_period(first, last)
         self.timeline.show_period(first, last)
@@ -387,6 +405,11 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.splitter)
         self.model.refresh()
 
+    def _select_from_map(self, incident_id: str) -> None:
+        """A point clicked on the map: select that incident in the table and show it."""
+        self._selected_id = incident_id
+        self._restore_selection()
+
     def _show_count(self, count: int) -> None:
         self.count_label.setText(f"{count:,} incident{'s' if count != 1 else ''}")
 
@@ -400,6 +423,8 @@ class MainWindow(QMainWindow):
         if record is None:
             self._selected_id = None
             self.detail.clear()
+            self.map_detail.clear()
+            self.map.select_incident(None)
             return
         self._selected_id = record.incident_id
         try:
@@ -410,6 +435,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(str(error), 10000)
             return
         self.detail.show_incident(fresh, history, display_tz(self._settings, self._store))
+        self.map_detail.show_incident(fresh, history, display_tz(self._settings, self._store))
+        self.map.select_incident(record.incident_id)
 
     def _restore_selection(self) -> None:
         """Keep the same incident selected across refreshes, filter and sort changes."""

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QMessageBox,
     QPushButton,
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from db.errors import TrucelineError
+from db.map.layers import add_layer, read_layer, remove_layer, stored_layers
 from db.monitors import Monitor
 from db.store import Store, switch_theatre
 from db.theatre import load_theatre
@@ -51,6 +53,7 @@ class SettingsDialog(QDialog):
         self._settings = settings
         self.profile = profile
         self.theatre_changed = False
+        self.layers_changed = False
 
         self.profile_label = QLabel()
         edit_profile = QPushButton("&Edit profile…")
@@ -83,12 +86,25 @@ class SettingsDialog(QDialog):
         theatre_row.addWidget(load)
 
         self.marking = marking_combo(settings)
+        # The mission's own map layers (GeoJSON from QGIS), kept with the theatre (db/map/layers.py).
+        self.layers_label = QLabel()
+        self.layers_label.setWordWrap(True)
+        add = QPushButton("&Add map layer…")
+        add.setToolTip("Draw a GeoJSON file of points, lines or polygons (e.g. posts, routes) beneath the incidents")
+        add.clicked.connect(self._add_layer)
+        self.remove_layer_button = QPushButton("&Remove layer…")
+        self.remove_layer_button.clicked.connect(self._remove_layer)
+        layers_row = QHBoxLayout()
+        layers_row.addWidget(self.layers_label, 1)
+        layers_row.addWidget(add)
+        layers_row.addWidget(self.remove_layer_button)
 
         form = QFormLayout()
         form.addRow("Profile:", profile_row)
         form.addRow("&Display time zone:", self.time_zone)
         form.addRow("Theatre:", theatre_row)
         form.addRow("Report &marking:", self.marking)
+        form.addRow("Map layers:", layers_row)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -103,6 +119,13 @@ class SettingsDialog(QDialog):
         self.profile_label.setText(f"{p.name} ({p.callsign}), {p.role}")
         t = self._store.theatre
         self.theatre_label.setText(f"{t.name}: {len(t.zones)} zones, {len(t.sectors)} DMZ sectors, {t.time_zone}")
+        try:
+            names = [layer.name for layer in stored_layers(self._store.conn, t)]
+        except TrucelineError as error:
+            names = []
+            self.layers_label.setToolTip(str(error))
+        self.layers_label.setText(", ".join(names) if names else "none")
+        self.remove_layer_button.setEnabled(bool(names))
 
     def _edit_profile(self) -> None:
         dialog = ProfileDialog(self._store, self, current=self.profile)
@@ -136,6 +159,33 @@ class SettingsDialog(QDialog):
         self.theatre_changed = True
         self._show_state()
         return True
+
+    def _add_layer(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, "Add map layer", "", "GeoJSON (*.geojson *.json)")
+        if name:
+            self.add_layer_file(Path(name))
+
+    def add_layer_file(self, path: Path) -> bool:
+        """Check a layer file and keep it with the theatre; a bad file is refused whole, with the reason."""
+        try:
+            add_layer(self._store.conn, self._store.theatre, read_layer(path))
+        except TrucelineError as error:
+            QMessageBox.warning(self, "Layer not added", f"The layer was not added; nothing changed.\n\n{error}")
+            return False
+        self.layers_changed = True
+        self._show_state()
+        return True
+
+    def _remove_layer(self) -> None:
+        names = [layer.name for layer in stored_layers(self._store.conn, self._store.theatre)]
+        name, ok = QInputDialog.getItem(self, "Remove map layer", "Layer:", names, 0, False)
+        if ok and name:
+            self.remove_layer_named(name)
+
+    def remove_layer_named(self, name: str) -> None:
+        remove_layer(self._store.conn, self._store.theatre, name)
+        self.layers_changed = True
+        self._show_state()
 
     def accept(self) -> None:
         name = self.time_zone.currentText().strip()

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from db.display import ENUM_LABELS
 from db.queries import IncidentFilter, day_bounds
 from db.store import Store
+from db.theatre import Theatre
 from db.timeline import ALL, Bin, Dimension, Metric, Timeline, bin_start, moving_average, timeline
 from desktop.flow_layout import FlowLayout, labelled
 from desktop.plot_export import FILE_FILTER, FORMATS
@@ -89,7 +90,7 @@ class TimelineView(QWidget):
         self._series: list[Series] = []
         self._previous: list[int] | None = None
         self._hidden: set[Key] = set()
-        self._names = self._labels()
+        self._names = dimension_labels(store.theatre)
 
         self.bin_combo = _combo(BINS, "Length of each bar")
         cutoff = store.calendar.cutoff
@@ -340,18 +341,18 @@ class TimelineView(QWidget):
         except (OSError, ValueError) as error:
             QMessageBox.warning(self, "Export failed", f"The timeline was not saved.\n\n{error}")
 
-    def _labels(self) -> dict[Dimension | None, dict[Key, str]]:
-        """Readable names of every value of every dimension, for the legend and the hover text."""
-        theatre = self._store.theatre
-        sectors: dict[Key, str] = {s.sector_id: s.name for s in theatre.sectors}
-        sectors[None] = NO_SECTOR
-        names: dict[Dimension | None, dict[Key, str]] = {
-            "zone": {z.zone_id: z.name for z in theatre.zones},
-            "sector": sectors,
-        }
-        for dimension in ("category", "obs_type", "weapon_class", "verification_state"):
-            names[dimension] = dict(ENUM_LABELS[dimension])
-        return names
+
+def dimension_labels(theatre: Theatre) -> dict[Dimension | None, dict[Key, str]]:
+    """Readable names of every value of every dimension, for legends and hover texts (timeline, map)."""
+    sectors: dict[Key, str] = {s.sector_id: s.name for s in theatre.sectors}
+    sectors[None] = NO_SECTOR
+    names: dict[Dimension | None, dict[Key, str]] = {
+        "zone": {z.zone_id: z.name for z in theatre.zones},
+        "sector": sectors,
+    }
+    for dimension in ("category", "obs_type", "weapon_class", "verification_state"):
+        names[dimension] = dict(ENUM_LABELS[dimension])
+    return names
 
 
 def _combo(choices: tuple[tuple[str, object], ...], tip: str) -> QComboBox:
@@ -366,4 +367,4 @@ def _day(day: date) -> str:
     return f"{day.day} {day:%b %Y}"
 
 
-__all__ = ["OTHER", "TimelineView"]
+__all__ = ["OTHER", "TimelineView", "dimension_labels"]

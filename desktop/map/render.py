@@ -1,0 +1,51 @@
+"""The map of a filter as an image file, without a window: for reports and the command line.
+
+It builds the same :class:`desktop.map.view.MapView` the window shows, never on screen, at the
+size asked, waits for its settlement names, draws the filter and writes PNG or SVG through
+:func:`desktop.plot_export.export_plot` (a temporary file, then a rename). A QApplication must
+exist (offscreen is enough).
+"""
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from db.queries import Area, IncidentFilter
+from db.store import Store
+from db.timeline import Dimension
+from desktop.map.view import MapView
+
+
+def render_map(
+    store: Store,
+    flt: IncidentFilter,
+    path: Path,
+    *,
+    size: tuple[int, int] = (1600, 1000),
+    dimension: Dimension | None = "category",
+    view: Area | None = None,
+) -> None:
+    """Write the map of what ``flt`` selects to ``path`` (.png or .svg) with legend, scale and caption.
+
+    ``view`` is the area shown: by default the filter's own area if it has one, else the theatre.
+    Raises OSError or ValueError (a suffix other than .png or .svg), leaving no file behind.
+    """
+    if QApplication.instance() is None:
+        raise RuntimeError("render_map needs a QApplication (QT_QPA_PLATFORM=offscreen will do)")
+    widget = MapView(store)
+    widget.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
+    try:
+        widget.split_combo.setCurrentIndex(widget.split_combo.findData(dimension))
+        widget.resize(*size)
+        widget.show()
+        QApplication.processEvents()
+        if view is not None or flt.area is not None:
+            widget.show_area(view or flt.area)  # type: ignore[arg-type]
+        widget.wait_for_settlements()
+        widget.set_filter(flt)
+        widget.refresh()
+        widget.export_image(path)
+    finally:
+        widget.close()
+        widget.deleteLater()
