@@ -80,12 +80,13 @@ class IncidentFields(QWidget):
         self.stored_dmz_relation: str | None = None
         self._placement: Placement | None = None
         self._reserved: list[tuple[QWidget, int]] = []
+        self._reserved_text: list[tuple[QWidget, str]] = []
         self._times: dict[str, tuple[DateEdit, TimeEdit]] = {}
         columns = QHBoxLayout(self)
         columns.setSpacing(14)
         # The first column carries positions and their readings, so it gets the most room.
         for stretch, build in (
-            (7, lambda: (self._when(tz_name), self._where())),
+            (8, lambda: (self._when(tz_name), self._where())),
             (5, lambda: (self._what(), self._how_many(), self._how_known(), self._harm())),
             (4, lambda: (self._judgement(), self._notes(editing))),
         ):
@@ -210,13 +211,16 @@ class IncidentFields(QWidget):
         self._sector = sector = self._combo("sector_id", [(None, "None (outside the DMZ)"), *sectors])
         sector.activated.connect(self._sector_chosen)
         # A mismatch with the position is shown beside the combo it concerns.
-        self._mismatch = {"zone_id": QLabel(), "sector_id": QLabel()}
-        for label in self._mismatch.values():
+        # Its room is kept even when empty, so a warning appearing never moves the fields.
+        self._mismatch = {"zone_id": ElidedLabel(), "sector_id": ElidedLabel()}
+        for name, label in self._mismatch.items():
+            label.setObjectName(f"{name}_mismatch")
             label.setStyleSheet(_WARNING_STYLE)
+            self._reserved_text.append((label, self._longest_warning()))
         self._row(form, "Zone", zone, self._mismatch["zone_id"], grow=zone)
         self._row(form, "DMZ sector", sector, self._mismatch["sector_id"], grow=sector)
-        self._dmz = QLabel()
-        self._dmz.setWordWrap(True)
+        # One line, cut short with "…" rather than wrapped: a second line would push every field down.
+        self._dmz = ElidedLabel()
         self._dmz.setObjectName("dmz_relation")
         self._dmz.setToolTip(HELP["dmz_relation"])
         self._widgets["dmz_relation"] = self._dmz
@@ -236,6 +240,10 @@ class IncidentFields(QWidget):
         )
         self._row(form, "Precision", self._combo("geo_precision", _enum_items(enums.GEO_PRECISION)))
         return box
+
+    def _longest_warning(self) -> str:
+        ids = [z.zone_id for z in self._theatre.zones] + [s.sector_id for s in self._theatre.sectors] + ["none"]
+        return max((f"⚠ position: {i}" for i in ids), key=len, default="") + "W"
 
     def _what(self) -> QGroupBox:
         box, form = self._group("What")
@@ -316,12 +324,21 @@ class IncidentFields(QWidget):
                     label.setMinimumWidth(width)
                     label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
-        # Sized in lines of the font actually used, which the dialog's stylesheet sets only once
-        # the widgets are polished, just before they are first shown.
+    def prepare(self) -> None:
+        """Reserve room in lines of the font actually used, which the dialog's stylesheet sets only
+        once the widgets are polished: called before the dialog sizes itself, and again when shown."""
+        self.ensurePolished()
         for widget, lines in self._reserved:
+            widget.ensurePolished()
             widget.setMinimumHeight(widget.fontMetrics().lineSpacing() * lines + 4)
+        for widget, text in self._reserved_text:
+            widget.ensurePolished()
+            widget.setFixedWidth(widget.fontMetrics().horizontalAdvance(text) + 6)
+            widget.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
         self._align_labels()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
+        self.prepare()
         super().showEvent(event)
 
     # -- reading and writing ------------------------------------------------------------------
@@ -417,23 +434,22 @@ class IncidentFields(QWidget):
         warnings = {"zone_id": "", "sector_id": ""}
         if placement is None:
             relation = self.stored_dmz_relation
-            self._dmz.setText(enums.DMZ_RELATION.get(relation, relation) if relation else "from the position")
+            self._dmz.set_full_text(enums.DMZ_RELATION.get(relation, relation) if relation else "from the position")
             self._dmz.setStyleSheet("" if relation else _HINT_STYLE)
         else:
             text = enums.DMZ_RELATION[placement.dmz_relation]
             if placement.distance_km is not None:
                 text += f", {placement.distance_km:.1f} km from the contact line"
-            self._dmz.setText(text)
+            self._dmz.set_full_text(text)
             self._dmz.setStyleSheet("")
             if placement.zone_id is None:
-                warnings["zone_id"] = "⚠ position outside all zones"
+                warnings["zone_id"] = "⚠ outside all zones"
             elif self._zone.value() != placement.zone_id:
                 warnings["zone_id"] = f"⚠ position: {placement.zone_id}"
             if placement.zone_id is not None and self._sector.value() != placement.sector_id:
                 warnings["sector_id"] = f"⚠ position: {placement.sector_id or 'none'}"
         for name, text in warnings.items():
-            self._mismatch[name].setText(text)
-            self._mismatch[name].setVisible(bool(text))  # hidden, it leaves the combo full width
+            self._mismatch[name].set_full_text(text)
             self._mismatch[name].setToolTip(
                 "Differs from the zone and sector of the position: an override. Check it, or choose the position's."
                 if text
@@ -443,7 +459,7 @@ class IncidentFields(QWidget):
     @property
     def placement_warning(self) -> str:
         """The zone and sector mismatch warnings shown, or ""."""
-        return " ".join(label.text() for label in self._mismatch.values() if label.text())
+        return " ".join(label.full_text() for label in self._mismatch.values() if label.full_text())
 
     # -- hints and problems -------------------------------------------------------------------
 

@@ -53,6 +53,7 @@ from desktop.form_input import (
 )
 from desktop.form_questions import discard_question, occurrence_question, save_failed
 from desktop.incident_fields import IncidentFields
+from desktop.screen_fit import fit_to_screen
 
 DRAFT_DELAY_MS = 1000
 SETTING_ZONE = "form/last_zone"
@@ -60,6 +61,7 @@ SETTING_SECTOR = "form/last_sector"
 SETTING_MEANS = "form/last_means"
 _SHOWN_PROBLEMS = 3
 MIN_POINT_SIZE = 11.0
+FORM_WIDTH = 1340
 
 
 class IncidentForm(QDialog):
@@ -103,6 +105,7 @@ class IncidentForm(QDialog):
         self._incident: Incident | None = None
         self._reading: Reading | None = None
         self._refreshing = False
+        self._fitted = False
 
         self.setWindowTitle("Edit incident" if self._record else "New incident")
         self.setModal(True)
@@ -193,13 +196,23 @@ class IncidentForm(QDialog):
         # Room for the problems shown, in the font the stylesheet set, so Save does not jump.
         self._problem_label.setMinimumHeight(self._problem_label.fontMetrics().lineSpacing() * _SHOWN_PROBLEMS)
         self._draft_label.setMinimumWidth(self._draft_label.fontMetrics().horizontalAdvance("Draft kept 00:00:00"))
+        if not self._fitted:
+            # Every field without scrolling on a 1366×768 laptop (Qt alone would stop at two thirds).
+            self._fitted = True
+            self.ensurePolished()
+            self._fields.prepare()
+            for layout in (self._fields.layout(), self.layout()):
+                layout.invalidate()
+                layout.activate()
+            fit_to_screen(self)
         super().showEvent(event)
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
         # A scroll area asks for a token size; ask for room to show every field without it.
         hint = super().sizeHint()
         scroll, inner = self._scroll.sizeHint(), self._fields.sizeHint()
-        hint.setWidth(hint.width() - scroll.width() + inner.width())
+        # At least FORM_WIDTH: room to spare in every column, so a hint or warning never moves a field.
+        hint.setWidth(max(hint.width() - scroll.width() + inner.width(), FORM_WIDTH))
         hint.setHeight(hint.height() - scroll.height() + inner.height())
         return hint
 

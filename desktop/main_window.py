@@ -38,6 +38,7 @@ from desktop.filter_bar import FilterBar
 from desktop.incident_form import IncidentForm
 from desktop.incident_table_model import IncidentTableModel
 from desktop.review_panel import ReviewPanel
+from desktop.screen_fit import fit_to_screen
 from desktop.settings_dialog import SettingsDialog, display_tz
 from desktop.summary_panel import SummaryPanel
 from desktop.timeline import TimelineView
@@ -437,10 +438,11 @@ class MainWindow(QMainWindow):
 
     def _restore_layout(self) -> None:
         geometry = self._settings.value("main_window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
+        if geometry is None or not self.restoreGeometry(geometry):
             self.resize(1280, 800)
+        # A size remembered on a larger monitor, or the default on a 1366×768 laptop, must not
+        # put the status bar (where "Saved …" appears) below the screen's edge.
+        fit_to_screen(self, self.size())
         splitter = self._settings.value("main_window/splitter")
         if splitter is not None:
             self.splitter.restoreState(splitter)

@@ -30,6 +30,8 @@ from db.theatre import load_theatre
 from desktop.profile_dialog import ProfileDialog
 
 DISPLAY_TZ_KEY = "display/time_zone"
+# A theatre's name comes from its file: long ones are cut here (whole in the tooltip).
+THEATRE_NAME_SHOWN = 70
 
 
 def display_tz(settings: QSettings, store: Store) -> ZoneInfo:
@@ -72,8 +74,8 @@ class SettingsDialog(QDialog):
             "stored times are always UTC."
         )
 
+        # Two lines, never wrapped: a wrapped label in a dialog gets the height of one line.
         self.theatre_label = QLabel()
-        self.theatre_label.setWordWrap(True)
         load = QPushButton("&Load theatre file…")
         load.setToolTip("Use the mission's own zones, DMZ sectors and contact line (a GeoJSON file, e.g. from QGIS).")
         load.clicked.connect(self._load_theatre)
@@ -98,7 +100,9 @@ class SettingsDialog(QDialog):
         p = self.profile
         self.profile_label.setText(f"{p.name} ({p.callsign}), {p.role}")
         t = self._store.theatre
-        self.theatre_label.setText(f"{t.name}: {len(t.zones)} zones, {len(t.sectors)} DMZ sectors, {t.time_zone}")
+        name = t.name if len(t.name) <= THEATRE_NAME_SHOWN else t.name[: THEATRE_NAME_SHOWN - 1] + "…"
+        self.theatre_label.setText(f"{name}\n{len(t.zones)} zones, {len(t.sectors)} DMZ sectors, {t.time_zone}")
+        self.theatre_label.setToolTip(t.name)
 
     def _edit_profile(self) -> None:
         dialog = ProfileDialog(self._store, self, current=self.profile)
