@@ -95,7 +95,11 @@ def exhibits(scratch: Path) -> list[Exhibit]:
         Exhibit("welcome", "First start: profile", lambda c: ProfileDialog(c.store, c.window)),
         Exhibit("profile", "Your profile", lambda c: ProfileDialog(c.store, c.window, current=c.profile)),
         Exhibit("settings", "Settings", lambda c: SettingsDialog(c.store, c.settings, c.profile, c.window)),
-        Exhibit("export-csv", "Export CSV", lambda c: CsvExportDialog(c.store, c.window.filter_bar.current_filter(), c.window)),
+        Exhibit(
+            "export-csv",
+            "Export CSV",
+            lambda c: CsvExportDialog(c.store, c.window.filter_bar.current_filter(), c.window),
+        ),
         Exhibit("import-csv", "Import CSV", lambda c: CsvImportDialog(c.store, c.profile, c.window)),
         Exhibit("export-bundle", "Export for exchange", lambda c: ExportDialog(c.store, scratch / "b.zip", c.window)),
         Exhibit("import-bundles", "Import bundles", lambda c: ImportDialog(c.store, [scratch / "b.zip"], c.window)),
@@ -111,4 +115,3 @@ def exhibits(scratch: Path) -> list[Exhibit]:
             lambda c: RecoveryDialog("The database failed its integrity check.", c.store.data_dir, None, c.window),
         ),
     ]
-

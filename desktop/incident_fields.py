@@ -80,13 +80,12 @@ class IncidentFields(QWidget):
         self.stored_dmz_relation: str | None = None
         self._placement: Placement | None = None
         self._reserved: list[tuple[QWidget, int]] = []
-        self._reserved_text: list[tuple[QWidget, str]] = []
         self._times: dict[str, tuple[DateEdit, TimeEdit]] = {}
         columns = QHBoxLayout(self)
         columns.setSpacing(14)
         # The first column carries positions and their readings, so it gets the most room.
         for stretch, build in (
-            (8, lambda: (self._when(tz_name), self._where())),
+            (9, lambda: (self._when(tz_name), self._where())),
             (5, lambda: (self._what(), self._how_many(), self._how_known(), self._harm())),
             (4, lambda: (self._judgement(), self._notes(editing))),
         ):
@@ -205,20 +204,25 @@ class IncidentFields(QWidget):
             (z.zone_id, z.name if z.name.upper() == z.zone_id else f"{z.name} ({z.zone_id})")
             for z in self._theatre.zones
         ]
-        self._zone = zone = self._combo("zone_id", [(None, "— choose, or enter a position —"), *zones])
+        self._zone = zone = self._combo("zone_id", [(None, CHOOSE), *zones])
         zone.activated.connect(self._zone_chosen)
         sectors = [(s.sector_id, s.name) for s in self._theatre.sectors]
         self._sector = sector = self._combo("sector_id", [(None, "None (outside the DMZ)"), *sectors])
         sector.activated.connect(self._sector_chosen)
         # A mismatch with the position is shown beside the combo it concerns.
-        # Its room is kept even when empty, so a warning appearing never moves the fields.
+        # A mismatch with the position is shown on a line of its own below the two combos, kept
+        # even when empty, so a warning appearing never moves a field.
         self._mismatch = {"zone_id": ElidedLabel(), "sector_id": ElidedLabel()}
         for name, label in self._mismatch.items():
             label.setObjectName(f"{name}_mismatch")
             label.setStyleSheet(_WARNING_STYLE)
-            self._reserved_text.append((label, self._longest_warning()))
-        self._row(form, "Zone", zone, self._mismatch["zone_id"], grow=zone)
-        self._row(form, "DMZ sector", sector, self._mismatch["sector_id"], grow=sector)
+        self._row(form, "Zone", zone)
+        self._row(form, "DMZ sector", sector)
+        warnings = QHBoxLayout()
+        warnings.setSpacing(12)
+        warnings.addWidget(self._mismatch["zone_id"], 1)
+        warnings.addWidget(self._mismatch["sector_id"], 1)
+        form.addRow("", warnings)
         # One line, cut short with "…" rather than wrapped: a second line would push every field down.
         self._dmz = ElidedLabel()
         self._dmz.setObjectName("dmz_relation")
@@ -240,10 +244,6 @@ class IncidentFields(QWidget):
         )
         self._row(form, "Precision", self._combo("geo_precision", _enum_items(enums.GEO_PRECISION)))
         return box
-
-    def _longest_warning(self) -> str:
-        ids = [z.zone_id for z in self._theatre.zones] + [s.sector_id for s in self._theatre.sectors] + ["none"]
-        return max((f"⚠ position: {i}" for i in ids), key=len, default="") + "W"
 
     def _what(self) -> QGroupBox:
         box, form = self._group("What")
@@ -331,10 +331,6 @@ class IncidentFields(QWidget):
         for widget, lines in self._reserved:
             widget.ensurePolished()
             widget.setMinimumHeight(widget.fontMetrics().lineSpacing() * lines + 4)
-        for widget, text in self._reserved_text:
-            widget.ensurePolished()
-            widget.setFixedWidth(widget.fontMetrics().horizontalAdvance(text) + 6)
-            widget.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
         self._align_labels()
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)

@@ -36,7 +36,7 @@ from desktop.detail_pane import DetailPane
 from desktop.exchange_menu import ExchangeMenu
 from desktop.filter_bar import FilterBar
 from desktop.incident_form import IncidentForm
-from desktop.incident_table_model import IncidentTableModel
+from desktop.incident_table_model import IncidentTableModel, column_samples
 from desktop.review_panel import ReviewPanel
 from desktop.screen_fit import fit_to_screen
 from desktop.settings_dialog import SettingsDialog, display_tz
@@ -77,12 +77,13 @@ class MainWindow(QMainWindow):
         self.table.doubleClicked.connect(lambda _index: self.edit_incident())
         self.detail = DetailPane()
 
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        # The detail pane below the table: every column fits the width of a 1366-pixel screen.
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(self.table)
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([880, 420])
+        self.splitter.setSizes([420, 280])
         self.splitter.setChildrenCollapsible(False)
 
         tz = display_tz(settings, store)
@@ -413,23 +414,13 @@ class MainWindow(QMainWindow):
         self._show_selected()
 
     def _size_columns(self) -> None:
-        """Widths that fit a reference, a local time and the longest common labels."""
+        """Each column as wide as the longest value it can show, so no cell is cut short."""
         metrics = self.table.fontMetrics()
-        samples = (
-            "DMZ-04-K7QD-000123 ",
-            "2026-11-24 23:03 ",
-            "CENTRE ",
-            "DMZ-04 ",
-            "Fire (ceasefire violation)",
-            "Projectile in flight",
-            "Tube artillery ",
-            "≥1000 ",
-            "Heard and seen ",
-            "Under review ",
-            "Place",
-        )
-        for column, sample in enumerate(samples):
-            self.table.setColumnWidth(column, metrics.horizontalAdvance(sample) + 24)
+        header_metrics = self.table.horizontalHeader().fontMetrics()
+        for column, samples in enumerate(column_samples(self._store.theatre)):
+            title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+            widest = max((metrics.horizontalAdvance(text) for text in samples), default=0)
+            self.table.setColumnWidth(column, max(widest + 14, header_metrics.horizontalAdvance(title) + 28))
 
     def current_index(self) -> QModelIndex:
         return self.table.currentIndex()
@@ -443,7 +434,7 @@ class MainWindow(QMainWindow):
         # A size remembered on a larger monitor, or the default on a 1366×768 laptop, must not
         # put the status bar (where "Saved …" appears) below the screen's edge.
         fit_to_screen(self, self.size())
-        splitter = self._settings.value("main_window/splitter")
+        splitter = self._settings.value("main_window/incidents_splitter")
         if splitter is not None:
             self.splitter.restoreState(splitter)
         trends = self._settings.value("main_window/trends_splitter")
@@ -456,7 +447,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         self.exchange.stop()
         self._settings.setValue("main_window/geometry", self.saveGeometry())
-        self._settings.setValue("main_window/splitter", self.splitter.saveState())
+        self._settings.setValue("main_window/incidents_splitter", self.splitter.saveState())
         self._settings.setValue("main_window/trends_splitter", self.trends.saveState())
         self._settings.setValue("main_window/table_header", self.table.horizontalHeader().saveState())
         self.backups.stop()

@@ -16,7 +16,8 @@ from db.incidents import IncidentRecord
 from db.queries import Cursor
 from db.review import review_queue
 from db.store import Store
-from desktop.incident_table_model import INCIDENT_ID_ROLE
+from db.theatre import Theatre
+from desktop.incident_table_model import INCIDENT_ID_ROLE, cell_samples
 
 COL_REF = 0
 COL_OBSERVED = 1
@@ -114,6 +115,11 @@ class ReviewQueueModel(QAbstractTableModel):
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+    def column_samples(self, theatre: Theatre) -> list[list[str]]:
+        """For each column, the texts whose widest its width must hold."""
+        fields = {COL_REF: "ref", COL_OBSERVED: "observed_start", **_CELL_FIELDS}
+        return [cell_samples(fields[column], theatre) for column in range(len(HEADERS))]
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(HEADERS):
