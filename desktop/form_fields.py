@@ -197,6 +197,11 @@ class _SeparatorSkip:
     def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt override)
         self._advanced = False
         super().focusInEvent(event)  # type: ignore[misc]
+        if event.reason() != Qt.FocusReason.MouseFocusReason:
+            # Qt selects the last section on Shift+Tab: typing a whole date there would fill the
+            # day with the year's digits and silently give another date. Start at the first.
+            edit: QDateEdit | QTimeEdit = self  # type: ignore[assignment]
+            edit.setSelectedSection(edit.sectionAt(0))
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 (Qt override)
         # A wheel over a field the cursor is not in scrolls the form, never changes the value.

@@ -181,7 +181,10 @@ class IncidentFields(QWidget):
             # line up and Tab reaches the box before the fields it switches on.
             label: str | QWidget = "Start"
             if name == "observed_end":
-                label = self._end_known = self._check("observed_end_known", "End:")
+                label = self._end_known = QCheckBox("End:")
+                # Connected before the form hears of the change, so the end is filled when it reads it.
+                self._end_known.toggled.connect(self._end_switched)
+                self._register("observed_end_known", self._end_known, self._end_known.toggled)
             date, clock = DateEdit(), TimeEdit()
             for edit in (date, clock):
                 edit.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
@@ -379,6 +382,18 @@ class IncidentFields(QWidget):
             return
         self._update_enabled()
         self.changed.emit()
+
+    def _end_switched(self, on: bool) -> None:
+        """Ticking End starts it at the start, never at "now": the monitor types only the end time."""
+        if on and not self._loading:
+            (start_date, start_time), (end_date, end_time) = self._times["observed_start"], self._times["observed_end"]
+            self._loading = True
+            try:
+                end_date.setDate(start_date.date())
+                end_time.setDisplayFormat(start_time.displayFormat())
+                end_time.setTime(start_time.time())
+            finally:
+                self._loading = False
 
     def _update_enabled(self) -> None:
         """Fields that do not apply are greyed out, and Tab skips them."""

@@ -51,7 +51,7 @@ from desktop.form_input import (
     utc_hint,
     values_of_incident,
 )
-from desktop.form_questions import discard_question, occurrence_question, save_failed
+from desktop.form_questions import discard_question, occurrence_question, outside_question, save_failed
 from desktop.incident_fields import IncidentFields
 from desktop.screen_fit import fit_to_screen
 
@@ -375,7 +375,7 @@ class IncidentForm(QDialog):
         if self._problems:
             self._focus_first_problem()
             return False
-        if not self._ask_ambiguous_times():
+        if not self._ask_ambiguous_times() or not self._confirm_outside():
             return False
         if self._problems or self._incident is None:  # the occurrence chosen may put the end first
             self._focus_first_problem()
@@ -423,6 +423,24 @@ class IncidentForm(QDialog):
         if asked:
             self._refresh()
         return True
+
+    def _confirm_outside(self) -> bool:
+        """A position outside every zone (swapped coordinates?) is saved only when the monitor says so."""
+        placement = self._reading.placement if self._reading else None
+        if placement is None or placement.zone_id is not None:
+            return True
+        where = "far from the DMZ"
+        if placement.distance_km is not None:
+            where = f"{placement.distance_km:,.0f} km from the contact line"
+        box, save = outside_question(self, where)
+        self._ask(box)
+        if box.clickedButton() is save:
+            return True
+        widget = self._fields.widget(
+            "event_position" if self._reading and "event_position" in self._reading.positions else "observer_position"
+        )
+        widget.setFocus(Qt.FocusReason.OtherFocusReason)
+        return False
 
     def _ask_occurrence(self, name: str, error: AmbiguousTimeError) -> int | None:
         box, answers = occurrence_question(self, LABELS[name], error)

@@ -4,10 +4,13 @@ It receives the open :class:`~db.store.Store`, the settings and the signed-in mo
 constructor and never runs SQL itself: the table model, the form and the panes call ``db``.
 """
 
+import shiboken6
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
+    QDialog,
     QHeaderView,
     QLabel,
     QMainWindow,
@@ -248,8 +251,22 @@ class MainWindow(QMainWindow):
             **kwargs,  # type: ignore[arg-type]
         )
         form.saved.connect(self._on_saved)
+        self._return_focus_after(form)
         form.open()
         return form
+
+    def _return_focus_after(self, dialog: QDialog) -> None:
+        """When ``dialog`` closes the cursor goes back where it was, never to the first filter (where
+        Down would change the period and Ctrl+E then amend another incident than the one meant)."""
+        focused = QApplication.focusWidget()
+        if focused is None or focused.window() is not self:
+            focused = self.table
+
+        def back(_result: int) -> None:
+            if shiboken6.isValid(focused) and focused.isVisible():
+                focused.setFocus(Qt.FocusReason.OtherFocusReason)
+
+        dialog.finished.connect(back)
 
     def _on_saved(self, saved: Saved) -> None:
         self._selected_id = saved.incident_id
@@ -258,6 +275,7 @@ class MainWindow(QMainWindow):
 
     def export_csv(self) -> CsvExportDialog:
         dialog = CsvExportDialog(self._store, self.filter_bar.current_filter(), self)
+        self._return_focus_after(dialog)
         dialog.exported.connect(
             lambda result: self.statusBar().showMessage(f"Exported {result.rows:,} incidents to {result.path}", 10000)
         )
@@ -266,6 +284,7 @@ class MainWindow(QMainWindow):
 
     def import_csv(self) -> CsvImportDialog:
         dialog = CsvImportDialog(self._store, self._profile, self)
+        self._return_focus_after(dialog)
         dialog.imported.connect(self._after_import)
         dialog.open()
         return dialog
@@ -300,6 +319,7 @@ class MainWindow(QMainWindow):
 
     def open_settings(self) -> None:
         dialog = SettingsDialog(self._store, self._settings, self._profile, self)
+        self._return_focus_after(dialog)
         if dialog.exec():
             self._profile = dialog.profile
             self.model.set_display_tz(display_tz(self._settings, self._store))
