@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QSizePolicy,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -30,6 +29,7 @@ from db.theatre import Placement, Theatre
 from db.validation import MAX_COUNT, MAX_REASON, MAX_TEXT
 from desktop.form_fields import (
     ChoiceCombo,
+    CountEdit,
     DateEdit,
     ElidedLabel,
     TimeEdit,
@@ -40,6 +40,30 @@ from desktop.form_fields import (
 from desktop.form_help import HELP, LABELS
 
 CHOOSE = "— choose —"
+# Fields Tab passes over: defaults that seldom change, reached by their Alt key (the underlined
+# letter of their label) or a click. The trial report then takes no Tab to cross them.
+RARELY_CHANGED = (
+    "observed_start_date",
+    "observed_end_known",
+    "observed_end_date",
+    "time_precision",
+    "event_position",
+    "zone_id",
+    "sector_id",
+    "geo_precision",
+    "count_qualifier",
+    "source_reliability",
+    "info_credibility",
+    "civ_killed",
+    "civ_injured",
+    "mil_killed",
+    "mil_injured",
+    "verification_state",
+    "attribution",
+    "actor1",
+    "actor2",
+)
+FIRST_FIELD = "observed_start_time"
 NOT_GRADED = "Not graded"
 # Which widgets show the problems of a field the form shows across several widgets.
 _PROBLEM_WIDGETS = {
@@ -102,6 +126,9 @@ class IncidentFields(QWidget):
             columns.addLayout(column, stretch)
         for first, second in zip(self._chain, self._chain[1:], strict=False):
             QWidget.setTabOrder(first, second)
+        for name in RARELY_CHANGED:
+            # Out of the Tab order, still a click or its Alt key away.
+            self._widgets[name].setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self._update_enabled()
 
     # -- building -----------------------------------------------------------------------------
@@ -179,9 +206,9 @@ class IncidentFields(QWidget):
         for name in ("observed_start", "observed_end"):
             # The end is optional: its check box stands in the label column, so that both dates
             # line up and Tab reaches the box before the fields it switches on.
-            label: str | QWidget = "Start"
+            label: str | QWidget = "&Start"
             if name == "observed_end":
-                label = self._end_known = QCheckBox("End:")
+                label = self._end_known = QCheckBox("&End:")
                 # Connected before the form hears of the change, so the end is filled when it reads it.
                 self._end_known.toggled.connect(self._end_switched)
                 self._register("observed_end_known", self._end_known, self._end_known.toggled)
@@ -190,18 +217,21 @@ class IncidentFields(QWidget):
                 edit.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
             self._register(f"{name}_date", date, date.dateChanged)
             self._register(f"{name}_time", clock, clock.timeChanged)
+            if name == "observed_start":
+                clock.accepts_range = True
+                clock.rangeTyped.connect(self._range_typed)
             self._hints[name] = hint = ElidedLabel()
             hint.setStyleSheet(_HINT_STYLE)
             self._row(form, label, date, clock, hint, grow=hint)
             self._times[name] = (date, clock)
-        self._row(form, "Precision", self._combo("time_precision", _enum_items(enums.TIME_PRECISION)))
+        self._row(form, "Pre&cision", self._combo("time_precision", _enum_items(enums.TIME_PRECISION)))
         return box
 
     def _where(self) -> QGroupBox:
         box, form = self._group("Where")
-        self._row(form, "Your position", self._line("observer_position", "48.4012, 37.7021 · DMS · MGRS"))
+        self._row(form, "Your &position", self._line("observer_position", "48.4012, 37.7021 · DMS · MGRS"))
         self._hint(form, "observer_position")
-        self._row(form, "Event position", self._line("event_position", "if known; same notations"))
+        self._row(form, "E&vent position", self._line("event_position", "if known; same notations"))
         self._hint(form, "event_position")
         zones = [
             (z.zone_id, z.name if z.name.upper() == z.zone_id else f"{z.name} ({z.zone_id})")
@@ -219,8 +249,8 @@ class IncidentFields(QWidget):
         for name, label in self._mismatch.items():
             label.setObjectName(f"{name}_mismatch")
             label.setStyleSheet(_WARNING_STYLE)
-        self._row(form, "Zone", zone)
-        self._row(form, "DMZ sector", sector)
+        self._row(form, "&Zone", zone)
+        self._row(form, "DMZ secto&r", sector)
         warnings = QHBoxLayout()
         warnings.setSpacing(12)
         warnings.addWidget(self._mismatch["zone_id"], 1)
@@ -236,26 +266,26 @@ class IncidentFields(QWidget):
         bearing = self._line("bearing_deg", "70 or ENE", width=90, max_length=20)
         self._hints["bearing_deg"] = bearing_hint = ElidedLabel()
         bearing_hint.setStyleSheet(_HINT_STYLE)
-        self._row(form, "Bearing", bearing, bearing_hint, grow=bearing_hint)
+        self._row(form, "Bearin&g", bearing, bearing_hint, grow=bearing_hint)
         self._row(
             form,
-            "Distance",
+            "&Distance",
             self._line("dist_min_km", "min", width=70, max_length=20),
             "to",
             self._line("dist_max_km", "max", width=70, max_length=20),
             "km",
         )
-        self._row(form, "Precision", self._combo("geo_precision", _enum_items(enums.GEO_PRECISION)))
+        self._row(form, "Prec&ision", self._combo("geo_precision", _enum_items(enums.GEO_PRECISION)))
         return box
 
     def _what(self) -> QGroupBox:
         box, form = self._group("What")
-        self._row(form, "Category", self._combo("category", _enum_items(enums.CATEGORY, CHOOSE)))
+        self._row(form, "C&ategory", self._combo("category", _enum_items(enums.CATEGORY, CHOOSE)))
         self._obs_type = self._combo("obs_type", _enum_items(enums.OBS_TYPE))
-        self._row(form, "Observed", self._obs_type)
+        self._row(form, "&Observed", self._obs_type)
         self._explosion_kind = self._combo("explosion_kind", _enum_items(enums.EXPLOSION_KIND, CHOOSE))
-        self._row(form, "Explosion", self._explosion_kind)
-        self._row(form, "Weapon", self._combo("weapon_class", _enum_items(enums.WEAPON_CLASS)))
+        self._row(form, "E&xplosion", self._explosion_kind)
+        self._row(form, "&Weapon", self._combo("weapon_class", _enum_items(enums.WEAPON_CLASS)))
         self._assessed = self._check("weapon_assessed", "assessed, calibre")
         self._calibre = self._line("calibre_mm", "mm", width=70, max_length=20)
         self._row(form, "Assessment", self._assessed, self._calibre, "mm")
@@ -263,25 +293,31 @@ class IncidentFields(QWidget):
 
     def _how_many(self) -> QGroupBox:
         box, form = self._group("How many")
-        count = QSpinBox()
+        count = CountEdit()
         # 0 is allowed in the box so that validation can say why it is wrong, rather than the
         # spin box silently refusing the keystroke.
         count.setRange(0, MAX_COUNT)
         count.setFixedWidth(100)
         self._register("count", count, count.valueChanged)
-        self._row(form, "Count", count, self._combo("count_qualifier", _enum_items(enums.COUNT_QUALIFIER)))
+        qualifier = self._combo("count_qualifier", _enum_items(enums.COUNT_QUALIFIER))
+        count.qualifierTyped.connect(lambda value: qualifier.set_value(value))
+        self._row(form, "Co&unt", count, qualifier)
         return box
 
     def _how_known(self) -> QGroupBox:
         box, form = self._group("How known")
-        self._row(form, "Means", self._combo("means", _enum_items(enums.MEANS, CHOOSE)))
-        self._row(form, "Source", self._combo("source_reliability", _enum_items(enums.SOURCE_RELIABILITY, NOT_GRADED)))
-        self._row(form, "Credibility", self._combo("info_credibility", _enum_items(enums.INFO_CREDIBILITY, NOT_GRADED)))
+        self._row(form, "Mea&ns", self._combo("means", _enum_items(enums.MEANS, CHOOSE)))
+        self._row(
+            form, "Reliabilit&y", self._combo("source_reliability", _enum_items(enums.SOURCE_RELIABILITY, NOT_GRADED))
+        )
+        self._row(
+            form, "Credibili&ty", self._combo("info_credibility", _enum_items(enums.INFO_CREDIBILITY, NOT_GRADED))
+        )
         return box
 
     def _harm(self) -> QGroupBox:
         box, form = self._group("Harm (empty = unknown)")
-        for group, prefix in (("Civilians", "civ"), ("Military", "mil")):
+        for group, prefix in (("Civi&lians", "civ"), ("&Military", "mil")):
             killed = self._line(f"{prefix}_killed", "unknown", width=80, max_length=10)
             injured = self._line(f"{prefix}_injured", "unknown", width=80, max_length=10)
             self._row(form, group, "killed", killed, "injured", injured)
@@ -289,10 +325,10 @@ class IncidentFields(QWidget):
 
     def _judgement(self) -> QGroupBox:
         box, form = self._group("Judgement")
-        self._row(form, "Verification", self._combo("verification_state", _enum_items(enums.VERIFICATION_STATE)))
-        self._row(form, "Attribution", self._combo("attribution", _enum_items(enums.ATTRIBUTION)))
-        self._row(form, "Actor 1", self._line("actor1", "party responsible", max_length=MAX_TEXT["actor1"]))
-        self._row(form, "Actor 2", self._line("actor2", "other party", max_length=MAX_TEXT["actor2"]))
+        self._row(form, "Veri&fication", self._combo("verification_state", _enum_items(enums.VERIFICATION_STATE)))
+        self._row(form, "Attri&bution", self._combo("attribution", _enum_items(enums.ATTRIBUTION)))
+        self._row(form, "Actor &1", self._line("actor1", "party responsible", max_length=MAX_TEXT["actor1"]))
+        self._row(form, "Actor &2", self._line("actor2", "other party", max_length=MAX_TEXT["actor2"]))
         return box
 
     def _notes(self, editing: bool) -> QGroupBox:
@@ -308,7 +344,7 @@ class IncidentFields(QWidget):
         reason_box = QWidget()
         reason_layout = QVBoxLayout(reason_box)
         reason_layout.setContentsMargins(0, 6, 0, 0)
-        caption = QLabel("<b>Reason for this change</b> (required):")
+        caption = QLabel("<b>Reason for t&his change</b> (required):")
         reason = self._line("reason", "why the incident is being changed", max_length=MAX_REASON)
         caption.setBuddy(reason)
         reason_layout.addWidget(caption)
@@ -382,6 +418,12 @@ class IncidentFields(QWidget):
             return
         self._update_enabled()
         self.changed.emit()
+
+    def _range_typed(self) -> None:
+        """ "21:14-21:40" typed in the start time: the dash switches the end on and moves to its time."""
+        if not self._end_known.isChecked():
+            self._end_known.setChecked(True)
+        self._times["observed_end"][1].setFocus(Qt.FocusReason.TabFocusReason)
 
     def _end_switched(self, on: bool) -> None:
         """Ticking End starts it at the start, never at "now": the monitor types only the end time."""
@@ -497,4 +539,5 @@ class IncidentFields(QWidget):
         return self._widgets.get(names[0])
 
     def focus_first(self) -> None:
-        self._chain[0].setFocus(Qt.FocusReason.OtherFocusReason)
+        """The start time: the date is today's far more often than not (Alt+S reaches it)."""
+        self._widgets[FIRST_FIELD].setFocus(Qt.FocusReason.TabFocusReason)

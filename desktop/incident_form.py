@@ -59,6 +59,39 @@ DRAFT_DELAY_MS = 1000
 SETTING_ZONE = "form/last_zone"
 SETTING_SECTOR = "form/last_sector"
 SETTING_MEANS = "form/last_means"
+SETTING_POSITION = "form/last_position"
+SETTING_PLACE = "form/last_place"
+# What "Save and new from this" keeps: the same moment, seen from the same place, the same way
+# ("12 explosions and bursts of heavy-machine-gun fire" is two observations of one moment).
+KEPT_FOR_NEXT = (
+    "observed_start_date",
+    "observed_start_time",
+    "observed_end_known",
+    "observed_end_date",
+    "observed_end_time",
+    "time_precision",
+    "folds",
+    "observer_position",
+    "event_position",
+    "zone_id",
+    "sector_id",
+    "zone_overridden",
+    "sector_overridden",
+    "dmz_relation",
+    "place",
+    "bearing_deg",
+    "dist_min_km",
+    "dist_max_km",
+    "geo_precision",
+    "category",
+    "means",
+    "source_reliability",
+    "info_credibility",
+    "verification_state",
+    "attribution",
+    "actor1",
+    "actor2",
+)
 _SHOWN_PROBLEMS = 3
 MIN_POINT_SIZE = 11.0
 FORM_WIDTH = 1340
@@ -129,8 +162,11 @@ class IncidentForm(QDialog):
         self._draft_timer.setInterval(DRAFT_DELAY_MS)
         self._draft_timer.timeout.connect(self._write_draft)
         self._fields.changed.connect(self._refresh)
+        context = Qt.ShortcutContext.WidgetWithChildrenShortcut
         for keys in ("Ctrl+S", "Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(keys), self, self.save, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            QShortcut(QKeySequence(keys), self, self.save, context=context)
+        if self._record is None:
+            QShortcut(QKeySequence("Ctrl+Shift+S"), self, self.save_and_new, context=context)
         self._refresh()
         self._fields.focus_first()
 
@@ -162,13 +198,22 @@ class IncidentForm(QDialog):
         self._draft_label = QLabel()
         self._draft_label.setStyleSheet("color: palette(placeholder-text);")
         bottom.addWidget(self._draft_label)
-        self._save_button = QPushButton("&Save  (Ctrl+S)")
+        # No Alt letter on Save: Ctrl+S is its key, and Alt+S goes to the start date.
+        self._save_button = QPushButton("Save  (Ctrl+S)")
+        self._next_button = QPushButton("Save and new from this  (Ctrl+Shift+S)")
+        self._next_button.setObjectName("save_and_new")
+        self._next_button.setToolTip(
+            "Save, then start another incident at the same moment and place, seen the same way "
+            "(e.g. the bursts of fire heard with the explosions). Ctrl+Shift+S."
+        )
+        self._next_button.clicked.connect(self.save_and_new)
+        self._next_button.setVisible(self._record is None)
         self._save_button.setToolTip("Save the incident (Ctrl+S or Ctrl+Enter). Enabled once every field is valid.")
         self._cancel_button = QPushButton("Cancel  (Esc)")
         self._save_button.setObjectName("save")
         self._cancel_button.setObjectName("cancel")
         self._cancel_button.setToolTip("Close the form; asks first if anything was typed.")
-        for button in (self._save_button, self._cancel_button):
+        for button in (self._next_button, self._save_button, self._cancel_button):
             # Never the dialog's default button: a stray Enter must not save half an incident.
             button.setAutoDefault(False)
             button.setMinimumHeight(34)
@@ -177,7 +222,8 @@ class IncidentForm(QDialog):
         self._cancel_button.clicked.connect(self.reject)
         layout.addLayout(bottom)
         QWidget.setTabOrder(fields.tab_chain[-1], self._save_button)
-        QWidget.setTabOrder(self._save_button, self._cancel_button)
+        QWidget.setTabOrder(self._save_button, self._next_button)
+        QWidget.setTabOrder(self._next_button, self._cancel_button)
 
     def _title_text(self) -> str:
         who = f"&nbsp;&nbsp; by {html.escape(self._author.name)} ({html.escape(self._author.callsign)})"
@@ -239,6 +285,9 @@ class IncidentForm(QDialog):
             zone_id=self._remembered(SETTING_ZONE, self._store.theatre.zone_ids),
             sector_id=self._remembered(SETTING_SECTOR, self._store.theatre.sector_ids),
             means=self._remembered(SETTING_MEANS, None),
+            # Monitors report from the same observation post evening after evening.
+            observer_position=self._remembered(SETTING_POSITION, None) or "",
+            place=self._remembered(SETTING_PLACE, None) or "",
             category=None,
         )
         return values
@@ -307,6 +356,7 @@ class IncidentForm(QDialog):
         self._incident = None if problems else incident
         fields.show_problems(problems)
         self._save_button.setEnabled(not problems)
+        self._next_button.setEnabled(not problems)
         lines = [f"{LABELS.get(name, name)}: {reason}" for name, reason in problems.items()]
         if len(lines) > _SHOWN_PROBLEMS:
             lines = [
@@ -368,7 +418,11 @@ class IncidentForm(QDialog):
 
     # -- saving -------------------------------------------------------------------------------
 
-    def save(self) -> bool:
+    def save_and_new(self) -> bool:
+        """Save, then stay open for the next observation of the same moment (:data:`KEPT_FOR_NEXT`)."""
+        return self.save(new_from_this=self._record is None)
+
+    def save(self, new_from_this: bool = False) -> bool:
         """Save if everything is valid (asking about ambiguous times first); True once committed."""
         self._draft_timer.stop()
         self._refresh()
@@ -404,8 +458,29 @@ class IncidentForm(QDialog):
         self._remember(incident)
         self.saved.emit(saved)
         self.status.emit(f"Saved {saved.ref}" if self._record is None else f"Saved a new version of {saved.ref}")
-        self.done(QDialog.DialogCode.Accepted)
+        if new_from_this:
+            self._start_next(saved.ref)
+        else:
+            self.done(QDialog.DialogCode.Accepted)
         return True
+
+    def _start_next(self, previous_ref: str) -> None:
+        """A fresh incident holding what the one just saved shares with it; the cursor on what differs."""
+        values = self._fields.values()
+        fresh = {name: DEFAULTS.get(name) for name in DEFAULTS}
+        fresh.update(calibre_mm="", civ_killed="", civ_injured="", mil_killed="", mil_injured="", narrative="")
+        fresh.update({name: values[name] for name in KEPT_FOR_NEXT if name in values})
+        self._fields.set_values(fresh)
+        self._baseline = self._fields.values()
+        self._draft_id = new_id()
+        self._draft_on_disk = False
+        self._draft_label.setText("")
+        self._title.setText(
+            f"<b style='font-size: 13pt'>New incident</b>&nbsp;&nbsp; same moment as {html.escape(previous_ref)}, "
+            f"by {html.escape(self._author.name)} ({html.escape(self._author.callsign)})"
+        )
+        self._refresh()
+        self._fields.widget("obs_type").setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _ask_ambiguous_times(self) -> bool:
         """Ask which occurrence every time in an autumn overlap means; False if the monitor backs out."""
@@ -463,6 +538,8 @@ class IncidentForm(QDialog):
         self._settings.setValue(SETTING_ZONE, incident.zone_id)
         self._settings.setValue(SETTING_SECTOR, incident.sector_id or "")
         self._settings.setValue(SETTING_MEANS, incident.means)
+        self._settings.setValue(SETTING_POSITION, str(self._fields.values().get("observer_position") or ""))
+        self._settings.setValue(SETTING_PLACE, incident.place or "")
         self._settings.sync()
 
     def _focus_first_problem(self) -> None:
