@@ -37,33 +37,9 @@ from desktop.form_fields import (
     set_widget_value,
     widget_value,
 )
-from desktop.form_help import HELP, LABELS
+from desktop.form_help import FIRST_FIELD, HELP, LABELS, RARELY_CHANGED
 
 CHOOSE = "— choose —"
-# Fields Tab passes over: defaults that seldom change, reached by their Alt key (the underlined
-# letter of their label) or a click. The trial report then takes no Tab to cross them.
-RARELY_CHANGED = (
-    "observed_start_date",
-    "observed_end_known",
-    "observed_end_date",
-    "time_precision",
-    "event_position",
-    "zone_id",
-    "sector_id",
-    "geo_precision",
-    "count_qualifier",
-    "source_reliability",
-    "info_credibility",
-    "civ_killed",
-    "civ_injured",
-    "mil_killed",
-    "mil_injured",
-    "verification_state",
-    "attribution",
-    "actor1",
-    "actor2",
-)
-FIRST_FIELD = "observed_start_time"
 NOT_GRADED = "Not graded"
 # Which widgets show the problems of a field the form shows across several widgets.
 _PROBLEM_WIDGETS = {

@@ -51,47 +51,12 @@ from desktop.form_input import (
     utc_hint,
     values_of_incident,
 )
+from desktop.form_memory import next_values, recalled, remember
 from desktop.form_questions import discard_question, occurrence_question, outside_question, save_failed
 from desktop.incident_fields import IncidentFields
 from desktop.screen_fit import fit_to_screen
 
 DRAFT_DELAY_MS = 1000
-SETTING_ZONE = "form/last_zone"
-SETTING_SECTOR = "form/last_sector"
-SETTING_MEANS = "form/last_means"
-SETTING_POSITION = "form/last_position"
-SETTING_PLACE = "form/last_place"
-# What "Save and new from this" keeps: the same moment, seen from the same place, the same way
-# ("12 explosions and bursts of heavy-machine-gun fire" is two observations of one moment).
-KEPT_FOR_NEXT = (
-    "observed_start_date",
-    "observed_start_time",
-    "observed_end_known",
-    "observed_end_date",
-    "observed_end_time",
-    "time_precision",
-    "folds",
-    "observer_position",
-    "event_position",
-    "zone_id",
-    "sector_id",
-    "zone_overridden",
-    "sector_overridden",
-    "dmz_relation",
-    "place",
-    "bearing_deg",
-    "dist_min_km",
-    "dist_max_km",
-    "geo_precision",
-    "category",
-    "means",
-    "source_reliability",
-    "info_credibility",
-    "verification_state",
-    "attribution",
-    "actor1",
-    "actor2",
-)
 _SHOWN_PROBLEMS = 3
 MIN_POINT_SIZE = 11.0
 FORM_WIDTH = 1340
@@ -173,7 +138,7 @@ class IncidentForm(QDialog):
     # -- layout -------------------------------------------------------------------------------
 
     def _build(self, fields: IncidentFields) -> None:
-        layout = QVBoxLayout(self)
+        layout = self._layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 10, 14, 10)
         self._title = QLabel(self._title_text())
         self._title.setWordWrap(True)
@@ -188,7 +153,7 @@ class IncidentForm(QDialog):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self._scroll = scroll
         layout.addWidget(scroll, 1)
-        bottom = QHBoxLayout()
+        bottom = self._bottom = QHBoxLayout()
         self._problem_label = QLabel()
         self._problem_label.setObjectName("problems")
         self._problem_label.setWordWrap(True)
@@ -200,7 +165,7 @@ class IncidentForm(QDialog):
         bottom.addWidget(self._draft_label)
         # No Alt letter on Save: Ctrl+S is its key, and Alt+S goes to the start date.
         self._save_button = QPushButton("Save  (Ctrl+S)")
-        self._next_button = QPushButton("Save and new from this  (Ctrl+Shift+S)")
+        self._next_button = QPushButton("Save and new  (Ctrl+Shift+S)")
         self._next_button.setObjectName("save_and_new")
         self._next_button.setToolTip(
             "Save, then start another incident at the same moment and place, seen the same way "
@@ -241,15 +206,18 @@ class IncidentForm(QDialog):
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
         # Room for the problems shown, in the font the stylesheet set, so Save does not jump.
         self._problem_label.setMinimumHeight(self._problem_label.fontMetrics().lineSpacing() * _SHOWN_PROBLEMS)
+        # Wide enough that a problem takes one line: a narrow wrapped label would ask for a taller form.
+        self._problem_label.setMinimumWidth(self._problem_label.fontMetrics().averageCharWidth() * 36)
         self._draft_label.setMinimumWidth(self._draft_label.fontMetrics().horizontalAdvance("Draft kept 00:00:00"))
         if not self._fitted:
             # Every field without scrolling on a 1366×768 laptop (Qt alone would stop at two thirds).
             self._fitted = True
             self.ensurePolished()
             self._fields.prepare()
-            for layout in (self._fields.layout(), self.layout()):
-                layout.invalidate()
-                layout.activate()
+            for layout in (self._fields.layout(), self._layout):
+                if layout is not None:
+                    layout.invalidate()
+                    layout.activate()
             fit_to_screen(self)
         super().showEvent(event)
 
@@ -258,7 +226,10 @@ class IncidentForm(QDialog):
         hint = super().sizeHint()
         scroll, inner = self._scroll.sizeHint(), self._fields.sizeHint()
         # At least FORM_WIDTH: room to spare in every column, so a hint or warning never moves a field.
-        hint.setWidth(max(hint.width() - scroll.width() + inner.width(), FORM_WIDTH))
+        margins = self._layout.contentsMargins()
+        whole = inner.width() + margins.left() + margins.right() + 2 * self._scroll.frameWidth()
+        buttons = self._bottom.sizeHint().width() + margins.left() + margins.right()
+        hint.setWidth(max(whole, buttons, FORM_WIDTH))
         hint.setHeight(hint.height() - scroll.height() + inner.height())
         return hint
 
@@ -282,21 +253,10 @@ class IncidentForm(QDialog):
             observed_end_date=day,
             observed_end_time=clock,
             folds={"observed_start": [f"{day}T{clock}", now.fold]},
-            zone_id=self._remembered(SETTING_ZONE, self._store.theatre.zone_ids),
-            sector_id=self._remembered(SETTING_SECTOR, self._store.theatre.sector_ids),
-            means=self._remembered(SETTING_MEANS, None),
-            # Monitors report from the same observation post evening after evening.
-            observer_position=self._remembered(SETTING_POSITION, None) or "",
-            place=self._remembered(SETTING_PLACE, None) or "",
             category=None,
+            **recalled(self._settings, self._store.theatre),
         )
         return values
-
-    def _remembered(self, key: str, allowed: frozenset[str] | None) -> str | None:
-        value = self._settings.value(key)
-        if not isinstance(value, str) or not value or (allowed is not None and value not in allowed):
-            return None
-        return value
 
     def field_widget(self, name: str) -> QWidget:
         """The widget of a form field (incident field names; see :mod:`desktop.incident_fields`)."""
@@ -419,7 +379,7 @@ class IncidentForm(QDialog):
     # -- saving -------------------------------------------------------------------------------
 
     def save_and_new(self) -> bool:
-        """Save, then stay open for the next observation of the same moment (:data:`KEPT_FOR_NEXT`)."""
+        """Save, then stay open for the next observation of the same moment (``form_memory.KEPT_FOR_NEXT``)."""
         return self.save(new_from_this=self._record is None)
 
     def save(self, new_from_this: bool = False) -> bool:
@@ -455,7 +415,7 @@ class IncidentForm(QDialog):
             self._ask(box)
             return False
         self._drop_draft()
-        self._remember(incident)
+        remember(self._settings, incident, self._fields.values())
         self.saved.emit(saved)
         self.status.emit(f"Saved {saved.ref}" if self._record is None else f"Saved a new version of {saved.ref}")
         if new_from_this:
@@ -466,11 +426,7 @@ class IncidentForm(QDialog):
 
     def _start_next(self, previous_ref: str) -> None:
         """A fresh incident holding what the one just saved shares with it; the cursor on what differs."""
-        values = self._fields.values()
-        fresh = {name: DEFAULTS.get(name) for name in DEFAULTS}
-        fresh.update(calibre_mm="", civ_killed="", civ_injured="", mil_killed="", mil_injured="", narrative="")
-        fresh.update({name: values[name] for name in KEPT_FOR_NEXT if name in values})
-        self._fields.set_values(fresh)
+        self._fields.set_values(next_values(self._fields.values()))
         self._baseline = self._fields.values()
         self._draft_id = new_id()
         self._draft_on_disk = False
@@ -532,15 +488,6 @@ class IncidentForm(QDialog):
             self.activateWindow()
             if focused is not None:
                 focused.setFocus(Qt.FocusReason.OtherFocusReason)
-
-    def _remember(self, incident: Incident) -> None:
-        """The next new incident starts from this one's zone, sector and means."""
-        self._settings.setValue(SETTING_ZONE, incident.zone_id)
-        self._settings.setValue(SETTING_SECTOR, incident.sector_id or "")
-        self._settings.setValue(SETTING_MEANS, incident.means)
-        self._settings.setValue(SETTING_POSITION, str(self._fields.values().get("observer_position") or ""))
-        self._settings.setValue(SETTING_PLACE, incident.place or "")
-        self._settings.sync()
 
     def _focus_first_problem(self) -> None:
         for name in self._problems:

@@ -12,22 +12,17 @@ import datetime
 from pathlib import Path
 from typing import Any
 
+import test_incident_form as form_tests
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication, QWidget
+from test_incident_form import keys as type_text
 
 from db.incidents import get_incident
-from desktop.incident_form import (
-    SETTING_MEANS,
-    SETTING_PLACE,
-    SETTING_POSITION,
-    SETTING_SECTOR,
-    SETTING_ZONE,
-    IncidentForm,
-)
+from desktop.form_memory import SETTING_MEANS, SETTING_PLACE, SETTING_POSITION, SETTING_SECTOR, SETTING_ZONE
+from desktop.incident_form import IncidentForm
 from desktop.main_window import MainWindow
-from test_incident_form import keys as type_text
-from test_incident_form import message_boxes  # noqa: F401 (fixture)
 
+message_boxes = form_tests.message_boxes  # every message box is one nobody expected
 BUDGET = 50
 NARRATIVES = (
     "12 explosions (impacts) 3-5 km ENE of the OP, assessed 120 mm mortar.",

@@ -1,9 +1,14 @@
 """The entry form does not move under the monitor's fingers: hints and warnings appear in room kept for them."""
 
+import test_incident_form as form_tests
 from PySide6.QtCore import QPoint, QRect
+from test_incident_form import fill_valid, type_into
 
 from desktop.incident_form import IncidentForm
-from test_incident_form import fill_valid, make_form, settings, type_into  # noqa: F401 (fixtures)
+
+# The entry form's fixtures (tests/test_incident_form.py), used here too.
+make_form = form_tests.make_form
+settings = form_tests.settings
 
 
 def geometry(form: IncidentForm) -> dict[str, QRect]:

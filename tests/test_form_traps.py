@@ -2,31 +2,31 @@
 
 from pathlib import Path
 
+import pytest
+import test_incident_form as form_tests
 from PySide6.QtCore import QDate, QSettings, Qt, QTime
 from PySide6.QtWidgets import QApplication, QDateEdit, QTimeEdit
+from test_incident_form import fill_valid, focused, keys, type_into
 
 from db.incidents import get_incident
 from desktop.main_window import MainWindow
 from desktop.profile_dialog import ProfileDialog
-from test_incident_form import (  # noqa: F401 (fixtures)
-    fill_valid,
-    focused,
-    keys,
-    make_form,
-    message_boxes,
-    settings,
-    type_into,
-)
+
+# The entry form's fixtures (tests/test_incident_form.py), used here too.
+make_form = form_tests.make_form
+message_boxes = form_tests.message_boxes
+settings = form_tests.settings
 
 
-def test_shift_tab_into_the_date_then_typing_a_whole_date_gives_that_date(qtbot, make_form) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("arrive", ["alt", "backtab"])
+def test_arriving_in_the_date_by_keyboard_then_typing_a_whole_date_gives_that_date(qtbot, make_form, arrive) -> None:  # type: ignore[no-untyped-def]
     form = make_form()
     date = form.field_widget("observed_start_date")
-    clock = form.field_widget("observed_start_time")
     assert isinstance(date, QDateEdit)
-    clock.setFocus(Qt.FocusReason.TabFocusReason)
-    qtbot.waitUntil(clock.hasFocus)
-    qtbot.keyClick(clock, Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
+    if arrive == "alt":
+        qtbot.keyClick(focused(), "s", Qt.KeyboardModifier.AltModifier)  # "Start", the date's label
+    else:
+        date.setFocus(Qt.FocusReason.BacktabFocusReason)  # as Shift+Tab arrives (Qt would select the day)
     qtbot.waitUntil(date.hasFocus)
     keys(qtbot, date, "2026-11-28")
     assert date.date() == QDate(2026, 11, 28)

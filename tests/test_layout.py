@@ -44,9 +44,8 @@ def test_every_window_and_dialog_fits_the_screen(tmp_path: Path, width: int, hei
 
 
 def test_the_check_sees_a_cut_label_a_hidden_field_and_a_window_past_the_screen(qtbot) -> None:  # type: ignore[no-untyped-def]
-    from PySide6.QtWidgets import QDialog, QLabel, QLineEdit
-
     from helpers.layout_check import problems_of
+    from PySide6.QtWidgets import QDialog, QLabel, QLineEdit
 
     dialog = QDialog()
     qtbot.addWidget(dialog)
