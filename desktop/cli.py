@@ -13,6 +13,7 @@ from pathlib import Path
 
 from db import paths
 from db.backup import backup_info, list_backups, make_backup
+from db.display import counted
 from db.errors import DamagedDatabaseError, FieldProblem, TrucelineError, ValidationError
 from db.identity import APP_NAME, VERSION
 from db.recovery import restore_backup, verified_backups
@@ -340,7 +341,7 @@ def cmd_export_csv(store: Store, args: argparse.Namespace) -> int:
         progress=_progress("rows"),
     )
     _end_progress()
-    print(f"Exported {result.rows:,} incidents to {result.path} in {time.perf_counter() - started:.1f} s.")
+    print(f"Exported {counted(result.rows, 'incident')} to {result.path} in {time.perf_counter() - started:.1f} s.")
     return 0
 
 

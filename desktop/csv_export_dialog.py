@@ -28,6 +28,7 @@ from db import paths
 from db.connection import connect
 from db.csv_columns import PRESET_LABELS, PRESETS
 from db.csv_export import ExportResult, export_csv
+from db.display import counted
 from db.queries import IncidentFilter, count_incidents
 from db.store import Store
 from desktop.background_task import BackgroundTask, Progress
@@ -142,7 +143,7 @@ class CsvExportDialog(QDialog):
     def _done(self, result: ExportResult) -> None:
         self._set_running(False)
         self.progress.setValue(self.progress.maximum())
-        self.message.setText(f"Exported {result.rows:,} incidents to {result.path}.")
+        self.message.setText(f"Exported {counted(result.rows, 'incident')} to {result.path}.")
         self.cancel_button.setText("Close")
         self.exported.emit(result)
 

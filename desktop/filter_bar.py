@@ -94,7 +94,7 @@ class FilterBar(QWidget):
         layout.addWidget(labelled("Sec&tor", self.sector))
         layout.addWidget(labelled("&Category", self.category))
         layout.addWidget(labelled("&Weapon", self.weapon))
-        layout.addWidget(labelled("&Verification", self.state))
+        layout.addWidget(labelled("Verific&ation", self.state))
         layout.addWidget(labelled("&Search", self.search))
         self._show_custom(False)
         order = [self.period, self.date_from, self.date_to, self.zone, self.sector, self.category]

@@ -209,13 +209,14 @@ class IncidentFields(QWidget):
         self._hint(form, "observer_position")
         self._row(form, "E&vent position", self._line("event_position", "if known; same notations"))
         self._hint(form, "event_position")
+        # Ids first, as the tables, filters, references and reports name them; the name explains.
         zones = [
-            (z.zone_id, z.name if z.name.upper() == z.zone_id else f"{z.name} ({z.zone_id})")
+            (z.zone_id, z.zone_id if z.name.upper() == z.zone_id else f"{z.zone_id} · {z.name}")
             for z in self._theatre.zones
         ]
         self._zone = zone = self._combo("zone_id", [(None, CHOOSE), *zones])
         zone.activated.connect(self._zone_chosen)
-        sectors = [(s.sector_id, s.name) for s in self._theatre.sectors]
+        sectors = [(s.sector_id, f"{s.sector_id} · {s.name}") for s in self._theatre.sectors]
         self._sector = sector = self._combo("sector_id", [(None, "None (outside the DMZ)"), *sectors])
         sector.activated.connect(self._sector_chosen)
         # A mismatch with the position is shown beside the combo it concerns.

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from db.clock import new_id, utc_now_text
+from db.display import problem_sentence
 from db.drafts import Draft, delete_draft, save_draft
 from db.errors import TrucelineError, ValidationError
 from db.geo import compass_point
@@ -317,7 +318,7 @@ class IncidentForm(QDialog):
         fields.show_problems(problems)
         self._save_button.setEnabled(not problems)
         self._next_button.setEnabled(not problems)
-        lines = [f"{LABELS.get(name, name)}: {reason}" for name, reason in problems.items()]
+        lines = [problem_sentence(LABELS.get(name, name), reason) for name, reason in problems.items()]
         if len(lines) > _SHOWN_PROBLEMS:
             lines = [
                 *lines[: _SHOWN_PROBLEMS - 1],

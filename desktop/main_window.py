@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from db.connection import checkpoint
 from db.csv_import import ImportSummary
-from db.display import local_time_text
+from db.display import counted, local_time_text
 from db.drafts import delete_draft, load_drafts
 from db.errors import TrucelineError
 from db.identity import APP_NAME, VERSION
@@ -104,8 +104,8 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.splitter, "&Incidents")
-        self.tabs.addTab(self.trends, "&Trends")
-        self.tabs.addTab(self.review, "Re&view")
+        self.tabs.addTab(self.trends, "T&rends")
+        self.tabs.addTab(self.review, "R&eview")
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 6, 6, 0)
@@ -185,12 +185,12 @@ class MainWindow(QMainWindow):
         self.refresh_action = action("&Refresh", self.refresh, "F5", "Reload the table (F5)")
         self.settings_action = action("&Settings…", self.open_settings, "Ctrl+,", "Profile, time zone, theatre")
         self.export_csv_action = action(
-            "E&xport CSV…", self.export_csv, None, "Write the incidents the filter bar selects to a CSV file"
+            "Export &CSV…", self.export_csv, None, "Write the incidents the filter bar selects to a CSV file"
         )
         self.import_csv_action = action(
             "&Import CSV…", self.import_csv, None, "Check a native CSV file, then add its incidents"
         )
-        self.backup_action = action("&Back up now", self.backup_now, None, "Take a verified backup of the database")
+        self.backup_action = action("Back &up now", self.backup_now, None, "Take a verified backup of the database")
         self.quit_action = action("&Quit", self.close, "Ctrl+Q", "Quit Truceline (Ctrl+Q)")
         about = action("&About Truceline", self._about)
 
@@ -214,13 +214,14 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.find_action)
         view_menu.addAction(self.refresh_action)
         view_menu.addSeparator()
-        for number, title in enumerate(("Incidents", "Trends", "Review"), start=1):
+        for number, title in enumerate(("&Incidents", "&Trends", "R&eview"), start=1):
+            name = title.replace("&", "")
             view_menu.addAction(
                 action(
-                    f"{title}",
-                    lambda _=False, n=number: self.tabs.setCurrentIndex(n - 1),
+                    title,
+                    lambda _=False, n=number: self.show_view(n - 1),
                     f"Ctrl+{number}",
-                    f"Show the {title.lower()} view (Ctrl+{number})",
+                    f"Show the {name.lower()} view (Ctrl+{number})",
                 )
             )
         self.menuBar().addMenu("&Help").addAction(about)
@@ -231,6 +232,12 @@ class MainWindow(QMainWindow):
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         for act in (self.new_action, self.edit_action, self.find_action, self.refresh_action):
             toolbar.addAction(act)
+
+    def show_view(self, index: int) -> None:
+        """Ctrl+1, 2, 3: the view, with the keyboard in it (the table, the plot, the review queue)."""
+        self.tabs.setCurrentIndex(index)
+        target = (self.table, self.timeline.plot, self.review.table)[index]
+        (target if target.isEnabled() else self.tabs).setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def new_incident(self) -> None:
         self._open_form()
@@ -277,7 +284,9 @@ class MainWindow(QMainWindow):
         dialog = CsvExportDialog(self._store, self.filter_bar.current_filter(), self)
         self._return_focus_after(dialog)
         dialog.exported.connect(
-            lambda result: self.statusBar().showMessage(f"Exported {result.rows:,} incidents to {result.path}", 10000)
+            lambda result: self.statusBar().showMessage(
+                f"Exported {counted(result.rows, 'incident')} to {result.path}", 10000
+            )
         )
         dialog.open()
         return dialog

@@ -205,14 +205,14 @@ class ReviewPanel(QWidget):
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("&Decision:", self.state)
-        form.addRow("Attr&ibution:", self.attribution)
+        form.addRow("Attri&bution:", self.attribution)
         form.addRow("Actor &1:", self.actor1)
         form.addRow("Actor &2:", self.actor2)
         # Short labels keep the queue wide; the tooltips give the Admiralty grading's full names.
         # Mnemonics avoid the letters of the filter bar, timeline and menus that share the window.
         form.addRow("Reliabilit&y:", self.reliability)
-        form.addRow("Cr&edibility:", self.credibility)
-        form.addRow("&Reason:", self.reason)
+        form.addRow("Credibi&lity:", self.credibility)
+        form.addRow("Reaso&n:", self.reason)
 
         self.apply_button = QPushButton()
         self.apply_button.setToolTip("Record this decision on every selected incident (Ctrl+Enter)")
@@ -359,7 +359,7 @@ class ReviewPanel(QWidget):
 
     def _update_buttons(self) -> None:
         count = len(self.table.selectionModel().selectedRows())
-        self.apply_button.setText(f"&Apply to {count:,} selected" if count else "&Apply to selected")
+        self.apply_button.setText(f"Apply to {count:,} selected" if count else "Apply to selected")
         ready = count > 0 and bool(self.reason.text().strip()) and self._reviewer.is_supervisor
         self.apply_button.setEnabled(ready)
         self.return_button.setEnabled(ready)

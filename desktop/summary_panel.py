@@ -78,7 +78,7 @@ class SummaryPanel(QWidget):
         key_dates = store.theatre.key_dates
         start = key_dates[0].date if key_dates else datetime.now(store.tz).date().replace(month=1, day=1)
         self.since_edit.setDate(QDate(start.year, start.month, start.day))
-        self.copy_button = QPushButton("&Copy")
+        self.copy_button = QPushButton("Copy")
         self.copy_button.setToolTip("Put the whole summary on the clipboard as plain text (Ctrl+C)")
         self.text_view = QPlainTextEdit()
         self.text_view.setReadOnly(True)
@@ -88,9 +88,9 @@ class SummaryPanel(QWidget):
         row = QHBoxLayout()
         row.setContentsMargins(QMargins(0, 0, 0, 0))
         fields: list[tuple[str, QWidget]] = [
-            ("&By", self.by_combo),
+            ("Summary b&y", self.by_combo),
             ("", self.reporting_check),
-            ("Running total &since", self.since_edit),
+            ("Running total si&nce", self.since_edit),
         ]
         for text, field in fields:
             if text:

@@ -56,7 +56,7 @@ METRICS: tuple[tuple[str, Metric], ...] = (("Violations", "violations"), ("Incid
 SPLITS: tuple[tuple[str, Dimension | None], ...] = (
     ("None", None),
     ("Zone", "zone"),
-    ("Sector", "sector"),
+    ("DMZ sector", "sector"),
     ("Category", "category"),
     ("Observation type", "obs_type"),
     ("Weapon", "weapon_class"),
@@ -124,10 +124,10 @@ class TimelineView(QWidget):
         for text, field in (
             ("&Bin", self.bin_combo),
             ("", self.reporting_check),
-            ("S&how", self.metric_combo),
+            ("Co&unt", self.metric_combo),
             ("Sp&lit by", self.split_combo),
             ("", self.stacking_combo),
-            ("A&verage", self.average_combo),
+            ("Avera&ge", self.average_combo),
             ("", self.compare_check),
             ("", self.export_button),
         ):

@@ -26,7 +26,7 @@ def test_typing_positions_overrides_and_mistakes_moves_no_field(qtbot, make_form
     assert form._fields.hint("observer_position")
     type_into(qtbot, form, "event_position", "48.4012, 37.8521")
     type_into(qtbot, form, "zone_id", "west")  # an override: a warning beside the zone
-    type_into(qtbot, form, "sector_id", "DMZ sector 5")
+    type_into(qtbot, form, "sector_id", "DMZ-05")
     assert "⚠ position: BEYOND" in form.placement_warning and "DMZ-04" in form.placement_warning
     type_into(qtbot, form, "bearing_deg", "ENE")
     type_into(qtbot, form, "civ_killed", "many")  # a problem listed at the bottom

@@ -352,7 +352,7 @@ def test_tab_in_the_narrative_moves_on_and_inserts_nothing(qtbot, make_form) -> 
 
 def test_combos_find_an_item_by_any_word_typed(qtbot, make_form) -> None:  # type: ignore[no-untyped-def]
     form = make_form()
-    type_into(qtbot, form, "sector_id", "kher")  # "DMZ sector 10 (Kherson)"
+    type_into(qtbot, form, "sector_id", "kher")  # "DMZ-10 · DMZ sector 10 (Kherson)"
     assert form.values()["sector_id"] == "DMZ-10"
     type_into(qtbot, form, "weapon_class", "rpg")
     assert form.values()["weapon_class"] == "rpg_recoilless"
@@ -536,9 +536,9 @@ def test_a_zone_override_shows_the_mismatch_and_is_kept(qtbot, make_form, store)
 def test_choosing_the_computed_zone_again_clears_the_warning(qtbot, make_form) -> None:  # type: ignore[no-untyped-def]
     form = make_form()
     fill_valid(qtbot, form)
-    type_into(qtbot, form, "sector_id", "DMZ sector 5")
+    type_into(qtbot, form, "sector_id", "DMZ-05")
     assert form.placement_warning == "⚠ position: DMZ-04"
-    type_into(qtbot, form, "sector_id", "DMZ sector 4")
+    type_into(qtbot, form, "sector_id", "DMZ-04")
     assert form.placement_warning == ""
     type_into(qtbot, form, "observer_position", "48.41, 37.71")
     assert form.values()["sector_id"] == "DMZ-04"
