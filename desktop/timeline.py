@@ -270,7 +270,8 @@ class TimelineView(QWidget):
         total = sum(sum(s.values) for s in self._series)
         split = {value: label for label, value in SPLITS}[current.dimension]
         by = f", by {split.lower()}" if current.dimension else ""
-        title = f"{total:,} {current.metric}{by}, {self._span_text(current)}"
+        # Every category counts here; the summary beside it counts category Fire ("ceasefire violations").
+        title = f"{total:,} {current.metric} (all categories){by}, {self._span_text(current)}"
         if self.compare_check.isChecked() and self._previous is None:
             title += " (choose a period to compare it with the previous one)"
         return title, unit
