@@ -18,6 +18,7 @@ from db.errors import DamagedDatabaseError, FieldProblem, TrucelineError, Valida
 from db.identity import APP_NAME, VERSION
 from db.recovery import restore_backup, verified_backups
 from db.store import Store, open_store
+from desktop import cli_profile
 
 EXIT_PROBLEMS = 1
 EXIT_ERROR = 2
@@ -99,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     imp.add_argument("file", type=Path, metavar="IN", help="the native CSV file to import")
     imp.add_argument("--dry-run", action="store_true", help="only show what would be added, skipped and refused")
+    cli_profile.register(sub, COMMANDS)
     sub.add_parser("check", help="verify database integrity, every version's hashes and chains, and the projection")
     sub.add_parser("backup", help="take a verified backup of the database now")
     restore = sub.add_parser(
@@ -351,7 +353,9 @@ def cmd_import_csv(store: Store, args: argparse.Namespace) -> int:
 
     profile = local_profile(store.conn)
     if profile is None:
-        raise TrucelineError("no monitor is signed in on this laptop; open the window once to create a profile")
+        raise TrucelineError(
+            "no monitor is signed in on this laptop; create a profile with truceline profile --name … --callsign …"
+        )
     try:
         summary = import_csv(
             store.conn,
