@@ -344,10 +344,12 @@ class TimelineView(QWidget):
     def _labels(self) -> dict[Dimension | None, dict[Key, str]]:
         """Readable names of every value of every dimension, for the legend and the hover text."""
         theatre = self._store.theatre
-        sectors: dict[Key, str] = {s.sector_id: s.name for s in theatre.sectors}
+        # Ids, as the table and the reports name zones and sectors: a legend of full names
+        # ("DMZ sector 10 (Kherson)") took a third of the plot's width.
+        sectors: dict[Key, str] = {s.sector_id: s.sector_id for s in theatre.sectors}
         sectors[None] = NO_SECTOR
         names: dict[Dimension | None, dict[Key, str]] = {
-            "zone": {z.zone_id: z.name for z in theatre.zones},
+            "zone": {z.zone_id: z.zone_id for z in theatre.zones},
             "sector": sectors,
         }
         for dimension in ("category", "obs_type", "weapon_class", "verification_state"):

@@ -64,7 +64,7 @@ class TimelinePlot(pg.PlotWidget):
         view.setAutoVisible(y=True)
         view.enableAutoRange(axis=pg.ViewBox.YAxis)
 
-        self.bars = [pg.BarGraphItem(x0=[], width=[], height=[], pen=None) for _ in range(MAX_SERIES + 1)]
+        self.bars = [pg.BarGraphItem(x0=[], width=[], height=[], pen=None) for _ in range(MAX_SERIES)]
         for bar in self.bars:
             bar.setVisible(False)
             item.addItem(bar)

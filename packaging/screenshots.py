@@ -19,7 +19,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
@@ -29,7 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
+from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer  # noqa: E402
+from PySide6.QtGui import QImage  # noqa: E402
 from PySide6.QtWidgets import QApplication, QDialog, QWidget  # noqa: E402
 
 from db import paths  # noqa: E402
@@ -41,14 +41,14 @@ from desktop.app import make_application  # noqa: E402
 from desktop.gallery import Context, exhibits  # noqa: E402
 from desktop.main_window import MainWindow  # noqa: E402
 
-# The last day of the demonstration data: fixed, so the pictures do not change with the date.
-DEMO_LAST_DAY = date(2026, 11, 30)
 DEMO_INCIDENTS = 4000
+# The pictures the README and the AppStream metainfo show (``--all`` takes every exhibit).
+SHOWN = ("incidents", "new-incident", "trends", "review")
 
 
 def seed(store: Store) -> None:
     """Demonstration incidents, a signed-in monitor and one conflict to resolve."""
-    generate(store, DEMO_INCIDENTS, seed=7, today=DEMO_LAST_DAY)
+    generate(store, DEMO_INCIDENTS, seed=7)  # to yesterday, so "the last 30 days" hold data
     me = add_monitor(store.conn, "Amelia Hart", "HART", "supervisor")
     set_local_profile(store.conn, me)
     other = add_monitor(store.conn, "Bohdan Kovalenko", "KOVA", "monitor")
@@ -76,8 +76,9 @@ def settle(app: QApplication, ms: int = 400) -> None:
 
 
 def grab(app: QApplication, out: Path) -> None:
-    screen = app.primaryScreen()
-    screen.grabWindow(0).save(str(out))
+    """The whole screen, in 256 colours: a window's flat colours survive, the file stays small."""
+    image = app.primaryScreen().grabWindow(0).toImage()
+    image.convertToFormat(QImage.Format.Format_Indexed8, Qt.ImageConversionFlag.ThresholdDither).save(str(out))
     print(f"{out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
 
 
@@ -93,7 +94,10 @@ def start_window_manager() -> subprocess.Popen[bytes] | None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "resources" / "screenshots")
-    parser.add_argument("--only", nargs="*", default=None, metavar="NAME", help="exhibit names (default all)")
+    parser.add_argument(
+        "--only", nargs="*", default=SHOWN, metavar="NAME", help=f"exhibits (default {' '.join(SHOWN)})"
+    )
+    parser.add_argument("--all", action="store_true", help="every window and dialog of desktop.gallery")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     manager = start_window_manager()
@@ -109,11 +113,15 @@ def main(argv: list[str] | None = None) -> int:
                 profile = local_profile(store.conn)
                 assert profile is not None
                 window = MainWindow(store, settings, profile)
-                window.show()
-                settle(app, 1500)
+                window.showMaximized()  # as on a 1366×768 laptop
+                window.filter_bar.period.setCurrentIndex(window.filter_bar.period.findData("30d"))
+                window.timeline.split_combo.setCurrentIndex(window.timeline.split_combo.findData("zone"))
+                window.table.selectRow(2)
+                window.review.table.selectRow(0)
+                settle(app, 2000)
                 context = Context(window, store, settings, profile)
                 for exhibit in exhibits(Path(scratch)):
-                    if args.only and exhibit.name not in args.only:
+                    if not args.all and exhibit.name not in args.only:
                         continue
                     shown = exhibit.build(context)
                     if shown is not window:
