@@ -24,8 +24,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
-    QHBoxLayout,
-    QLabel,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -36,6 +34,7 @@ from db.display import ENUM_LABELS
 from db.queries import IncidentFilter
 from db.store import Store
 from db.summary import By, RunningTotal, Summary, Tally, period_summary, running_total
+from desktop.flow_layout import FlowLayout, labelled
 from desktop.refresh_when_shown import RefreshWhenShown
 from desktop.timeline_series import period_of
 
@@ -85,25 +84,18 @@ class SummaryPanel(QWidget):
         self.text_view.setAccessibleName("Period summary")
         self.text_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
 
-        row = QHBoxLayout()
+        # The controls wrap onto a second line rather than widen the panel: the plot keeps the room.
+        controls = QWidget()
+        row = FlowLayout(controls, spacing=10)
         row.setContentsMargins(QMargins(0, 0, 0, 0))
-        fields: list[tuple[str, QWidget]] = [
-            ("Summary b&y", self.by_combo),
-            ("", self.reporting_check),
-            ("Running total si&nce", self.since_edit),
-        ]
-        for text, field in fields:
-            if text:
-                label = QLabel(text)
-                label.setBuddy(field)
-                row.addWidget(label)
-            row.addWidget(field)
-        row.addStretch(1)
+        row.addWidget(labelled("Summary b&y", self.by_combo))
+        row.addWidget(self.reporting_check)
+        row.addWidget(labelled("Running total si&nce", self.since_edit))
         row.addWidget(self.copy_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(QMargins(0, 0, 0, 0))
         layout.setSpacing(4)
-        layout.addLayout(row)
+        layout.addWidget(controls)
         layout.addWidget(self.text_view, 1)
 
         # A read-only text view leaves Ctrl+C to this shortcut, which copies the selection if
