@@ -385,6 +385,7 @@ class MainWindow(QMainWindow):
         self.model.set_filter(flt)  # type: ignore[arg-type]
         self.timeline.set_filter(flt)  # type: ignore[arg-type]
         self.summary.set_filter(flt)  # type: ignore[arg-type]
+        self.review.set_filter(flt)  # type: ignore[arg-type]
         first, last = self.filter_bar.period_days()
         self.summary.set_period(first, last)
         self.timeline.show_period(first, last)

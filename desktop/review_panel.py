@@ -35,6 +35,7 @@ from db import enums
 from db.errors import NotFoundError, TrucelineError, ValidationError
 from db.incidents import Saved, incident_history
 from db.monitors import Monitor
+from db.queries import IncidentFilter
 from db.review import IncidentsInConflictError, ReviewDecision, conflicts, queue_counts, review_incidents
 from db.store import Store
 from db.validation import MAX_REASON
@@ -163,7 +164,9 @@ class ReviewPanel(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         self.table.selectionModel().currentRowChanged.connect(lambda current, _previous: self._show_current(current))
         self.model.modelReset.connect(self._update_buttons)
-        queue_caption = QLabel("&Queue, oldest observation first (Ctrl/Shift-click or Ctrl+A to select several)")
+        queue_caption = QLabel(
+            "&Queue: what the filter bar selects, oldest observation first (Ctrl/Shift-click or Ctrl+A for several)"
+        )
         queue_caption.setBuddy(self.table)
 
         self.conflicts = ConflictList()
@@ -280,6 +283,11 @@ class ReviewPanel(QWidget):
             f"Returned {counts['returned']:,} · Conflicts {counts['conflicts']:,}"
         )
         self.conflicts.set_conflicts(conflicts(self._store.conn), self._tz)
+        self._update_buttons()
+
+    def set_filter(self, flt: IncidentFilter) -> None:
+        """Follow the filter bar, as the table and the status bar's count do."""
+        self.model.set_filter(flt)
         self._update_buttons()
 
     def set_display_tz(self, tz: ZoneInfo) -> None:

@@ -32,3 +32,22 @@ def test_split_by_sector_draws_all_ten_sectors_and_the_rest_without_other() -> N
     twelve = sectors | {"EXTRA": [0, 1]}
     folded = fold(twelve, {})
     assert len(folded) == 11 and folded[-1].key == OTHER and folded[-1].label == "Other (2)"
+
+
+def test_the_review_queue_follows_the_filter_bar_and_shows_the_incident(qtbot, store, supervisor, writer) -> None:  # type: ignore[no-untyped-def]
+    from support import save
+
+    from db.queries import IncidentFilter
+    from desktop.review_panel import ReviewPanel
+
+    fire = save(store, writer, verification_state="submitted", narrative="Shelling seen from OP East.")
+    save(store, writer, verification_state="submitted", category="uav_activity", obs_type="none", explosion_kind=None)
+    panel = ReviewPanel(store, supervisor)
+    qtbot.addWidget(panel)
+    panel.show()
+    assert panel.model.rowCount() == 2
+    panel.set_filter(IncidentFilter(categories=("fire",)))
+    assert panel.model.rowCount() == 1 and panel.model.record_at(0).incident_id == fire.incident_id  # type: ignore[union-attr]
+    panel.table.selectRow(0)
+    shown = panel.detail.browser.toPlainText()
+    assert "Shelling seen from OP East." in shown and "History (1 version)" in shown
