@@ -4,6 +4,8 @@ It receives the open :class:`~db.store.Store`, the settings and the signed-in mo
 constructor and never runs SQL itself: the table model, the form and the panes call ``db``.
 """
 
+import weakref
+
 import shiboken6
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -268,10 +270,13 @@ class MainWindow(QMainWindow):
         focused = QApplication.focusWidget()
         if focused is None or focused.window() is not self:
             focused = self.table
+        # A weak reference: the dialog (a child of this window) must not keep the window alive.
+        target = weakref.ref(focused)
 
         def back(_result: int) -> None:
-            if shiboken6.isValid(focused) and focused.isVisible():
-                focused.setFocus(Qt.FocusReason.OtherFocusReason)
+            widget = target()
+            if widget is not None and shiboken6.isValid(widget) and widget.isVisible():
+                widget.setFocus(Qt.FocusReason.OtherFocusReason)
 
         dialog.finished.connect(back)
 
@@ -475,6 +480,7 @@ class MainWindow(QMainWindow):
             self.table.horizontalHeader().restoreState(header)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        self._checkpoints.stop()  # the store may close right after the window
         self.exchange.stop()
         self._settings.setValue("main_window/geometry", self.saveGeometry())
         self._settings.setValue("main_window/incidents_splitter", self.splitter.saveState())

@@ -51,3 +51,14 @@ def test_the_review_queue_follows_the_filter_bar_and_shows_the_incident(qtbot, s
     panel.table.selectRow(0)
     shown = panel.detail.browser.toPlainText()
     assert "Shelling seen from OP East." in shown and "History (1 version)" in shown
+
+
+def test_the_period_edges_are_dashed_lines_not_bars(qtbot, store) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import Qt
+
+    from desktop.timeline import TimelineView
+
+    view = TimelineView(store)
+    qtbot.addWidget(view)
+    for line in view.plot.region.lines:
+        assert line.pen.style() == Qt.PenStyle.DashLine and line.pen.widthF() <= 1
