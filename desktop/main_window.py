@@ -153,6 +153,9 @@ class MainWindow(QMainWindow):
         self._checkpoints.setInterval(CHECKPOINT_INTERVAL_MS)
         self._checkpoints.timeout.connect(lambda: checkpoint(self._store.conn))
         self._checkpoints.start()
+        # The keyboard starts in the table, not in the first filter: there Down would change the
+        # period, and every dialog closed would hand the keyboard back to it.
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # -- actions -----------------------------------------------------------------------------
 

@@ -103,3 +103,11 @@ def test_the_profile_complaint_goes_once_the_field_is_filled_and_callsigns_are_c
     assert not dialog.error.isVisible()
     qtbot.keyClicks(dialog.callsign, "bond")
     assert dialog.callsign.text() == "BOND"
+
+
+def test_the_keyboard_starts_in_the_table_not_the_period_filter(qtbot, store, monitor, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    win = MainWindow(store, QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat), monitor)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    assert win.focusWidget() is win.table
