@@ -31,9 +31,10 @@ from PySide6.QtWidgets import (
 )
 
 from db.display import ENUM_LABELS
-from db.queries import IncidentFilter
+from db.queries import IncidentFilter, day_bounds
 from db.store import Store
 from db.summary import By, RunningTotal, Summary, Tally, period_summary, running_total
+from db.timeline import timeline
 from desktop.flow_layout import FlowLayout, labelled
 from desktop.refresh_when_shown import RefreshWhenShown
 from desktop.timeline_series import period_of
@@ -158,6 +159,7 @@ class SummaryPanel(QWidget):
             store.conn, flt, first, last, tz=store.tz, by=self.by_combo.currentData(), cutoff=cutoff
         )
         lines = summary.as_text().splitlines()
+        lines.insert(3, self._definition_line(flt, first, last, summary.cutoff is not None))
         if all_time:
             lines.insert(1, ALL_TIME_NOTE)
         narrowing = _narrowing(flt, store)
@@ -165,6 +167,24 @@ class SummaryPanel(QWidget):
             lines.insert(1, narrowing)
         lines += ["", self._running_line(flt, summary)]
         return "\n".join(lines) + "\n"
+
+    def _definition_line(self, flt: IncidentFilter, first: date, last: date, reporting_days: bool) -> str:
+        """One definition, said: what "ceasefire violations" counts, and the plot's all-category total."""
+        store = self._store
+        start, end = day_bounds(first, last, store.tz)
+        every = timeline(
+            store.conn,
+            replace(flt, start_utc=start, end_utc=end),
+            tz=store.tz,
+            cutoff=store.calendar.cutoff,
+            bin="month",
+            reporting_days=reporting_days,
+        )
+        total = sum(every.bin_totals())
+        return (
+            f"(Ceasefire violations: the count of category Fire. All categories, as the timeline counts: "
+            f"{total:,} violation{'' if total == 1 else 's'}.)"
+        )
 
     def _running_line(self, flt: IncidentFilter, summary: Summary) -> str:
         qdate = self.since_edit.date()

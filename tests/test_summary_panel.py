@@ -23,6 +23,7 @@ PERIOD_TEXT = f"""\
 in the previous period, 3 ceasefire violations, including 2 explosions.
 Period: 2026-05-10 to 2026-05-16 (7 days, local days in Europe/Kyiv); previous period: 2026-05-03 to 2026-05-09.
 Change: ceasefire violations up 18 (+600%); explosions up 9 (+450%).
+(Ceasefire violations: the count of category Fire. All categories, as the timeline counts: 25 violations.)
 
 By zone, ranked by the change in ceasefire violations:
 1. SOUTH (South): 15 (previous 1), up 14 (+1400%), escalated

@@ -62,3 +62,32 @@ def test_the_period_edges_are_dashed_lines_not_bars(qtbot, store) -> None:  # ty
     qtbot.addWidget(view)
     for line in view.plot.region.lines:
         assert line.pen.style() == Qt.PenStyle.DashLine and line.pen.widthF() <= 1
+
+
+def test_the_plot_total_is_the_all_categories_total_the_summary_states(qtbot, store, writer) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from support import record_events
+
+    from db.queries import IncidentFilter, day_bounds
+    from desktop.summary_panel import SummaryPanel
+    from desktop.timeline import TimelineView
+
+    record_events(store, writer)
+    first, last = date(2026, 5, 10), date(2026, 5, 16)
+    flt = IncidentFilter(*day_bounds(first, last, store.tz))
+    view = TimelineView(store)
+    qtbot.addWidget(view)
+    view.show()
+    view.set_filter(flt)
+    panel = SummaryPanel(store, today=lambda: last)
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.set_filter(flt)
+    panel.set_period(first, last)
+    qtbot.waitUntil(lambda: "violations (all categories)" in view.title and bool(panel.text()))
+    plotted = re.match(r"([\d,]+) violations \(all categories\)", view.title)
+    stated = re.search(r"All categories, as the timeline counts: ([\d,]+) violations", panel.text())
+    assert plotted is not None and stated is not None
+    assert plotted.group(1) == stated.group(1) == "25"
+    assert panel.text().startswith("21 ceasefire violations")  # category Fire, and said so
