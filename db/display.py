@@ -91,3 +91,13 @@ def cell_text(field: str, incident: Any) -> str:
     if field in ENUM_LABELS:
         return ENUM_LABELS[field].get(value, str(value))
     return str(value)
+
+
+def counted(number: int, noun: str) -> str:
+    """``1 incident``, ``2 incidents``, ``1,000 incidents``: every count the user reads agrees with its noun."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
+def problem_sentence(label: str, reason: str) -> str:
+    """``Category is required``, ``Bearing: 'x' is not a bearing``: a reason that is a predicate follows its field."""
+    return f"{label} {reason}" if reason.startswith(("is ", "must ")) else f"{label}: {reason}"

@@ -19,7 +19,7 @@ from db.incident import FIELD_NAMES, Incident
 from db.incidents import Amendment, ConflictError, IncidentRecord, Saved, record_from_row, write_amendments
 from db.monitors import Monitor, get_monitor
 from db.projection import PROJECTION_COLUMNS, Calendar
-from db.queries import Cursor
+from db.queries import Cursor, IncidentFilter, where_clause
 from db.validation import validate_incident, validate_reason
 from db.versions import Writer
 
@@ -121,8 +121,17 @@ class ReviewDecision:
 # ---------------------------------------------------------------------------------------------
 
 
-def review_queue(conn: sqlite3.Connection, *, limit: int = 500, after: Cursor | None = None) -> list[IncidentRecord]:
+def review_queue(
+    conn: sqlite3.Connection,
+    *,
+    limit: int = 500,
+    after: Cursor | None = None,
+    flt: IncidentFilter | None = None,
+) -> list[IncidentRecord]:
     """Incidents waiting for a supervisor, oldest observation first, without those in conflict.
+
+    ``flt`` narrows the queue as the window's filter bar does (period, zone, sector, category,
+    weapon, words); its states, if any, are intersected with the queue's.
 
     Continue with ``after=Cursor(last.incident.observed_start, last.incident_id)``. Each state is
     read in order from the ``(verification_state, observed_start)`` index and SQLite merges the
@@ -130,13 +139,15 @@ def review_queue(conn: sqlite3.Connection, *, limit: int = 500, after: Cursor | 
     incidents; ``verification_state IN (…)`` would sort every queued incident instead.
     """
     keyset = " AND (observed_start, incident_id) > (?, ?)" if after is not None else ""
-    arm = f"SELECT {_COLUMNS} FROM incidents WHERE verification_state = ? AND heads = 1{keyset}"
+    narrowing, narrowing_params = where_clause(flt) if flt is not None else ("1", [])
+    arm = f"SELECT {_COLUMNS} FROM incidents WHERE verification_state = ? AND heads = 1{keyset} AND ({narrowing})"
     sql = " UNION ALL ".join([arm] * len(QUEUE_STATES)) + " ORDER BY observed_start, incident_id LIMIT ?"
     params: list[Any] = []
     for state in QUEUE_STATES:
         params.append(state)
         if after is not None:
             params.extend([after.value, after.incident_id])
+        params.extend(narrowing_params)
     return [record_from_row(row) for row in conn.execute(sql, [*params, limit])]
 
 

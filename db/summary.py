@@ -72,6 +72,11 @@ def _capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+# An area "escalated" when its ceasefire violations rose by at least this many and this share.
+ESCALATION_MIN = 10
+ESCALATION_SHARE = 0.2
+
+
 @dataclass(frozen=True)
 class AreaSummary:
     """One zone's or sector's line; ``area_id`` None stands for incidents outside every sector."""
@@ -88,6 +93,41 @@ class AreaSummary:
     @property
     def line(self) -> str:
         return f"{self.label}: {sentence(self.current, self.previous)}"
+
+    @property
+    def change(self) -> int:
+        return self.current.violations - self.previous.violations
+
+    @property
+    def escalated(self) -> bool:
+        """Up by at least :data:`ESCALATION_MIN` ceasefire violations and :data:`ESCALATION_SHARE` (or from none)."""
+        now, before = self.current.violations, self.previous.violations
+        return now - before >= ESCALATION_MIN and (before == 0 or (now - before) / before >= ESCALATION_SHARE)
+
+
+def ranking(areas: tuple[AreaSummary, ...]) -> list[str]:
+    """The areas ranked by the change in ceasefire violations, largest rise first, escalations said.
+
+    A supervisor asks "where did it get worse?" before "what happened in each": this answers the
+    first in a few lines; the per-area sentences follow for the second.
+    """
+    active = [a for a in areas if a.current.violations or a.previous.violations]
+    ranked = sorted(active, key=lambda a: (-a.change, -a.current.violations, a.label))
+    lines = [
+        f"{number}. {area.label}: {area.current.violations:,} (previous {area.previous.violations:,}), "
+        f"{_change(area.current.violations, area.previous.violations)}{', escalated' if area.escalated else ''}"
+        for number, area in enumerate(ranked, start=1)
+    ]
+    escalated = [a.area_id or a.name for a in ranked if a.escalated]
+    lines.append(
+        f"Escalated: {', '.join(escalated)}."
+        if escalated
+        else f"Escalated: none (no area rose by {ESCALATION_MIN} violations and {ESCALATION_SHARE:.0%})."
+    )
+    quiet = [a.area_id or a.name for a in areas if a not in active]
+    if quiet:
+        lines.append(f"No ceasefire violations in either period: {', '.join(quiet)}.")
+    return lines
 
 
 @dataclass(frozen=True)
@@ -143,7 +183,9 @@ class Summary:
         """Plain text to paste into an email: the sentence first, then the period, the change and the areas."""
         lines = [self.sentence, self.period_line, self.change_line]
         if self.by is not None:
-            lines += ["", f"By {'zone' if self.by == 'zone' else 'DMZ sector'}:"]
+            what = "zone" if self.by == "zone" else "DMZ sector"
+            lines += ["", f"By {what}, ranked by the change in ceasefire violations:", *ranking(self.areas)]
+            lines += ["", f"Each {what}:"]
             lines += [area.line for area in self.areas]
         return "\n".join(lines) + "\n"
 

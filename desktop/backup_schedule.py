@@ -22,6 +22,7 @@ from db.errors import TrucelineError
 
 INTERVAL_MINUTES = 10
 MANUAL = "manual"  # the label of a backup a person asked for: always taken, never thinned
+EXIT_NOTICE_MS = 500  # a closing backup longer than this is shown in a window
 
 
 class BackupCancelled(Exception):
@@ -132,7 +133,13 @@ class BackupSchedule(QObject):
         """A last backup if anything changed, with a progress dialog; returns the error text, if any."""
         self.stop()
         worker = BackupWorker(self._data_dir, "exit", self)
-        dialog = QProgressDialog("Taking a verified backup before closing…", "Close without backup", 0, 0, parent)
+        dialog = QProgressDialog(
+            "Taking a verified backup before closing (seconds, or a minute on a large database)…",
+            "Close without backup",
+            0,
+            0,
+            parent,
+        )
         dialog.setWindowTitle("Backing up")
         dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
         dialog.setMinimumDuration(700)
@@ -143,7 +150,14 @@ class BackupSchedule(QObject):
         worker.finished.connect(loop.quit)
         dialog.canceled.connect(lambda: setattr(worker, "cancelled", True))
         worker.start()
+        # Shown after a moment whether or not progress was reported yet: quitting must never look
+        # like a hang with no window (a large database takes seconds).
+        notice = QTimer(dialog)
+        notice.setSingleShot(True)
+        notice.timeout.connect(dialog.show)
+        notice.start(EXIT_NOTICE_MS)
         loop.exec()
+        notice.stop()
         worker.wait()
         dialog.close()
         return next((e for e in errors if e), "")

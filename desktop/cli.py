@@ -16,11 +16,12 @@ from pathlib import Path
 from db import paths
 from db.backup import backup_info, list_backups, make_backup
 from db.damage import clear_damage, damage_noted, is_damage, record_damage
+from db.display import counted
 from db.errors import BusyError, DamagedDatabaseError, FieldProblem, TrucelineError, ValidationError
 from db.identity import APP_NAME, VERSION
 from db.recovery import restore_backup, verified_backups
 from db.store import Store, open_store
-from desktop import cli_report
+from desktop import cli_profile, cli_report
 
 EXIT_PROBLEMS = 1
 EXIT_ERROR = 2
@@ -102,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     imp.add_argument("file", type=Path, metavar="IN", help="the native CSV file to import")
     imp.add_argument("--dry-run", action="store_true", help="only show what would be added, skipped and refused")
+    cli_profile.register(sub, COMMANDS)
     sub.add_parser("check", help="verify database integrity, every version's hashes and chains, and the projection")
     sub.add_parser("backup", help="take a verified backup of the database now")
     restore = sub.add_parser(
@@ -382,7 +384,7 @@ def cmd_export_csv(store: Store, args: argparse.Namespace) -> int:
         progress=_progress("rows"),
     )
     _end_progress()
-    print(f"Exported {result.rows:,} incidents to {result.path} in {time.perf_counter() - started:.1f} s.")
+    print(f"Exported {counted(result.rows, 'incident')} to {result.path} in {time.perf_counter() - started:.1f} s.")
     return 0
 
 
@@ -392,7 +394,9 @@ def cmd_import_csv(store: Store, args: argparse.Namespace) -> int:
 
     profile = local_profile(store.conn)
     if profile is None:
-        raise TrucelineError("no monitor is signed in on this laptop; open the window once to create a profile")
+        raise TrucelineError(
+            "no monitor is signed in on this laptop; create a profile with truceline profile --name … --callsign …"
+        )
     try:
         summary = import_csv(
             store.conn,

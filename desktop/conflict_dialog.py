@@ -12,7 +12,7 @@ import sqlite3
 from string import ascii_uppercase
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -37,6 +37,7 @@ from db.monitors import Monitor
 from db.store import Store
 from db.validation import MAX_REASON, validate_incident
 from desktop.error_text import error_sentence, field_label
+from desktop.screen_fit import fit_to_screen
 
 # Translucent tints read on light and dark palettes alike: amber "still to decide", green "kept".
 DIFFERS_BRUSH = QBrush(QColor(255, 170, 0, 70))
@@ -132,13 +133,18 @@ class ConflictDialog(QDialog):
         self.table.setWordWrap(True)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        # As wide as the longest field name, scrolled into view or not (ResizeToContents sees only shown rows).
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Fixed)
+        labels = [DIFFERS_MARK + FIELD_LABELS.get(name, name) for name in FIELD_NAMES]
+        self.table.setColumnWidth(0, max(self.table.fontMetrics().horizontalAdvance(text) for text in labels) + 16)
         for column in range(1, 1 + len(self._heads)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
         header.setHighlightSections(False)  # a bold header would look like a preferred version
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.table.itemChanged.connect(self._item_changed)
         self.table.cellClicked.connect(self._cell_clicked)
+        # A wrapped narrative needs the height of the width its column finally gets.
+        header.sectionResized.connect(lambda *_: self.table.resizeRowsToContents())
 
         self.progress = QLabel()
         self.progress.setWordWrap(True)
@@ -184,7 +190,7 @@ class ConflictDialog(QDialog):
         QWidget.setTabOrder(self.table, self.reason)
         QWidget.setTabOrder(self.reason, self.save_button)
         QWidget.setTabOrder(self.save_button, self.cancel_button)
-        self.resize(960, 700)
+        fit_to_screen(self, QSize(960, 700))
 
     def letters(self) -> list[str]:
         return [_letter(i) for i in range(len(self._heads))]

@@ -32,7 +32,7 @@ class ConflictList(QWidget):
         self.list.setAccessibleName("Incidents in conflict")
         self.list.setToolTip("Double-click or press Enter to compare the versions and resolve the conflict")
         self.list.itemActivated.connect(self._activated)
-        self.resolve_button = QPushButton("Resolve co&nflict…")
+        self.resolve_button = QPushButton("Resolve conflict…")
         self.resolve_button.setAutoDefault(False)
         self.resolve_button.clicked.connect(self._resolve_current)
         self.empty = QLabel("No incident is in conflict.")

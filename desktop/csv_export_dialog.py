@@ -5,6 +5,7 @@ usable and Cancel works; :func:`db.csv_export.export_csv` writes to a temporary 
 it, so Cancel or an error never leaves a partial file under the chosen name.
 """
 
+from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import Signal
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
@@ -28,9 +30,11 @@ from db import paths
 from db.connection import connect
 from db.csv_columns import PRESET_LABELS, PRESETS
 from db.csv_export import ExportResult, export_csv
+from db.display import counted
 from db.queries import IncidentFilter, count_incidents
 from db.store import Store
 from desktop.background_task import BackgroundTask, Progress
+from desktop.last_folder import fresh_name, remember_folder
 
 FORMAT_LABELS = {
     "native": "Truceline native (lossless; can be imported again)",
@@ -61,7 +65,7 @@ class CsvExportDialog(QDialog):
             self.preset.addItem(label, key)
         self.bom = QCheckBox("Start with a byte order mark (Excel then reads Cyrillic correctly)")
         self.bom.setChecked(True)
-        self.path = QLineEdit(str(Path.home() / "truceline-export.csv"))
+        self.path = QLineEdit(str(fresh_name("truceline-export", ".csv", datetime.now(store.tz))))
         self.path.setAccessibleName("File to write")
         choose = QPushButton("Choose…")
         choose.clicked.connect(self._choose)
@@ -99,6 +103,20 @@ class CsvExportDialog(QDialog):
         if chosen:
             self.path.setText(chosen)
 
+    def _may_replace(self, target: Path) -> bool:
+        """An existing file is replaced only when the user says so (Enter and Esc keep it)."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Replace file?")
+        box.setText(f"{target.name} already exists in {target.parent}.")
+        box.setInformativeText("Replace it with this export?")
+        replace = box.addButton("&Replace", QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton("&Keep it", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        box.exec()
+        return box.clickedButton() is replace
+
     def start(self) -> None:
         """Begin writing in the background; the dialog shows progress until it ends."""
         text = self.path.text().strip()
@@ -108,6 +126,10 @@ class CsvExportDialog(QDialog):
         target = Path(text).expanduser()
         if target.suffix == "":
             target = target.with_suffix(".csv")
+        if target.exists() and not self._may_replace(target):
+            self.message.setText("Not exported: choose another file name.")
+            return
+        remember_folder(target)
         fmt = self.format.currentData()
         columns = PRESETS[self.preset.currentData()] if fmt == "native" else None
         flt, bom, tz = self._filter, self.bom.isChecked(), self._store.tz
@@ -142,7 +164,7 @@ class CsvExportDialog(QDialog):
     def _done(self, result: ExportResult) -> None:
         self._set_running(False)
         self.progress.setValue(self.progress.maximum())
-        self.message.setText(f"Exported {result.rows:,} incidents to {result.path}.")
+        self.message.setText(f"Exported {counted(result.rows, 'incident')} to {result.path}.")
         self.cancel_button.setText("Close")
         self.exported.emit(result)
 

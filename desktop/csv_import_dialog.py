@@ -32,6 +32,7 @@ from db.csv_import import CsvImportError, ImportSummary, import_csv
 from db.monitors import Monitor
 from db.store import Store
 from desktop.background_task import BackgroundTask, Progress
+from desktop.last_folder import last_folder, remember_folder
 
 PROBLEM_HEADERS = ("Line", "Column", "Value", "Reason")
 
@@ -87,8 +88,10 @@ class CsvImportDialog(QDialog):
 
     def _choose(self) -> None:
         kinds = "CSV files (*.csv);;All files (*)"
-        chosen, _ = QFileDialog.getOpenFileName(self, "Import CSV", self.path.text(), kinds)
+        start = self.path.text() or str(last_folder())
+        chosen, _ = QFileDialog.getOpenFileName(self, "Import CSV", start, kinds)
         if chosen:
+            remember_folder(Path(chosen))
             self.path.setText(chosen)
             self._run(dry_run=True)
 

@@ -28,6 +28,7 @@ from db.bundle_import import ImportResult
 from db.store import Store
 from desktop.exchange_worker import PERMILLE, ExportWorker, ImportWorker
 from desktop.import_log_view import ImportLogDialog
+from desktop.last_folder import fresh_name, last_folder, remember_folder
 
 BUNDLE_FILTER = "Truceline bundles (*.zip)"
 
@@ -207,13 +208,20 @@ class ExportDialog(ExchangeProgress):
         worker = ExportWorker(
             self._store.data_dir / paths.DATABASE_NAME, self._store.device, self._out, everything, self
         )
-        worker.progressed.connect(self.progress.setValue)
+        # Busy (moving) until the worker reports: reading the versions comes before any count.
+        self.progress.setRange(0, 0)
+        worker.progressed.connect(self._progressed)
         worker.exported.connect(self._exported)
         worker.nothingNew.connect(self._nothing_new)
         worker.failed.connect(self._failed)
         worker.finished.connect(self._done)
         self._worker = worker
         worker.start()
+
+    def _progressed(self, value: int) -> None:
+        if self.progress.maximum() == 0:
+            self.progress.setRange(0, PERMILLE)
+        self.progress.setValue(value)
 
     def _exported(self, result: ExportResult) -> None:
         self.status.setText(f"{result.summary()}. Verified after writing: carry it to the other laptop.")
@@ -230,10 +238,11 @@ class ExportDialog(ExchangeProgress):
 def start_export(parent: QWidget, store: Store, callsign: str) -> ExportDialog | None:
     """File → Export for exchange…: ask where (a USB stick), then write and verify off the GUI thread."""
     name = callsign.lower() or "truceline"
-    suggested = Path.home() / f"truceline-{name}-{datetime.now(store.tz):%Y%m%d-%H%M}.zip"
+    suggested = fresh_name(f"truceline-{name}", ".zip", datetime.now(store.tz))
     chosen, _filter = QFileDialog.getSaveFileName(parent, "Export for exchange", str(suggested), BUNDLE_FILTER)
     if not chosen:
         return None
+    remember_folder(Path(chosen))
     out = Path(chosen)
     if out.suffix.lower() != ".zip":
         out = out.with_name(out.name + ".zip")
@@ -246,10 +255,11 @@ def start_export(parent: QWidget, store: Store, callsign: str) -> ExportDialog |
 def start_import(parent: QWidget, store: Store) -> ImportDialog | None:
     """File → Import bundles…: choose one or more files, then import them in order off the GUI thread."""
     chosen, _filter = QFileDialog.getOpenFileNames(
-        parent, "Import bundles", str(Path.home()), f"{BUNDLE_FILTER};;All files (*)"
+        parent, "Import bundles", str(last_folder()), f"{BUNDLE_FILTER};;All files (*)"
     )
     if not chosen:
         return None
+    remember_folder(Path(chosen[0]))
     dialog = ImportDialog(store, [Path(name) for name in chosen], parent)
     dialog.open()
     dialog.start()

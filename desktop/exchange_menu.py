@@ -37,7 +37,7 @@ class ExchangeMenu(QObject):
             self.export,
         )
         self.import_action = self._action(
-            "&Import bundles…",
+            "Import &bundles…",
             "Verify and merge bundles from other laptops; edits of one incident become a visible conflict",
             self.import_bundles,
         )

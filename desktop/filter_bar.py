@@ -27,12 +27,13 @@ from desktop.flow_layout import FlowLayout, labelled
 DEBOUNCE_MS = 250
 
 # Period presets: (key, label). Their days are computed when the filter is read, so "Today"
-# stays today in a window left open overnight.
+# stays today in a window left open overnight. The "last N days" end with the last complete day,
+# as `truceline stats` does: a day still going on would read as a fall in violations.
 PERIODS: tuple[tuple[str, str], ...] = (
     ("all", "All time"),
     ("today", "Today"),
-    ("7d", "Last 7 days"),
-    ("30d", "Last 30 days"),
+    ("7d", "Last 7 days to yesterday"),
+    ("30d", "Last 30 days to yesterday"),
     ("month", "This month"),
     ("custom", "Custom…"),
 )
@@ -95,7 +96,7 @@ class FilterBar(QWidget):
         layout.addWidget(labelled("Sec&tor", self.sector))
         layout.addWidget(labelled("&Category", self.category))
         layout.addWidget(labelled("&Weapon", self.weapon))
-        layout.addWidget(labelled("&Verification", self.state))
+        layout.addWidget(labelled("Verific&ation", self.state))
         layout.addWidget(labelled("&Search", self.search))
         # The map's spatial filter: shown only while set, removed by a click (or Space when it has focus).
         self._area: Area | None = None
@@ -134,10 +135,9 @@ class FilterBar(QWidget):
         today = self._today()
         if key == "today":
             return today, today
-        if key == "7d":
-            return today - timedelta(days=6), today
-        if key == "30d":
-            return today - timedelta(days=29), today
+        if key in ("7d", "30d"):
+            yesterday = today - timedelta(days=1)
+            return yesterday - timedelta(days=6 if key == "7d" else 29), yesterday
         if key == "month":
             next_month = (today.replace(day=28) + timedelta(days=4)).replace(day=1)
             return today.replace(day=1), next_month - timedelta(days=1)

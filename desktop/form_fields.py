@@ -10,7 +10,7 @@ import time
 from collections.abc import Hashable, Iterable
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, QTime
+from PySide6.QtCore import QDate, Qt, QTime, Signal
 from PySide6.QtGui import QFocusEvent, QKeyEvent, QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -35,6 +35,16 @@ QComboBox[invalid="true"] { padding: 1px 6px; background: palette(button); }
 # Gloved typing is slow; Qt's default 400 ms would start a new search in the middle of a word.
 TYPE_AHEAD_PAUSE_S = 1.2
 _SEPARATORS = "-./: "
+RANGE_DASHES = ("-", "–")
+QUALIFIER_KEYS = {
+    "~": "approx",
+    "≈": "approx",
+    ">": "at_least",
+    "≥": "at_least",
+    "+": "at_least",
+    "=": "exact",
+    "?": "uncountable",
+}
 
 
 def mark_invalid(widget: QWidget, reason: str | None, help_text: str) -> None:
@@ -197,6 +207,11 @@ class _SeparatorSkip:
     def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt override)
         self._advanced = False
         super().focusInEvent(event)  # type: ignore[misc]
+        if event.reason() != Qt.FocusReason.MouseFocusReason:
+            # Qt selects the last section on Shift+Tab: typing a whole date there would fill the
+            # day with the year's digits and silently give another date. Start at the first.
+            edit: QDateEdit | QTimeEdit = self  # type: ignore[assignment]
+            edit.setSelectedSection(edit.sectionAt(0))
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 (Qt override)
         # A wheel over a field the cursor is not in scrolls the form, never changes the value.
@@ -220,14 +235,41 @@ class DateEdit(_SeparatorSkip, QDateEdit):
 
 
 class TimeEdit(_SeparatorSkip, QTimeEdit):
-    """24-hour times to the minute (21:15), typed with or without the colon."""
+    """24-hour times to the minute (21:15), typed with or without the colon.
+
+    A dash ("21:14-21:40") emits ``rangeTyped``: the form takes it as the start of the end time.
+    """
+
+    rangeTyped = Signal()  # noqa: N815 (Qt naming)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setDisplayFormat("HH:mm")
+        self.accepts_range = False
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
+        if event.text() in RANGE_DASHES and self.accepts_range:
+            event.accept()
+            self.rangeTyped.emit()
+            return
         self._key_press(self, event, QTimeEdit)
+
+
+class CountEdit(QSpinBox):
+    """The count, where "~", ">" (or "+"), "=" and "?" set its qualifier as the table shows it ("~12", "≥12").
+
+    Typing "~12" is quicker than leaving the count for the qualifier's list, and reads the same.
+    """
+
+    qualifierTyped = Signal(str)  # noqa: N815 (Qt naming) a db.enums.COUNT_QUALIFIER value
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
+        qualifier = QUALIFIER_KEYS.get(event.text())
+        if qualifier is not None:
+            event.accept()
+            self.qualifierTyped.emit(qualifier)
+            return
+        super().keyPressEvent(event)
 
 
 def widget_value(widget: QWidget) -> Any:

@@ -92,3 +92,28 @@ HELP: dict[str, str] = {
     "narrative": "What happened, in your words. Tab moves to the next field; Enter starts a new line.",
     "reason": "Why this incident is being changed. Required: it is kept with the new version.",
 }
+
+# Fields Tab passes over: defaults that seldom change, reached by their Alt key (the underlined
+# letter of their label) or a click. The trial report then takes no Tab to cross them.
+RARELY_CHANGED = (
+    "observed_start_date",
+    "observed_end_known",
+    "observed_end_date",
+    "time_precision",
+    "event_position",
+    "zone_id",
+    "sector_id",
+    "geo_precision",
+    "count_qualifier",
+    "source_reliability",
+    "info_credibility",
+    "civ_killed",
+    "civ_injured",
+    "mil_killed",
+    "mil_injured",
+    "verification_state",
+    "attribution",
+    "actor1",
+    "actor2",
+)
+FIRST_FIELD = "observed_start_time"

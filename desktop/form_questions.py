@@ -62,3 +62,20 @@ def save_failed(parent: QWidget, error: Exception) -> QMessageBox:
     )
     box.setInformativeText("Everything you typed is still in the form (and in a draft). Try again in a moment.")
     return box
+
+
+def outside_question(parent: QWidget, where: str) -> tuple[QMessageBox, QAbstractButton]:
+    """A position outside every zone: most often latitude and longitude swapped, or a typo."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle("Position outside the theatre")
+    box.setText(f"The position lies outside every zone of the theatre ({where}).")
+    box.setInformativeText(
+        "Latitude and longitude may be swapped, or a digit mistyped. The zone shown was not taken from "
+        "this position. Save it as it is?"
+    )
+    save = box.addButton("Save &anyway", QMessageBox.ButtonRole.AcceptRole)
+    back = box.addButton("&Back to the form", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(back)
+    box.setEscapeButton(back)
+    return box, save

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QSizePolicy,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -30,6 +29,7 @@ from db.theatre import Placement, Theatre
 from db.validation import MAX_COUNT, MAX_REASON, MAX_TEXT
 from desktop.form_fields import (
     ChoiceCombo,
+    CountEdit,
     DateEdit,
     ElidedLabel,
     TimeEdit,
@@ -37,7 +37,7 @@ from desktop.form_fields import (
     set_widget_value,
     widget_value,
 )
-from desktop.form_help import HELP, LABELS
+from desktop.form_help import FIRST_FIELD, HELP, LABELS, RARELY_CHANGED
 
 CHOOSE = "— choose —"
 NOT_GRADED = "Not graded"
@@ -85,7 +85,7 @@ class IncidentFields(QWidget):
         columns.setSpacing(14)
         # The first column carries positions and their readings, so it gets the most room.
         for stretch, build in (
-            (7, lambda: (self._when(tz_name), self._where())),
+            (9, lambda: (self._when(tz_name), self._where())),
             (5, lambda: (self._what(), self._how_many(), self._how_known(), self._harm())),
             (4, lambda: (self._judgement(), self._notes(editing))),
         ):
@@ -102,6 +102,9 @@ class IncidentFields(QWidget):
             columns.addLayout(column, stretch)
         for first, second in zip(self._chain, self._chain[1:], strict=False):
             QWidget.setTabOrder(first, second)
+        for name in RARELY_CHANGED:
+            # Out of the Tab order, still a click or its Alt key away.
+            self._widgets[name].setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self._update_enabled()
 
     # -- building -----------------------------------------------------------------------------
@@ -179,44 +182,59 @@ class IncidentFields(QWidget):
         for name in ("observed_start", "observed_end"):
             # The end is optional: its check box stands in the label column, so that both dates
             # line up and Tab reaches the box before the fields it switches on.
-            label: str | QWidget = "Start"
+            label: str | QWidget = "&Start"
             if name == "observed_end":
-                label = self._end_known = self._check("observed_end_known", "End:")
+                label = self._end_known = QCheckBox("&End:")
+                # Connected before the form hears of the change, so the end is filled when it reads it.
+                self._end_known.toggled.connect(self._end_switched)
+                self._register("observed_end_known", self._end_known, self._end_known.toggled)
             date, clock = DateEdit(), TimeEdit()
             for edit in (date, clock):
                 edit.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
             self._register(f"{name}_date", date, date.dateChanged)
             self._register(f"{name}_time", clock, clock.timeChanged)
+            if name == "observed_start":
+                clock.accepts_range = True
+                clock.rangeTyped.connect(self._range_typed)
             self._hints[name] = hint = ElidedLabel()
             hint.setStyleSheet(_HINT_STYLE)
             self._row(form, label, date, clock, hint, grow=hint)
             self._times[name] = (date, clock)
-        self._row(form, "Precision", self._combo("time_precision", _enum_items(enums.TIME_PRECISION)))
+        self._row(form, "Pre&cision", self._combo("time_precision", _enum_items(enums.TIME_PRECISION)))
         return box
 
     def _where(self) -> QGroupBox:
         box, form = self._group("Where")
-        self._row(form, "Your position", self._line("observer_position", "48.4012, 37.7021 · DMS · MGRS"))
+        self._row(form, "Your &position", self._line("observer_position", "48.4012, 37.7021 · DMS · MGRS"))
         self._hint(form, "observer_position")
-        self._row(form, "Event position", self._line("event_position", "if known; same notations"))
+        self._row(form, "E&vent position", self._line("event_position", "if known; same notations"))
         self._hint(form, "event_position")
+        # Ids first, as the tables, filters, references and reports name them; the name explains.
         zones = [
-            (z.zone_id, z.name if z.name.upper() == z.zone_id else f"{z.name} ({z.zone_id})")
+            (z.zone_id, z.zone_id if z.name.upper() == z.zone_id else f"{z.zone_id} · {z.name}")
             for z in self._theatre.zones
         ]
-        self._zone = zone = self._combo("zone_id", [(None, "— choose, or enter a position —"), *zones])
+        self._zone = zone = self._combo("zone_id", [(None, CHOOSE), *zones])
         zone.activated.connect(self._zone_chosen)
-        sectors = [(s.sector_id, s.name) for s in self._theatre.sectors]
+        sectors = [(s.sector_id, f"{s.sector_id} · {s.name}") for s in self._theatre.sectors]
         self._sector = sector = self._combo("sector_id", [(None, "None (outside the DMZ)"), *sectors])
         sector.activated.connect(self._sector_chosen)
         # A mismatch with the position is shown beside the combo it concerns.
-        self._mismatch = {"zone_id": QLabel(), "sector_id": QLabel()}
-        for label in self._mismatch.values():
+        # A mismatch with the position is shown on a line of its own below the two combos, kept
+        # even when empty, so a warning appearing never moves a field.
+        self._mismatch = {"zone_id": ElidedLabel(), "sector_id": ElidedLabel()}
+        for name, label in self._mismatch.items():
+            label.setObjectName(f"{name}_mismatch")
             label.setStyleSheet(_WARNING_STYLE)
-        self._row(form, "Zone", zone, self._mismatch["zone_id"], grow=zone)
-        self._row(form, "DMZ sector", sector, self._mismatch["sector_id"], grow=sector)
-        self._dmz = QLabel()
-        self._dmz.setWordWrap(True)
+        self._row(form, "&Zone", zone)
+        self._row(form, "DMZ secto&r", sector)
+        warnings = QHBoxLayout()
+        warnings.setSpacing(12)
+        warnings.addWidget(self._mismatch["zone_id"], 1)
+        warnings.addWidget(self._mismatch["sector_id"], 1)
+        form.addRow("", warnings)
+        # One line, cut short with "…" rather than wrapped: a second line would push every field down.
+        self._dmz = ElidedLabel()
         self._dmz.setObjectName("dmz_relation")
         self._dmz.setToolTip(HELP["dmz_relation"])
         self._widgets["dmz_relation"] = self._dmz
@@ -225,26 +243,26 @@ class IncidentFields(QWidget):
         bearing = self._line("bearing_deg", "70 or ENE", width=90, max_length=20)
         self._hints["bearing_deg"] = bearing_hint = ElidedLabel()
         bearing_hint.setStyleSheet(_HINT_STYLE)
-        self._row(form, "Bearing", bearing, bearing_hint, grow=bearing_hint)
+        self._row(form, "Bearin&g", bearing, bearing_hint, grow=bearing_hint)
         self._row(
             form,
-            "Distance",
+            "&Distance",
             self._line("dist_min_km", "min", width=70, max_length=20),
             "to",
             self._line("dist_max_km", "max", width=70, max_length=20),
             "km",
         )
-        self._row(form, "Precision", self._combo("geo_precision", _enum_items(enums.GEO_PRECISION)))
+        self._row(form, "Prec&ision", self._combo("geo_precision", _enum_items(enums.GEO_PRECISION)))
         return box
 
     def _what(self) -> QGroupBox:
         box, form = self._group("What")
-        self._row(form, "Category", self._combo("category", _enum_items(enums.CATEGORY, CHOOSE)))
+        self._row(form, "C&ategory", self._combo("category", _enum_items(enums.CATEGORY, CHOOSE)))
         self._obs_type = self._combo("obs_type", _enum_items(enums.OBS_TYPE))
-        self._row(form, "Observed", self._obs_type)
+        self._row(form, "&Observed", self._obs_type)
         self._explosion_kind = self._combo("explosion_kind", _enum_items(enums.EXPLOSION_KIND, CHOOSE))
-        self._row(form, "Explosion", self._explosion_kind)
-        self._row(form, "Weapon", self._combo("weapon_class", _enum_items(enums.WEAPON_CLASS)))
+        self._row(form, "E&xplosion", self._explosion_kind)
+        self._row(form, "&Weapon", self._combo("weapon_class", _enum_items(enums.WEAPON_CLASS)))
         self._assessed = self._check("weapon_assessed", "assessed, calibre")
         self._calibre = self._line("calibre_mm", "mm", width=70, max_length=20)
         self._row(form, "Assessment", self._assessed, self._calibre, "mm")
@@ -252,25 +270,31 @@ class IncidentFields(QWidget):
 
     def _how_many(self) -> QGroupBox:
         box, form = self._group("How many")
-        count = QSpinBox()
+        count = CountEdit()
         # 0 is allowed in the box so that validation can say why it is wrong, rather than the
         # spin box silently refusing the keystroke.
         count.setRange(0, MAX_COUNT)
         count.setFixedWidth(100)
         self._register("count", count, count.valueChanged)
-        self._row(form, "Count", count, self._combo("count_qualifier", _enum_items(enums.COUNT_QUALIFIER)))
+        qualifier = self._combo("count_qualifier", _enum_items(enums.COUNT_QUALIFIER))
+        count.qualifierTyped.connect(lambda value: qualifier.set_value(value))
+        self._row(form, "Co&unt", count, qualifier)
         return box
 
     def _how_known(self) -> QGroupBox:
         box, form = self._group("How known")
-        self._row(form, "Means", self._combo("means", _enum_items(enums.MEANS, CHOOSE)))
-        self._row(form, "Source", self._combo("source_reliability", _enum_items(enums.SOURCE_RELIABILITY, NOT_GRADED)))
-        self._row(form, "Credibility", self._combo("info_credibility", _enum_items(enums.INFO_CREDIBILITY, NOT_GRADED)))
+        self._row(form, "Mea&ns", self._combo("means", _enum_items(enums.MEANS, CHOOSE)))
+        self._row(
+            form, "Reliabilit&y", self._combo("source_reliability", _enum_items(enums.SOURCE_RELIABILITY, NOT_GRADED))
+        )
+        self._row(
+            form, "Credibili&ty", self._combo("info_credibility", _enum_items(enums.INFO_CREDIBILITY, NOT_GRADED))
+        )
         return box
 
     def _harm(self) -> QGroupBox:
         box, form = self._group("Harm (empty = unknown)")
-        for group, prefix in (("Civilians", "civ"), ("Military", "mil")):
+        for group, prefix in (("Civi&lians", "civ"), ("&Military", "mil")):
             killed = self._line(f"{prefix}_killed", "unknown", width=80, max_length=10)
             injured = self._line(f"{prefix}_injured", "unknown", width=80, max_length=10)
             self._row(form, group, "killed", killed, "injured", injured)
@@ -278,10 +302,10 @@ class IncidentFields(QWidget):
 
     def _judgement(self) -> QGroupBox:
         box, form = self._group("Judgement")
-        self._row(form, "Verification", self._combo("verification_state", _enum_items(enums.VERIFICATION_STATE)))
-        self._row(form, "Attribution", self._combo("attribution", _enum_items(enums.ATTRIBUTION)))
-        self._row(form, "Actor 1", self._line("actor1", "party responsible", max_length=MAX_TEXT["actor1"]))
-        self._row(form, "Actor 2", self._line("actor2", "other party", max_length=MAX_TEXT["actor2"]))
+        self._row(form, "Veri&fication", self._combo("verification_state", _enum_items(enums.VERIFICATION_STATE)))
+        self._row(form, "Attri&bution", self._combo("attribution", _enum_items(enums.ATTRIBUTION)))
+        self._row(form, "Actor &1", self._line("actor1", "party responsible", max_length=MAX_TEXT["actor1"]))
+        self._row(form, "Actor &2", self._line("actor2", "other party", max_length=MAX_TEXT["actor2"]))
         return box
 
     def _notes(self, editing: bool) -> QGroupBox:
@@ -297,7 +321,7 @@ class IncidentFields(QWidget):
         reason_box = QWidget()
         reason_layout = QVBoxLayout(reason_box)
         reason_layout.setContentsMargins(0, 6, 0, 0)
-        caption = QLabel("<b>Reason for this change</b> (required):")
+        caption = QLabel("<b>Reason for t&his change</b> (required):")
         reason = self._line("reason", "why the incident is being changed", max_length=MAX_REASON)
         caption.setBuddy(reason)
         reason_layout.addWidget(caption)
@@ -316,12 +340,17 @@ class IncidentFields(QWidget):
                     label.setMinimumWidth(width)
                     label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
-        # Sized in lines of the font actually used, which the dialog's stylesheet sets only once
-        # the widgets are polished, just before they are first shown.
+    def prepare(self) -> None:
+        """Reserve room in lines of the font actually used, which the dialog's stylesheet sets only
+        once the widgets are polished: called before the dialog sizes itself, and again when shown."""
+        self.ensurePolished()
         for widget, lines in self._reserved:
+            widget.ensurePolished()
             widget.setMinimumHeight(widget.fontMetrics().lineSpacing() * lines + 4)
         self._align_labels()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
+        self.prepare()
         super().showEvent(event)
 
     # -- reading and writing ------------------------------------------------------------------
@@ -366,6 +395,24 @@ class IncidentFields(QWidget):
             return
         self._update_enabled()
         self.changed.emit()
+
+    def _range_typed(self) -> None:
+        """ "21:14-21:40" typed in the start time: the dash switches the end on and moves to its time."""
+        if not self._end_known.isChecked():
+            self._end_known.setChecked(True)
+        self._times["observed_end"][1].setFocus(Qt.FocusReason.TabFocusReason)
+
+    def _end_switched(self, on: bool) -> None:
+        """Ticking End starts it at the start, never at "now": the monitor types only the end time."""
+        if on and not self._loading:
+            (start_date, start_time), (end_date, end_time) = self._times["observed_start"], self._times["observed_end"]
+            self._loading = True
+            try:
+                end_date.setDate(start_date.date())
+                end_time.setDisplayFormat(start_time.displayFormat())
+                end_time.setTime(start_time.time())
+            finally:
+                self._loading = False
 
     def _update_enabled(self) -> None:
         """Fields that do not apply are greyed out, and Tab skips them."""
@@ -417,23 +464,22 @@ class IncidentFields(QWidget):
         warnings = {"zone_id": "", "sector_id": ""}
         if placement is None:
             relation = self.stored_dmz_relation
-            self._dmz.setText(enums.DMZ_RELATION.get(relation, relation) if relation else "from the position")
+            self._dmz.set_full_text(enums.DMZ_RELATION.get(relation, relation) if relation else "from the position")
             self._dmz.setStyleSheet("" if relation else _HINT_STYLE)
         else:
             text = enums.DMZ_RELATION[placement.dmz_relation]
             if placement.distance_km is not None:
                 text += f", {placement.distance_km:.1f} km from the contact line"
-            self._dmz.setText(text)
+            self._dmz.set_full_text(text)
             self._dmz.setStyleSheet("")
             if placement.zone_id is None:
-                warnings["zone_id"] = "⚠ position outside all zones"
+                warnings["zone_id"] = "⚠ outside all zones"
             elif self._zone.value() != placement.zone_id:
                 warnings["zone_id"] = f"⚠ position: {placement.zone_id}"
             if placement.zone_id is not None and self._sector.value() != placement.sector_id:
                 warnings["sector_id"] = f"⚠ position: {placement.sector_id or 'none'}"
         for name, text in warnings.items():
-            self._mismatch[name].setText(text)
-            self._mismatch[name].setVisible(bool(text))  # hidden, it leaves the combo full width
+            self._mismatch[name].set_full_text(text)
             self._mismatch[name].setToolTip(
                 "Differs from the zone and sector of the position: an override. Check it, or choose the position's."
                 if text
@@ -443,7 +489,7 @@ class IncidentFields(QWidget):
     @property
     def placement_warning(self) -> str:
         """The zone and sector mismatch warnings shown, or ""."""
-        return " ".join(label.text() for label in self._mismatch.values() if label.text())
+        return " ".join(label.full_text() for label in self._mismatch.values() if label.full_text())
 
     # -- hints and problems -------------------------------------------------------------------
 
@@ -470,4 +516,5 @@ class IncidentFields(QWidget):
         return self._widgets.get(names[0])
 
     def focus_first(self) -> None:
-        self._chain[0].setFocus(Qt.FocusReason.OtherFocusReason)
+        """The start time: the date is today's far more often than not (Alt+S reaches it)."""
+        self._widgets[FIRST_FIELD].setFocus(Qt.FocusReason.TabFocusReason)

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from db.clock import new_id, utc_now_text
 from db.damage import damage_seen
+from db.display import problem_sentence
 from db.drafts import Draft, delete_draft, save_draft
 from db.errors import TrucelineError, ValidationError
 from db.geo import compass_point
@@ -52,16 +53,16 @@ from desktop.form_input import (
     utc_hint,
     values_of_incident,
 )
-from desktop.form_questions import discard_question, occurrence_question, save_failed
+from desktop.form_memory import next_values, recalled, remember
+from desktop.form_questions import discard_question, occurrence_question, outside_question, save_failed
 from desktop.incident_fields import IncidentFields
 from desktop.map.pick_dialog import MapPickDialog
+from desktop.screen_fit import fit_to_screen
 
 DRAFT_DELAY_MS = 1000
-SETTING_ZONE = "form/last_zone"
-SETTING_SECTOR = "form/last_sector"
-SETTING_MEANS = "form/last_means"
 _SHOWN_PROBLEMS = 3
 MIN_POINT_SIZE = 11.0
+FORM_WIDTH = 1340
 
 
 class IncidentForm(QDialog):
@@ -105,6 +106,7 @@ class IncidentForm(QDialog):
         self._incident: Incident | None = None
         self._reading: Reading | None = None
         self._refreshing = False
+        self._fitted = False
 
         self.setWindowTitle("Edit incident" if self._record else "New incident")
         self.setModal(True)
@@ -128,16 +130,19 @@ class IncidentForm(QDialog):
         self._draft_timer.setInterval(DRAFT_DELAY_MS)
         self._draft_timer.timeout.connect(self._write_draft)
         self._fields.changed.connect(self._refresh)
-        QShortcut(QKeySequence("Ctrl+M"), self, self.pick_on_map, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        context = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        QShortcut(QKeySequence("Ctrl+M"), self, self.pick_on_map, context=context)
         for keys in ("Ctrl+S", "Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(keys), self, self.save, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            QShortcut(QKeySequence(keys), self, self.save, context=context)
+        if self._record is None:
+            QShortcut(QKeySequence("Ctrl+Shift+S"), self, self.save_and_new, context=context)
         self._refresh()
         self._fields.focus_first()
 
     # -- layout -------------------------------------------------------------------------------
 
     def _build(self, fields: IncidentFields) -> None:
-        layout = QVBoxLayout(self)
+        layout = self._layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 10, 14, 10)
         self._title = QLabel(self._title_text())
         self._title.setWordWrap(True)
@@ -162,7 +167,7 @@ class IncidentForm(QDialog):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self._scroll = scroll
         layout.addWidget(scroll, 1)
-        bottom = QHBoxLayout()
+        bottom = self._bottom = QHBoxLayout()
         self._problem_label = QLabel()
         self._problem_label.setObjectName("problems")
         self._problem_label.setWordWrap(True)
@@ -172,13 +177,22 @@ class IncidentForm(QDialog):
         self._draft_label = QLabel()
         self._draft_label.setStyleSheet("color: palette(placeholder-text);")
         bottom.addWidget(self._draft_label)
-        self._save_button = QPushButton("&Save  (Ctrl+S)")
+        # No Alt letter on Save: Ctrl+S is its key, and Alt+S goes to the start date.
+        self._save_button = QPushButton("Save  (Ctrl+S)")
+        self._next_button = QPushButton("Save and new  (Ctrl+Shift+S)")
+        self._next_button.setObjectName("save_and_new")
+        self._next_button.setToolTip(
+            "Save, then start another incident at the same moment and place, seen the same way "
+            "(e.g. the bursts of fire heard with the explosions). Ctrl+Shift+S."
+        )
+        self._next_button.clicked.connect(self.save_and_new)
+        self._next_button.setVisible(self._record is None)
         self._save_button.setToolTip("Save the incident (Ctrl+S or Ctrl+Enter). Enabled once every field is valid.")
         self._cancel_button = QPushButton("Cancel  (Esc)")
         self._save_button.setObjectName("save")
         self._cancel_button.setObjectName("cancel")
         self._cancel_button.setToolTip("Close the form; asks first if anything was typed.")
-        for button in (self._save_button, self._cancel_button):
+        for button in (self._next_button, self._save_button, self._cancel_button):
             # Never the dialog's default button: a stray Enter must not save half an incident.
             button.setAutoDefault(False)
             button.setMinimumHeight(34)
@@ -187,7 +201,8 @@ class IncidentForm(QDialog):
         self._cancel_button.clicked.connect(self.reject)
         layout.addLayout(bottom)
         QWidget.setTabOrder(fields.tab_chain[-1], self._save_button)
-        QWidget.setTabOrder(self._save_button, self._cancel_button)
+        QWidget.setTabOrder(self._save_button, self._next_button)
+        QWidget.setTabOrder(self._next_button, self._cancel_button)
 
     def _title_text(self) -> str:
         who = f"&nbsp;&nbsp; by {html.escape(self._author.name)} ({html.escape(self._author.callsign)})"
@@ -205,14 +220,30 @@ class IncidentForm(QDialog):
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
         # Room for the problems shown, in the font the stylesheet set, so Save does not jump.
         self._problem_label.setMinimumHeight(self._problem_label.fontMetrics().lineSpacing() * _SHOWN_PROBLEMS)
+        # Wide enough that a problem takes one line: a narrow wrapped label would ask for a taller form.
+        self._problem_label.setMinimumWidth(self._problem_label.fontMetrics().averageCharWidth() * 36)
         self._draft_label.setMinimumWidth(self._draft_label.fontMetrics().horizontalAdvance("Draft kept 00:00:00"))
+        if not self._fitted:
+            # Every field without scrolling on a 1366×768 laptop (Qt alone would stop at two thirds).
+            self._fitted = True
+            self.ensurePolished()
+            self._fields.prepare()
+            for layout in (self._fields.layout(), self._layout):
+                if layout is not None:
+                    layout.invalidate()
+                    layout.activate()
+            fit_to_screen(self)
         super().showEvent(event)
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
         # A scroll area asks for a token size; ask for room to show every field without it.
         hint = super().sizeHint()
         scroll, inner = self._scroll.sizeHint(), self._fields.sizeHint()
-        hint.setWidth(hint.width() - scroll.width() + inner.width())
+        # At least FORM_WIDTH: room to spare in every column, so a hint or warning never moves a field.
+        margins = self._layout.contentsMargins()
+        whole = inner.width() + margins.left() + margins.right() + 2 * self._scroll.frameWidth()
+        buttons = self._bottom.sizeHint().width() + margins.left() + margins.right()
+        hint.setWidth(max(whole, buttons, FORM_WIDTH))
         hint.setHeight(hint.height() - scroll.height() + inner.height())
         return hint
 
@@ -236,25 +267,20 @@ class IncidentForm(QDialog):
             observed_end_date=day,
             observed_end_time=clock,
             folds={"observed_start": [f"{day}T{clock}", now.fold]},
-            zone_id=self._remembered(SETTING_ZONE, self._store.theatre.zone_ids),
-            sector_id=self._remembered(SETTING_SECTOR, self._store.theatre.sector_ids),
-            means=self._remembered(SETTING_MEANS, None),
             category=None,
+            **recalled(self._settings, self._store.theatre),
         )
         return values
-
-    def _remembered(self, key: str, allowed: frozenset[str] | None) -> str | None:
-        value = self._settings.value(key)
-        if not isinstance(value, str) or not value or (allowed is not None and value not in allowed):
-            return None
-        return value
 
     def pick_on_map(self) -> MapPickDialog:
         """Open the map to pick the position of the field being typed in (else the observer's)."""
         event = self._fields.widget("event_position")
         field = "event_position" if event.hasFocus() else "observer_position"
         dialog = MapPickDialog(self._store, self, field=field)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._picked(dialog))
+        # Back to the field the map was opened from, picked or not (never a button of a closed dialog).
+        dialog.rejected.connect(self._fields.widget(field).setFocus)
         dialog.open()
         return dialog
 
@@ -322,7 +348,8 @@ class IncidentForm(QDialog):
         self._incident = None if problems else incident
         fields.show_problems(problems)
         self._save_button.setEnabled(not problems)
-        lines = [f"{LABELS.get(name, name)}: {reason}" for name, reason in problems.items()]
+        self._next_button.setEnabled(not problems)
+        lines = [problem_sentence(LABELS.get(name, name), reason) for name, reason in problems.items()]
         if len(lines) > _SHOWN_PROBLEMS:
             lines = [
                 *lines[: _SHOWN_PROBLEMS - 1],
@@ -383,14 +410,18 @@ class IncidentForm(QDialog):
 
     # -- saving -------------------------------------------------------------------------------
 
-    def save(self) -> bool:
+    def save_and_new(self) -> bool:
+        """Save, then stay open for the next observation of the same moment (``form_memory.KEPT_FOR_NEXT``)."""
+        return self.save(new_from_this=self._record is None)
+
+    def save(self, new_from_this: bool = False) -> bool:
         """Save if everything is valid (asking about ambiguous times first); True once committed."""
         self._draft_timer.stop()
         self._refresh()
         if self._problems:
             self._focus_first_problem()
             return False
-        if not self._ask_ambiguous_times():
+        if not self._ask_ambiguous_times() or not self._confirm_outside():
             return False
         if self._problems or self._incident is None:  # the occurrence chosen may put the end first
             self._focus_first_problem()
@@ -417,11 +448,28 @@ class IncidentForm(QDialog):
             self._ask(box)
             return False
         self._drop_draft()
-        self._remember(incident)
+        remember(self._settings, incident, self._fields.values())
         self.saved.emit(saved)
         self.status.emit(f"Saved {saved.ref}" if self._record is None else f"Saved a new version of {saved.ref}")
-        self.done(QDialog.DialogCode.Accepted)
+        if new_from_this:
+            self._start_next(saved.ref)
+        else:
+            self.done(QDialog.DialogCode.Accepted)
         return True
+
+    def _start_next(self, previous_ref: str) -> None:
+        """A fresh incident holding what the one just saved shares with it; the cursor on what differs."""
+        self._fields.set_values(next_values(self._fields.values()))
+        self._baseline = self._fields.values()
+        self._draft_id = new_id()
+        self._draft_on_disk = False
+        self._draft_label.setText("")
+        self._title.setText(
+            f"<b style='font-size: 13pt'>New incident</b>&nbsp;&nbsp; same moment as {html.escape(previous_ref)}, "
+            f"by {html.escape(self._author.name)} ({html.escape(self._author.callsign)})"
+        )
+        self._refresh()
+        self._fields.widget("obs_type").setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _ask_ambiguous_times(self) -> bool:
         """Ask which occurrence every time in an autumn overlap means; False if the monitor backs out."""
@@ -440,6 +488,24 @@ class IncidentForm(QDialog):
             self._refresh()
         return True
 
+    def _confirm_outside(self) -> bool:
+        """A position outside every zone (swapped coordinates?) is saved only when the monitor says so."""
+        placement = self._reading.placement if self._reading else None
+        if placement is None or placement.zone_id is not None:
+            return True
+        where = "far from the DMZ"
+        if placement.distance_km is not None:
+            where = f"{placement.distance_km:,.0f} km from the contact line"
+        box, save = outside_question(self, where)
+        self._ask(box)
+        if box.clickedButton() is save:
+            return True
+        widget = self._fields.widget(
+            "event_position" if self._reading and "event_position" in self._reading.positions else "observer_position"
+        )
+        widget.setFocus(Qt.FocusReason.OtherFocusReason)
+        return False
+
     def _ask_occurrence(self, name: str, error: AmbiguousTimeError) -> int | None:
         box, answers = occurrence_question(self, LABELS[name], error)
         self._ask(box)
@@ -455,13 +521,6 @@ class IncidentForm(QDialog):
             self.activateWindow()
             if focused is not None:
                 focused.setFocus(Qt.FocusReason.OtherFocusReason)
-
-    def _remember(self, incident: Incident) -> None:
-        """The next new incident starts from this one's zone, sector and means."""
-        self._settings.setValue(SETTING_ZONE, incident.zone_id)
-        self._settings.setValue(SETTING_SECTOR, incident.sector_id or "")
-        self._settings.setValue(SETTING_MEANS, incident.means)
-        self._settings.sync()
 
     def _focus_first_problem(self) -> None:
         for name in self._problems:

@@ -28,10 +28,11 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor
 
 from db import enums
-from db.display import cell_text
+from db.display import ENUM_LABELS, cell_text
 from db.incidents import IncidentRecord
 from db.queries import IncidentFilter, KeyedRecord, SortKey, count_incidents, page_incidents, position_of
 from db.store import Store
+from db.theatre import Theatre
 
 COL_REF = 0
 COL_OBSERVED = 1
@@ -320,6 +321,26 @@ class IncidentTableModel(QAbstractTableModel):
             # Nearer the end: the reversed order reaches it with a smaller (or no) OFFSET.
             return read(backwards=True, offset=from_end)
         return read(offset=start)
+
+
+def cell_samples(field: str, theatre: Theatre) -> list[str]:
+    """The texts a column of ``field`` can show whose widest its width must hold (any incident table)."""
+    if field == "ref":
+        return ["DMZ-04-K7QD-000123", CONFLICT_MARK + "DMZ-04-K7QD-000123"]
+    if field == "observed_start":
+        return ["2026-11-24 23:03"]
+    if field == "zone_id":
+        return [zone.zone_id for zone in theatre.zones]
+    if field == "sector_id":
+        return [sector.sector_id for sector in theatre.sectors]
+    if field == "count":
+        return ["≥1000"]
+    return list(ENUM_LABELS[field].values()) if field in ENUM_LABELS else [field.title()]
+
+
+def column_samples(theatre: Theatre) -> list[list[str]]:
+    """For each column of the incident table, the texts its width must hold (the place column stretches)."""
+    return [cell_samples(SORT_FIELDS[column], theatre) for column in range(len(COLUMNS))]
 
 
 def _sort_value(record: IncidentRecord, column: int) -> Any:

@@ -4,10 +4,15 @@ It receives the open :class:`~db.store.Store`, the settings and the signed-in mo
 constructor and never runs SQL itself: the table model, the form and the panes call ``db``.
 """
 
+import weakref
+
+import shiboken6
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
+    QDialog,
     QHeaderView,
     QLabel,
     QMainWindow,
@@ -22,7 +27,7 @@ from PySide6.QtWidgets import (
 from db.connection import checkpoint
 from db.csv_import import ImportSummary
 from db.damage import damage_seen
-from db.display import local_time_text
+from db.display import counted, local_time_text
 from db.drafts import delete_draft, load_drafts
 from db.errors import TrucelineError
 from db.identity import APP_NAME, VERSION
@@ -38,10 +43,11 @@ from desktop.detail_pane import DetailPane
 from desktop.exchange_menu import ExchangeMenu
 from desktop.filter_bar import FilterBar
 from desktop.incident_form import IncidentForm
-from desktop.incident_table_model import IncidentTableModel
+from desktop.incident_table_model import IncidentTableModel, column_samples
 from desktop.map.view import MapView
 from desktop.report.dialog import ReportDialog
 from desktop.review_panel import ReviewPanel
+from desktop.screen_fit import fit_to_screen
 from desktop.settings_dialog import SettingsDialog, display_tz
 from desktop.summary_panel import SummaryPanel
 from desktop.timeline import TimelineView
@@ -80,12 +86,13 @@ class MainWindow(QMainWindow):
         self.table.doubleClicked.connect(lambda _index: self.edit_incident())
         self.detail = DetailPane()
 
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        # The detail pane below the table: every column fits the width of a 1366-pixel screen.
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(self.table)
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([880, 420])
+        self.splitter.setSizes([420, 280])
         self.splitter.setChildrenCollapsible(False)
 
         tz = display_tz(settings, store)
@@ -112,9 +119,9 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.splitter, "&Incidents")
-        self.tabs.addTab(self.trends, "&Trends")
-        self.tabs.addTab(self.review, "Re&view")
-        self.tabs.addTab(self.map_split, "M&ap")
+        self.tabs.addTab(self.trends, "T&rends")
+        self.tabs.addTab(self.review, "R&eview")
+        self.tabs.addTab(self.map_split, "&Map")
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 6, 6, 0)
@@ -164,6 +171,9 @@ class MainWindow(QMainWindow):
         self._checkpoints.start()
         self.damage = DamageGuard(store, self)
         self.damage.damaged.connect(self._stop_for_damage)
+        # The keyboard starts in the table, not in the first filter: there Down would change the
+        # period, and every dialog closed would hand the keyboard back to it.
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # -- actions -----------------------------------------------------------------------------
 
@@ -198,7 +208,7 @@ class MainWindow(QMainWindow):
         self.refresh_action = action("&Refresh", self.refresh, "F5", "Reload the table (F5)")
         self.settings_action = action("&Settings…", self.open_settings, "Ctrl+,", "Profile, time zone, theatre")
         self.export_csv_action = action(
-            "E&xport CSV…", self.export_csv, None, "Write the incidents the filter bar selects to a CSV file"
+            "Export &CSV…", self.export_csv, None, "Write the incidents the filter bar selects to a CSV file"
         )
         self.import_csv_action = action(
             "&Import CSV…", self.import_csv, None, "Check a native CSV file, then add its incidents"
@@ -206,7 +216,7 @@ class MainWindow(QMainWindow):
         self.report_action = action(
             "&Report…", self.open_report, "Ctrl+R", "The daily or weekly report as PDF, HTML or DOCX (Ctrl+R)"
         )
-        self.backup_action = action("&Back up now", self.backup_now, None, "Take a verified backup of the database")
+        self.backup_action = action("Back &up now", self.backup_now, None, "Take a verified backup of the database")
         self.quit_action = action("&Quit", self.close, "Ctrl+Q", "Quit Truceline (Ctrl+Q)")
         about = action("&About Truceline", self._about)
 
@@ -231,13 +241,14 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.find_action)
         view_menu.addAction(self.refresh_action)
         view_menu.addSeparator()
-        for number, title in enumerate(("Incidents", "Trends", "Review", "Map"), start=1):
+        for number, title in enumerate(("&Incidents", "&Trends", "R&eview", "&Map"), start=1):
+            name = title.replace("&", "")
             view_menu.addAction(
                 action(
-                    f"{title}",
-                    lambda _=False, n=number: self.tabs.setCurrentIndex(n - 1),
+                    title,
+                    lambda _=False, n=number: self.show_view(n - 1),
                     f"Ctrl+{number}",
-                    f"Show the {title.lower()} view (Ctrl+{number})",
+                    f"Show the {name.lower()} view (Ctrl+{number})",
                 )
             )
         self.menuBar().addMenu("&Help").addAction(about)
@@ -248,6 +259,12 @@ class MainWindow(QMainWindow):
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         for act in (self.new_action, self.edit_action, self.find_action, self.refresh_action):
             toolbar.addAction(act)
+
+    def show_view(self, index: int) -> None:
+        """Ctrl+1 to 4: the view, with the keyboard in it (the table, the plot, the review queue, the map)."""
+        self.tabs.setCurrentIndex(index)
+        target = (self.table, self.timeline.plot, self.review.table, self.map.canvas)[index]
+        (target if target.isEnabled() else self.tabs).setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def new_incident(self) -> None:
         self._open_form()
@@ -268,8 +285,25 @@ class MainWindow(QMainWindow):
             **kwargs,  # type: ignore[arg-type]
         )
         form.saved.connect(self._on_saved)
+        self._return_focus_after(form)
         form.open()
         return form
+
+    def _return_focus_after(self, dialog: QDialog) -> None:
+        """When ``dialog`` closes the cursor goes back where it was, never to the first filter (where
+        Down would change the period and Ctrl+E then amend another incident than the one meant)."""
+        focused = QApplication.focusWidget()
+        if focused is None or focused.window() is not self:
+            focused = self.table
+        # A weak reference: the dialog (a child of this window) must not keep the window alive.
+        target = weakref.ref(focused)
+
+        def back(_result: int) -> None:
+            widget = target()
+            if widget is not None and shiboken6.isValid(widget) and widget.isVisible():
+                widget.setFocus(Qt.FocusReason.OtherFocusReason)
+
+        dialog.finished.connect(back)
 
     def _on_saved(self, saved: Saved) -> None:
         self._selected_id = saved.incident_id
@@ -278,8 +312,11 @@ class MainWindow(QMainWindow):
 
     def export_csv(self) -> CsvExportDialog:
         dialog = CsvExportDialog(self._store, self.filter_bar.current_filter(), self)
+        self._return_focus_after(dialog)
         dialog.exported.connect(
-            lambda result: self.statusBar().showMessage(f"Exported {result.rows:,} incidents to {result.path}", 10000)
+            lambda result: self.statusBar().showMessage(
+                f"Exported {counted(result.rows, 'incident')} to {result.path}", 10000
+            )
         )
         dialog.open()
         return dialog
@@ -293,6 +330,7 @@ class MainWindow(QMainWindow):
 
     def import_csv(self) -> CsvImportDialog:
         dialog = CsvImportDialog(self._store, self._profile, self)
+        self._return_focus_after(dialog)
         dialog.imported.connect(self._after_import)
         dialog.open()
         return dialog
@@ -327,6 +365,7 @@ class MainWindow(QMainWindow):
 
     def open_settings(self) -> None:
         dialog = SettingsDialog(self._store, self._settings, self._profile, self)
+        self._return_focus_after(dialog)
         if dialog.exec():
             self._profile = dialog.profile
             self.model.set_display_tz(display_tz(self._settings, self._store))
@@ -388,6 +427,7 @@ class MainWindow(QMainWindow):
         self.timeline.set_filter(flt)  # type: ignore[arg-type]
         self.summary.set_filter(flt)  # type: ignore[arg-type]
         self.map.set_filter(flt)  # type: ignore[arg-type]
+        self.review.set_filter(flt)  # type: ignore[arg-type]
         first, last = self.filter_bar.period_days()
         self.summary.set_period(first, last)
         self.timeline.show_period(first, last)
@@ -456,23 +496,13 @@ class MainWindow(QMainWindow):
         self._show_selected()
 
     def _size_columns(self) -> None:
-        """Widths that fit a reference, a local time and the longest common labels."""
+        """Each column as wide as the longest value it can show, so no cell is cut short."""
         metrics = self.table.fontMetrics()
-        samples = (
-            "DMZ-04-K7QD-000123 ",
-            "2026-11-24 23:03 ",
-            "CENTRE ",
-            "DMZ-04 ",
-            "Fire (ceasefire violation)",
-            "Projectile in flight",
-            "Tube artillery ",
-            "≥1000 ",
-            "Heard and seen ",
-            "Under review ",
-            "Place",
-        )
-        for column, sample in enumerate(samples):
-            self.table.setColumnWidth(column, metrics.horizontalAdvance(sample) + 24)
+        header_metrics = self.table.horizontalHeader().fontMetrics()
+        for column, samples in enumerate(column_samples(self._store.theatre)):
+            title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+            widest = max((metrics.horizontalAdvance(text) for text in samples), default=0)
+            self.table.setColumnWidth(column, max(widest + 14, header_metrics.horizontalAdvance(title) + 28))
 
     def current_index(self) -> QModelIndex:
         return self.table.currentIndex()
@@ -481,11 +511,12 @@ class MainWindow(QMainWindow):
 
     def _restore_layout(self) -> None:
         geometry = self._settings.value("main_window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
+        if geometry is None or not self.restoreGeometry(geometry):
             self.resize(1280, 800)
-        splitter = self._settings.value("main_window/splitter")
+        # A size remembered on a larger monitor, or the default on a 1366×768 laptop, must not
+        # put the status bar (where "Saved …" appears) below the screen's edge.
+        fit_to_screen(self, self.size())
+        splitter = self._settings.value("main_window/incidents_splitter")
         if splitter is not None:
             self.splitter.restoreState(splitter)
         trends = self._settings.value("main_window/trends_splitter")
@@ -508,7 +539,7 @@ class MainWindow(QMainWindow):
         self._checkpoints.stop()  # the window object may outlive its store; its timers must not
         self.exchange.stop()
         self._settings.setValue("main_window/geometry", self.saveGeometry())
-        self._settings.setValue("main_window/splitter", self.splitter.saveState())
+        self._settings.setValue("main_window/incidents_splitter", self.splitter.saveState())
         self._settings.setValue("main_window/trends_splitter", self.trends.saveState())
         self._settings.setValue("main_window/table_header", self.table.horizontalHeader().saveState())
         self.backups.stop()

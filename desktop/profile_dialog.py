@@ -72,6 +72,17 @@ class ProfileDialog(QDialog):
         layout.addWidget(buttons)
         self.setMinimumWidth(460)
         self.name.setFocus()
+        # Callsigns are written in capitals (HART), so they are typed in capitals whatever the keyboard.
+        self.callsign.textEdited.connect(self._capitals)
+        for edit in (self.name, self.callsign):
+            # A complaint about a field goes as soon as the field is being corrected.
+            edit.textEdited.connect(lambda _text: self.error.hide())
+
+    def _capitals(self, text: str) -> None:
+        if text != text.upper():
+            position = self.callsign.cursorPosition()
+            self.callsign.setText(text.upper())
+            self.callsign.setCursorPosition(position)
 
     def accept(self) -> None:
         name, callsign, role = self.name.text(), self.callsign.text(), str(self.role.currentData())

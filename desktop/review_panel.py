@@ -34,13 +34,15 @@ from PySide6.QtWidgets import (
 from db import enums
 from db.damage import damage_seen
 from db.errors import NotFoundError, TrucelineError, ValidationError
-from db.incidents import Saved
+from db.incidents import Saved, incident_history
 from db.monitors import Monitor
+from db.queries import IncidentFilter
 from db.review import IncidentsInConflictError, ReviewDecision, conflicts, queue_counts, review_incidents
 from db.store import Store
 from db.validation import MAX_REASON
 from desktop.conflict_dialog import ConflictDialog
 from desktop.conflict_list import ConflictList
+from desktop.detail_pane import DetailPane
 from desktop.error_text import error_sentence
 from desktop.review_queue_model import ReviewQueueModel
 
@@ -100,16 +102,24 @@ class ReviewPanel(QWidget):
         self.notice.setStyleSheet(_ERROR_STYLE)
         self.notice.hide()
 
-        self.content = QSplitter(Qt.Orientation.Horizontal)
+        # The queue across the whole width (every column fits 1366 pixels); below it the decision
+        # and, beside it, the incident under the cursor: narrative, place and history.
+        self.detail = DetailPane()
+        self.detail.browser.setAccessibleName("Selected incident: details and history")
+        below = QSplitter(Qt.Orientation.Horizontal)
         form = self._build_form()
+        below.addWidget(form)
+        below.addWidget(self.detail)
+        below.setStretchFactor(0, 0)
+        below.setStretchFactor(1, 1)
+        below.setChildrenCollapsible(False)
+        below.setSizes([form.sizeHint().width() + 20, 800])
+        self.content = QSplitter(Qt.Orientation.Vertical)
         self.content.addWidget(self._build_lists())
-        self.content.addWidget(form)
+        self.content.addWidget(below)
         self.content.setStretchFactor(0, 1)
-        self.content.setStretchFactor(1, 0)
+        self.content.setStretchFactor(1, 1)
         self.content.setChildrenCollapsible(False)
-        # The queue gets the width its columns need; the form its own, and the queue any more.
-        columns = sum(self.table.columnWidth(c) for c in range(self.model.columnCount()))
-        self.content.setSizes([columns + 24, form.sizeHint().width() + 40])
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -153,8 +163,11 @@ class ReviewPanel(QWidget):
         self._size_columns()
         self.table.activated.connect(self._activated)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.table.selectionModel().currentRowChanged.connect(lambda current, _previous: self._show_current(current))
         self.model.modelReset.connect(self._update_buttons)
-        queue_caption = QLabel("&Queue, oldest observation first (Ctrl/Shift-click or Ctrl+A to select several)")
+        queue_caption = QLabel(
+            "&Queue: what the filter bar selects, oldest observation first (Ctrl/Shift-click or Ctrl+A for several)"
+        )
         queue_caption.setBuddy(self.table)
 
         self.conflicts = ConflictList()
@@ -190,20 +203,20 @@ class ReviewPanel(QWidget):
             combo.setMinimumContentsLength(_COMBO_CHARS)
         self.reason = QLineEdit()
         self.reason.setMaxLength(MAX_REASON)
-        self.reason.setPlaceholderText("required, kept in each incident's history")
+        self.reason.setPlaceholderText("required; kept in the history")
         self.reason.textChanged.connect(self._update_buttons)
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("&Decision:", self.state)
-        form.addRow("Attr&ibution:", self.attribution)
+        form.addRow("Attri&bution:", self.attribution)
         form.addRow("Actor &1:", self.actor1)
         form.addRow("Actor &2:", self.actor2)
         # Short labels keep the queue wide; the tooltips give the Admiralty grading's full names.
         # Mnemonics avoid the letters of the filter bar, timeline and menus that share the window.
         form.addRow("Reliabilit&y:", self.reliability)
-        form.addRow("Cr&edibility:", self.credibility)
-        form.addRow("&Reason:", self.reason)
+        form.addRow("Credibi&lity:", self.credibility)
+        form.addRow("Reaso&n:", self.reason)
 
         self.apply_button = QPushButton()
         self.apply_button.setToolTip("Record this decision on every selected incident (Ctrl+Enter)")
@@ -239,20 +252,26 @@ class ReviewPanel(QWidget):
         return group
 
     def _size_columns(self) -> None:
+        """Each column as wide as the longest value it can show, so no cell is cut short."""
         metrics = self.table.fontMetrics()
-        samples = (
-            "DMZ-04-K7QD-000123",
-            "2026-11-24 23:03",
-            "CENTRE",
-            "DMZ-04",
-            "Fire (ceasefire violation)",
-            "Projectile in flight",
-            "≥1000",
-            "Heard and seen",
-            "Under review",
-        )
-        for column, sample in enumerate(samples):
-            self.table.setColumnWidth(column, metrics.horizontalAdvance(sample) + 14)
+        header = self.table.horizontalHeader().fontMetrics()
+        for column, samples in enumerate(self.model.column_samples(self._store.theatre)):
+            title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+            widest = max((metrics.horizontalAdvance(text) for text in samples), default=0)
+            self.table.setColumnWidth(column, max(widest + 14, header.horizontalAdvance(title) + 28))
+
+    def _show_current(self, index: QModelIndex) -> None:
+        """The incident under the cursor, beside the decision: what it says, where, and its history."""
+        record = self.model.record_at(index.row()) if index.isValid() else None
+        if record is None:
+            self.detail.clear()
+            return
+        try:
+            history = incident_history(self._store.conn, record.incident_id)
+        except TrucelineError as error:
+            self._show_error(error_sentence(error))
+            return
+        self.detail.show_incident(record, history, self._tz)
 
     # -- state --------------------------------------------------------------------------------
 
@@ -265,6 +284,11 @@ class ReviewPanel(QWidget):
             f"Returned {counts['returned']:,} · Conflicts {counts['conflicts']:,}"
         )
         self.conflicts.set_conflicts(conflicts(self._store.conn), self._tz)
+        self._update_buttons()
+
+    def set_filter(self, flt: IncidentFilter) -> None:
+        """Follow the filter bar, as the table and the status bar's count do."""
+        self.model.set_filter(flt)
         self._update_buttons()
 
     def set_display_tz(self, tz: ZoneInfo) -> None:
@@ -345,7 +369,7 @@ class ReviewPanel(QWidget):
 
     def _update_buttons(self) -> None:
         count = len(self.table.selectionModel().selectedRows())
-        self.apply_button.setText(f"&Apply to {count:,} selected" if count else "&Apply to selected")
+        self.apply_button.setText(f"Apply to {count:,} selected" if count else "Apply to selected")
         ready = count > 0 and bool(self.reason.text().strip()) and self._reviewer.is_supervisor
         self.apply_button.setEnabled(ready)
         self.return_button.setEnabled(ready)

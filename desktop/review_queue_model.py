@@ -13,10 +13,11 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 
 from db.display import cell_text, local_time_text
 from db.incidents import IncidentRecord
-from db.queries import Cursor
+from db.queries import Cursor, IncidentFilter
 from db.review import review_queue
 from db.store import Store
-from desktop.incident_table_model import INCIDENT_ID_ROLE
+from db.theatre import Theatre
+from desktop.incident_table_model import INCIDENT_ID_ROLE, cell_samples
 
 COL_REF = 0
 COL_OBSERVED = 1
@@ -64,6 +65,7 @@ class ReviewQueueModel(QAbstractTableModel):
         self._page_size = page_size
         self._records: list[IncidentRecord] = []
         self._more = False
+        self._filter: IncidentFilter | None = None
         self._zone_names = {zone.zone_id: zone.name for zone in store.theatre.zones}
         self._sector_names = {sector.sector_id: sector.name for sector in store.theatre.sectors}
         self.refresh()
@@ -71,9 +73,15 @@ class ReviewQueueModel(QAbstractTableModel):
     def refresh(self) -> None:
         """Read the queue again from its oldest incident (a reset: the selection is dropped)."""
         self.beginResetModel()
-        self._records = review_queue(self._store.conn, limit=self._page_size)
+        self._records = review_queue(self._store.conn, limit=self._page_size, flt=self._filter)
         self._more = len(self._records) == self._page_size
         self.endResetModel()
+
+    def set_filter(self, flt: IncidentFilter | None) -> None:
+        """The window's filter bar: the queue lists only what it selects, like the table and the count."""
+        if flt != self._filter:
+            self._filter = flt
+            self.refresh()
 
     def set_display_tz(self, tz: ZoneInfo) -> None:
         self._tz = tz
@@ -102,7 +110,7 @@ class ReviewQueueModel(QAbstractTableModel):
             return
         last = self._records[-1]
         after = Cursor(last.incident.observed_start, last.incident_id)
-        page = review_queue(self._store.conn, limit=self._page_size, after=after)
+        page = review_queue(self._store.conn, limit=self._page_size, after=after, flt=self._filter)
         self._more = len(page) == self._page_size
         if page:
             start = len(self._records)
@@ -114,6 +122,11 @@ class ReviewQueueModel(QAbstractTableModel):
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+    def column_samples(self, theatre: Theatre) -> list[list[str]]:
+        """For each column, the texts whose widest its width must hold."""
+        fields = {COL_REF: "ref", COL_OBSERVED: "observed_start", **_CELL_FIELDS}
+        return [cell_samples(fields[column], theatre) for column in range(len(HEADERS))]
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(HEADERS):

@@ -33,6 +33,8 @@ from desktop.profile_dialog import ProfileDialog
 from desktop.report.produce import MARKING_KEY, marking_combo
 
 DISPLAY_TZ_KEY = "display/time_zone"
+# A theatre's name comes from its file: long ones are cut here (whole in the tooltip).
+THEATRE_NAME_SHOWN = 70
 
 
 def display_tz(settings: QSettings, store: Store) -> ZoneInfo:
@@ -76,8 +78,8 @@ class SettingsDialog(QDialog):
             "stored times are always UTC."
         )
 
+        # Two lines, never wrapped: a wrapped label in a dialog gets the height of one line.
         self.theatre_label = QLabel()
-        self.theatre_label.setWordWrap(True)
         load = QPushButton("&Load theatre file…")
         load.setToolTip("Use the mission's own zones, DMZ sectors and contact line (a GeoJSON file, e.g. from QGIS).")
         load.clicked.connect(self._load_theatre)
@@ -118,7 +120,9 @@ class SettingsDialog(QDialog):
         p = self.profile
         self.profile_label.setText(f"{p.name} ({p.callsign}), {p.role}")
         t = self._store.theatre
-        self.theatre_label.setText(f"{t.name}: {len(t.zones)} zones, {len(t.sectors)} DMZ sectors, {t.time_zone}")
+        name = t.name if len(t.name) <= THEATRE_NAME_SHOWN else t.name[: THEATRE_NAME_SHOWN - 1] + "…"
+        self.theatre_label.setText(f"{name}\n{len(t.zones)} zones, {len(t.sectors)} DMZ sectors, {t.time_zone}")
+        self.theatre_label.setToolTip(t.name)
         try:
             names = [layer.name for layer in stored_layers(self._store.conn, t)]
         except TrucelineError as error:

@@ -24,8 +24,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
-    QHBoxLayout,
-    QLabel,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -33,9 +31,11 @@ from PySide6.QtWidgets import (
 )
 
 from db.display import ENUM_LABELS
-from db.queries import IncidentFilter
+from db.queries import IncidentFilter, day_bounds
 from db.store import Store
 from db.summary import By, RunningTotal, Summary, Tally, period_summary, running_total
+from db.timeline import timeline
+from desktop.flow_layout import FlowLayout, labelled
 from desktop.refresh_when_shown import RefreshWhenShown
 from desktop.timeline_series import period_of
 
@@ -78,32 +78,25 @@ class SummaryPanel(QWidget):
         key_dates = store.theatre.key_dates
         start = key_dates[0].date if key_dates else datetime.now(store.tz).date().replace(month=1, day=1)
         self.since_edit.setDate(QDate(start.year, start.month, start.day))
-        self.copy_button = QPushButton("&Copy")
+        self.copy_button = QPushButton("Copy")
         self.copy_button.setToolTip("Put the whole summary on the clipboard as plain text (Ctrl+C)")
         self.text_view = QPlainTextEdit()
         self.text_view.setReadOnly(True)
         self.text_view.setAccessibleName("Period summary")
         self.text_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
 
-        row = QHBoxLayout()
+        # The controls wrap onto a second line rather than widen the panel: the plot keeps the room.
+        controls = QWidget()
+        row = FlowLayout(controls, spacing=10)
         row.setContentsMargins(QMargins(0, 0, 0, 0))
-        fields: list[tuple[str, QWidget]] = [
-            ("&By", self.by_combo),
-            ("", self.reporting_check),
-            ("Running total &since", self.since_edit),
-        ]
-        for text, field in fields:
-            if text:
-                label = QLabel(text)
-                label.setBuddy(field)
-                row.addWidget(label)
-            row.addWidget(field)
-        row.addStretch(1)
+        row.addWidget(labelled("Summary b&y", self.by_combo))
+        row.addWidget(self.reporting_check)
+        row.addWidget(labelled("Running total si&nce", self.since_edit))
         row.addWidget(self.copy_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(QMargins(0, 0, 0, 0))
         layout.setSpacing(4)
-        layout.addLayout(row)
+        layout.addWidget(controls)
         layout.addWidget(self.text_view, 1)
 
         # A read-only text view leaves Ctrl+C to this shortcut, which copies the selection if
@@ -166,6 +159,7 @@ class SummaryPanel(QWidget):
             store.conn, flt, first, last, tz=store.tz, by=self.by_combo.currentData(), cutoff=cutoff
         )
         lines = summary.as_text().splitlines()
+        lines.insert(3, self._definition_line(flt, first, last, summary.cutoff is not None))
         if all_time:
             lines.insert(1, ALL_TIME_NOTE)
         narrowing = _narrowing(flt, store)
@@ -173,6 +167,24 @@ class SummaryPanel(QWidget):
             lines.insert(1, narrowing)
         lines += ["", self._running_line(flt, summary)]
         return "\n".join(lines) + "\n"
+
+    def _definition_line(self, flt: IncidentFilter, first: date, last: date, reporting_days: bool) -> str:
+        """One definition, said: what "ceasefire violations" counts, and the plot's all-category total."""
+        store = self._store
+        start, end = day_bounds(first, last, store.tz)
+        every = timeline(
+            store.conn,
+            replace(flt, start_utc=start, end_utc=end),
+            tz=store.tz,
+            cutoff=store.calendar.cutoff,
+            bin="month",
+            reporting_days=reporting_days,
+        )
+        total = sum(every.bin_totals())
+        return (
+            f"(Ceasefire violations: the count of category Fire. All categories, as the timeline counts: "
+            f"{total:,} violation{'' if total == 1 else 's'}.)"
+        )
 
     def _running_line(self, flt: IncidentFilter, summary: Summary) -> str:
         qdate = self.since_edit.date()

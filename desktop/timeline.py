@@ -57,7 +57,7 @@ METRICS: tuple[tuple[str, Metric], ...] = (("Violations", "violations"), ("Incid
 SPLITS: tuple[tuple[str, Dimension | None], ...] = (
     ("None", None),
     ("Zone", "zone"),
-    ("Sector", "sector"),
+    ("DMZ sector", "sector"),
     ("Category", "category"),
     ("Observation type", "obs_type"),
     ("Weapon", "weapon_class"),
@@ -125,10 +125,10 @@ class TimelineView(QWidget):
         for text, field in (
             ("&Bin", self.bin_combo),
             ("", self.reporting_check),
-            ("S&how", self.metric_combo),
+            ("Co&unt", self.metric_combo),
             ("Sp&lit by", self.split_combo),
             ("", self.stacking_combo),
-            ("A&verage", self.average_combo),
+            ("Avera&ge", self.average_combo),
             ("", self.compare_check),
             ("", self.export_button),
         ):
@@ -271,7 +271,8 @@ class TimelineView(QWidget):
         total = sum(sum(s.values) for s in self._series)
         split = {value: label for label, value in SPLITS}[current.dimension]
         by = f", by {split.lower()}" if current.dimension else ""
-        title = f"{total:,} {current.metric}{by}, {self._span_text(current)}"
+        # Every category counts here; the summary beside it counts category Fire ("ceasefire violations").
+        title = f"{total:,} {current.metric} (all categories){by}, {self._span_text(current)}"
         if self.compare_check.isChecked() and self._previous is None:
             title += " (choose a period to compare it with the previous one)"
         return title, unit
@@ -344,10 +345,12 @@ class TimelineView(QWidget):
 
 def dimension_labels(theatre: Theatre) -> dict[Dimension | None, dict[Key, str]]:
     """Readable names of every value of every dimension, for legends and hover texts (timeline, map)."""
-    sectors: dict[Key, str] = {s.sector_id: s.name for s in theatre.sectors}
+    # Ids, as the table and the reports name zones and sectors: a legend of full names
+    # ("DMZ sector 10 (Kherson)") took a third of the plot's width.
+    sectors: dict[Key, str] = {s.sector_id: s.sector_id for s in theatre.sectors}
     sectors[None] = NO_SECTOR
     names: dict[Dimension | None, dict[Key, str]] = {
-        "zone": {z.zone_id: z.name for z in theatre.zones},
+        "zone": {z.zone_id: z.zone_id for z in theatre.zones},
         "sector": sectors,
     }
     for dimension in ("category", "obs_type", "weapon_class", "verification_state"):

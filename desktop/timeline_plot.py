@@ -64,7 +64,7 @@ class TimelinePlot(pg.PlotWidget):
         view.setAutoVisible(y=True)
         view.enableAutoRange(axis=pg.ViewBox.YAxis)
 
-        self.bars = [pg.BarGraphItem(x0=[], width=[], height=[], pen=None) for _ in range(MAX_SERIES + 1)]
+        self.bars = [pg.BarGraphItem(x0=[], width=[], height=[], pen=None) for _ in range(MAX_SERIES)]
         for bar in self.bars:
             bar.setVisible(False)
             item.addItem(bar)
@@ -235,7 +235,9 @@ class TimelinePlot(pg.PlotWidget):
         self.hover.setColor(text)
         highlight = QColor(palette.color(QPalette.ColorRole.Highlight))
         for line in self.region.lines:
-            line.setPen(pg.mkPen(highlight, width=2))
+            # Dashed and thin: a solid coloured edge read as one more bar beside the chart.
+            line.setPen(pg.mkPen(highlight, width=1, style=Qt.PenStyle.DashLine))
+            line.setHoverPen(pg.mkPen(highlight, width=3))
         highlight.setAlpha(18)
         self.region.setBrush(highlight)
         highlight.setAlpha(40)

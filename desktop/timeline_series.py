@@ -19,8 +19,9 @@ from db.queries import IncidentFilter
 from db.rollups import parse_utc
 from db.timeline import Bin, Timeline, bin_start
 
-MAX_SERIES = 10
-"""Series drawn one by one; the rest are added up as "Other" so that colours stay distinguishable."""
+MAX_SERIES = 11
+"""Series drawn at most, "Other" included: all of them when they fit (ten DMZ sectors and "no
+sector" do), else the largest ten and the rest added up as "Other", so colours stay distinguishable."""
 
 OTHER = "\x00other"
 """The key of the folded series (no dimension value can be this)."""
@@ -41,6 +42,7 @@ PALETTE = (
     "#AA4499",
     "#999933",
     "#44AA99",
+    "#882255",
 )
 OTHER_COLOUR = "#8C8C8C"
 
@@ -57,14 +59,14 @@ class Series:
 
 
 def fold(series: Mapping[Key, Sequence[int]], labels: Mapping[Key, str], limit: int = MAX_SERIES) -> list[Series]:
-    """The ``limit`` largest series in the timeline's own order, then the rest summed as "Other".
+    """Every series if there are at most ``limit``; else the ``limit - 1`` largest, then the rest as "Other".
 
     Keeping the timeline's order (not the ranking) keeps a stack in the same order from one
     refresh to the next; ties in the ranking go to the earlier key, so the choice is stable too.
     """
     order = list(series)
     ranked = sorted(order, key=lambda key: (-sum(series[key]), order.index(key)))
-    kept = set(ranked[:limit])
+    kept = set(ranked if len(order) <= limit else ranked[: limit - 1])
     out = [Series(key, labels.get(key, str(key)), tuple(series[key])) for key in order if key in kept]
     rest = [series[key] for key in order if key not in kept]
     if rest:

@@ -32,6 +32,9 @@ FIELDS = {
     "RELEASE_DATE": RELEASE_DATE,
     "ORGANISATION": ORGANISATION,
     "DEVELOPER_ID": APP_ID.rsplit(".", 1)[0],  # reverse DNS of the publisher, as AppStream asks
+    # Where the publisher serves resources/screenshots/ (made by packaging/screenshots.py);
+    # AppStream wants screenshots as URLs, and the publisher's domain is the app id reversed.
+    "SCREENSHOTS_URL": "https://" + ".".join(reversed(APP_ID.split(".")[:-1])) + "/screenshots",
 }
 
 

@@ -146,7 +146,7 @@ def test_stats_for_a_period(events_dir: Path, capsys: pytest.CaptureFixture[str]
         "Since 2026-04-01 (Ceasefire in force), to 2026-05-16: 26 ceasefire violations, "
         "including 15 explosions (4 impacts, 5 airbursts, 5 outgoing, 1 undetermined).",
     ]
-    assert "By zone:" in lines
+    assert "Each zone:" in lines and "Escalated: SOUTH." in lines
     assert (
         "EAST (East): 6 ceasefire violations, including 6 explosions (3 impacts, 2 airbursts, 1 undetermined); "
         "in the previous period, 2 ceasefire violations, including 1 explosion."

@@ -42,7 +42,7 @@ def test_export_writes_the_filtered_incidents_with_progress(
         dialog.export_button.click()
     assert signal.args[0].rows == 1
     assert dialog.progress.value() == dialog.progress.maximum()
-    assert f"Exported 1 incidents to {out}" in dialog.message.text()
+    assert f"Exported 1 incident to {out}" in dialog.message.text()
     with out.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert [row["category"] for row in rows] == ["fire"]
@@ -181,7 +181,7 @@ def test_window_file_menu_opens_both_with_the_filter(
     window = MainWindow(store, QSettings(str(tmp_path / "t.ini"), QSettings.Format.IniFormat), monitor)
     qtbot.addWidget(window)
     titles = [a.text() for a in window.menuBar().actions()[0].menu().actions()]
-    assert "E&xport CSV…" in titles and "&Import CSV…" in titles
+    assert "Export &CSV…" in titles and "&Import CSV…" in titles
     window.filter_bar.category.setCurrentIndex(window.filter_bar.category.findData("uav_activity"))
     export = window.export_csv()
     assert "Exports the 0 incidents" in export.scope.text()

@@ -127,7 +127,7 @@ def test_file_menu_imports_bundles_and_the_table_and_conflicts_follow(
 ) -> None:
     file_menu = window.menuBar().actions()[0].menu()
     texts = [a.text() for a in file_menu.actions()]
-    assert {"E&xport for exchange…", "&Import bundles…", "Import &log…"} <= set(texts)
+    assert {"E&xport for exchange…", "Import &bundles…", "Import &log…"} <= set(texts)
     chosen = [str(p) for p in bundles if p.name != "broken.zip"]
     monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *args, **kwargs: (chosen, ""))
     window.exchange.import_action.trigger()

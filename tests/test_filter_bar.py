@@ -84,8 +84,8 @@ def test_enter_searches_without_waiting(qtbot, bar) -> None:  # type: ignore[no-
     ("preset", "first", "last"),
     [
         ("Today", date(2026, 3, 31), date(2026, 3, 31)),
-        ("Last 7 days", date(2026, 3, 25), date(2026, 3, 31)),
-        ("Last 30 days", date(2026, 3, 2), date(2026, 3, 31)),
+        ("Last 7 days to yesterday", date(2026, 3, 24), date(2026, 3, 30)),
+        ("Last 30 days to yesterday", date(2026, 3, 1), date(2026, 3, 30)),
         ("This month", date(2026, 3, 1), date(2026, 3, 31)),
     ],
 )
@@ -110,10 +110,10 @@ def test_custom_shows_the_dates_and_uses_them(qtbot, bar, store) -> None:  # typ
     bar.period.setCurrentIndex(bar.period.findData("custom"))
     assert bar.date_from.isVisible() and bar.date_to.isVisible()
     # Custom starts from the preset it replaces.
-    assert (bar.date_from.date(), bar.date_to.date()) == (QDate(2026, 3, 25), QDate(2026, 3, 31))
+    assert (bar.date_from.date(), bar.date_to.date()) == (QDate(2026, 3, 24), QDate(2026, 3, 30))
     with qtbot.waitSignal(bar.filterChanged, timeout=DEBOUNCE_MS * 4) as blocker:
         bar.date_from.setDate(QDate(2026, 3, 29))
-    assert blocker.args[0] == IncidentFilter(*day_bounds(date(2026, 3, 29), date(2026, 3, 31), store.tz))
+    assert blocker.args[0] == IncidentFilter(*day_bounds(date(2026, 3, 29), date(2026, 3, 30), store.tz))
     bar.period.setCurrentIndex(bar.period.findData("all"))
     assert not bar.date_from.isVisible()
     assert bar.current_filter() == IncidentFilter()

@@ -103,7 +103,14 @@ def test_the_text_for_an_email(events: Store) -> None:
         "previous period: 2026-05-03 to 2026-05-09."
     )
     assert lines[2] == "Change: ceasefire violations up 18 (+600%); explosions up 9 (+450%)."
-    assert lines[3:5] == ["", "By zone:"] and lines[5].startswith("BEYOND (Beyond the contact line): no ceasefire")
+    assert lines[3:5] == ["", "By zone, ranked by the change in ceasefire violations:"]
+    assert lines[5:9] == [
+        "1. SOUTH (South): 15 (previous 1), up 14 (+1400%), escalated",
+        "2. EAST (East): 6 (previous 2), up 4 (+200%)",
+        "Escalated: SOUTH.",
+        "No ceasefire violations in either period: BEYOND, CENTRE, NORTH, WEST.",
+    ]
+    assert lines[10] == "Each zone:" and lines[11].startswith("BEYOND (Beyond the contact line): no ceasefire")
     assert text.endswith("\n") and "\t" not in text
 
 

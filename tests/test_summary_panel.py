@@ -23,8 +23,15 @@ PERIOD_TEXT = f"""\
 in the previous period, 3 ceasefire violations, including 2 explosions.
 Period: 2026-05-10 to 2026-05-16 (7 days, local days in Europe/Kyiv); previous period: 2026-05-03 to 2026-05-09.
 Change: ceasefire violations up 18 (+600%); explosions up 9 (+450%).
+(Ceasefire violations: the count of category Fire. All categories, as the timeline counts: 25 violations.)
 
-By zone:
+By zone, ranked by the change in ceasefire violations:
+1. SOUTH (South): 15 (previous 1), up 14 (+1400%), escalated
+2. EAST (East): 6 (previous 2), up 4 (+200%)
+Escalated: SOUTH.
+No ceasefire violations in either period: BEYOND, CENTRE, NORTH, WEST.
+
+Each zone:
 BEYOND (Beyond the contact line): {NONE}
 CENTRE (Centre): {NONE}
 EAST (East): 6 ceasefire violations, including 6 explosions (3 impacts, 2 airbursts, 1 undetermined); \
@@ -85,7 +92,7 @@ def test_by_sector_and_reporting_days(panel) -> None:  # type: ignore[no-untyped
     panel.set_filter(the_period())
     panel.by_combo.setCurrentIndex(panel.by_combo.findData("sector"))
     lines = panel.text().splitlines()
-    assert "By DMZ sector:" in lines
+    assert "Each DMZ sector:" in lines
     assert (
         "DMZ-09 (DMZ sector 9 (Nova Kakhovka)): 5 ceasefire violations, including 5 explosions (5 outgoing); "
         "in the previous period, 1 ceasefire violation, including 1 explosion."
@@ -155,10 +162,10 @@ def test_a_hidden_panel_waits_until_shown(qtbot, events) -> None:  # type: ignor
     assert panel.text() == ""  # nothing computed for a panel nobody sees
     panel.show()
     qtbot.waitExposed(panel)
-    assert panel.text().startswith("21 ceasefire violations") and "By DMZ sector:" in panel.text()
+    assert panel.text().startswith("21 ceasefire violations") and "Each DMZ sector:" in panel.text()
     panel.hide()
     panel.refresh()  # an explicit refresh computes even while hidden
-    assert "By DMZ sector:" in panel.text()
+    assert "Each DMZ sector:" in panel.text()
 
 
 def test_the_running_total_follows_its_date(panel) -> None:  # type: ignore[no-untyped-def]

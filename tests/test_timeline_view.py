@@ -24,7 +24,7 @@ from db.timeline import moving_average, timeline
 from db.validation import validate_incident
 from db.versions import Writer
 from desktop.timeline import TimelineView
-from desktop.timeline_series import OTHER, epoch
+from desktop.timeline_series import MAX_SERIES, OTHER, epoch
 
 KYIV = ZoneInfo("Europe/Kyiv")
 WEAPONS = (
@@ -187,7 +187,7 @@ def test_refreshing_reuses_the_same_items(view, data) -> None:  # type: ignore[n
     view.set_filter(IncidentFilter())
     children = view.plot.getPlotItem().getViewBox().childGroup.childItems
     items = list(children())
-    assert len(items) == 11 + 2 + 1 + 1 + 1  # bars, average and comparison, key date, region, hover
+    assert len(items) == MAX_SERIES + 2 + 1 + 1 + 1  # bars, average and comparison, key date, region, hover
     for split in ("zone", "weapon_class", "sector", None, "category"):
         choose(view, split=split, bin="week")
         view.average_combo.setCurrentIndex(2)
@@ -200,7 +200,7 @@ def test_clicking_a_legend_entry_hides_its_series_and_closes_the_stack(qtbot, vi
     choose(view, bin="week", split="zone")
     view.set_filter(IncidentFilter())
     east, south = view.bars_of("EAST"), view.bars_of("SOUTH")
-    sample = next(sample for sample, label in view.plot.legend.items if label.text == "North")
+    sample = next(sample for sample, label in view.plot.legend.items if label.text == "NORTH")
     centre = sample.mapToScene(sample.boundingRect().center())
     where = view.plot.mapFromScene(centre)
     qtbot.mouseClick(view.plot.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(where.x(), where.y()))
@@ -295,7 +295,7 @@ def test_hover_gives_the_dates_and_exact_values(qtbot, view, data) -> None:  # t
     assert text is not None
     lines = text.splitlines()
     assert lines[0] == "Week of Mon 11 May 2026 to Sun 17 May 2026"
-    assert f"East: {expected.series['EAST'][1]:,}" in lines and f"South: {expected.series['SOUTH'][1]:,}" in lines
+    assert f"EAST: {expected.series['EAST'][1]:,}" in lines and f"SOUTH: {expected.series['SOUTH'][1]:,}" in lines
     assert f"Total shown: {expected.bin_totals()[1]:,}" in lines
     assert view.hover_at(epoch(date(2026, 4, 1), KYIV)) is None
     # And through the mouse: the proxied scene signal shows the label.
@@ -328,7 +328,7 @@ def test_export_writes_a_valid_file(view, tmp_path: Path, suffix: str) -> None: 
     else:
         root = ET.parse(target).getroot()
         assert root.tag == "{http://www.w3.org/2000/svg}svg"
-        assert "East" in target.read_text(encoding="utf-8")  # the legend is part of the drawing
+        assert "EAST" in target.read_text(encoding="utf-8")  # the legend is part of the drawing
     assert view.region.isVisible()  # hidden only while exporting
 
 

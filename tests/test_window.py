@@ -144,7 +144,7 @@ def test_window_remembers_its_layout(qtbot, store, monitor, settings) -> None:  
     win.splitter.setSizes([600, 300])
     win.close()
     assert settings.value("main_window/geometry") is not None
-    assert settings.value("main_window/splitter") is not None
+    assert settings.value("main_window/incidents_splitter") is not None
     again = MainWindow(store, settings, monitor)
     qtbot.addWidget(again)
     # The offscreen screen is narrower than the window's minimum width, so only the height is comparable.

@@ -1,0 +1,238 @@
+"""Open every window and dialog on a screen of a given size and list what a user could not see.
+
+Run by tests/test_layout.py in a subprocess, because the size of Qt's offscreen screen is fixed
+when the application starts: ``QT_QPA_PLATFORM=offscreen:configfile=FILE`` with the screen in
+FILE. Prints one JSON object: exhibit name -> list of problems (empty lists when all is well).
+
+A problem is what a person at that screen would meet: a window or its frame past the screen's
+edge, a widget lying partly outside what its window shows, a scroll bar needed to reach a
+field, a label, button, choice or placeholder cut short, a table that needs horizontal
+scrolling or cuts a cell's text.
+"""
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+
+from PySide6.QtCore import QRect, QSettings, Qt  # noqa: E402
+from PySide6.QtGui import QFont, QFontMetrics  # noqa: E402
+from PySide6.QtWidgets import (  # noqa: E402
+    QAbstractButton,
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QDialog,
+    QLabel,
+    QLineEdit,
+    QScrollArea,
+    QStyle,
+    QStyleOptionComboBox,
+    QTableView,
+    QWidget,
+)
+
+from db.demo import generate  # noqa: E402
+from db.incidents import amend_incident, get_incident  # noqa: E402
+from db.monitors import add_monitor, set_local_profile  # noqa: E402
+from db.store import Store, open_store  # noqa: E402
+from desktop.app import make_application  # noqa: E402
+from desktop.form_fields import ElidedLabel  # noqa: E402
+from desktop.gallery import Context, exhibits  # noqa: E402
+from desktop.main_window import MainWindow  # noqa: E402
+from desktop.screen_fit import FRAME  # noqa: E402
+
+TABLE_ROWS_CHECKED = 40
+
+
+def seed(store: Store) -> None:
+    import dataclasses
+    from datetime import date
+
+    generate(store, 400, seed=3, today=date(2026, 11, 30))
+    me = add_monitor(store.conn, "Amelia Hart", "HART", "supervisor")
+    set_local_profile(store.conn, me)
+    other = add_monitor(store.conn, "Bohdan Kovalenko", "KOVA", "monitor")
+    incident_id, head = store.conn.execute("SELECT incident_id, head_version_id FROM incidents LIMIT 1").fetchone()
+    record = get_incident(store.conn, incident_id)
+    for author, count in ((me, 3), (other, 4)):
+        changed = dataclasses.replace(record.incident, count=count)
+        amend_incident(
+            store.conn,
+            store.writer(author.monitor_id),
+            incident_id,
+            changed,
+            "recount",
+            store.calendar,
+            base_version_id=head,
+        )
+
+
+def name_of(widget: QWidget) -> str:
+    label = widget.objectName() or widget.accessibleName()
+    text = getattr(widget, "text", None)
+    if not label and callable(text):
+        try:
+            label = str(text())[:40]
+        except TypeError:
+            label = ""
+    return f"{widget.metaObject().className()} '{label}'"
+
+
+def visible_rect(widget: QWidget, top: QWidget) -> QRect:
+    """The part of ``widget`` (in ``top``'s coordinates) that its ancestors do not clip."""
+    rect = QRect(widget.mapTo(top, widget.rect().topLeft()), widget.size())
+    parent = widget.parentWidget()
+    while parent is not None and parent is not top:
+        rect = rect.intersected(QRect(parent.mapTo(top, parent.rect().topLeft()), parent.size()))
+        parent = parent.parentWidget()
+    return rect.intersected(top.rect())
+
+
+def inside_item_view(widget: QWidget) -> bool:
+    parent = widget.parentWidget()
+    while parent is not None:
+        if isinstance(parent, QAbstractItemView):
+            return True
+        parent = parent.parentWidget()
+    return False
+
+
+def problems_of(top: QWidget, *, hints_may_be_cut: bool = False) -> list[str]:
+    out: list[str] = []
+    screen = top.screen() or QApplication.primaryScreen()
+    area = screen.availableGeometry()
+    frame = QRect(top.x(), top.y(), top.width() + FRAME.width(), top.height() + FRAME.height())
+    if not area.contains(frame):
+        out.append(
+            f"window {top.width()}x{top.height()} at {top.x()},{top.y()} (with its frame) leaves the screen {area}"
+        )
+    for widget in top.findChildren(QWidget):
+        if widget.isWindow() or not widget.isVisibleTo(top) or widget.width() <= 0 or widget.height() <= 0:
+            continue
+        if inside_item_view(widget):
+            continue
+        seen = visible_rect(widget, top)
+        if seen.width() < widget.width() - 1 or seen.height() < widget.height() - 1:
+            out.append(f"{name_of(widget)} lies partly outside the visible area")
+            continue
+        if hints_may_be_cut and isinstance(widget, ElidedLabel):
+            continue
+        out.extend(cut_text(widget))
+    for scroll in top.findChildren(QScrollArea):
+        if scroll.isVisibleTo(top):
+            for bar in (scroll.horizontalScrollBar(), scroll.verticalScrollBar()):
+                if bar.isVisibleTo(top) and bar.maximum() > 0:
+                    out.append(f"{name_of(scroll)} needs a scroll bar to reach its fields")
+    for table in top.findChildren(QTableView):
+        if table.isVisibleTo(top):
+            out.extend(table_problems(table))
+    return out
+
+
+def cut_text(widget: QWidget) -> list[str]:
+    if isinstance(widget, ElidedLabel):
+        if widget.text() != widget.full_text():
+            return [f"label '{widget.full_text()}' is cut to '{widget.text()}'"]
+        return []
+    if isinstance(widget, QLabel):
+        if not widget.text():
+            return []
+        if widget.wordWrap():
+            if widget.heightForWidth(widget.width()) > widget.height() + 1:
+                return [f"label '{widget.text()[:60]}' needs more height than it has"]
+        elif widget.minimumSizeHint().width() > widget.width() + 1:
+            return [f"label '{widget.text()[:60]}' is cut ({widget.width()} < {widget.minimumSizeHint().width()} px)"]
+        return []
+    if isinstance(widget, QAbstractButton):
+        if widget.text() and widget.sizeHint().width() > widget.width() + 1:
+            return [f"button '{widget.text()}' is cut ({widget.width()} < {widget.sizeHint().width()} px)"]
+        return []
+    if isinstance(widget, QComboBox) and not widget.isEditable():
+        option = QStyleOptionComboBox()
+        widget.initStyleOption(option)
+        field = widget.style().subControlRect(
+            QStyle.ComplexControl.CC_ComboBox, option, QStyle.SubControl.SC_ComboBoxEditField, widget
+        )
+        needed = widget.fontMetrics().horizontalAdvance(widget.currentText())
+        if needed > field.width() + 1:
+            return [f"choice '{widget.currentText()}' is cut ({field.width()} < {needed} px)"]
+        return []
+    if isinstance(widget, QLineEdit) and not widget.text() and widget.placeholderText():
+        needed = widget.fontMetrics().horizontalAdvance(widget.placeholderText())
+        room = widget.contentsRect().width() - 8
+        if needed > room + 1:
+            return [f"placeholder '{widget.placeholderText()}' is cut ({room} < {needed} px)"]
+    return []
+
+
+def table_problems(table: QTableView) -> list[str]:
+    out = []
+    if table.horizontalScrollBar().maximum() > 0:
+        out.append(f"table {name_of(table)} needs horizontal scrolling")
+    model = table.model()
+    header = table.horizontalHeader()
+    for column in range(model.columnCount()):
+        if table.isColumnHidden(column):
+            continue
+        width = table.columnWidth(column)
+        if column == model.columnCount() - 1 and header.stretchLastSection():
+            continue  # the last column takes what is left; free text there may be cut with "…"
+        for row in range(min(model.rowCount(), TABLE_ROWS_CHECKED)):
+            index = model.index(row, column)
+            text = index.data()
+            font = index.data(Qt.ItemDataRole.FontRole)
+            metrics = QFontMetrics(font) if isinstance(font, QFont) else table.fontMetrics()
+            if not text:
+                continue
+            if table.wordWrap():
+                bounds = metrics.boundingRect(QRect(0, 0, width - 10, 10_000), Qt.TextFlag.TextWordWrap, str(text))
+                if bounds.width() <= width - 8 and bounds.height() <= table.rowHeight(row):
+                    continue
+            elif metrics.horizontalAdvance(str(text)) + 6 <= width:
+                continue
+            if True:
+                title = model.headerData(column, header.orientation())
+                out.append(f"table {name_of(table)} cuts '{text}' in column {title} ({width} px)")
+                break
+    return out
+
+
+def main() -> int:
+    app = make_application()
+    results: dict[str, list[str]] = {}
+    with tempfile.TemporaryDirectory(prefix="truceline-layout-") as scratch:
+        store = open_store(Path(scratch) / "data")
+        try:
+            seed(store)
+            settings = QSettings(str(Path(scratch) / "s.ini"), QSettings.Format.IniFormat)
+            from db.monitors import local_profile
+
+            profile = local_profile(store.conn)
+            assert profile is not None
+            window = MainWindow(store, settings, profile)
+            window.show()
+            app.processEvents()
+            context = Context(window, store, settings, profile)
+            for exhibit in exhibits(Path(scratch)):
+                shown = exhibit.build(context)
+                shown.show()
+                for _ in range(3):
+                    app.processEvents()
+                results[exhibit.name] = problems_of(shown, hints_may_be_cut="--hints-may-be-cut" in sys.argv)
+                if isinstance(shown, QDialog):
+                    shown.done(0)
+                    shown.deleteLater()
+                app.processEvents()
+            window.close()
+        finally:
+            store.close()
+    print(json.dumps(results, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
