@@ -151,7 +151,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_window(smoke_test=args.smoke_test)
     if args.command == "restore":
         return _guarded(lambda: cmd_restore(args))
-    return run_command(args)
+    try:
+        return run_command(args)
+    except BrokenPipeError:
+        # The reader went away (``truceline stats | head``): what it wanted was printed.
+        sys.stdout = None  # type: ignore[assignment]  # no second error while Python flushes at exit
+        return 0
 
 
 def run_command(args: argparse.Namespace) -> int:

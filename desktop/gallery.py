@@ -23,8 +23,10 @@ from desktop.exchange_dialog import ExportDialog, ImportDialog
 from desktop.import_log_view import ImportLogDialog
 from desktop.incident_form import IncidentForm
 from desktop.main_window import MainWindow
+from desktop.map.pick_dialog import MapPickDialog
 from desktop.profile_dialog import ProfileDialog
 from desktop.recovery_dialog import RecoveryDialog
+from desktop.report.dialog import ReportDialog
 from desktop.settings_dialog import SettingsDialog, display_tz
 
 
@@ -90,6 +92,7 @@ def exhibits(scratch: Path) -> list[Exhibit]:
         Exhibit("incidents", "Incidents: filter bar, table and detail pane", _tab(0)),
         Exhibit("trends", "Trends: timeline and period summary", _tab(1)),
         Exhibit("review", "Review: the queue, the decision and the incident", _tab(2)),
+        Exhibit("map", "Map: the theatre and the incidents of the filter", _tab(3)),
         Exhibit("new-incident", "New incident form", lambda c: _form(c)),
         Exhibit("edit-incident", "Editing an incident", lambda c: _form(c, incident_id=_first_incident(c))),
         Exhibit("welcome", "First start: profile", lambda c: ProfileDialog(c.store, c.window)),
@@ -108,6 +111,14 @@ def exhibits(scratch: Path) -> list[Exhibit]:
             "conflict",
             "Resolving a conflict",
             lambda c: ConflictDialog(c.store, c.profile, _conflicted(c), c.window, display_tz=c.tz),
+        ),
+        Exhibit("pick-on-map", "Pick a position on the map", lambda c: MapPickDialog(c.store, c.window)),
+        Exhibit(
+            "report",
+            "Report",
+            lambda c: ReportDialog(
+                c.store, c.settings, c.window.filter_bar.current_filter(), c.window.filter_bar.period_days(), c.window
+            ),
         ),
         Exhibit(
             "recovery",

@@ -67,7 +67,7 @@ def test_numbers_equal_stats_and_the_database(qapp, tmp_path, capsys, store: Sto
     for by in ("zone", "sector"):
         lines = stats(capsys, *PERIOD, "--reporting-days", "--by", by)
         assert lines[0] in text  # the theatre's sentence
-        areas = lines[lines.index(f"By {'zone' if by == 'zone' else 'DMZ sector'}:") + 1 :]
+        areas = lines[lines.index(f"Each {'zone' if by == 'zone' else 'DMZ sector'}:") + 1 :]
         areas = areas[: areas.index("")]
         for line in areas:
             if line.endswith("no ceasefire violations; in the previous period, no ceasefire violations."):

@@ -9,7 +9,7 @@ file is written whole or not at all.
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QSettings, Qt, Signal
+from PySide6.QtCore import QDate, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut, QTextDocument
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -38,6 +38,7 @@ from db.store import Store
 from desktop.background_task import BackgroundTask, Progress
 from desktop.report.document import Figures, text_document, write_report
 from desktop.report.produce import author_of, figures_of, format_of, marking_of
+from desktop.screen_fit import fit_to_screen
 
 FILE_FILTER = "PDF document (*.pdf);;HTML file, self-contained (*.html);;Word document, to edit (*.docx)"
 
@@ -109,7 +110,7 @@ class ReportDialog(QDialog):
         self.preview = QTextBrowser()
         self.preview.setAccessibleName("Report preview")
         self.preview.setOpenLinks(False)
-        self.preview.setMinimumSize(720, 460)
+        self.preview.setMinimumSize(560, 280)  # grows with the dialog; a 768-pixel screen must hold it whole
         self.progress = QProgressBar()
         self.progress.setVisible(False)
         self.message = QLabel("Press Preview to assemble the report.")
@@ -136,7 +137,7 @@ class ReportDialog(QDialog):
         layout.addWidget(self.progress)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
-        self.resize(900, 760)
+        fit_to_screen(self, QSize(900, 760))
 
     # -- period ------------------------------------------------------------------------------
 
