@@ -63,12 +63,14 @@ class TortureReport:
     damage: list[str] = field(default_factory=list)  # integrity_check or `truceline check` after a round
     command_problems: list[str] = field(default_factory=list)  # tracebacks, unclear failures
     commands_run: Counter[str] = field(default_factory=Counter)
-    refusals: dict[str, set[str]] = field(default_factory=dict)  # command -> the sentences it was refused with
+    refusals: Counter[str] = field(default_factory=Counter)  # command -> times refused (in one clear line)
+    refused_with: dict[str, str] = field(default_factory=dict)  # command -> the first such line
+    writer_errors: list[str] = field(default_factory=list)  # what the writer said on stderr before it was killed
     seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
-        return not (self.lost or self.damage or self.command_problems)
+        return not (self.lost or self.damage or self.command_problems or self.writer_errors)
 
 
 def truceline(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -82,15 +84,22 @@ def truceline(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def start_writer(data_dir: Path, *extra: str) -> subprocess.Popen[str]:
-    """The writer, once it holds the lock and its store ("ready" read from its stdout)."""
-    proc = subprocess.Popen(
-        [sys.executable, str(WRITER), str(data_dir), *extra],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        bufsize=1,
-    )
+def start_writer(data_dir: Path, *extra: str, log: Path | None = None) -> subprocess.Popen[str]:
+    """The writer, once it holds the lock and its store ("ready" read from its stdout); its stderr
+    goes to ``log`` if given."""
+    errors = open(log, "a") if log else None  # the child keeps its own copy
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, str(WRITER), str(data_dir), *extra],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+            bufsize=1,
+        )
+    finally:
+        if errors:
+            errors.close()
     assert proc.stdout is not None
     first = proc.stdout.readline().strip()
     if first != "ready":
@@ -205,7 +214,8 @@ class _Commands(threading.Thread):
         if problem:
             self.report.command_problems.append(problem)
         elif result.returncode:
-            self.report.refusals.setdefault(name, set()).add(result.stderr.strip())
+            self.report.refusals[name] += 1
+            self.report.refused_with.setdefault(name, result.stderr.strip())
 
 
 def run_torture(
@@ -229,7 +239,12 @@ def run_torture(
         planned = [cycle[(position + i) % len(cycle)] for i in range(count)]
         planned = [(name, tuple(a.format(scratch=scratch, seed=number) for a in args)) for name, args in planned]
         runs_before = sum(report.commands_run.values())
-        ids = _one_round(data_dir, planned, rng, report)
+        log = scratch / "writer.log"
+        ids = _one_round(data_dir, planned, rng, report, log)
+        said = log.read_text(encoding="utf-8").strip() if log.exists() else ""
+        if said:
+            report.writer_errors.append(f"round {number}: {said[-600:]}")
+            log.unlink()
         position += sum(report.commands_run.values()) - runs_before
         acknowledged.update(ids)
         report.acknowledged = len(acknowledged)
@@ -239,18 +254,18 @@ def run_torture(
         report.damage.extend(f"round {number}: {d}" for d in damage)
         if progress:
             progress(number, report)
-        if lost or damage:
+        if lost or damage or report.writer_errors:
             break  # the directory is no longer what the next round assumes; report it as it is
     report.seconds = time.perf_counter() - started
     return report
 
 
 def _one_round(
-    data_dir: Path, planned: list[tuple[str, tuple[str, ...]]], rng: random.Random, report: TortureReport
+    data_dir: Path, planned: list[tuple[str, tuple[str, ...]]], rng: random.Random, report: TortureReport, log: Path
 ) -> list[str]:
     """One writer life: the commands run beside it, and the writer killed after ``planned[at]`` has
     started and ``after`` more saves, or (at == len) once every command has exited."""
-    writer = start_writer(data_dir, "--pace", str(PACE_S))
+    writer = start_writer(data_dir, "--pace", str(PACE_S), log=log)
     watchdog = threading.Timer(ROUND_TIMEOUT_S, writer.kill)
     watchdog.start()
     commands = _Commands(data_dir, planned, report)
@@ -264,7 +279,8 @@ def _one_round(
         while True:
             line = writer.stdout.readline()
             if not line:
-                raise RuntimeError(f"the writer died on its own (exit {writer.wait()})")
+                report.writer_errors.append(f"the writer died on its own (exit {writer.wait()}) or hung")
+                return ids
             if line.startswith("not saved:"):
                 report.saves_refused += 1
                 continue

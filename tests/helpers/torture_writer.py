@@ -13,6 +13,7 @@ otherwise it saves until killed, ``--pace`` seconds apart, as a busy monitor mig
 """
 
 import argparse
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -46,10 +47,17 @@ def save(store: Store, author_id: str, n: int) -> str:
 
 
 def glance(database: Path) -> None:
-    """What a worker thread does: its own connection, one read, closed again."""
-    conn = connect(database, readonly=True)
+    """What a worker thread does: its own connection, one read, closed again. A worker that fails
+    reports it and the window goes on saving, so this writer does too (on stderr)."""
+    try:
+        conn = connect(database, readonly=True)
+    except TrucelineError as error:
+        print(f"second connection failed: {error}", file=sys.stderr, flush=True)
+        return
     try:
         conn.execute("SELECT count(*) FROM incidents").fetchone()
+    except sqlite3.Error as error:
+        print(f"second connection failed: {error}", file=sys.stderr, flush=True)
     finally:
         conn.close()
 
