@@ -1,5 +1,12 @@
 """The one function that opens every database connection, and the transaction helper.
 
+Nothing here (nor anywhere in a process that may hold a connection) opens the database, its
+``-wal`` or ``-shm`` with ordinary file I/O: closing any descriptor of a file drops every POSIX lock
+the process holds on it, after which another process closing its last connection believes it is
+alone, checkpoints and deletes the WAL under our open connections (SQLite's "How To Corrupt An
+SQLite Database File", §2.2). A foreign file is recognised through SQLite itself.
+``tests/test_no_plain_file_access.py`` fails if such an open appears again.
+
 Every connection gets the same safety settings (DESIGN.md §9): WAL, ``synchronous=FULL``,
 foreign keys, ``trusted_schema=OFF`` and a busy timeout, and runs in autocommit mode so that each
 write is an explicit ``BEGIN IMMEDIATE … COMMIT``.
@@ -13,14 +20,12 @@ from pathlib import Path
 from db.errors import DamagedDatabaseError, DatabaseError, DiskFullError
 
 BUSY_TIMEOUT_MS = 5000
-SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
     """Open ``path`` (``":memory:"`` allowed) with Truceline's pragmas; no migration here."""
     target = str(path)
-    if target != ":memory:":
-        _refuse_foreign_file(Path(target))
+    conn: sqlite3.Connection | None = None
     try:
         if readonly:
             conn = sqlite3.connect(f"file:{target}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
@@ -38,20 +43,27 @@ def connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
         conn.execute("PRAGMA trusted_schema = OFF")
         conn.execute("PRAGMA recursive_triggers = ON")
     except sqlite3.DatabaseError as error:
-        if "not a database" in str(error) or "malformed" in str(error):
+        close_quietly(conn)
+        if "file is not a database" in str(error):
+            # SQLite reads the header before anything else and writes nothing to a file whose header
+            # is not its own, so a foreign file is recognised here without being touched.
+            raise DamagedDatabaseError(f"{target}: this file is not a Truceline database (it is not SQLite)") from error
+        if "malformed" in str(error):
             raise DamagedDatabaseError(f"{target}: the database is damaged or not a database: {error}") from error
         raise DatabaseError(f"{target}: cannot open the database: {error}") from error
+    except BaseException:
+        close_quietly(conn)
+        raise
     return conn
 
 
-def _refuse_foreign_file(path: Path) -> None:
-    """A file that exists but is not SQLite is never opened, so SQLite cannot touch it."""
-    if not path.exists() or path.stat().st_size == 0:
-        return
-    with path.open("rb") as handle:
-        header = handle.read(len(SQLITE_HEADER))
-    if header != SQLITE_HEADER:
-        raise DamagedDatabaseError(f"{path}: this file is not a Truceline database (it is not SQLite)")
+def close_quietly(conn: sqlite3.Connection | None) -> None:
+    """Close a half-set-up connection after a failure; a second error must not hide the first."""
+    if conn is not None:
+        try:
+            conn.close()
+        except sqlite3.Error:
+            pass
 
 
 @contextmanager
