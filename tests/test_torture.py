@@ -30,10 +30,10 @@ def test_a_command_run_beside_the_window_keeps_the_saves_the_window_makes_after_
 def test_torture_every_command_beside_a_writer_killed_at_random_loses_nothing(tmp_path: Path) -> None:
     scratch = tmp_path / "scratch"
     scratch.mkdir()
-    report = run_torture(tmp_path / "data", scratch, rounds=4, seed=3, per_round=(3, 3))
+    report = run_torture(tmp_path / "data", scratch, rounds=3, seed=3, per_round=(3, 3))
     assert report.lost == [], "acknowledged saves were lost"
     assert report.damage == []
     assert report.command_problems == []
-    assert report.rounds == 4 and report.acknowledged >= 4
+    assert report.rounds == 3 and report.acknowledged >= 4
     assert sum(report.commands_run.values()) >= 4
     assert set(report.commands_run) <= {name for name, _ in [*COMMANDS, RESTORE]}

@@ -26,10 +26,15 @@ def rows(result: TortureReport) -> list[tuple[str, str]]:
     ]
 
 
+def progress(number: int, so_far: TortureReport) -> None:
+    if number % 25 == 0:
+        print(f"  round {number}: {so_far.acknowledged:,} acknowledged, {len(so_far.lost)} lost", flush=True)
+
+
 def test_hundreds_of_kills_beside_every_command_lose_nothing(tmp_path: Path) -> None:
     scratch = tmp_path / "scratch"
     scratch.mkdir()
-    result = run_torture(tmp_path / "data", scratch, rounds=ROUNDS, seed=12)
+    result = run_torture(tmp_path / "data", scratch, rounds=ROUNDS, seed=12, progress=progress)
     report("Torture: writer SIGKILLed at random beside every CLI subcommand", rows(result))
     for problem in [*result.lost[:5], *result.damage[:5], *result.command_problems[:5], *result.writer_errors[:5]]:
         print(f"  problem: {problem}")
