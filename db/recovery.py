@@ -17,6 +17,7 @@ from pathlib import Path
 
 from db import paths
 from db.backup import BackupInfo, list_backups
+from db.damage import clear_damage
 from db.device import META_DEVICE_ID
 from db.errors import DamagedDatabaseError, DatabaseError
 
@@ -129,6 +130,7 @@ def restore_backup(data_dir: Path, backup: BackupInfo | None = None) -> Recovery
     kept = set_aside(data_dir)
     _retire_key(data_dir, kept)
     os.replace(temp, database)
+    clear_damage(data_dir)
     return Recovery(backup, kept, *_what_is_there(database))
 
 
@@ -139,6 +141,7 @@ def start_empty(data_dir: Path) -> Path | None:
     """
     kept = set_aside(data_dir)
     _retire_key(data_dir, kept)
+    clear_damage(data_dir)
     return kept
 
 
