@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from db.damage import damage_seen, is_damage
+from db.damage import is_damage
 from db.errors import DamagedDatabaseError, DatabaseError, DiskFullError
 
 BUSY_TIMEOUT_MS = 5000
@@ -87,9 +87,9 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
                 conn.execute("ROLLBACK")
             except sqlite3.Error:
                 pass  # SQLite rolls back by itself when it cannot; the first error is the one to report
-        if isinstance(error, sqlite3.DatabaseError) and damage_seen(error):
-            raise storage_error(error) from error
-        if isinstance(error, sqlite3.OperationalError):
+        if isinstance(error, sqlite3.OperationalError) or (
+            isinstance(error, sqlite3.DatabaseError) and is_damage(error)
+        ):
             raise storage_error(error) from error
         raise
 

@@ -9,8 +9,6 @@ back, a transient I/O error), and a restore or a fresh start clears it too.
 """
 
 import sqlite3
-import threading
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -47,34 +45,6 @@ def is_damage(error: BaseException) -> bool:
                 return True
         current = current.__cause__ or current.__context__
     return False
-
-
-_listeners: list[Callable[[str], None]] = []
-_listeners_lock = threading.Lock()
-
-
-def add_listener(listener: Callable[[str], None]) -> None:
-    """``listener(what)`` is called, from whatever thread met it, each time damage is seen."""
-    with _listeners_lock:
-        _listeners.append(listener)
-
-
-def remove_listener(listener: Callable[[str], None]) -> None:
-    with _listeners_lock:
-        if listener in _listeners:
-            _listeners.remove(listener)
-
-
-def damage_seen(error: BaseException) -> bool:
-    """Tell the listeners if ``error`` is damage; code that catches and shows database errors calls
-    this, so that damage stops the application even where the error itself was handled."""
-    if not is_damage(error):
-        return False
-    with _listeners_lock:
-        listeners = list(_listeners)
-    for listener in listeners:
-        listener(str(error))
-    return True
 
 
 def note_path(data_dir: Path) -> Path:

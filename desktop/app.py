@@ -192,8 +192,6 @@ def run_main_window(app: QApplication, store: Store) -> tuple[int, bool]:
             check.wait()
         if window.recovery_requested:
             return code, True
-        if window.damage.stopped:
-            return code, False  # never back up a damaged file; the next start offers the restore
         error = window.backups.backup_at_exit(None)
         if error:
             QMessageBox.warning(None, APP_NAME, f"The backup at closing failed; your data is unchanged.\n\n{error}")

@@ -9,7 +9,6 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from db.damage import damage_seen
 from db.errors import TrucelineError
 
 Progress = Callable[[int, int], bool]
@@ -38,11 +37,9 @@ class BackgroundTask(QThread):
         try:
             result = self._work(self._progress)
         except TrucelineError as error:
-            damage_seen(error)
             self.failed.emit(str(error))
             return
         except Exception as error:  # noqa: BLE001 (shown to the user instead of killing the thread silently)
-            damage_seen(error)
             self.failed.emit(f"unexpected error: {error}")
             return
         self.succeeded.emit(result)

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import QLabel, QProgressDialog, QWidget
 from db import paths
 from db.backup import BackupInfo, list_backups, make_backup, rolling_backup
 from db.connection import connect
-from db.damage import damage_seen
 from db.errors import TrucelineError
 
 INTERVAL_MINUTES = 10
@@ -59,7 +58,6 @@ class BackupWorker(QThread):
             self.failed.emit("")
             return
         except (TrucelineError, sqlite3.Error) as error:
-            damage_seen(error)
             self.failed.emit(str(error))
             return
         self.succeeded.emit(info)

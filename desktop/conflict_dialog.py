@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from db.damage import damage_seen
 from db.display import FIELD_LABELS, format_value, local_time_text
 from db.errors import TrucelineError, ValidationError
 from db.incident import FIELD_NAMES, Incident
@@ -377,7 +376,6 @@ class ConflictDialog(QDialog):
                 self._store.conn, writer, self._incident_id, incident, reason, self._store.calendar
             )
         except (TrucelineError, sqlite3.Error) as error:
-            damage_seen(error)
             self._show_error(error_sentence(error))
             return False
         self.resolved.emit(saved)

@@ -16,7 +16,6 @@ from db.bundle_export import NothingToExport, export_bundle
 from db.bundle_import import import_bundle
 from db.bundle_verify import BundleCancelled
 from db.connection import connect
-from db.damage import damage_seen
 from db.device import DeviceIdentity
 from db.errors import TrucelineError
 from db.projection import Calendar
@@ -66,7 +65,6 @@ class ImportWorker(QThread):
                     self.cancelled.emit(f"Stopped during {path.name}: nothing from it was applied.")
                     return
                 except (TrucelineError, sqlite3.Error, OSError) as error:
-                    damage_seen(error)
                     self.refused.emit(path.name, str(error))
                     continue
                 except Exception as error:  # a bug must still reach the person, not die with the thread
@@ -114,7 +112,6 @@ class ExportWorker(QThread):
         except NothingToExport as error:
             self.nothingNew.emit(str(error))
         except (TrucelineError, sqlite3.Error, OSError) as error:
-            damage_seen(error)
             self.failed.emit(str(error))
         except Exception as error:  # a bug must still reach the person, not die with the thread
             self.failed.emit(f"unexpected error: {error!r}")

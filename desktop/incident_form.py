@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
 )
 
 from db.clock import new_id, utc_now_text
-from db.damage import damage_seen
 from db.drafts import Draft, delete_draft, save_draft
 from db.errors import TrucelineError, ValidationError
 from db.geo import compass_point
@@ -385,7 +384,6 @@ class IncidentForm(QDialog):
                     base_version_id=self._base_version_id,
                 )
         except (TrucelineError, sqlite3.Error) as error:
-            damage_seen(error)
             box = save_failed(self, error)
             self._ask(box)
             return False

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
 
 from db.connection import checkpoint
 from db.csv_import import ImportSummary
-from db.damage import damage_seen
 from db.display import local_time_text
 from db.drafts import delete_draft, load_drafts
 from db.errors import TrucelineError
@@ -33,7 +32,6 @@ from desktop.app_icon import application_icon
 from desktop.backup_schedule import BackupSchedule
 from desktop.csv_export_dialog import CsvExportDialog
 from desktop.csv_import_dialog import CsvImportDialog
-from desktop.damage_guard import DamageGuard, stop_window
 from desktop.detail_pane import DetailPane
 from desktop.exchange_menu import ExchangeMenu
 from desktop.filter_bar import FilterBar
@@ -148,8 +146,6 @@ class MainWindow(QMainWindow):
         self._checkpoints.setInterval(CHECKPOINT_INTERVAL_MS)
         self._checkpoints.timeout.connect(lambda: checkpoint(self._store.conn))
         self._checkpoints.start()
-        self.damage = DamageGuard(store, self)
-        self.damage.damaged.connect(self._stop_for_damage)
 
     # -- actions -----------------------------------------------------------------------------
 
@@ -394,7 +390,6 @@ class MainWindow(QMainWindow):
             fresh = get_incident(self._store.conn, record.incident_id)
             history = incident_history(self._store.conn, record.incident_id)
         except TrucelineError as error:
-            damage_seen(error)
             self.statusBar().showMessage(str(error), 10000)
             return
         self.detail.show_incident(fresh, history, display_tz(self._settings, self._store))
@@ -456,16 +451,7 @@ class MainWindow(QMainWindow):
         if header is not None:
             self.table.horizontalHeader().restoreState(header)
 
-    def _stop_for_damage(self, what: str) -> None:
-        """SQLite reported damage: nothing more is written, no record is shown (desktop/damage_guard.py)."""
-        self._checkpoints.stop()
-        self.backups.stop()
-        self.stopped_panel = stop_window(
-            self, what, self._store.data_dir, hide=(self.filter_bar, self.tabs), keep=(self.quit_action,)
-        )
-
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
-        self.damage.uninstall()
         self.exchange.stop()
         self._settings.setValue("main_window/geometry", self.saveGeometry())
         self._settings.setValue("main_window/splitter", self.splitter.saveState())

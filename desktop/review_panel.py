@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
 )
 
 from db import enums
-from db.damage import damage_seen
 from db.errors import NotFoundError, TrucelineError, ValidationError
 from db.incidents import Saved
 from db.monitors import Monitor
@@ -324,7 +323,6 @@ class ReviewPanel(QWidget):
             self._show_error(f"{error_sentence(error)} The queue has been read again; nothing was saved.")
             return False
         except (TrucelineError, sqlite3.Error) as error:
-            damage_seen(error)
             self._show_error(error_sentence(error))
             return False
         self.reason.clear()
@@ -372,7 +370,6 @@ class ReviewPanel(QWidget):
         try:
             dialog = ConflictDialog(self._store, self._reviewer, incident_id, self, display_tz=self._tz)
         except (TrucelineError, sqlite3.Error) as error:
-            damage_seen(error)
             self._show_error(error_sentence(error))
             return None
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
