@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from db.damage import is_damage
 from db.errors import DamagedDatabaseError, DatabaseError, DiskFullError
 
 BUSY_TIMEOUT_MS = 5000
@@ -83,13 +82,8 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         conn.execute("COMMIT")
     except BaseException as error:
         if conn.in_transaction:
-            try:
-                conn.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass  # SQLite rolls back by itself when it cannot; the first error is the one to report
-        if isinstance(error, sqlite3.OperationalError) or (
-            isinstance(error, sqlite3.DatabaseError) and is_damage(error)
-        ):
+            conn.execute("ROLLBACK")
+        if isinstance(error, sqlite3.OperationalError):
             raise storage_error(error) from error
         raise
 
@@ -97,10 +91,6 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 def storage_error(error: sqlite3.Error) -> DatabaseError:
     """The user's sentence for an SQLite failure to write: full disk, busy, read-only or I/O."""
     text = str(error).lower()
-    if is_damage(error):
-        return DamagedDatabaseError(
-            f"the database reported damage ({error}): this write was not saved and nothing more will be written to it"
-        )
     if "full" in text:
         return DiskFullError("the disk is full: nothing was saved. Free some space, then try again")
     if "locked" in text or "busy" in text:

@@ -17,7 +17,6 @@ from pathlib import Path
 
 from db import paths
 from db.backup import BackupInfo, list_backups
-from db.damage import clear_damage
 from db.device import META_DEVICE_ID
 from db.errors import DamagedDatabaseError, DatabaseError
 
@@ -130,7 +129,6 @@ def restore_backup(data_dir: Path, backup: BackupInfo | None = None) -> Recovery
     kept = set_aside(data_dir)
     _retire_key(data_dir, kept)
     os.replace(temp, database)
-    clear_damage(data_dir)
     return Recovery(backup, kept, *_what_is_there(database))
 
 
@@ -141,7 +139,6 @@ def start_empty(data_dir: Path) -> Path | None:
     """
     kept = set_aside(data_dir)
     _retire_key(data_dir, kept)
-    clear_damage(data_dir)
     return kept
 
 

@@ -15,7 +15,6 @@ from sqlite_utils import Database
 from db import paths
 from db.backup import make_backup
 from db.connection import connect, transaction
-from db.damage import damage_noted
 from db.device import DeviceIdentity, load_or_create_device
 from db.errors import DamagedDatabaseError, DatabaseError
 from db.projection import Calendar, rebuild_projection
@@ -57,22 +56,13 @@ def calendar_of(theatre: Theatre) -> Calendar:
     return Calendar(ZoneInfo(theatre.time_zone), theatre.reporting_cutoff)
 
 
-def open_store(data_dir: Path | None = None, *, check: bool = True, despite_damage_note: bool = False) -> Store:
+def open_store(data_dir: Path | None = None, *, check: bool = True) -> Store:
     """Open (creating if needed) the data directory and its database, ready to use.
 
     ``check=False`` skips ``quick_check`` (it reads the whole file: seconds on a large database);
     the window runs it in the background right after it is shown (desktop/startup_check.py).
-    A database on which damage was found while it was in use (db/damage.py) is refused until a
-    restore, or until ``truceline check`` (the one caller passing ``despite_damage_note``) finds it sound.
     """
     directory = data_dir or paths.data_dir()
-    noted = damage_noted(directory)
-    if noted is not None and not despite_damage_note:
-        raise DamagedDatabaseError(
-            f"{directory / paths.DATABASE_NAME}: damage was found while Truceline was using this database "
-            f"({noted}); nothing has been written to it since. Run 'truceline check': if it finds the file sound "
-            "it clears this note, otherwise 'truceline restore' restores the latest verified backup"
-        )
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as error:

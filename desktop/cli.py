@@ -5,7 +5,6 @@ and a non-zero exit status (2 for bad input or an unusable database, 1 for ``che
 """
 
 import argparse
-import sqlite3
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -14,7 +13,6 @@ from pathlib import Path
 
 from db import paths
 from db.backup import backup_info, list_backups, make_backup
-from db.damage import clear_damage, damage_noted, is_damage, record_damage
 from db.errors import DamagedDatabaseError, FieldProblem, TrucelineError, ValidationError
 from db.identity import APP_NAME, VERSION
 from db.recovery import restore_backup, verified_backups
@@ -147,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "restore":
         return _guarded(lambda: cmd_restore(args))
     try:
-        store = open_store(despite_damage_note=args.command == "check")
+        store = open_store()
     except DamagedDatabaseError as error:
         print(f"truceline: {error}", file=sys.stderr)
         if args.command == "check":
@@ -158,17 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     try:
         return int(COMMANDS[args.command](store, args))
-    except (TrucelineError, sqlite3.DatabaseError) as error:
-        if is_damage(error):
-            record_damage(store.data_dir, str(error))
-            print(
-                f"truceline: the database reported damage ({error}); nothing more was written to it. "
-                "Run 'truceline check', then 'truceline restore' if it finds a problem",
-                file=sys.stderr,
-            )
-            return EXIT_ERROR
-        if not isinstance(error, TrucelineError):
-            raise
+    except TrucelineError as error:
         print(f"truceline: {error}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
@@ -257,13 +245,9 @@ def _since(store: Store, text: str | None, last: date) -> tuple[date | None, str
 
 
 def cmd_check(store: Store, args: argparse.Namespace) -> int:
-    from db.integrity import Problem, check_database
-    from db.lost_records import find_lost_records
+    from db.integrity import check_database
 
     report = check_database(store.conn, store.calendar)
-    lost = find_lost_records(store.conn, paths.backups_dir())
-    report.problems.extend(Problem(str(finding)) for finding in lost)
-    noted = damage_noted(store.data_dir)
     backups = list_backups(paths.backups_dir())
     print(f"database: {store.data_dir / paths.DATABASE_NAME}")
     print(f"integrity: {report.integrity}")
@@ -273,12 +257,6 @@ def cmd_check(store: Store, args: argparse.Namespace) -> int:
         print(f"problem: {problem}")
     if len(report.problems) > 200:
         print(f"… and {len(report.problems) - 200} more problems")
-    if noted is not None:
-        if report.ok:
-            clear_damage(store.data_dir)
-            print(f"damage noted earlier ({noted}) is no longer found: the note was cleared")
-        else:
-            print(f"damage noted earlier: {noted}")
     print("result: ok" if report.ok else f"result: {len(report.problems) or 1} problem(s) found")
     return 0 if report.ok else EXIT_PROBLEMS
 
