@@ -155,7 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_command(args)
     except BrokenPipeError:
         # The reader went away (``truceline stats | head``): what it wanted was printed.
-        sys.stdout = None  # type: ignore[assignment]  # no second error while Python flushes at exit
+        sys.stdout = None  # no second error while Python flushes at exit
         return 0
 
 
