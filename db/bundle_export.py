@@ -27,6 +27,7 @@ from db.connection import transaction
 from db.device import DeviceIdentity
 from db.errors import DatabaseError, TrucelineError
 from db.hashing import GENESIS_CHAIN, canonical_json, sha256_hex
+from db.store import current_theatre
 from db.versions import SELECT_VERSIONS, Version
 
 META_LAST_EXPORT = "last_export_rowid"
@@ -81,6 +82,7 @@ def export_bundle(
         content = _collect(conn, device, selected)
         own_label = conn.execute("SELECT label FROM devices WHERE device_id = ?", (device.device_id,)).fetchone()[0]
         monitors = _monitors(conn, content.authors)
+        theatre = current_theatre(conn)
     versions_bytes = b"".join(content.lines)
     manifest = {
         "format": FORMAT,
@@ -94,7 +96,7 @@ def export_bundle(
     manifest_bytes = canonical_json(manifest)
     sha = write_bundle_file(out, manifest_bytes, versions_bytes, device.private_key.sign)
     try:
-        verify_bundle(out, progress)
+        verify_bundle(out, progress, theatre=theatre)
     except BundleCancelled:
         out.unlink(missing_ok=True)
         raise BundleCancelled(f"{out}: export cancelled; no bundle was written") from None

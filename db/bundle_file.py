@@ -21,7 +21,6 @@ not just the bytes that hold versions.
 import base64
 import binascii
 import hashlib
-import json
 import os
 import re
 import struct
@@ -36,6 +35,7 @@ from typing import Any
 from db.atomic_file import why_not_written
 from db.errors import TrucelineError
 from db.hashing import canonical_json, sha256_hex
+from db.payload_check import MAX_JSON_INT, load_capped_json
 from db.versions import VERSION_COLUMNS, Version
 
 FORMAT = "truceline-bundle"
@@ -53,6 +53,15 @@ MAX_MEMBER_BYTES = {MANIFEST: 64 << 20, VERSIONS: 2 << 30}
 MAX_RATIO = 100
 RATIO_FLOOR_BYTES = 1 << 20  # tiny members may compress well without being a bomb
 _CHUNK = 1 << 20
+# A version line: the columns (depth 1) and parent ids (depth 2); its payload is one JSON string
+# of a flat object, the narrative its largest part, every quote escaped once more.
+MAX_LINE_BYTES = 512 << 10
+MAX_MANIFEST_DEPTH = 8
+MAX_PARENTS = 16
+MAX_ID_CHARS = 64
+MAX_REASON = 4000  # characters; validate_reason allows 1000 after normalising
+# Device sequence numbers stay far below SQLite's 2^63, so "one more" still fits.
+MAX_SEQUENCE = MAX_JSON_INT
 # A fixed member time: the same content gives the same bytes, whenever it is exported.
 _ZIP_TIME = (2020, 1, 1, 0, 0, 0)
 _HEX_SIGNATURE = re.compile(rb"[0-9a-f]{%d}" % SIGNATURE_CHARS)
@@ -102,9 +111,9 @@ def parse_versions(data: bytes, path: Path) -> list[Version]:
         if not line:
             continue
         try:
-            record = json.loads(line)
+            record = load_capped_json(line, max_bytes=MAX_LINE_BYTES, max_depth=2)
         except ValueError as error:
-            raise BundleError(f"{path}: {VERSIONS} line {number} is not JSON ({error})") from None
+            raise BundleError(f"{path}: {VERSIONS} line {number} is not a version ({error})") from None
         if type(record) is not dict or record.keys() != expected:
             raise BundleError(f"{path}: {VERSIONS} line {number} does not hold exactly the columns of a version")
         parents = record["parent_ids"]
@@ -113,30 +122,56 @@ def parse_versions(data: bytes, path: Path) -> list[Version]:
         # One combined test on the fast path; the slow path below names the column at fault.
         if not (
             type(parents) is list
+            and len(parents) <= MAX_PARENTS
             and type(seq) is int
-            and seq >= 1
+            and 1 <= seq <= MAX_SEQUENCE
             and (reason is None or type(reason) is str)
             and all(type(record[name]) is str for name in _TEXT_COLUMNS)
             and all(type(parent) is str for parent in parents)
-        ):
-            raise BundleError(f"{path}: {VERSIONS} line {number}: {_wrong_column(record)} has the wrong type")
+        ) or not _well_formed(record):
+            raise BundleError(
+                f"{path}: {VERSIONS} line {number}: {_wrong_column(record)} has the wrong type or is out of range"
+            )
         record["parent_ids"] = tuple(parents)
         out.append(Version(*[record[name] for name in VERSION_COLUMNS]))
     return out
 
 
 _TEXT_COLUMNS = tuple(name for name in VERSION_COLUMNS if name not in ("parent_ids", "device_seq", "reason"))
+_ID_COLUMNS = ("version_id", "incident_id", "device_id", "author_id")
+_RECORDED_AT = re.compile(r"(?:199\d|2\d{3})-[01]\d-[0-3]\dT[0-2]\d:[0-5]\d:[0-5]\dZ")
+
+
+def _well_formed(record: dict[str, Any]) -> bool:
+    """Identifiers of a sane length and a recorded time that parses (types already checked)."""
+    ids = (record[name] for name in _ID_COLUMNS)
+    return (
+        all(0 < len(text) <= MAX_ID_CHARS for text in ids)
+        and all(0 < len(parent) <= MAX_ID_CHARS for parent in record["parent_ids"])
+        and _RECORDED_AT.fullmatch(record["recorded_at"]) is not None
+        and (record["reason"] is None or len(record["reason"]) <= MAX_REASON)
+    )
 
 
 def _wrong_column(record: dict[str, Any]) -> str:
+    """The first column at fault, for the message: its type, then its range or form."""
     parents = record["parent_ids"]
-    if type(parents) is not list or not all(type(parent) is str for parent in parents):
+    if type(parents) is not list or not all(type(parent) is str for parent in parents) or len(parents) > MAX_PARENTS:
         return "parent_ids"
-    if type(record["device_seq"]) is not int or record["device_seq"] < 1:
+    seq = record["device_seq"]
+    if type(seq) is not int or not 1 <= seq <= MAX_SEQUENCE:
         return "device_seq"
-    if not (record["reason"] is None or type(record["reason"]) is str):
+    reason = record["reason"]
+    if not (reason is None or (type(reason) is str and len(reason) <= MAX_REASON)):
         return "reason"
-    return next(name for name in _TEXT_COLUMNS if type(record[name]) is not str)
+    wrong_type = next((name for name in _TEXT_COLUMNS if type(record[name]) is not str), None)
+    if wrong_type is not None:
+        return wrong_type
+    if any(not 0 < len(parent) <= MAX_ID_CHARS for parent in parents):
+        return "parent_ids"
+    if _RECORDED_AT.fullmatch(record["recorded_at"]) is None:
+        return "recorded_at"
+    return next((name for name in _ID_COLUMNS if not 0 < len(record[name]) <= MAX_ID_CHARS), "a column")
 
 
 def file_statement(signed_sha256: str) -> bytes:
@@ -284,7 +319,7 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) ->
 
 def _parse_manifest(data: bytes, path: Path) -> dict[str, Any]:
     try:
-        manifest = json.loads(data)
+        manifest = load_capped_json(data, max_bytes=MAX_MEMBER_BYTES[MANIFEST], max_depth=MAX_MANIFEST_DEPTH)
     except ValueError as error:
         raise BundleError(f"{path}: {MANIFEST} is not JSON ({error})") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:

@@ -35,6 +35,7 @@ from db.exchange_log import Gap, log_import, sequence_gaps
 from db.hashing import chain_hash
 from db.incident import Incident
 from db.projection import Calendar, project_group, refresh_incidents, write_new
+from db.store import current_theatre
 from db.versions import VERSION_COLUMNS, Version
 
 # progress(done, total) -> False asks to stop; nothing from the bundle is then applied.
@@ -72,8 +73,15 @@ class ImportResult:
 def import_bundle(
     conn: sqlite3.Connection, calendar: Calendar, path: Path, progress: Progress | None = None
 ) -> ImportResult:
-    """Verify ``path`` and merge its versions; a BundleError (nothing applied) when anything is wrong."""
-    bundle = verify_bundle(path, progress=None if progress is None else lambda done, n: progress(done, 2 * n + 1))
+    """Verify ``path`` and merge its versions; a BundleError (nothing applied) when anything is wrong.
+
+    Every version is validated against this laptop's theatre, as its form would validate it.
+    """
+    bundle = verify_bundle(
+        path,
+        progress=None if progress is None else lambda done, n: progress(done, 2 * n + 1),
+        theatre=current_theatre(conn),
+    )
     total = 2 * len(bundle.versions) + 1
     _tick(progress, len(bundle.versions), total)
     with bulk_writes(conn) if len(bundle.versions) >= BULK_VERSIONS else nullcontext(conn), transaction(conn):

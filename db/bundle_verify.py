@@ -10,15 +10,28 @@ be refused never leaves the laptop.
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from db.bundle_chain import SignedHead, head_is_valid, signature_is_valid
-from db.bundle_file import VERSIONS, BundleError, BundleFile, file_statement, parse_versions, read_bundle_file, unb64
-from db.errors import TrucelineError
+from db.bundle_file import (
+    MAX_SEQUENCE,
+    VERSIONS,
+    BundleError,
+    BundleFile,
+    file_statement,
+    parse_versions,
+    read_bundle_file,
+    unb64,
+)
+from db.errors import FieldProblem, TrucelineError, ValidationError
 from db.hashing import GENESIS_CHAIN
 from db.incident import Incident
 from db.integrity import check_version
+from db.payload_check import validate_payload
+from db.theatre import Theatre
+from db.validation import validate_reason
 from db.versions import Version
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -85,11 +98,15 @@ class VerifiedBundle:
     contents: dict[str, Incident]  # each version's incident, by version id, as read while verifying
 
 
-def verify_bundle(path: Path, progress: Callable[[int, int], bool] | None = None) -> VerifiedBundle:
+def verify_bundle(
+    path: Path, progress: Callable[[int, int], bool] | None = None, *, theatre: Theatre | None = None
+) -> VerifiedBundle:
     """Read and verify ``path``; a BundleError names the file and the first fault found.
 
-    ``progress(done, total)`` is called every few thousand versions; returning False stops with
-    :class:`BundleCancelled`.
+    With a ``theatre``, every version's payload and reason must also pass the validation a form
+    applies (:func:`db.payload_check.validate_payload`): a signature says which laptop wrote a
+    version, not that its software checked it. ``progress(done, total)`` is called every few
+    thousand versions; returning False stops with :class:`BundleCancelled`.
     """
     raw = read_bundle_file(path)
     manifest = raw.manifest
@@ -106,6 +123,8 @@ def verify_bundle(path: Path, progress: Callable[[int, int], bool] | None = None
     if declared != len(versions):
         raise BundleError(f"{path}: the manifest announces {declared} versions, {VERSIONS} holds {len(versions)}")
     contents = _verify_chains(devices, versions, path, progress)
+    if theatre is not None:
+        _validate_contents(devices, versions, contents, theatre, path)
     return VerifiedBundle(
         path,
         raw.sha256,
@@ -130,7 +149,7 @@ def _text(value: object, what: str, path: Path, *, empty: bool = False) -> str:
 
 
 def _seq(value: object, what: str, path: Path) -> int:
-    if type(value) is not int or value < 1:
+    if type(value) is not int or not 1 <= value <= MAX_SEQUENCE:
         raise BundleError(f"{path}: the manifest's {what} is not a sequence number")
     return value
 
@@ -256,3 +275,26 @@ def _verify_chains(
     if progress is not None and not progress(checked, len(versions)):
         raise BundleCancelled(f"{path}: cancelled before it was verified")
     return contents
+
+
+def _validate_contents(
+    devices: tuple[DeviceEntry, ...],
+    versions: list[Version],
+    contents: dict[str, Incident],
+    theatre: Theatre,
+    path: Path,
+) -> None:
+    """Every version as the form would have it: fields, ranges, zones of this theatre, its reason."""
+    names = {d.device_id: d.name for d in devices}
+    now = datetime.now(UTC)
+    for version in versions:
+        try:
+            validate_payload(contents[version.version_id].to_payload(), theatre=theatre, now=now)
+            if version.reason is not None and validate_reason(version.reason) != version.reason:
+                raise ValidationError([FieldProblem("reason", "is not in the form Truceline stores it")])
+        except ValidationError as error:
+            problem = error.problems[0]
+            raise BundleError(
+                f"{path}: device {names[version.device_id]}, version {version.device_seq} ({version.version_id}): "
+                f"field {problem.field} {problem.reason}; nothing from this bundle was applied"
+            ) from None
