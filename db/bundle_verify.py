@@ -29,12 +29,15 @@ from db.errors import FieldProblem, TrucelineError, ValidationError
 from db.hashing import GENESIS_CHAIN
 from db.incident import Incident
 from db.integrity import check_version
+from db.monitors import checked_monitor
 from db.payload_check import validate_payload
 from db.theatre import Theatre
+from db.untrusted_text import escaped
 from db.validation import validate_reason
 from db.versions import Version
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _PROGRESS_EVERY = 2000
 
 
@@ -143,8 +146,9 @@ def _files_entry(raw: BundleFile) -> dict[str, Any]:
 
 
 def _text(value: object, what: str, path: Path, *, empty: bool = False) -> str:
-    if not isinstance(value, str) or (not value and not empty) or len(value) > 200:
-        raise BundleError(f"{path}: the manifest's {what} is missing or not valid text")
+    """One line of text without control characters (an id, a label, a hash), at most 200 characters."""
+    if not isinstance(value, str) or (not value and not empty) or len(value) > 200 or _CONTROL.search(value):
+        raise BundleError(f"{path}: the manifest's {escaped(what)} is missing or not valid text")
     return value
 
 
@@ -201,17 +205,17 @@ def _authors(entries: object, path: Path) -> tuple[AuthorEntry, ...]:
     for entry in entries:
         if not isinstance(entry, dict):
             raise BundleError(f"{path}: a monitor in the manifest is not an object")
-        role = entry.get("role")
-        if role not in ("monitor", "supervisor"):
-            raise BundleError(f"{path}: a monitor in the manifest has an unknown role {role!r}")
-        out.append(
-            AuthorEntry(
-                _text(entry.get("monitor_id"), "monitor id", path),
-                _text(entry.get("name"), "monitor name", path),
-                _text(entry.get("callsign"), "monitor callsign", path),
-                str(role),
-            )
-        )
+        monitor_id = _text(entry.get("monitor_id"), "monitor id", path)
+        name, callsign, role = entry.get("name"), entry.get("callsign"), entry.get("role")
+        try:
+            # The same checks as a profile typed on this laptop.
+            checked = checked_monitor(name, callsign, role)  # type: ignore[arg-type]
+        except (ValidationError, TypeError) as error:
+            why = error.problems[0] if isinstance(error, ValidationError) else "a field is not text"
+            raise BundleError(f"{path}: monitor {escaped(monitor_id)} in the manifest: {why}") from None
+        if checked != (name, callsign):
+            raise BundleError(f"{path}: monitor {escaped(monitor_id)} in the manifest: its name is not in stored form")
+        out.append(AuthorEntry(monitor_id, checked[0], checked[1], str(role)))
     return tuple(out)
 
 

@@ -26,8 +26,8 @@ class Monitor:
         return self.role == "supervisor"
 
 
-def _checked(name: str, callsign: str, role: str) -> tuple[str, str]:
-    """Clean name and callsign, or a ValidationError naming every bad field."""
+def checked_monitor(name: str, callsign: str, role: str) -> tuple[str, str]:
+    """Clean name and callsign, or a ValidationError naming every bad field (also for monitors in bundles)."""
     problems: list[FieldProblem] = []
     clean_name = check_text_field("name", name, 100, problems)
     clean_call = check_text_field("callsign", callsign, 30, problems)
@@ -44,7 +44,7 @@ def _checked(name: str, callsign: str, role: str) -> tuple[str, str]:
 
 def add_monitor(conn: sqlite3.Connection, name: str, callsign: str, role: str) -> Monitor:
     """Create a monitor after checking every field (nothing is written on an error)."""
-    clean_name, clean_call = _checked(name, callsign, role)
+    clean_name, clean_call = checked_monitor(name, callsign, role)
     monitor = Monitor(new_id(), clean_name, clean_call, role)
     with transaction(conn):
         conn.execute(
@@ -56,7 +56,7 @@ def add_monitor(conn: sqlite3.Connection, name: str, callsign: str, role: str) -
 
 def update_monitor(conn: sqlite3.Connection, monitor_id: str, name: str, callsign: str, role: str) -> Monitor:
     """Correct a monitor's name, callsign or role; versions keep pointing at the same id."""
-    clean_name, clean_call = _checked(name, callsign, role)
+    clean_name, clean_call = checked_monitor(name, callsign, role)
     with transaction(conn):
         changed = conn.execute(
             "UPDATE monitors SET name = ?, callsign = ?, role = ? WHERE monitor_id = ?",

@@ -17,6 +17,7 @@ from db.errors import DamagedDatabaseError, FieldProblem, TrucelineError, Valida
 from db.identity import APP_NAME, VERSION
 from db.recovery import restore_backup, verified_backups
 from db.store import Store, open_store
+from db.untrusted_text import escaped
 
 EXIT_PROBLEMS = 1
 EXIT_ERROR = 2
@@ -147,17 +148,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         store = open_store()
     except DamagedDatabaseError as error:
-        print(f"truceline: {error}", file=sys.stderr)
+        print(f"truceline: {escaped(error)}", file=sys.stderr)
         if args.command == "check":
             return report_damage()
         return EXIT_ERROR
     except TrucelineError as error:
-        print(f"truceline: {error}", file=sys.stderr)
+        print(f"truceline: {escaped(error)}", file=sys.stderr)
         return EXIT_ERROR
     try:
         return int(COMMANDS[args.command](store, args))
     except TrucelineError as error:
-        print(f"truceline: {error}", file=sys.stderr)
+        print(f"truceline: {escaped(error)}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("truceline: interrupted", file=sys.stderr)
@@ -212,7 +213,7 @@ def cmd_stats(store: Store, args: argparse.Namespace) -> int:
     if since is not None:
         total = running_total(store.conn, flt, since, last, store.tz, cutoff=cutoff)
         lines.insert(3 + bool(only), total.line(label))
-    print("\n".join(lines))
+    print("\n".join(escaped(line) for line in lines))
 
     incidents, violations = totals(store.conn)
     print()
@@ -222,7 +223,7 @@ def cmd_stats(store: Store, args: argparse.Namespace) -> int:
         width = max([len(title), *(len(f"{r.area_id} {r.name}") for r in rows)])
         print(f"{title:<{width}}  {'incidents':>10}  {'violations':>11}")
         for r in rows:
-            print(f"{r.area_id + ' ' + r.name:<{width}}  {r.incidents:>10,}  {r.violations:>11,}")
+            print(f"{escaped(r.area_id + ' ' + r.name):<{width}}  {r.incidents:>10,}  {r.violations:>11,}")
     return 0
 
 
@@ -254,7 +255,7 @@ def cmd_check(store: Store, args: argparse.Namespace) -> int:
     print(f"versions: {report.versions:,} from {report.devices} device(s); incidents: {report.incidents:,}")
     print(f"latest verified backup: {backups[0].path.name if backups else 'none yet'}")
     for problem in report.problems[:200]:
-        print(f"problem: {problem}")
+        print(f"problem: {escaped(problem)}")
     if len(report.problems) > 200:
         print(f"… and {len(report.problems) - 200} more problems")
     print("result: ok" if report.ok else f"result: {len(report.problems) or 1} problem(s) found")
@@ -297,7 +298,7 @@ def _guarded(run: Callable[[], int]) -> int:
     try:
         return run()
     except TrucelineError as error:
-        print(f"truceline: {error}", file=sys.stderr)
+        print(f"truceline: {escaped(error)}", file=sys.stderr)
         return EXIT_ERROR
 
 
@@ -364,12 +365,12 @@ def cmd_import_csv(store: Store, args: argparse.Namespace) -> int:
     except CsvImportError as error:
         _end_progress()
         for problem in error.summary.problems[1:]:
-            print(f"truceline: {problem}", file=sys.stderr)
+            print(f"truceline: {escaped(problem)}", file=sys.stderr)
         raise
     _end_progress()
     print(summary.as_text())
     for problem in summary.problems:
-        print(f"problem: {problem}")
+        print(f"problem: {escaped(problem)}")
     if summary.problem_count > len(summary.problems):
         print(f"… and {summary.problem_count - len(summary.problems):,} more problems")
     return 0 if summary.ok else EXIT_ERROR

@@ -26,6 +26,7 @@ from db.hashing import GENESIS_CHAIN, canonical_json, sha256_hex
 from db.incident import FIELD_NAMES
 from db.integrity import check_database
 from db.queries import IncidentFilter
+from db.untrusted_text import escaped
 from db.versions import SELECT_VERSIONS, Version
 from desktop.cli import main
 
@@ -256,3 +257,44 @@ def test_any_signed_payload_is_refused_or_merged_valid(
     assert check_database(sup.store.conn, sup.store.calendar).ok
     result = export_csv(sup.store.conn, IncidentFilter(), root / "out.csv", tz=sup.store.calendar.tz)
     assert result.rows == incidents + 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Text from elsewhere reaches the terminal escaped, never executed.
+# ---------------------------------------------------------------------------------------------
+
+
+def test_escaped_makes_controls_escapes_and_direction_overrides_visible() -> None:
+    assert escaped("Торецьк, OP-2") == "Торецьк, OP-2"
+    assert escaped("\x1b[2J\nState hash: 000") == "\\x1b[2J\\nState hash: 000"
+    assert escaped("abc\u202egnp.exe\u2066") == "abc\\u202egnp.exe\\u2066"
+    assert escaped("a\rb\tc\x00\x9b") == "a\\rb\\tc\\x00\\x9b"
+
+
+def test_a_label_with_escape_sequences_is_refused_and_a_direction_override_is_printed_escaped(
+    pair: tuple[Laptop, Laptop], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rogue, sup = pair
+    rogue.record()
+    device = rogue.store.device
+    version = first_version(rogue)
+    key, device_id = device.private_key, device.device_id
+    refused(sup, forge_bundle(tmp_path / "ansi.zip", key, device_id, "\x1b[2J\nState hash: 000", [version]), "label")
+    bidi = forge_bundle(tmp_path / "bidi.zip", key, device_id, "kova\u202eexe.", [version])
+    data = str(sup.root / sup.name)
+    sup.close()
+    capsys.readouterr()
+    assert main(["--data-dir", data, "bundle", "import", str(bidi)]) == 0
+    assert "kova\\u202eexe." in capsys.readouterr().out
+    # A label stored before labels were checked on import, as the log then prints it.
+    reopened = Laptop.reopen(sup.root, sup.name)
+    reopened.store.conn.execute(
+        "UPDATE devices SET label = ? WHERE device_id = ?", ("x\x1b[2J\nState hash: 000", device_id)
+    )
+    reopened.close()
+    assert main(["--data-dir", data, "bundle", "log"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\u202e" not in out
+    assert "x\\x1b[2J\\nState hash: 000" in out
+    assert [line for line in out.splitlines() if line.startswith("State hash: 000")] == []
+    sup.store = Laptop.reopen(sup.root, sup.name).store
