@@ -94,7 +94,7 @@ def export_bundle(
         "files": {VERSIONS: {"sha256": sha256_hex(versions_bytes), "versions": len(content.lines)}},
     }
     manifest_bytes = canonical_json(manifest)
-    sha = write_bundle_file(out, manifest_bytes, versions_bytes, device.private_key.sign)
+    sha = write_bundle_file(out, manifest_bytes, versions_bytes, device.private_key)
     try:
         verify_bundle(out, progress, theatre=theatre)
     except BundleCancelled:

@@ -8,23 +8,15 @@ be refused never leaves the laptop.
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from db.bundle_chain import SignedHead, head_is_valid, signature_is_valid
-from db.bundle_file import (
-    MAX_SEQUENCE,
-    VERSIONS,
-    BundleError,
-    BundleFile,
-    file_statement,
-    parse_versions,
-    read_bundle_file,
-    unb64,
-)
+from db.bundle_chain import SignedHead, head_is_valid
+from db.bundle_file import VERSIONS, BundleError, BundleFile, read_bundle_file, unb64
+from db.bundle_lines import MAX_SEQUENCE, stream_versions
 from db.errors import FieldProblem, TrucelineError, ValidationError
 from db.hashing import GENESIS_CHAIN
 from db.incident import Incident
@@ -89,7 +81,12 @@ class AuthorEntry:
 
 @dataclass(frozen=True)
 class VerifiedBundle:
-    """A bundle whose signatures, hashes and chains all hold; versions ordered by device and sequence."""
+    """A bundle whose signatures, hashes, chains and fields all hold; its versions are read again on demand.
+
+    A bundle may hold two gibibytes of versions, so they are not kept: :meth:`chunks` reads them
+    again from the file, in file order (device by device, in sequence), and the read is refused
+    at its end if the file changed since it was verified.
+    """
 
     path: Path
     sha256: str
@@ -97,8 +94,23 @@ class VerifiedBundle:
     exporter: DeviceEntry
     devices: tuple[DeviceEntry, ...]
     authors: tuple[AuthorEntry, ...]
-    versions: tuple[Version, ...]
-    contents: dict[str, Incident]  # each version's incident, by version id, as read while verifying
+    count: int
+    file: BundleFile
+
+    def chunks(self, size: int = 10_000) -> Iterator[list[Version]]:
+        chunk: list[Version] = []
+        for version in stream_versions(self.file):
+            chunk.append(version)
+            if len(chunk) >= size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+    @property
+    def versions(self) -> list[Version]:
+        """Every version at once: for small bundles and tests only."""
+        return [version for chunk in self.chunks() for version in chunk]
 
 
 def verify_bundle(
@@ -106,38 +118,34 @@ def verify_bundle(
 ) -> VerifiedBundle:
     """Read and verify ``path``; a BundleError names the file and the first fault found.
 
-    With a ``theatre``, every version's payload and reason must also pass the validation a form
-    applies (:func:`db.payload_check.validate_payload`): a signature says which laptop wrote a
-    version, not that its software checked it. ``progress(done, total)`` is called every few
-    thousand versions; returning False stops with :class:`BundleCancelled`.
+    The file signature is checked over the raw bytes first (:func:`read_bundle_file`), then the
+    versions stream through once: hashes, chain links, signed heads, and with a ``theatre`` the
+    validation a form applies (:func:`db.payload_check.validate_payload`), because a signature
+    says which laptop wrote a version, not that its software checked it. ``progress(done,
+    total)`` is called every few thousand versions; returning False stops with
+    :class:`BundleCancelled`.
     """
     raw = read_bundle_file(path)
     manifest = raw.manifest
     exporter = _device(manifest.get("exporter"), path, runs_required=False)
-    exporter_key = unb64(exporter.public_key, "the exporter's key", path)
-    if not signature_is_valid(exporter_key, raw.signature, file_statement(raw.signed_sha256)):
-        raise BundleError(
-            f"{path}: the bundle's signature does not match the exporting device's key: it was changed or damaged "
-            "after it was exported"
-        )
     devices = _devices(manifest, path)
-    versions = parse_versions(raw.versions_bytes, path)
+    authors = _authors(manifest.get("monitors", []), path)
     declared = _files_entry(raw).get("versions")
-    if declared != len(versions):
-        raise BundleError(f"{path}: the manifest announces {declared} versions, {VERSIONS} holds {len(versions)}")
-    contents = _verify_chains(devices, versions, path, progress)
-    if theatre is not None:
-        _validate_contents(devices, versions, contents, theatre, path)
-    return VerifiedBundle(
-        path,
-        raw.sha256,
-        str(manifest.get("created_at", "")),
-        exporter,
-        devices,
-        _authors(manifest.get("monitors", []), path),
-        tuple(sorted(versions, key=lambda v: (v.device_id, v.device_seq))),
-        contents,
-    )
+    if type(declared) is not int or declared < 0:
+        raise BundleError(f"{path}: the manifest does not say how many versions it carries")
+    walk = _ChainWalk(devices, path, theatre)
+    count = 0
+    for version in stream_versions(raw):
+        walk.check(version)
+        count += 1
+        if progress is not None and count % _PROGRESS_EVERY == 0 and not progress(count, max(declared, count)):
+            raise BundleCancelled(f"{path}: cancelled before it was verified")
+    if declared != count:
+        raise BundleError(f"{path}: the manifest announces {declared} versions, {VERSIONS} holds {count}")
+    walk.finish()
+    if progress is not None and not progress(count, count):
+        raise BundleCancelled(f"{path}: cancelled before it was verified")
+    return VerifiedBundle(path, raw.sha256, str(manifest.get("created_at", "")), exporter, devices, authors, count, raw)
 
 
 def _files_entry(raw: BundleFile) -> dict[str, Any]:
@@ -219,86 +227,100 @@ def _authors(entries: object, path: Path) -> tuple[AuthorEntry, ...]:
     return tuple(out)
 
 
-def _verify_chains(
-    devices: tuple[DeviceEntry, ...],
-    versions: list[Version],
-    path: Path,
-    progress: Callable[[int, int], bool] | None,
-) -> dict[str, Incident]:
-    """Every version belongs to a run of its device; every link and every signed head holds."""
-    contents: dict[str, Incident] = {}
-    by_device: dict[str, dict[int, Version]] = {d.device_id: {} for d in devices}
-    seen_ids: set[str] = set()
-    for version in versions:
-        held = by_device.get(version.device_id)
-        if held is None:
+class _ChainWalk:
+    """Follows each device's runs while versions stream past, holding one position per device.
+
+    Versions of a device must come in sequence order (as every export writes them); each must
+    link to the one before it, each run must reach the head its device signed, and nothing may
+    lie outside the runs.
+    """
+
+    def __init__(self, devices: tuple[DeviceEntry, ...], path: Path, theatre: Theatre | None) -> None:
+        self.path = path
+        self.theatre = theatre
+        self.now = datetime.now(UTC)
+        self.devices = {d.device_id: d for d in devices}
+        self.keys = {d.device_id: unb64(d.public_key, f"the public key of device {d.device_id}", path) for d in devices}
+        # device id -> [index of its current run, next sequence number expected, previous chain hash]
+        self.position: dict[str, list[Any]] = {}
+        self.seen: set[str] = set()
+        for device in devices:
+            self._start_run(device, 0)
+
+    def _start_run(self, device: DeviceEntry, index: int) -> None:
+        run = device.runs[index]
+        if run.seq_from == 1 and run.previous_chain != GENESIS_CHAIN:
+            raise BundleError(f"{self.path}: device {device.name}: version 1 does not start the chain")
+        self.position[device.device_id] = [index, run.seq_from, run.previous_chain]
+
+    def _end_run(self, device: DeviceEntry, index: int, previous: str) -> None:
+        run = device.runs[index]
+        if previous != run.head.chain_sha256:
+            raise BundleError(
+                f"{self.path}: device {device.name}: the chain does not reach its signed head {run.seq_to}"
+            )
+        if not head_is_valid(self.keys[device.device_id], run.head):
+            raise BundleError(
+                f"{self.path}: device {device.name}: the signature of chain head {run.seq_to} does not match the "
+                "device's key"
+            )
+
+    def check(self, version: Version) -> None:
+        path = self.path
+        device = self.devices.get(version.device_id)
+        if device is None:
             raise BundleError(f"{path}: version {version.version_id} is from device {version.device_id}, not listed")
-        if version.device_seq in held or version.version_id in seen_ids:
-            raise BundleError(f"{path}: device {version.device_id} version {version.device_seq} appears twice")
-        held[version.device_seq] = version
-        seen_ids.add(version.version_id)
-    checked = 0
-    for device in devices:
-        held = by_device[device.device_id]
-        key = unb64(device.public_key, f"the public key of device {device.device_id}", path)
-        carried = 0
-        for run in device.runs:
-            if run.seq_from == 1 and run.previous_chain != GENESIS_CHAIN:
-                raise BundleError(f"{path}: device {device.name}: version 1 does not start the chain")
-            previous = run.previous_chain
-            for seq in range(run.seq_from, run.seq_to + 1):
-                found = held.get(seq)
-                if found is None:
-                    raise BundleError(
-                        f"{path}: device {device.name}: version {seq} is missing from the middle of a signed run "
-                        f"({run.seq_from}–{run.seq_to})"
-                    )
-                wrong, incident = check_version(found, previous)
-                if wrong or incident is None:
-                    raise BundleError(
-                        f"{path}: device {device.name}, version {seq} ({found.version_id}): {'; '.join(wrong)}"
-                    )
-                previous = found.chain_sha256
-                contents[found.version_id] = incident
-                carried += 1
-                checked += 1
-                stop = progress is not None and checked % _PROGRESS_EVERY == 0 and not progress(checked, len(versions))
-                if stop:
-                    raise BundleCancelled(f"{path}: cancelled before it was verified")
-            if previous != run.head.chain_sha256:
+        if version.version_id in self.seen:
+            raise BundleError(f"{path}: device {device.device_id} version {version.device_seq} appears twice")
+        self.seen.add(version.version_id)
+        index, expected, previous = self.position[device.device_id]
+        run = device.runs[index]
+        if expected > run.seq_to and version.device_seq >= expected:
+            self._end_run(device, index, previous)
+            if index + 1 == len(device.runs):
+                raise BundleError(f"{path}: device {device.name}: versions outside its signed runs")
+            self._start_run(device, index + 1)
+            index, expected, previous = self.position[device.device_id]
+            run = device.runs[index]
+        if version.device_seq < expected:
+            raise BundleError(f"{path}: device {device.device_id} version {version.device_seq} appears twice")
+        if version.device_seq > expected:
+            if expected <= run.seq_to:
                 raise BundleError(
-                    f"{path}: device {device.name}: the chain does not reach its signed head {run.seq_to}"
+                    f"{path}: device {device.name}: version {expected} is missing from the middle of a signed run "
+                    f"({run.seq_from}–{run.seq_to})"
                 )
-            if not head_is_valid(key, run.head):
-                raise BundleError(
-                    f"{path}: device {device.name}: the signature of chain head {run.seq_to} does not match the "
-                    "device's key"
-                )
-        if carried != len(held):
             raise BundleError(f"{path}: device {device.name}: versions outside its signed runs")
-    if progress is not None and not progress(checked, len(versions)):
-        raise BundleCancelled(f"{path}: cancelled before it was verified")
-    return contents
+        wrong, incident = check_version(version, previous)
+        where = f"{path}: device {device.name}, version {version.device_seq} ({version.version_id})"
+        if wrong or incident is None:
+            raise BundleError(f"{where}: {'; '.join(wrong)}")
+        if self.theatre is not None:
+            self._validate(version, incident, where)
+        self.position[device.device_id] = [index, expected + 1, version.chain_sha256]
 
-
-def _validate_contents(
-    devices: tuple[DeviceEntry, ...],
-    versions: list[Version],
-    contents: dict[str, Incident],
-    theatre: Theatre,
-    path: Path,
-) -> None:
-    """Every version as the form would have it: fields, ranges, zones of this theatre, its reason."""
-    names = {d.device_id: d.name for d in devices}
-    now = datetime.now(UTC)
-    for version in versions:
+    def _validate(self, version: Version, incident: Incident, where: str) -> None:
+        """The version as the form would have it: fields, ranges, zones of this theatre, its reason."""
+        assert self.theatre is not None
         try:
-            validate_payload(contents[version.version_id].to_payload(), theatre=theatre, now=now)
+            validate_payload(incident.to_payload(), theatre=self.theatre, now=self.now)
             if version.reason is not None and validate_reason(version.reason) != version.reason:
                 raise ValidationError([FieldProblem("reason", "is not in the form Truceline stores it")])
         except ValidationError as error:
             problem = error.problems[0]
             raise BundleError(
-                f"{path}: device {names[version.device_id]}, version {version.device_seq} ({version.version_id}): "
-                f"field {problem.field} {problem.reason}; nothing from this bundle was applied"
+                f"{where}: field {problem.field} {problem.reason}; nothing from this bundle was applied"
             ) from None
+
+    def finish(self) -> None:
+        """Every run of every device was walked to its signed head."""
+        for device_id, (index, expected, previous) in self.position.items():
+            device = self.devices[device_id]
+            run = device.runs[index]
+            if expected <= run.seq_to or index + 1 < len(device.runs):
+                missing = expected if expected <= run.seq_to else device.runs[index + 1].seq_from
+                raise BundleError(
+                    f"{self.path}: device {device.name}: version {missing} is missing from the middle of a signed run "
+                    f"({run.seq_from}–{run.seq_to})"
+                )
+            self._end_run(device, index, previous)

@@ -122,7 +122,7 @@ def rewrite_bundle(
     edit(manifest, lines)
     versions_bytes = b"".join(canonical_json(line) + b"\n" for line in lines)
     manifest["files"][VERSIONS] = {"sha256": sha256_hex(versions_bytes), "versions": len(lines)}
-    write_bundle_file(out, canonical_json(manifest), versions_bytes, key.sign)
+    write_bundle_file(out, canonical_json(manifest), versions_bytes, key)
     return out
 
 
@@ -170,5 +170,5 @@ def forge_bundle(out: Path, key: Ed25519PrivateKey, device_id: str, label: str, 
         "monitors": [],
         "files": {VERSIONS: {"sha256": sha256_hex(versions_bytes), "versions": len(versions)}},
     }
-    write_bundle_file(out, canonical_json(manifest), versions_bytes, key.sign)
+    write_bundle_file(out, canonical_json(manifest), versions_bytes, key)
     return out

@@ -164,7 +164,7 @@ def _deep_bundle(rogue: Laptop, out: Path, *, deep_manifest: bool) -> Path:
     manifest_bytes = canonical_json(manifest)
     if deep_manifest:
         manifest_bytes = manifest_bytes[:-1] + b',"x":' + b"[" * DEEP + b"]" * DEEP + b"}"
-    write_bundle_file(out, manifest_bytes, line, device.private_key.sign)
+    write_bundle_file(out, manifest_bytes, line, device.private_key)
     return out
 
 
