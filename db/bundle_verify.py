@@ -97,13 +97,17 @@ class VerifiedBundle:
     count: int
     file: BundleFile
 
-    def chunks(self, size: int = 10_000) -> Iterator[list[Version]]:
+    def chunks(self, size: int = 10_000, max_bytes: int = 32 << 20) -> Iterator[list[Version]]:
+        """The versions in lists of at most ``size`` versions or about ``max_bytes`` of payload."""
         chunk: list[Version] = []
+        held = 0
         for version in stream_versions(self.file):
             chunk.append(version)
-            if len(chunk) >= size:
+            held += len(version.payload)
+            if len(chunk) >= size or held >= max_bytes:
                 yield chunk
                 chunk = []
+                held = 0
         if chunk:
             yield chunk
 
