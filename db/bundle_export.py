@@ -27,6 +27,7 @@ from db.connection import transaction
 from db.device import DeviceIdentity
 from db.errors import DatabaseError, TrucelineError
 from db.hashing import GENESIS_CHAIN, canonical_json, sha256_hex
+from db.monitor_records import sign_own_monitors
 from db.store import current_theatre
 from db.versions import SELECT_VERSIONS, Version
 
@@ -67,6 +68,8 @@ def export_bundle(
     returning False stops with :class:`~db.bundle_verify.BundleCancelled`, removes the file and
     leaves the "last exported" mark where it was.
     """
+    with transaction(conn):
+        sign_own_monitors(conn, device)
     with _snapshot(conn):
         since = 0 if everything else last_exported_rowid(conn)
         top = conn.execute("SELECT coalesce(max(rowid), 0) FROM incident_versions").fetchone()[0]
@@ -246,9 +249,11 @@ def _previous_chain(conn: sqlite3.Connection, device_id: str, first: int) -> str
 
 
 def _monitors(conn: sqlite3.Connection, ids: set[str]) -> list[dict[str, str]]:
+    """The authors' records as their laptops signed them (db/monitor_records.py)."""
     rows = conn.execute(
-        "SELECT monitor_id, name, callsign, role FROM monitors WHERE monitor_id IN (SELECT value FROM json_each(?)) "
-        "ORDER BY monitor_id",
+        "SELECT monitor_id, name, callsign, role, coalesce(device_id, ''), coalesce(signature, '') FROM monitors "
+        "WHERE monitor_id IN (SELECT value FROM json_each(?)) ORDER BY monitor_id",
         (json.dumps(sorted(ids)),),
     )
-    return [{"monitor_id": m, "name": n, "callsign": c, "role": r} for m, n, c, r in rows]
+    keys = ("monitor_id", "name", "callsign", "role", "device_id", "signature")
+    return [dict(zip(keys, row, strict=True)) for row in rows]

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
 
+from db.bundle_authors import check_authors
 from db.bundle_chain import store_anchor, store_heads
 from db.bundle_file import BundleError
 from db.bundle_verify import BundleCancelled, DeviceEntry, VerifiedBundle, verify_bundle
@@ -88,6 +89,7 @@ def import_bundle(
     with bulk_writes(conn) if bundle.count >= BULK_VERSIONS else nullcontext(conn), transaction(conn):
         # Checked inside the write transaction: nothing can arrive between the check and the write.
         _check_keys(conn, bundle)
+        check_authors(conn, bundle)
         anchors = _check_links(conn, bundle, path)
         _add_devices_and_authors(conn, bundle)
         done = bundle.count
@@ -239,10 +241,14 @@ def _add_devices_and_authors(conn: sqlite3.Connection, bundle: VerifiedBundle) -
         conn.execute(
             "UPDATE devices SET label = ? WHERE device_id = ?", (bundle.exporter.label, bundle.exporter.device_id)
         )
+    # A record known here unsigned (kept from before records were signed) takes its laptop's signed one.
     conn.executemany(
-        "INSERT INTO monitors (monitor_id, name, callsign, role, created_at) VALUES (?, ?, ?, ?, ?) "
-        "ON CONFLICT DO NOTHING",
-        [(a.monitor_id, a.name, a.callsign, a.role, now) for a in bundle.authors],
+        "INSERT INTO monitors (monitor_id, name, callsign, role, created_at, device_id, signature) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (monitor_id) DO UPDATE SET name = excluded.name, "
+        "callsign = excluded.callsign, device_id = excluded.device_id, signature = excluded.signature "
+        "WHERE monitors.signature IS NULL AND coalesce(monitors.device_id, excluded.device_id) = excluded.device_id "
+        "AND excluded.device_id IS NOT (SELECT value FROM meta WHERE key = 'local_device_id')",
+        [(a.monitor_id, a.name, a.callsign, a.role, now, a.device_id, a.signature) for a in bundle.authors],
     )
 
 

@@ -21,6 +21,7 @@ from db.errors import FieldProblem, TrucelineError, ValidationError
 from db.hashing import GENESIS_CHAIN
 from db.incident import Incident
 from db.integrity import check_version
+from db.monitor_records import MonitorRecord
 from db.monitors import checked_monitor
 from db.payload_check import validate_payload
 from db.theatre import Theatre
@@ -77,6 +78,11 @@ class AuthorEntry:
     name: str
     callsign: str
     role: str
+    device_id: str = ""  # the laptop that registered the monitor and signed this record
+    signature: str = ""
+
+    def record(self) -> MonitorRecord:
+        return MonitorRecord(self.monitor_id, self.name, self.callsign, self.role, self.device_id, self.signature)
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,7 @@ class VerifiedBundle:
     authors: tuple[AuthorEntry, ...]
     count: int
     file: BundleFile
+    authorship: frozenset[tuple[str, str]]  # every (author id, device id) pair of the carried versions
 
     def chunks(self, size: int = 10_000, max_bytes: int = 32 << 20) -> Iterator[list[Version]]:
         """The versions in lists of at most ``size`` versions or about ``max_bytes`` of payload."""
@@ -149,7 +156,8 @@ def verify_bundle(
     walk.finish()
     if progress is not None and not progress(count, count):
         raise BundleCancelled(f"{path}: cancelled before it was verified")
-    return VerifiedBundle(path, raw.sha256, str(manifest.get("created_at", "")), exporter, devices, authors, count, raw)
+    created = str(manifest.get("created_at", ""))
+    return VerifiedBundle(path, raw.sha256, created, exporter, devices, authors, count, raw, frozenset(walk.authorship))
 
 
 def _files_entry(raw: BundleFile) -> dict[str, Any]:
@@ -227,7 +235,9 @@ def _authors(entries: object, path: Path) -> tuple[AuthorEntry, ...]:
             raise BundleError(f"{path}: monitor {escaped(monitor_id)} in the manifest: {why}") from None
         if checked != (name, callsign):
             raise BundleError(f"{path}: monitor {escaped(monitor_id)} in the manifest: its name is not in stored form")
-        out.append(AuthorEntry(monitor_id, checked[0], checked[1], str(role)))
+        device_id = _text(entry.get("device_id", ""), f"device of monitor {monitor_id}", path, empty=True)
+        signature = _text(entry.get("signature", ""), f"signature of monitor {monitor_id}", path, empty=True)
+        out.append(AuthorEntry(monitor_id, checked[0], checked[1], str(role), device_id, signature))
     return tuple(out)
 
 
@@ -248,6 +258,7 @@ class _ChainWalk:
         # device id -> [index of its current run, next sequence number expected, previous chain hash]
         self.position: dict[str, list[Any]] = {}
         self.seen: set[str] = set()
+        self.authorship: set[tuple[str, str]] = set()
         for device in devices:
             self._start_run(device, 0)
 
@@ -277,6 +288,7 @@ class _ChainWalk:
         if version.version_id in self.seen:
             raise BundleError(f"{path}: device {device.device_id} version {version.device_seq} appears twice")
         self.seen.add(version.version_id)
+        self.authorship.add((version.author_id, version.device_id))
         index, expected, previous = self.position[device.device_id]
         run = device.runs[index]
         if expected > run.seq_to and version.device_seq >= expected:

@@ -14,7 +14,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from laptops import Laptop, forge_bundle, rehashed
+from laptops import Laptop, forge_bundle, rehashed, rewrite_bundle, signed_monitors
 
 from db.bundle_chain import sign_head
 from db.bundle_file import FORMAT, FORMAT_VERSION, VERSIONS, b64, version_line, write_bundle_file
@@ -158,7 +158,7 @@ def _deep_bundle(rogue: Laptop, out: Path, *, deep_manifest: bool) -> Path:
                 ],
             }
         ],
-        "monitors": [],
+        "monitors": signed_monitors(device.private_key, device.device_id, [version]),
         "files": {VERSIONS: {"sha256": sha256_hex(line), "versions": 1}},
     }
     manifest_bytes = canonical_json(manifest)
@@ -298,3 +298,64 @@ def test_a_label_with_escape_sequences_is_refused_and_a_direction_override_is_pr
     assert "x\\x1b[2J\\nState hash: 000" in out
     assert [line for line in out.splitlines() if line.startswith("State hash: 000")] == []
     sup.store = Laptop.reopen(sup.root, sup.name).store
+
+
+# ---------------------------------------------------------------------------------------------
+# Authors bound to devices: a laptop writes only under the names of its own monitors.
+# ---------------------------------------------------------------------------------------------
+
+
+def _as_author(rogue: Laptop, author_id: str, out: Path, monitors: list[dict[str, str]] | None = None) -> Path:
+    """The rogue's first version re-signed under ``author_id``, with ``monitors`` as its records."""
+    device = rogue.store.device
+    version = rehashed(first_version(rogue), GENESIS_CHAIN, author_id=author_id)
+    bundle = forge_bundle(out, device.private_key, device.device_id, "laptop-rogue", [version])
+    if monitors is None:
+        return bundle
+    return rewrite_bundle(
+        bundle, out.with_suffix(".b.zip"), device.private_key, lambda m, _l: m.update(monitors=monitors)
+    )
+
+
+def test_a_version_under_another_laptops_supervisor_is_refused_as_impersonation(
+    pair: tuple[Laptop, Laptop], tmp_path: Path
+) -> None:
+    rogue, sup = pair
+    rogue.record()
+    boss = sup.monitor.monitor_id
+    # The rogue registers the supervisor's id as its own monitor, signed with its own key.
+    message = refused(sup, _as_author(rogue, boss, tmp_path / "a.zip"), "impersonation")
+    assert "registered here on laptop" in message
+    # Without any record: the id is known here as the supervisor laptop's monitor.
+    refused(sup, _as_author(rogue, boss, tmp_path / "b.zip", monitors=[]), "impersonation", sup.monitor.name)
+
+
+def test_a_monitor_record_not_signed_by_its_laptop_is_refused(pair: tuple[Laptop, Laptop], tmp_path: Path) -> None:
+    rogue, sup = pair
+    rogue.record()
+    device = rogue.store.device
+    author = first_version(rogue).author_id
+    (record,) = signed_monitors(device.private_key, device.device_id, [first_version(rogue)])
+    claimed = dict(record, device_id=sup.store.device.device_id)  # names another laptop, signed by the rogue
+    refused(sup, _as_author(rogue, author, tmp_path / "a.zip", monitors=[claimed]), "not signed by the laptop")
+    altered = dict(record, role="supervisor")  # changed after its laptop signed it
+    refused(sup, _as_author(rogue, author, tmp_path / "b.zip", monitors=[altered]), "not signed by the laptop")
+    refused(sup, _as_author(rogue, new_id(), tmp_path / "c.zip", monitors=[]), "no laptop has registered")
+
+
+def test_a_profile_registered_on_another_laptop_cannot_be_used_or_changed_here(tmp_path: Path) -> None:
+    from db.monitors import ForeignMonitorError, get_monitor, set_local_profile, update_monitor
+
+    hart, sup = Laptop(tmp_path, "hart"), Laptop(tmp_path, "sup", role="supervisor")
+    try:
+        hart.record()
+        sup.receive(hart.export())
+        foreign = get_monitor(sup.store.conn, hart.monitor.monitor_id)
+        with pytest.raises(ForeignMonitorError, match="registered on another laptop"):
+            set_local_profile(sup.store.conn, foreign)
+        with pytest.raises(ForeignMonitorError, match="registered on another laptop"):
+            update_monitor(sup.store.conn, foreign.monitor_id, "Someone Else", "ELSE", "supervisor")
+        assert get_monitor(sup.store.conn, foreign.monitor_id) == foreign
+    finally:
+        hart.close()
+        sup.close()
