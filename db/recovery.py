@@ -17,11 +17,10 @@ from pathlib import Path
 
 from db import paths
 from db.backup import BackupInfo, list_backups
-from db.device import META_DEVICE_ID
+from db.device import META_DEVICE_ID, META_RETIRED_DEVICE
 from db.errors import DamagedDatabaseError, DatabaseError
 
 DAMAGED_DIR = "damaged"
-META_RETIRED_DEVICE = "retired_device_id"
 
 
 @dataclass(frozen=True)

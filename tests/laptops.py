@@ -49,7 +49,11 @@ class Laptop:
         laptop = cls.__new__(cls)
         laptop.name, laptop.root, laptop.exports = name, root, 100
         laptop.store = open_store(root / name)
-        monitor_id = laptop.store.conn.execute("SELECT monitor_id FROM monitors ORDER BY rowid LIMIT 1").fetchone()[0]
+        # The first person registered by this laptop's current identity (a restore may have made a new one).
+        monitor_id = laptop.store.conn.execute(
+            "SELECT monitor_id FROM monitors WHERE device_id = ? ORDER BY rowid LIMIT 1",
+            (laptop.store.device.device_id,),
+        ).fetchone()[0]
         laptop.monitor = get_monitor(laptop.store.conn, monitor_id)
         laptop.writer = laptop.store.writer(monitor_id)
         return laptop

@@ -30,6 +30,7 @@ from db.bundle_file import FORMAT, FORMAT_VERSION, MANIFEST, SIGNATURE_CHARS, VE
 from db.clock import new_id
 from db.device import public_key_text
 from db.hashing import GENESIS_CHAIN, canonical_json, chain_hash, version_hash
+from db.monitor_records import MonitorRecord
 from db.theatre import default_theatre
 from db.validation import validate_incident
 
@@ -131,9 +132,14 @@ class LinesWriter:
             member.write(line)
 
 
+def _author_record(key: Ed25519PrivateKey, device_id: str, author_id: str) -> dict[str, str]:
+    record = MonitorRecord(author_id, "Bench Author", "BENCH", "monitor", device_id, "")
+    return dataclasses.asdict(dataclasses.replace(record, signature=b64(key.sign(record.statement()))))
+
+
 @pytest.fixture(scope="module")
 def big_bundle() -> Path:
-    path = BENCH_DIR / "bundle-2gib.zip"
+    path = BENCH_DIR / "bundle-2gib-v2.zip"
     if path.exists():
         return path
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
@@ -172,7 +178,7 @@ def big_bundle() -> Path:
                 ],
             }
         ],
-        "monitors": [],
+        "monitors": [_author_record(key, device_id, writer.author)],
         "files": {VERSIONS: {"sha256": digest.hexdigest(), "versions": writer.count}},
     }
     partial = path.with_suffix(".part")
