@@ -20,13 +20,18 @@ from db.untrusted_text import escaped
 _REFUSED = "refused as impersonation, nothing from this bundle was applied"
 
 
-def check_authors(conn: sqlite3.Connection, bundle: VerifiedBundle) -> None:
-    """Refuse the bundle (BundleError) unless every carried version's author belongs to its device."""
+def check_authors(conn: sqlite3.Connection, bundle: VerifiedBundle) -> set[str]:
+    """Refuse the bundle (BundleError) unless every carried version's author belongs to its device.
+
+    Returns the monitors whose records carry a valid signature of their laptop: only those may be
+    stored or update an unsigned record kept here.
+    """
     path = bundle.path
     keys = _keys(conn, bundle)
     labels = {d.device_id: d.name for d in (bundle.exporter, *bundle.devices)}
     known = monitor_devices(conn, sorted({author for author, _device in bundle.authorship} | _ids(bundle)))
     carried: dict[str, str] = {}
+    signed: set[str] = set()
     for entry in bundle.authors:
         who = f"monitor {escaped(entry.name)} ({escaped(entry.monitor_id)})"
         here = known.get(entry.monitor_id)
@@ -36,7 +41,12 @@ def check_authors(conn: sqlite3.Connection, bundle: VerifiedBundle) -> None:
                 f"is registered here on laptop {escaped(here)}: {_REFUSED}"
             )
         key = keys.get(entry.device_id)
-        if key is None or not entry.record().signed_by(key):
+        # A record already bound here to the same laptop needs no signature (one relayed from before
+        # records were signed); a new binding does.
+        valid = key is not None and entry.record().signed_by(key)
+        if valid:
+            signed.add(entry.monitor_id)
+        elif here is None:
             raise BundleError(
                 f"{path}: the record of {who} is not signed by the laptop it names "
                 f"({escaped(labels.get(entry.device_id, entry.device_id) or 'none')}): {_REFUSED}"
@@ -59,6 +69,7 @@ def check_authors(conn: sqlite3.Connection, bundle: VerifiedBundle) -> None:
                 f"{path}: versions signed by laptop {device} are written under the name of {escaped(name)} "
                 f"({escaped(author_id)}), a monitor of another laptop ({escaped(bound)}): {_REFUSED}"
             )
+    return signed
 
 
 def _ids(bundle: VerifiedBundle) -> set[str]:

@@ -89,9 +89,9 @@ def import_bundle(
     with bulk_writes(conn) if bundle.count >= BULK_VERSIONS else nullcontext(conn), transaction(conn):
         # Checked inside the write transaction: nothing can arrive between the check and the write.
         _check_keys(conn, bundle)
-        check_authors(conn, bundle)
+        signed_authors = check_authors(conn, bundle)
         anchors = _check_links(conn, bundle, path)
-        _add_devices_and_authors(conn, bundle)
+        _add_devices_and_authors(conn, bundle, signed_authors)
         done = bundle.count
         # The versions are read again from the file, a chunk at a time (memory stays bounded); the
         # read is refused at its end if the file changed since it was verified, and with it the
@@ -229,7 +229,7 @@ def _check_neighbours(
         )
 
 
-def _add_devices_and_authors(conn: sqlite3.Connection, bundle: VerifiedBundle) -> None:
+def _add_devices_and_authors(conn: sqlite3.Connection, bundle: VerifiedBundle, signed: set[str]) -> None:
     now = utc_now_text()
     conn.executemany(
         "INSERT INTO devices (device_id, label, public_key, first_seen) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
@@ -248,7 +248,11 @@ def _add_devices_and_authors(conn: sqlite3.Connection, bundle: VerifiedBundle) -
         "callsign = excluded.callsign, device_id = excluded.device_id, signature = excluded.signature "
         "WHERE monitors.signature IS NULL AND coalesce(monitors.device_id, excluded.device_id) = excluded.device_id "
         "AND excluded.device_id IS NOT (SELECT value FROM meta WHERE key = 'local_device_id')",
-        [(a.monitor_id, a.name, a.callsign, a.role, now, a.device_id, a.signature) for a in bundle.authors],
+        [
+            (a.monitor_id, a.name, a.callsign, a.role, now, a.device_id, a.signature)
+            for a in bundle.authors
+            if a.monitor_id in signed
+        ],
     )
 
 

@@ -11,6 +11,7 @@ the benchmark directory by streaming (it never exists in memory either). The uns
 
 import dataclasses
 import hashlib
+import os
 import random
 import subprocess
 import sys
@@ -35,7 +36,8 @@ from db.theatre import default_theatre
 from db.validation import validate_incident
 
 BUDGET_BYTES = 500 * 1000 * 1000
-TARGET_BYTES = int(1.9 * (1 << 30))
+# 1.9 GiB of versions by default; smaller (TRUCELINE_BENCH_BUNDLE_BYTES) while working on it.
+TARGET_BYTES = int(os.environ.get("TRUCELINE_BENCH_BUNDLE_BYTES", int(1.9 * (1 << 30))))
 _RAW = {
     "observed_start": "2026-05-01T21:15:00Z",
     "observer_lat": 48.40,
@@ -139,7 +141,7 @@ def _author_record(key: Ed25519PrivateKey, device_id: str, author_id: str) -> di
 
 @pytest.fixture(scope="module")
 def big_bundle() -> Path:
-    path = BENCH_DIR / "bundle-2gib-v2.zip"
+    path = BENCH_DIR / f"bundle-{TARGET_BYTES}-v2.zip"
     if path.exists():
         return path
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
