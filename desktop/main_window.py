@@ -452,6 +452,7 @@ class MainWindow(QMainWindow):
             self.table.horizontalHeader().restoreState(header)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        self._checkpoints.stop()  # the store may close right after the window
         self.exchange.stop()
         self._settings.setValue("main_window/geometry", self.saveGeometry())
         self._settings.setValue("main_window/splitter", self.splitter.saveState())

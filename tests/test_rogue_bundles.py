@@ -230,11 +230,14 @@ def test_any_signed_payload_is_refused_or_merged_valid(
 ) -> None:
     rogue, sup, root = shared
     if whole is not None:
-        text = canonical_json(whole).decode()
+        payload = whole
     else:
         payload = json.loads(first_version(rogue).payload)
         payload.update(changes)
+    try:
         text = canonical_json(payload).decode()
+    except ValueError:  # beyond what RFC 8785 can write (a float beside an integer above 2^53): plain JSON
+        text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     # Each example is a new rogue laptop (its own key and device) with a new incident.
     key, device_id = Ed25519PrivateKey.generate(), new_id()
     version = rehashed(
