@@ -18,6 +18,7 @@ from db.identity import APP_NAME, VERSION
 from db.recovery import restore_backup, verified_backups
 from db.store import Store, open_store
 from db.untrusted_text import escaped
+from desktop import cli_mission
 
 EXIT_PROBLEMS = 1
 EXIT_ERROR = 2
@@ -125,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     imports.add_argument("files", type=Path, nargs="+", metavar="FILE", help="bundle files to import")
     log = actions.add_parser("log", help="list the bundles imported, newest first, and the sequence gaps")
     log.add_argument("--limit", type=_positive, default=50, metavar="N", help="how many imports to list (default 50)")
+    cli_mission.add_parser(sub)
     return parser
 
 
@@ -145,6 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_window(smoke_test=args.smoke_test)
     if args.command == "restore":
         return _guarded(lambda: cmd_restore(args))
+    if args.command == "mission" and args.mission_command == "init":
+        return cli_mission.init(args)
     try:
         store = open_store()
     except DamagedDatabaseError as error:
@@ -408,4 +412,5 @@ COMMANDS = {
     "check": cmd_check,
     "backup": cmd_backup,
     "bundle": cmd_bundle,
+    "mission": cli_mission.run,
 }
