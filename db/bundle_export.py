@@ -27,6 +27,8 @@ from db.connection import transaction
 from db.device import DeviceIdentity
 from db.errors import DatabaseError, TrucelineError
 from db.hashing import GENESIS_CHAIN, canonical_json, sha256_hex
+from db.monitor_records import sign_own_monitors
+from db.store import current_theatre
 from db.versions import SELECT_VERSIONS, Version
 
 META_LAST_EXPORT = "last_export_rowid"
@@ -66,6 +68,8 @@ def export_bundle(
     returning False stops with :class:`~db.bundle_verify.BundleCancelled`, removes the file and
     leaves the "last exported" mark where it was.
     """
+    with transaction(conn):
+        sign_own_monitors(conn, device)
     with _snapshot(conn):
         since = 0 if everything else last_exported_rowid(conn)
         top = conn.execute("SELECT coalesce(max(rowid), 0) FROM incident_versions").fetchone()[0]
@@ -81,6 +85,7 @@ def export_bundle(
         content = _collect(conn, device, selected)
         own_label = conn.execute("SELECT label FROM devices WHERE device_id = ?", (device.device_id,)).fetchone()[0]
         monitors = _monitors(conn, content.authors)
+        theatre = current_theatre(conn)
     versions_bytes = b"".join(content.lines)
     manifest = {
         "format": FORMAT,
@@ -92,9 +97,9 @@ def export_bundle(
         "files": {VERSIONS: {"sha256": sha256_hex(versions_bytes), "versions": len(content.lines)}},
     }
     manifest_bytes = canonical_json(manifest)
-    sha = write_bundle_file(out, manifest_bytes, versions_bytes, device.private_key.sign)
+    sha = write_bundle_file(out, manifest_bytes, versions_bytes, device.private_key)
     try:
-        verify_bundle(out, progress)
+        verify_bundle(out, progress, theatre=theatre)
     except BundleCancelled:
         out.unlink(missing_ok=True)
         raise BundleCancelled(f"{out}: export cancelled; no bundle was written") from None
@@ -244,9 +249,11 @@ def _previous_chain(conn: sqlite3.Connection, device_id: str, first: int) -> str
 
 
 def _monitors(conn: sqlite3.Connection, ids: set[str]) -> list[dict[str, str]]:
+    """The authors' records as their laptops signed them (db/monitor_records.py)."""
     rows = conn.execute(
-        "SELECT monitor_id, name, callsign, role FROM monitors WHERE monitor_id IN (SELECT value FROM json_each(?)) "
-        "ORDER BY monitor_id",
+        "SELECT monitor_id, name, callsign, role, coalesce(device_id, ''), coalesce(signature, '') FROM monitors "
+        "WHERE monitor_id IN (SELECT value FROM json_each(?)) ORDER BY monitor_id",
         (json.dumps(sorted(ids)),),
     )
-    return [{"monitor_id": m, "name": n, "callsign": c, "role": r} for m, n, c, r in rows]
+    keys = ("monitor_id", "name", "callsign", "role", "device_id", "signature")
+    return [dict(zip(keys, row, strict=True)) for row in rows]

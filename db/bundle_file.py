@@ -1,61 +1,72 @@
 """The exchange bundle as a file: a zip of a signed manifest and JSON Lines of versions (DESIGN.md §6).
 
 A bundle arrives on a USB stick from a laptop nobody here controls, so it is read as hostile:
-the file size, the member names (exactly the three expected, no paths), each member's declared
-and actual uncompressed size and its compression ratio are checked before anything is
-decompressed into memory, and reading stops at the declared size. Everything about what the
-versions mean (signatures, hashes, chains) is :mod:`db.bundle_verify`'s job; this module only
-turns bytes into checked Python values and back.
+first the signature over the file's raw bytes (nothing is inflated or parsed before it holds),
+then the member names (exactly the two expected, no paths), each member's declared and actual
+uncompressed size and its compression ratio, and reading stops at the declared size. The
+versions are read streaming by :mod:`db.bundle_lines`; what they mean (hashes, chains, signed
+heads, valid fields) is :mod:`db.bundle_verify`'s job.
 
 Layout::
 
     manifest.json    canonical JSON: format, exporter, devices and their signed runs, file hashes
     versions.jsonl   one version per line, every column of incident_versions
-    (zip comment)    the exporter's Ed25519 signature, in hex, of the SHA-256 of every byte before it
+    (zip comment)    the exporter's Ed25519 public key, then its signature of the SHA-256 of every
+                     byte before the signature (the key included), both in hex
 
 The signature sits in the archive comment, the last bytes of the file, so that it covers every
 other byte of the file, zip headers included: flipping any byte of a bundle makes it refused,
-not just the bytes that hold versions.
+not just the bytes that hold versions. The key beside it lets the signature be checked before
+the archive is opened (format 2; format 1 kept only the signature).
 """
 
 import base64
 import binascii
 import hashlib
-import json
 import os
 import re
 import struct
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from db.atomic_file import mark_in_use, remove_abandoned_beside, why_not_written
 from db.errors import TrucelineError
-from db.hashing import canonical_json, sha256_hex
+from db.hashing import canonical_json
+from db.payload_check import load_capped_json
 from db.versions import VERSION_COLUMNS, Version
 
 FORMAT = "truceline-bundle"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 VERSIONS = "versions.jsonl"
 MEMBERS = (MANIFEST, VERSIONS)
+KEY_CHARS = 64  # the exporter's Ed25519 public key (32 bytes) in hex
 SIGNATURE_CHARS = 128  # an Ed25519 signature (64 bytes) in hex
+TAIL_CHARS = KEY_CHARS + SIGNATURE_CHARS  # the archive comment: key, then signature
 FILE_KIND = "truceline-bundle-file"
 
 # Caps: far above a mission's real bundles (a version is ~1.5 kB: 2 GiB holds ~1.4 million), and
 # below what would exhaust a laptop. A zip bomb declares huge sizes or a huge ratio; both refused.
 MAX_BUNDLE_BYTES = 2 << 30
-MAX_MEMBER_BYTES = {MANIFEST: 64 << 20, VERSIONS: 2 << 30}
+MAX_MEMBER_BYTES = {MANIFEST: 16 << 20, VERSIONS: 2 << 30}
 MAX_RATIO = 100
 RATIO_FLOOR_BYTES = 1 << 20  # tiny members may compress well without being a bomb
+MAX_MANIFEST_DEPTH = 8
 _CHUNK = 1 << 20
 # A fixed member time: the same content gives the same bytes, whenever it is exported.
 _ZIP_TIME = (2020, 1, 1, 0, 0, 0)
-_HEX_SIGNATURE = re.compile(rb"[0-9a-f]{%d}" % SIGNATURE_CHARS)
+_HEX_TAIL = re.compile(rb"[0-9a-f]{%d}" % TAIL_CHARS)
+_EOCD = struct.Struct("<4s4H2LH")  # zip end of central directory record, before its comment
+_EOCD_MAGIC = b"PK\x05\x06"
 
 
 class BundleError(TrucelineError):
@@ -64,14 +75,20 @@ class BundleError(TrucelineError):
 
 @dataclass(frozen=True)
 class BundleFile:
-    """The checked contents of a bundle file, not yet verified cryptographically."""
+    """A bundle whose file signature holds and whose manifest was read; its versions are read on demand.
+
+    The signature is verified over the raw bytes before anything is inflated or parsed, with the
+    key the file names at its end; whether that key may speak for its device is for the import
+    to decide.
+    """
 
     path: Path
     sha256: str
     signed_sha256: str  # of every byte before the signature
     manifest: dict[str, Any]
-    signature: bytes
-    versions_bytes: bytes
+    public_key: bytes
+    versions_sha256: str
+    versions_declared: int
 
 
 def b64(data: bytes) -> str:
@@ -94,61 +111,17 @@ def version_line(version: Version) -> bytes:
     return canonical_json(record) + b"\n"
 
 
-def parse_versions(data: bytes, path: Path) -> list[Version]:
-    """Every line of versions.jsonl as a Version, or a BundleError naming the first bad line."""
-    out: list[Version] = []
-    expected = set(VERSION_COLUMNS)
-    for number, line in enumerate(data.split(b"\n"), start=1):
-        if not line:
-            continue
-        try:
-            record = json.loads(line)
-        except ValueError as error:
-            raise BundleError(f"{path}: {VERSIONS} line {number} is not JSON ({error})") from None
-        if type(record) is not dict or record.keys() != expected:
-            raise BundleError(f"{path}: {VERSIONS} line {number} does not hold exactly the columns of a version")
-        parents = record["parent_ids"]
-        seq = record["device_seq"]
-        reason = record["reason"]
-        # One combined test on the fast path; the slow path below names the column at fault.
-        if not (
-            type(parents) is list
-            and type(seq) is int
-            and seq >= 1
-            and (reason is None or type(reason) is str)
-            and all(type(record[name]) is str for name in _TEXT_COLUMNS)
-            and all(type(parent) is str for parent in parents)
-        ):
-            raise BundleError(f"{path}: {VERSIONS} line {number}: {_wrong_column(record)} has the wrong type")
-        record["parent_ids"] = tuple(parents)
-        out.append(Version(*[record[name] for name in VERSION_COLUMNS]))
-    return out
-
-
-_TEXT_COLUMNS = tuple(name for name in VERSION_COLUMNS if name not in ("parent_ids", "device_seq", "reason"))
-
-
-def _wrong_column(record: dict[str, Any]) -> str:
-    parents = record["parent_ids"]
-    if type(parents) is not list or not all(type(parent) is str for parent in parents):
-        return "parent_ids"
-    if type(record["device_seq"]) is not int or record["device_seq"] < 1:
-        return "device_seq"
-    if not (record["reason"] is None or type(record["reason"]) is str):
-        return "reason"
-    return next(name for name in _TEXT_COLUMNS if type(record[name]) is not str)
-
-
 def file_statement(signed_sha256: str) -> bytes:
     """The bytes the exporter signs: the SHA-256 of the whole file up to the signature."""
     return canonical_json({"kind": FILE_KIND, "sha256": signed_sha256})
 
 
-def write_bundle_file(out: Path, manifest_bytes: bytes, versions_bytes: bytes, sign: Callable[[bytes], bytes]) -> str:
+def write_bundle_file(out: Path, manifest_bytes: bytes, versions_bytes: bytes, key: Ed25519PrivateKey) -> str:
     """Write the zip to a temporary file beside ``out``, sign it, flush it to disk, rename it; return its SHA-256.
 
     A failure at any point leaves no file under the final name (and no temporary file).
     """
+    public = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         remove_abandoned_beside(out)  # what an export of this file that was killed left
@@ -165,12 +138,12 @@ def write_bundle_file(out: Path, manifest_bytes: bytes, versions_bytes: bytes, s
                     info.compress_type = zipfile.ZIP_DEFLATED
                     info.external_attr = 0o644 << 16
                     archive.writestr(info, data)
-                # A placeholder of the signature's length, so the end record says how long it is.
-                archive.comment = b"0" * SIGNATURE_CHARS
-        signed, _whole = _digests(temp)
+                # The key, then a placeholder of the signature's length: the key is signed too.
+                archive.comment = public.hex().encode("ascii") + b"0" * SIGNATURE_CHARS
         with temp.open("r+b") as patch:
+            signed, _whole = _digests(patch)
             patch.seek(-SIGNATURE_CHARS, os.SEEK_END)
-            patch.write(sign(file_statement(signed)).hex().encode("ascii"))
+            patch.write(key.sign(file_statement(signed)).hex().encode("ascii"))
             patch.flush()
             os.fsync(patch.fileno())
         os.replace(temp, out)
@@ -180,61 +153,84 @@ def write_bundle_file(out: Path, manifest_bytes: bytes, versions_bytes: bytes, s
             why = why_not_written(error)
             raise BundleError(f"{out}: the bundle could not be written ({why}); no file was left there") from error
         raise
-    return file_sha256(out)
+    with out.open("rb") as written:
+        return _digests(written)[1]
 
 
-def file_sha256(path: Path) -> str:
-    return _digests(path)[1]
-
-
-def _digests(path: Path) -> tuple[str, str]:
-    """SHA-256 of the file without its last SIGNATURE_CHARS bytes, and of the whole file."""
-    size = path.stat().st_size
+def _digests(handle: BinaryIO) -> tuple[str, str]:
+    """SHA-256 of the open file without its last SIGNATURE_CHARS bytes, and of the whole file."""
+    size = os.fstat(handle.fileno()).st_size
     signed = hashlib.sha256()
     whole = hashlib.sha256()
-    with path.open("rb") as handle:
-        position = 0
-        while chunk := handle.read(_CHUNK):
-            whole.update(chunk)
-            signed.update(chunk[: max(0, size - SIGNATURE_CHARS - position)])
-            position += len(chunk)
+    handle.seek(0)
+    position = 0
+    while chunk := handle.read(_CHUNK):
+        whole.update(chunk)
+        signed.update(chunk[: max(0, size - SIGNATURE_CHARS - position)])
+        position += len(chunk)
     return signed.hexdigest(), whole.hexdigest()
 
 
 def read_bundle_file(path: Path) -> BundleFile:
-    """Open ``path`` as a bundle, refusing anything unsafe before decompressing it."""
+    """Open ``path`` as a bundle: the signature over its raw bytes first, then the zip, then the manifest.
+
+    Nothing is inflated or parsed before the signature holds, so an unsigned or altered file
+    (a zip bomb among them) costs one read of its bytes and a few kilobytes of memory.
+    """
     try:
-        size = path.stat().st_size
-    except OSError as error:
-        raise BundleError(f"{path}: cannot read the bundle: {error.strerror}") from None
-    if size > MAX_BUNDLE_BYTES:
-        raise BundleError(f"{path}: the bundle is {size:,} bytes, more than the {MAX_BUNDLE_BYTES:,} allowed")
-    try:
-        with zipfile.ZipFile(path) as archive:
-            infos = archive.infolist()
-            _check_members(infos, path, size)
-            data = {info.filename: _read_member(archive, info, path) for info in infos}
-            comment = archive.comment
+        with path.open("rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > MAX_BUNDLE_BYTES:
+                raise BundleError(f"{path}: the bundle is {size:,} bytes, more than the {MAX_BUNDLE_BYTES:,} allowed")
+            public_key = _signed_tail(handle, size, path)
+            signed, whole = _digests(handle)
+            handle.seek(size - SIGNATURE_CHARS)
+            signature = bytes.fromhex(handle.read(SIGNATURE_CHARS).decode("ascii"))
+            try:
+                Ed25519PublicKey.from_public_bytes(public_key).verify(signature, file_statement(signed))
+            except InvalidSignature:
+                raise BundleError(
+                    f"{path}: the bundle's signature does not match the key it names: it was changed or damaged "
+                    "after it was exported, or never signed"
+                ) from None
+            with zipfile.ZipFile(handle) as archive:
+                infos = archive.infolist()
+                _check_members(infos, path, size)
+                manifest_bytes = _read_member(archive, archive.getinfo(MANIFEST), path)
+                declared = archive.getinfo(VERSIONS).file_size
     except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError, struct.error) as error:
         # A damaged or crafted archive fails in many ways inside zipfile; all mean the same here.
         raise BundleError(f"{path}: not a Truceline bundle, or a damaged one (unreadable zip: {error})") from None
     except OSError as error:
-        raise BundleError(f"{path}: cannot read the bundle: {error}") from None
-    manifest = _parse_manifest(data[MANIFEST], path)
-    with path.open("rb") as handle:
-        handle.seek(-min(size, SIGNATURE_CHARS), os.SEEK_END)
-        tail = handle.read()
-    if comment != tail or not _HEX_SIGNATURE.fullmatch(tail):
-        raise BundleError(f"{path}: the bundle's signature is missing or damaged (it must end the file)")
-    signature = bytes.fromhex(tail.decode("ascii"))
+        raise BundleError(f"{path}: cannot read the bundle: {error.strerror or error}") from None
+    manifest = _parse_manifest(manifest_bytes, path)
     files = manifest.get("files")
     entry = files.get(VERSIONS) if isinstance(files, dict) else None
     if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str):
         raise BundleError(f"{path}: the manifest does not give the SHA-256 of {VERSIONS}")
-    if sha256_hex(data[VERSIONS]) != entry["sha256"]:
-        raise BundleError(f"{path}: {VERSIONS} does not match the SHA-256 in the manifest (changed or damaged)")
-    signed, whole = _digests(path)
-    return BundleFile(path, whole, signed, manifest, signature, data[VERSIONS])
+    exporter = manifest.get("exporter")
+    named = exporter.get("public_key") if isinstance(exporter, dict) else None
+    if unb64(named, "the exporter's key", path) != public_key:
+        raise BundleError(f"{path}: the manifest names another exporter key than the one that signed the file")
+    return BundleFile(path, whole, signed, manifest, public_key, entry["sha256"], declared)
+
+
+def _signed_tail(handle: BinaryIO, size: int, path: Path) -> bytes:
+    """The exporter's public key from the archive comment, after checking the comment ends the file."""
+    if size < _EOCD.size + TAIL_CHARS:
+        raise BundleError(f"{path}: not a Truceline bundle (too short to hold a signature)")
+    handle.seek(size - _EOCD.size - TAIL_CHARS)
+    record = handle.read(_EOCD.size + TAIL_CHARS)
+    *head, comment_length = _EOCD.unpack(record[: _EOCD.size])
+    tail = record[_EOCD.size :]
+    if head[0] != _EOCD_MAGIC or comment_length != TAIL_CHARS or not _HEX_TAIL.fullmatch(tail):
+        older = size >= _EOCD.size + SIGNATURE_CHARS and record[-SIGNATURE_CHARS - _EOCD.size :][:4] == _EOCD_MAGIC
+        if older:
+            raise BundleError(
+                f"{path}: a bundle of an older Truceline (format 1); export it again after updating that laptop"
+            )
+        raise BundleError(f"{path}: not a Truceline bundle, or its signature is missing or damaged (it ends the file)")
+    return bytes.fromhex(tail[:KEY_CHARS].decode("ascii"))
 
 
 def _check_members(infos: Sequence[zipfile.ZipInfo], path: Path, size: int) -> None:
@@ -270,7 +266,7 @@ def _check_members(infos: Sequence[zipfile.ZipInfo], path: Path, size: int) -> N
 
 
 def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> bytes:
-    """The member's bytes, never more than it declared (a lying header is a zip bomb)."""
+    """A small member's bytes, never more than it declared (a lying header is a zip bomb)."""
     parts: list[bytes] = []
     read = 0
     with archive.open(info) as member:
@@ -286,7 +282,7 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) ->
 
 def _parse_manifest(data: bytes, path: Path) -> dict[str, Any]:
     try:
-        manifest = json.loads(data)
+        manifest = load_capped_json(data, max_bytes=MAX_MEMBER_BYTES[MANIFEST], max_depth=MAX_MANIFEST_DEPTH)
     except ValueError as error:
         raise BundleError(f"{path}: {MANIFEST} is not JSON ({error})") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
 
+from db.bundle_authors import check_authors
 from db.bundle_chain import store_anchor, store_heads
 from db.bundle_file import BundleError
 from db.bundle_verify import BundleCancelled, DeviceEntry, VerifiedBundle, verify_bundle
@@ -33,8 +34,8 @@ from db.connection import bulk_writes, transaction
 from db.device import META_DEVICE_ID
 from db.exchange_log import Gap, log_import, sequence_gaps
 from db.hashing import chain_hash
-from db.incident import Incident
 from db.projection import Calendar, project_group, refresh_incidents, write_new
+from db.store import current_theatre
 from db.versions import VERSION_COLUMNS, Version
 
 # progress(done, total) -> False asks to stop; nothing from the bundle is then applied.
@@ -72,39 +73,48 @@ class ImportResult:
 def import_bundle(
     conn: sqlite3.Connection, calendar: Calendar, path: Path, progress: Progress | None = None
 ) -> ImportResult:
-    """Verify ``path`` and merge its versions; a BundleError (nothing applied) when anything is wrong."""
-    bundle = verify_bundle(path, progress=None if progress is None else lambda done, n: progress(done, 2 * n + 1))
-    total = 2 * len(bundle.versions) + 1
-    _tick(progress, len(bundle.versions), total)
-    with bulk_writes(conn) if len(bundle.versions) >= BULK_VERSIONS else nullcontext(conn), transaction(conn):
+    """Verify ``path`` and merge its versions; a BundleError (nothing applied) when anything is wrong.
+
+    Every version is validated against this laptop's theatre, as its form would validate it.
+    """
+    bundle = verify_bundle(
+        path,
+        progress=None if progress is None else lambda done, n: progress(done, 2 * n + 1),
+        theatre=current_theatre(conn),
+    )
+    total = 2 * bundle.count + 1
+    _tick(progress, bundle.count, total)
+    added = 0
+    touched: set[str] = set()
+    with bulk_writes(conn) if bundle.count >= BULK_VERSIONS else nullcontext(conn), transaction(conn):
         # Checked inside the write transaction: nothing can arrive between the check and the write.
         _check_keys(conn, bundle)
-        held = _held_hashes(conn, [v.version_id for v in bundle.versions], path)
-        for version in bundle.versions:
-            known = held.get(version.version_id)
-            if known is not None and known != version.version_sha256:
-                raise BundleError(
-                    f"{path}: version {version.version_id} (device {version.device_id}, {version.device_seq}) is "
-                    "held here with different content: refused as tampering, nothing from this bundle was applied"
-                )
-        new = [v for v in bundle.versions if v.version_id not in held]
-        anchors = _check_links(conn, bundle, new, path)
-        _tick(progress, len(bundle.versions) + len(new) // 2, total)
-        _add_devices_and_authors(conn, bundle)
-        conn.executemany(_INSERT_VERSION, (v.as_row() for v in new))
+        signed_authors = check_authors(conn, bundle)
+        anchors = _check_links(conn, bundle, path)
+        _add_devices_and_authors(conn, bundle, signed_authors)
+        done = bundle.count
+        # The versions are read again from the file, a chunk at a time (memory stays bounded); the
+        # read is refused at its end if the file changed since it was verified, and with it the
+        # whole transaction.
+        for chunk in bundle.chunks(_LOOKUP_CHUNK):
+            new = _new_versions(conn, chunk, path)
+            conn.executemany(_INSERT_VERSION, (v.as_row() for v in new))
+            touched.update(_project(conn, calendar, new))
+            added += len(new)
+            done += len(chunk)
+            _tick(progress, done, total)
         store_heads(conn, [run.head for device in bundle.devices for run in device.runs])
         for device_id, seq, previous in anchors:
             store_anchor(conn, device_id, seq, previous)
-        touched = _project(conn, calendar, new, bundle.contents)
-        conflicting = _count_conflicts(conn, touched)
+        conflicting = _count_conflicts(conn, sorted(touched))
         mine = next((d for d in bundle.devices if d.device_id == bundle.exporter.device_id), None)
         log_import(
             conn,
             bundle.sha256,
             bundle.exporter.device_id,
             (mine.seq_from, mine.seq_to) if mine else None,
-            len(new),
-            len(bundle.versions) - len(new),
+            added,
+            bundle.count - added,
             conflicting,
         )
         gaps = sequence_gaps(conn, [d.device_id for d in bundle.devices])
@@ -114,12 +124,38 @@ def import_bundle(
         bundle.sha256,
         bundle.exporter.device_id,
         bundle.exporter.label,
-        len(new),
-        len(bundle.versions) - len(new),
+        added,
+        bundle.count - added,
         conflicting,
         len(touched),
         tuple(gaps),
     )
+
+
+def _new_versions(conn: sqlite3.Connection, chunk: Sequence[Version], path: Path) -> list[Version]:
+    """The versions of ``chunk`` not held here; refuses one held with other content or a forked sequence."""
+    held = _held_hashes(conn, [v.version_id for v in chunk], path)
+    for version in chunk:
+        known = held.get(version.version_id)
+        if known is not None and known != version.version_sha256:
+            raise BundleError(
+                f"{path}: version {version.version_id} (device {version.device_id}, {version.device_seq}) is "
+                "held here with different content: refused as tampering, nothing from this bundle was applied"
+            )
+    new = [v for v in chunk if v.version_id not in held]
+    for device_id, group in groupby(new, key=lambda v: v.device_id):
+        seqs = [v.device_seq for v in group]
+        clash = conn.execute(
+            "SELECT min(device_seq) FROM incident_versions WHERE device_id = ? "
+            "AND device_seq IN (SELECT value FROM json_each(?))",
+            (device_id, json.dumps(seqs)),
+        ).fetchone()[0]
+        if clash is not None:
+            raise BundleError(
+                f"{path}: device {device_id} version {clash} differs from the one held here (a forked chain): "
+                "refused as tampering, nothing from this bundle was applied"
+            )
+    return new
 
 
 def _tick(progress: Progress | None, done: int, total: int) -> None:
@@ -151,11 +187,8 @@ def _held_hashes(conn: sqlite3.Connection, ids: Sequence[str], path: Path) -> di
     return held
 
 
-def _check_links(
-    conn: sqlite3.Connection, bundle: VerifiedBundle, new: Sequence[Version], path: Path
-) -> list[tuple[str, int, str]]:
+def _check_links(conn: sqlite3.Connection, bundle: VerifiedBundle, path: Path) -> list[tuple[str, int, str]]:
     """Each run against the versions held around it; returns the anchors to keep for runs after a gap."""
-    new_seqs = {(v.device_id, v.device_seq) for v in new}
     anchors: list[tuple[str, int, str]] = []
     for device in bundle.devices:
         for run in device.runs:
@@ -163,17 +196,10 @@ def _check_links(
                 seq: (version_id, version_sha, chain)
                 for seq, version_id, version_sha, chain in conn.execute(
                     "SELECT device_seq, version_id, version_sha256, chain_sha256 FROM incident_versions "
-                    "WHERE device_id = ? AND device_seq BETWEEN ? AND ?",
+                    "WHERE device_id = ? AND device_seq IN (?, ?)",
                     (device.device_id, run.seq_from - 1, run.seq_to + 1),
                 )
             }
-            forked = [seq for seq in range(run.seq_from, run.seq_to + 1) if (device.device_id, seq) in new_seqs]
-            clash = next((seq for seq in forked if seq in held), None)
-            if clash is not None:
-                raise BundleError(
-                    f"{path}: device {device.name} version {clash} differs from the one held here (a forked chain): "
-                    "refused as tampering, nothing from this bundle was applied"
-                )
             _check_neighbours(device, run.seq_from, run.seq_to, run.previous_chain, run.head.chain_sha256, held, path)
             if run.seq_from > 1 and run.seq_from - 1 not in held:
                 anchors.append((device.device_id, run.seq_from, run.previous_chain))
@@ -203,7 +229,7 @@ def _check_neighbours(
         )
 
 
-def _add_devices_and_authors(conn: sqlite3.Connection, bundle: VerifiedBundle) -> None:
+def _add_devices_and_authors(conn: sqlite3.Connection, bundle: VerifiedBundle, signed: set[str]) -> None:
     now = utc_now_text()
     conn.executemany(
         "INSERT INTO devices (device_id, label, public_key, first_seen) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
@@ -215,16 +241,22 @@ def _add_devices_and_authors(conn: sqlite3.Connection, bundle: VerifiedBundle) -
         conn.execute(
             "UPDATE devices SET label = ? WHERE device_id = ?", (bundle.exporter.label, bundle.exporter.device_id)
         )
+    # A record known here unsigned (kept from before records were signed) takes its laptop's signed one.
     conn.executemany(
-        "INSERT INTO monitors (monitor_id, name, callsign, role, created_at) VALUES (?, ?, ?, ?, ?) "
-        "ON CONFLICT DO NOTHING",
-        [(a.monitor_id, a.name, a.callsign, a.role, now) for a in bundle.authors],
+        "INSERT INTO monitors (monitor_id, name, callsign, role, created_at, device_id, signature) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (monitor_id) DO UPDATE SET name = excluded.name, "
+        "callsign = excluded.callsign, device_id = excluded.device_id, signature = excluded.signature "
+        "WHERE monitors.signature IS NULL AND coalesce(monitors.device_id, excluded.device_id) = excluded.device_id "
+        "AND excluded.device_id IS NOT (SELECT value FROM meta WHERE key = 'local_device_id')",
+        [
+            (a.monitor_id, a.name, a.callsign, a.role, now, a.device_id, a.signature)
+            for a in bundle.authors
+            if a.monitor_id in signed
+        ],
     )
 
 
-def _project(
-    conn: sqlite3.Connection, calendar: Calendar, new: Sequence[Version], contents: dict[str, Incident]
-) -> list[str]:
+def _project(conn: sqlite3.Connection, calendar: Calendar, new: Sequence[Version]) -> list[str]:
     """Project every incident the new versions touch; incidents seen for the first time take the fast path."""
     touched = list(dict.fromkeys(v.incident_id for v in new))
     existing = _existing_incidents(conn, touched)
@@ -232,7 +264,7 @@ def _project(
     heads: list[tuple[str, str]] = []
     fresh = sorted((v for v in new if v.incident_id not in existing), key=lambda v: (v.incident_id, v.version_id))
     for incident_id, group in groupby(fresh, key=lambda v: v.incident_id):
-        row, head_ids = project_group(list(group), calendar, lambda v: contents[v.version_id])
+        row, head_ids = project_group(list(group), calendar, Version.incident)
         rows.append(row)
         heads.extend((incident_id, h) for h in head_ids)
     if rows:

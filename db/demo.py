@@ -10,6 +10,7 @@ and flares (~1 %), plus rarer heavy weapons in the DMZ, UAV activity and access 
 
 import json
 import math
+import os
 import random
 from bisect import bisect_left
 from collections import deque
@@ -32,6 +33,7 @@ from db.monitors import Monitor, add_monitor
 from db.store import Store
 from db.theatre import Theatre, parse_theatre
 from db.validation import validate_incident
+from db.worker_life import bind_to_parent
 
 BATCH = 5000
 # Processes drawing and validating batches while this one writes (two cores: the OS shares them).
@@ -365,7 +367,8 @@ def _batches(job: _Job, sizes: list[int]) -> Iterator[Iterator[list[Incident]]]:
     if len(sizes) <= 2:
         yield (_draw_batch(job, i, size) for i, size in enumerate(sizes))
         return
-    with ProcessPoolExecutor(max_workers=WORKERS, mp_context=get_context("spawn")) as pool:
+    context = get_context("spawn")
+    with ProcessPoolExecutor(WORKERS, context, initializer=bind_to_parent, initargs=(os.getpid(),)) as pool:
         futures = deque(pool.submit(_draw_batch, job, i, size) for i, size in enumerate(sizes[: WORKERS + 2]))
         queued = len(futures)
 

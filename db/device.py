@@ -24,6 +24,7 @@ from db.connection import transaction
 from db.errors import DatabaseError
 
 META_DEVICE_ID = "local_device_id"
+META_RETIRED_DEVICE = "retired_device_id"
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,29 @@ def load_or_create_device(conn: sqlite3.Connection, key_path: Path, label: str =
             "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (META_DEVICE_ID, device_id),
         )
+        # A restored database names its previous identity under the retired key (db/recovery.py).
+        previous = row or conn.execute("SELECT value FROM meta WHERE key = ?", (META_RETIRED_DEVICE,)).fetchone()
+        if previous is not None:
+            _register_again(conn, previous[0], device_id)
     return DeviceIdentity(device_id, key, public)
+
+
+def _register_again(conn: sqlite3.Connection, old_device: str, new_device: str) -> None:
+    """After a new identity (the key was lost), the people of this laptop get records of the new device.
+
+    A monitor belongs to the laptop that registered it (db/monitor_records.py): other laptops would
+    refuse the new device's versions under the old device's monitors as impersonation. Their old
+    records stay, with the old versions; the local profile moves to the new record.
+    """
+    now = utc_now_text()
+    for (monitor_id,) in conn.execute("SELECT monitor_id FROM monitors WHERE device_id = ?", (old_device,)).fetchall():
+        again = new_id()
+        conn.execute(
+            "INSERT INTO monitors (monitor_id, name, callsign, role, created_at, device_id) "
+            "SELECT ?, name, callsign, role, ?, ? FROM monitors WHERE monitor_id = ?",
+            (again, now, new_device, monitor_id),
+        )
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'local_monitor_id' AND value = ?", (again, monitor_id))
 
 
 def device_label(conn: sqlite3.Connection, device_id: str) -> str:

@@ -5,7 +5,6 @@ sequence number and the version at fault, so a broken record can be found and ex
 """
 
 import base64
-import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from db.device import META_DEVICE_ID
 from db.errors import BusyError
 from db.hashing import GENESIS_CHAIN, canonical_json, chain_hash, sha256_hex, version_hash
 from db.incident import Incident
+from db.payload_check import MAX_PAYLOAD_BYTES, load_capped_json, shape_problems
 from db.projection import PROJECTION_COLUMNS, Calendar, project_group
 from db.rollup_schema import ROLLUPS, Rollup, measure_source, rollup_source
 from db.versions import SELECT_VERSIONS, Version
@@ -83,9 +83,14 @@ def check_version(version: Version, previous_chain: str | None) -> tuple[list[st
         wrong.append("its content does not match its payload hash")
     else:
         try:
-            incident = Incident.from_payload(json.loads(version.payload))
-            if canonical_json(incident.to_payload()).decode() != version.payload:
-                wrong.append("its payload is not in canonical form")
+            payload = load_capped_json(version.payload.encode(), max_bytes=MAX_PAYLOAD_BYTES, max_depth=1)
+            shape = shape_problems(payload)
+            if shape:
+                wrong.append(f"its payload is not an incident ({shape[0]})")
+            else:
+                incident = Incident.from_payload(payload)
+                if canonical_json(incident.to_payload()).decode() != version.payload:
+                    wrong.append("its payload is not in canonical form")
         except (ValueError, TypeError) as error:
             wrong.append(f"its payload cannot be read ({error})")
     expected = version_hash(

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from db import enums
 from db.clock import new_id, utc_now_text
 from db.connection import transaction
-from db.errors import FieldProblem, NotFoundError, ValidationError
+from db.device import META_DEVICE_ID
+from db.errors import FieldProblem, NotFoundError, TrucelineError, ValidationError
 from db.validation import check_text_field
 
 META_PROFILE = "local_monitor_id"
@@ -26,8 +27,8 @@ class Monitor:
         return self.role == "supervisor"
 
 
-def _checked(name: str, callsign: str, role: str) -> tuple[str, str]:
-    """Clean name and callsign, or a ValidationError naming every bad field."""
+def checked_monitor(name: str, callsign: str, role: str) -> tuple[str, str]:
+    """Clean name and callsign, or a ValidationError naming every bad field (also for monitors in bundles)."""
     problems: list[FieldProblem] = []
     clean_name = check_text_field("name", name, 100, problems)
     clean_call = check_text_field("callsign", callsign, 30, problems)
@@ -44,26 +45,28 @@ def _checked(name: str, callsign: str, role: str) -> tuple[str, str]:
 
 def add_monitor(conn: sqlite3.Connection, name: str, callsign: str, role: str) -> Monitor:
     """Create a monitor after checking every field (nothing is written on an error)."""
-    clean_name, clean_call = _checked(name, callsign, role)
+    clean_name, clean_call = checked_monitor(name, callsign, role)
     monitor = Monitor(new_id(), clean_name, clean_call, role)
     with transaction(conn):
+        # Registered by this laptop, which signs the record when it next exports (db/monitor_records.py).
         conn.execute(
-            "INSERT INTO monitors (monitor_id, name, callsign, role, created_at) VALUES (?, ?, ?, ?, ?)",
-            (monitor.monitor_id, monitor.name, monitor.callsign, monitor.role, utc_now_text()),
+            "INSERT INTO monitors (monitor_id, name, callsign, role, created_at, device_id) "
+            "VALUES (?, ?, ?, ?, ?, (SELECT value FROM meta WHERE key = ?))",
+            (monitor.monitor_id, monitor.name, monitor.callsign, monitor.role, utc_now_text(), META_DEVICE_ID),
         )
     return monitor
 
 
 def update_monitor(conn: sqlite3.Connection, monitor_id: str, name: str, callsign: str, role: str) -> Monitor:
     """Correct a monitor's name, callsign or role; versions keep pointing at the same id."""
-    clean_name, clean_call = _checked(name, callsign, role)
+    clean_name, clean_call = checked_monitor(name, callsign, role)
     with transaction(conn):
-        changed = conn.execute(
-            "UPDATE monitors SET name = ?, callsign = ?, role = ? WHERE monitor_id = ?",
+        _require_own(conn, monitor_id)
+        # The old signature no longer covers the record: it is signed again at the next export.
+        conn.execute(
+            "UPDATE monitors SET name = ?, callsign = ?, role = ?, signature = NULL WHERE monitor_id = ?",
             (clean_name, clean_call, role, monitor_id),
-        ).rowcount
-    if not changed:
-        raise NotFoundError(f"monitor {monitor_id} does not exist")
+        )
     return Monitor(monitor_id, clean_name, clean_call, role)
 
 
@@ -82,8 +85,28 @@ def local_profile(conn: sqlite3.Connection) -> Monitor | None:
     return None if row is None else get_monitor(conn, row[0])
 
 
+class ForeignMonitorError(TrucelineError):
+    """A monitor registered on another laptop: only that laptop may write as them or change their record."""
+
+
+def _require_own(conn: sqlite3.Connection, monitor_id: str) -> None:
+    row = conn.execute(
+        "SELECT m.name, m.device_id, (SELECT value FROM meta WHERE key = ?) FROM monitors m WHERE monitor_id = ?",
+        (META_DEVICE_ID, monitor_id),
+    ).fetchone()
+    if row is None:
+        raise NotFoundError(f"monitor {monitor_id} does not exist")
+    name, device_id, local = row
+    if device_id is not None and device_id != local:
+        raise ForeignMonitorError(
+            f"{name} is registered on another laptop ({device_id}); only that laptop can write as them or "
+            "change their record"
+        )
+
+
 def set_local_profile(conn: sqlite3.Connection, monitor: Monitor) -> None:
     with transaction(conn):
+        _require_own(conn, monitor.monitor_id)
         conn.execute(
             "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (META_PROFILE, monitor.monitor_id),

@@ -17,12 +17,11 @@ from pathlib import Path
 from db import paths
 from db.backup import BackupInfo, list_backups
 from db.damage import clear_damage
-from db.device import META_DEVICE_ID, set_key_aside
+from db.device import META_DEVICE_ID, META_RETIRED_DEVICE, set_key_aside
 from db.errors import DamagedDatabaseError, DatabaseError
 from db.usage_lock import using_data_dir
 
 DAMAGED_DIR = paths.DAMAGED_DIR
-META_RETIRED_DEVICE = "retired_device_id"
 
 
 @dataclass(frozen=True)

@@ -306,3 +306,25 @@ def m005_sort_indexes(db: Database) -> None:
     """
     for statement in SORT_INDEX_STATEMENTS:
         db.conn.execute(statement)
+
+
+MONITOR_DEVICE_STATEMENTS = [
+    "ALTER TABLE monitors ADD COLUMN device_id TEXT",
+    "ALTER TABLE monitors ADD COLUMN signature TEXT",
+]
+
+
+@migrations()
+def m006_monitor_devices(db: Database) -> None:
+    """Each monitor belongs to the laptop that registered it, which signs the record (db/monitor_records.py).
+
+    Existing monitors are given the device of their first version, or else this laptop's own
+    device; their signatures are made when this laptop next exports (only its own monitors').
+    """
+    for statement in MONITOR_DEVICE_STATEMENTS:
+        db.conn.execute(statement)
+    db.conn.execute(
+        "UPDATE monitors SET device_id = coalesce("
+        "(SELECT v.device_id FROM incident_versions v WHERE v.author_id = monitors.monitor_id "
+        "ORDER BY v.rowid LIMIT 1), (SELECT value FROM meta WHERE key = 'local_device_id'))"
+    )

@@ -21,7 +21,8 @@ from db.errors import BusyError, DamagedDatabaseError, FieldProblem, TrucelineEr
 from db.identity import APP_NAME, VERSION
 from db.recovery import restore_backup, verified_backups
 from db.store import Store, open_store
-from desktop import cli_profile, cli_report
+from db.untrusted_text import escaped
+from desktop import cli_mission, cli_profile, cli_report
 
 EXIT_PROBLEMS = 1
 EXIT_ERROR = 2
@@ -131,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     log = actions.add_parser("log", help="list the bundles imported, newest first, and the sequence gaps")
     log.add_argument("--limit", type=_positive, default=50, metavar="N", help="how many imports to list (default 50)")
     cli_report.add_parser(sub)
+    cli_mission.add_parser(sub)
     return parser
 
 
@@ -151,6 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_window(smoke_test=args.smoke_test)
     if args.command == "restore":
         return _guarded(lambda: cmd_restore(args))
+    if args.command == "mission" and args.mission_command == "init":
+        return cli_mission.init(args)
     try:
         return run_command(args)
     except BrokenPipeError:
@@ -164,12 +168,12 @@ def run_command(args: argparse.Namespace) -> int:
     try:
         store = open_store(despite_damage_note=args.command == "check")
     except DamagedDatabaseError as error:
-        print(f"truceline: {error}", file=sys.stderr)
+        print(f"truceline: {escaped(error)}", file=sys.stderr)
         if args.command == "check":
             return report_damage()
         return EXIT_ERROR
     except TrucelineError as error:
-        print(f"truceline: {error}", file=sys.stderr)
+        print(f"truceline: {escaped(error)}", file=sys.stderr)
         return EXIT_ERROR
     try:
         return int(COMMANDS[args.command](store, args))
@@ -177,14 +181,14 @@ def run_command(args: argparse.Namespace) -> int:
         if is_damage(error):
             record_damage(store.data_dir, str(error))
             print(
-                f"truceline: the database reported damage ({error}); nothing more was written to it. "
+                f"truceline: the database reported damage ({escaped(error)}); nothing more was written to it. "
                 "Run 'truceline check', then 'truceline restore' if it finds a problem",
                 file=sys.stderr,
             )
             return EXIT_ERROR
         if not isinstance(error, TrucelineError):
             raise
-        print(f"truceline: {error}", file=sys.stderr)
+        print(f"truceline: {escaped(error)}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("truceline: interrupted", file=sys.stderr)
@@ -241,7 +245,7 @@ def cmd_stats(store: Store, args: argparse.Namespace) -> int:
     if since is not None:
         total = running_total(store.conn, flt, since, last, store.tz, cutoff=cutoff)
         lines.insert(3 + bool(only), total.line(label))
-    print("\n".join(lines))
+    print("\n".join(escaped(line) for line in lines))
 
     incidents, violations = totals(store.conn)
     print()
@@ -251,7 +255,7 @@ def cmd_stats(store: Store, args: argparse.Namespace) -> int:
         width = max([len(title), *(len(f"{r.area_id} {r.name}") for r in rows)])
         print(f"{title:<{width}}  {'incidents':>10}  {'violations':>11}")
         for r in rows:
-            print(f"{r.area_id + ' ' + r.name:<{width}}  {r.incidents:>10,}  {r.violations:>11,}")
+            print(f"{escaped(r.area_id + ' ' + r.name):<{width}}  {r.incidents:>10,}  {r.violations:>11,}")
     return 0
 
 
@@ -294,18 +298,18 @@ def cmd_check(store: Store, args: argparse.Namespace) -> int:
     print(f"versions: {report.versions:,} from {report.devices} device(s); incidents: {report.incidents:,}")
     print(f"latest verified backup: {backups[0].path.name if backups else 'none yet'}")
     for note in report.notes[:200]:
-        print(f"note: {note}")
+        print(f"note: {escaped(note)}")
     damage = report.damage
     for problem in damage[:200]:
-        print(f"problem: {problem}")
+        print(f"problem: {escaped(problem)}")
     if len(damage) > 200:
         print(f"… and {len(damage) - 200} more problems")
     if noted is not None:
         if report.ok:
             clear_damage(store.data_dir)
-            print(f"damage noted earlier ({noted}) is no longer found: the note was cleared")
+            print(f"damage noted earlier ({escaped(noted)}) is no longer found: the note was cleared")
         else:
-            print(f"damage noted earlier: {noted}")
+            print(f"damage noted earlier: {escaped(noted)}")
     print("result: ok" if report.ok else f"result: {len(damage) or 1} problem(s) found")
     return 0 if report.ok else EXIT_PROBLEMS
 
@@ -346,7 +350,7 @@ def _guarded(run: Callable[[], int]) -> int:
     try:
         return run()
     except TrucelineError as error:
-        print(f"truceline: {error}", file=sys.stderr)
+        print(f"truceline: {escaped(error)}", file=sys.stderr)
         return EXIT_ERROR
 
 
@@ -415,12 +419,12 @@ def cmd_import_csv(store: Store, args: argparse.Namespace) -> int:
     except CsvImportError as error:
         _end_progress()
         for problem in error.summary.problems[1:]:
-            print(f"truceline: {problem}", file=sys.stderr)
+            print(f"truceline: {escaped(problem)}", file=sys.stderr)
         raise
     _end_progress()
     print(summary.as_text())
     for problem in summary.problems:
-        print(f"problem: {problem}")
+        print(f"problem: {escaped(problem)}")
     if summary.problem_count > len(summary.problems):
         print(f"… and {summary.problem_count - len(summary.problems):,} more problems")
     return 0 if summary.ok else EXIT_ERROR
@@ -459,4 +463,5 @@ COMMANDS = {
     "backup": cmd_backup,
     "bundle": cmd_bundle,
     "report": cli_report.run,
+    "mission": cli_mission.run,
 }

@@ -17,6 +17,7 @@ from db.errors import TrucelineError
 from db.exchange_log import import_log, sequence_gaps, state_hash
 from db.queries import IncidentFilter, count_incidents
 from db.store import Store
+from db.untrusted_text import escaped
 
 EXIT_ERROR = 2
 
@@ -44,7 +45,7 @@ def import_files(store: Store, args: argparse.Namespace) -> int:
 
         def progress(done: int, total: int, name: str = path.name) -> bool:
             if show:
-                print(f"\r{name}: {100 * done // max(total, 1)} %", end="", file=sys.stderr, flush=True)
+                print(f"\r{escaped(name)}: {100 * done // max(total, 1)} %", end="", file=sys.stderr, flush=True)
             return True
 
         try:
@@ -52,14 +53,14 @@ def import_files(store: Store, args: argparse.Namespace) -> int:
         except TrucelineError as error:
             if show:
                 print(file=sys.stderr)
-            print(f"truceline: {error}", file=sys.stderr)
+            print(f"truceline: {escaped(error)}", file=sys.stderr)
             refused += 1
             continue
         if show:
             print(file=sys.stderr)
-        print(f"{result.summary()} ({time.perf_counter() - started:.1f} s)")
+        print(f"{escaped(result.summary())} ({time.perf_counter() - started:.1f} s)")
         for gap in result.gaps:
-            print(f"  gap: {gap}")
+            print(f"  gap: {escaped(gap)}")
     conflicts = count_incidents(store.conn, IncidentFilter(conflicts_only=True))
     print(f"Incidents in conflict: {conflicts:,}" + (" (resolve them in the Review view)" if conflicts else ""))
     print(f"State hash: {state_hash(store.conn)}")
@@ -75,7 +76,7 @@ def show_log(store: Store, args: argparse.Namespace) -> int:
     if not records:
         print("No bundle imported yet.")
     for record in records:
-        name = record.device_label or record.device_id
+        name = escaped(record.device_label or record.device_id)
         own = f", its versions {record.seq_from}–{record.seq_to}" if record.seq_from is not None else ""
         print(
             f"{local_time_text(record.imported_at, store.tz)}  from {name}{own}: {record.added:,} added, "
@@ -83,6 +84,6 @@ def show_log(store: Store, args: argparse.Namespace) -> int:
             f"(bundle {record.bundle_sha256[:16]}…)"
         )
     for gap in sequence_gaps(store.conn):
-        print(f"gap: {gap}")
+        print(f"gap: {escaped(gap)}")
     print(f"State hash: {state_hash(store.conn)}")
     return 0

@@ -23,6 +23,7 @@ from db.device import public_key_text, set_device_label
 from db.exchange_log import state_hash
 from db.hashing import GENESIS_CHAIN, canonical_json, chain_hash, sha256_hex, version_hash
 from db.incidents import Saved, amend_incident, record_incident
+from db.monitor_records import MonitorRecord
 from db.monitors import add_monitor, get_monitor
 from db.projection import PROJECTION_COLUMNS
 from db.store import Store, open_store
@@ -48,7 +49,11 @@ class Laptop:
         laptop = cls.__new__(cls)
         laptop.name, laptop.root, laptop.exports = name, root, 100
         laptop.store = open_store(root / name)
-        monitor_id = laptop.store.conn.execute("SELECT monitor_id FROM monitors ORDER BY rowid LIMIT 1").fetchone()[0]
+        # The first person registered by this laptop's current identity (a restore may have made a new one).
+        monitor_id = laptop.store.conn.execute(
+            "SELECT monitor_id FROM monitors WHERE device_id = ? ORDER BY rowid LIMIT 1",
+            (laptop.store.device.device_id,),
+        ).fetchone()[0]
         laptop.monitor = get_monitor(laptop.store.conn, monitor_id)
         laptop.writer = laptop.store.writer(monitor_id)
         return laptop
@@ -122,7 +127,7 @@ def rewrite_bundle(
     edit(manifest, lines)
     versions_bytes = b"".join(canonical_json(line) + b"\n" for line in lines)
     manifest["files"][VERSIONS] = {"sha256": sha256_hex(versions_bytes), "versions": len(lines)}
-    write_bundle_file(out, canonical_json(manifest), versions_bytes, key.sign)
+    write_bundle_file(out, canonical_json(manifest), versions_bytes, key)
     return out
 
 
@@ -139,8 +144,21 @@ def rehashed(version: Version, previous_chain: str | None, **changes: Any) -> Ve
     return Version(**fields)
 
 
+def signed_monitors(key: Ed25519PrivateKey, device_id: str, versions: list[Version]) -> list[dict[str, str]]:
+    """A record for each author of ``versions``, registered by ``device_id`` and signed with ``key``."""
+    out = []
+    for author_id in sorted({v.author_id for v in versions}):
+        record = MonitorRecord(author_id, "Forged Name", "FRG", "monitor", device_id, "")
+        signature = b64(key.sign(record.statement()))
+        out.append(dataclasses.asdict(dataclasses.replace(record, signature=signature)))
+    return out
+
+
 def forge_bundle(out: Path, key: Ed25519PrivateKey, device_id: str, label: str, versions: list[Version]) -> Path:
-    """A bundle of one device's contiguous ``versions`` (from sequence 1), every signature made with ``key``."""
+    """A bundle of one device's contiguous ``versions`` (from sequence 1), every signature made with ``key``.
+
+    Its authors travel as records signed with ``key`` too, as the rogue laptop would register them.
+    """
     head = sign_head(key, device_id, versions[-1].device_seq, versions[-1].chain_sha256)
     public = public_key_text(key)
     versions_bytes = b"".join(version_line(v) for v in versions)
@@ -167,8 +185,8 @@ def forge_bundle(out: Path, key: Ed25519PrivateKey, device_id: str, label: str, 
                 ],
             }
         ],
-        "monitors": [],
+        "monitors": signed_monitors(key, device_id, versions),
         "files": {VERSIONS: {"sha256": sha256_hex(versions_bytes), "versions": len(versions)}},
     }
-    write_bundle_file(out, canonical_json(manifest), versions_bytes, key.sign)
+    write_bundle_file(out, canonical_json(manifest), versions_bytes, key)
     return out

@@ -4,6 +4,7 @@ Flipped bytes, a version deleted from the middle of a run, a bundle replayed und
 a version id reused with other content, path traversal, zip bombs, unexpected or missing members.
 """
 
+import hashlib
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 from laptops import Laptop, forge_bundle, read_members, rehashed, rewrite_bundle
 
 from db.bundle_chain import sign_head
-from db.bundle_file import b64
+from db.bundle_file import SIGNATURE_CHARS, b64, file_statement
 from db.bundle_import import import_bundle
 from db.device import public_key_text
 from db.errors import TrucelineError
@@ -162,10 +163,32 @@ def test_a_forked_chain_is_refused(pair: tuple[Laptop, Laptop], tmp_path: Path) 
     refused(sup, bundle, "differs from the one held here")
 
 
+# A rogue's own key: the crafted archives below are validly signed, so what refuses them is the
+# member and size checks behind the signature, not the signature itself.
+ROGUE_KEY = Ed25519PrivateKey.generate()
+
+
 def _zip(path: Path, members: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> Path:
     with zipfile.ZipFile(path, "w", compression=compression) as archive:
         for name, data in members.items():
             archive.writestr(name, data)
+        archive.comment = _tail_placeholder()
+    return _sign(path)
+
+
+def _tail_placeholder() -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
+    public = ROGUE_KEY.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return public.hex().encode() + b"0" * SIGNATURE_CHARS
+
+
+def _sign(path: Path) -> Path:
+    """(Re-)sign a file whose archive comment is the rogue's key and a signature's room."""
+    data = bytearray(path.read_bytes())
+    statement = file_statement(hashlib.sha256(data[:-SIGNATURE_CHARS]).hexdigest())
+    data[-SIGNATURE_CHARS:] = ROGUE_KEY.sign(statement).hex().encode()
+    path.write_bytes(bytes(data))
     return path
 
 
@@ -190,7 +213,8 @@ def test_member_names_outside_the_three_expected_are_refused_before_reading(
             archive.writestr(info, source.read(info))
         with pytest.warns(UserWarning) if name == "manifest.json" else _nothing():
             archive.writestr(name, b"#!/bin/sh\n")
-    refused(sup, bundle, match)
+        archive.comment = _tail_placeholder()
+    refused(sup, _sign(bundle), match)
     assert not (tmp_path.parent / "evil.sh").exists()
 
 
@@ -248,4 +272,31 @@ def test_a_header_lying_about_its_compressed_size_is_refused(pair: tuple[Laptop,
     central = data.rfind(b"PK\x01\x02")  # the central directory entry of versions.jsonl (written last)
     struct.pack_into("<I", data, central + 20, 50 << 20)  # compressed size: 50 MB, ratio below 100
     bomb.write_bytes(bytes(data))
-    refused(sup, bomb, "more compressed bytes than the file holds")
+    refused(sup, _sign(bomb), "more compressed bytes than the file holds")
+
+
+def test_an_unsigned_file_declaring_2_gib_is_refused_before_anything_is_inflated(
+    pair: tuple[Laptop, Laptop], tmp_path: Path
+) -> None:
+    import struct
+    import tracemalloc
+
+    _hart, sup = pair
+    # 4 MiB of zeros whose headers declare 2 GiB - 1 (tests/benchmarks inflates a true 2 GiB one).
+    bomb = tmp_path / "unsigned.zip"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("manifest.json", b"{}")
+        archive.writestr("versions.jsonl", b"\0" * (4 << 20))
+    data = bytearray(bomb.read_bytes())
+    local = data.find(b"PK\x03\x04", data.find(b"versions.jsonl") - 40)
+    central = data.rfind(b"PK\x01\x02")
+    struct.pack_into("<I", data, local + 22, (2 << 30) - 1)
+    struct.pack_into("<I", data, central + 24, (2 << 30) - 1)
+    bomb.write_bytes(bytes(data))
+    tracemalloc.start()
+    try:
+        refused(sup, bomb, "signature")
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 << 20, peak  # bytes allocated while refusing it: a few chunks, never the member

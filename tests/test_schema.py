@@ -17,6 +17,7 @@ from db.integrity import check_database, check_projection
 from db.monitors import add_monitor
 from db.projection import PROJECTION_COLUMNS
 from db.schema import (
+    MONITOR_DEVICE_STATEMENTS,
     ROLLUP_DAYS_STATEMENTS,
     SORT_INDEX_STATEMENTS,
     chain_head_statements,
@@ -63,6 +64,7 @@ def test_migrations_build_the_whole_schema_from_a_blank_database(tmp_path: Path)
         "m003_chain_heads",
         "m004_rollup_days",
         "m005_sort_indexes",
+        "m006_monitor_devices",
     ]
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert EXPECTED_TABLES <= tables
@@ -76,6 +78,7 @@ def test_migrations_build_the_whole_schema_from_a_blank_database(tmp_path: Path)
         *chain_head_statements(),
         *ROLLUP_DAYS_STATEMENTS,
         *SORT_INDEX_STATEMENTS,
+        *MONITOR_DEVICE_STATEMENTS,
     ]
     for statement in statements:
         scratch.execute(statement)
@@ -179,8 +182,11 @@ def make_m001_database(source: Path, target: Path) -> None:
     conn = connect(target / "truceline.db")
     migrations.apply(Database(conn, execute_plugins=False, recursive_triggers=True), stop_before="m002_reporting_day")
     conn.execute("ATTACH DATABASE ? AS source", (str(source / "truceline.db"),))
-    for table in ("meta", "devices", "monitors", "zones", "sectors", "incident_versions", "incident_heads"):
+    for table in ("meta", "devices", "zones", "sectors", "incident_versions", "incident_heads"):
         conn.execute(f"INSERT INTO {table} SELECT * FROM source.{table}")
+    conn.execute(  # m001's columns (m006 added the device and the signature)
+        "INSERT INTO monitors SELECT monitor_id, name, callsign, role, created_at FROM source.monitors"
+    )
     columns = ", ".join(c for c in PROJECTION_COLUMNS if c != "report_day")
     conn.execute(f"INSERT INTO incidents ({columns}) SELECT {columns} FROM source.incidents")
     conn.execute("INSERT INTO incidents_fts (incidents_fts) VALUES ('rebuild')")

@@ -54,7 +54,7 @@ def _baseline(conn: sqlite3.Connection, bundle_path: Path) -> float:
     versions = [v.as_row() for v in bundle.versions]
     rows, heads = [], []
     for version in bundle.versions:
-        row, head_ids = project_group([version], calendar, lambda v: bundle.contents[v.version_id])
+        row, head_ids = project_group([version], calendar)
         rows.append(row)
         heads.extend((version.incident_id, h) for h in head_ids)
     from db.projection import PROJECTION_COLUMNS
