@@ -6,6 +6,7 @@ database through the same checks.
 
 import os
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -40,6 +41,8 @@ class Store:
     theatre: Theatre
     tz: ZoneInfo = field(init=False)
     calendar: Calendar = field(init=False)
+    _before_close: list[Callable[[], None]] = field(init=False, default_factory=list, repr=False)
+    closed: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         self.calendar = calendar_of(self.theatre)
@@ -48,8 +51,25 @@ class Store:
     def writer(self, author_id: str) -> Writer:
         return Writer(self.device.device_id, author_id)
 
+    def before_close(self, stop: Callable[[], None]) -> None:
+        """Run ``stop`` when the store closes, before its connection does.
+
+        Whatever uses the connection later (a window's timers, worker threads, queued calls)
+        registers here, so that closing the store (quitting, restoring a backup, switching the
+        data directory) stops it first and nothing runs against a closed database.
+        """
+        self._before_close.append(stop)
+
     def close(self) -> None:
-        self.conn.close()
+        """Stop everything registered with :meth:`before_close` (newest first), then close."""
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            while self._before_close:
+                self._before_close.pop()()
+        finally:
+            self.conn.close()
 
 
 def calendar_of(theatre: Theatre) -> Calendar:

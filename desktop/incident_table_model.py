@@ -123,8 +123,7 @@ class IncidentTableModel(QAbstractTableModel):
         self._sort = "observed_start"
         self._descending = True  # newest first: what a monitor looks for first
         self._pages: OrderedDict[int, list[KeyedRecord]] = OrderedDict()
-        self._zone_names = {zone.zone_id: zone.name for zone in store.theatre.zones}
-        self._sector_names = {sector.sector_id: sector.name for sector in store.theatre.sectors}
+        self._read_names()
         self._count = count_incidents(store.conn, self._filter)
 
     # -- state -----------------------------------------------------------------------------
@@ -162,6 +161,14 @@ class IncidentTableModel(QAbstractTableModel):
         self._sort, self._descending = field, descending
         self._pages.clear()
         self.endResetModel()
+
+    def _read_names(self) -> None:
+        self._zone_names = {zone.zone_id: zone.name for zone in self._store.theatre.zones}
+        self._sector_names = {sector.sector_id: sector.name for sector in self._store.theatre.sectors}
+
+    def reload_theatre(self) -> None:
+        """Zone and sector names of the store's current theatre (the next refresh shows them)."""
+        self._read_names()
 
     def set_display_tz(self, tz: ZoneInfo) -> None:
         """Show observation times in ``tz`` (the mission time zone by default)."""

@@ -2,9 +2,12 @@
 
 It receives the open :class:`~db.store.Store`, the settings and the signed-in monitor in its
 constructor and never runs SQL itself: the table model, the form and the panes call ``db``.
+It owns the change notifier (:mod:`desktop.changes`) every view follows, and the timers that
+use the store; :meth:`MainWindow.shutdown` stops them all before the store closes
+(ARCHITECTURE.md, "Lifecycle").
 """
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer
+from PySide6.QtCore import QItemSelectionModel, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,6 +33,7 @@ from db.monitors import Monitor
 from db.store import Store
 from desktop.app_icon import application_icon
 from desktop.backup_schedule import BackupSchedule
+from desktop.changes import Changes, DataVersionWatch, Follower
 from desktop.csv_export_dialog import CsvExportDialog
 from desktop.csv_import_dialog import CsvImportDialog
 from desktop.detail_pane import DetailPane
@@ -37,6 +41,7 @@ from desktop.exchange_menu import ExchangeMenu
 from desktop.filter_bar import FilterBar
 from desktop.incident_form import IncidentForm
 from desktop.incident_table_model import IncidentTableModel
+from desktop.refresh_when_shown import RefreshWhenShown
 from desktop.review_panel import ReviewPanel
 from desktop.settings_dialog import SettingsDialog, display_tz
 from desktop.summary_panel import SummaryPanel
@@ -48,11 +53,14 @@ CHECKPOINT_INTERVAL_MS = 20_000
 class MainWindow(QMainWindow):
     """Top-level window over one data directory."""
 
-    def __init__(self, store: Store, settings: QSettings, profile: Monitor) -> None:
+    def __init__(self, store: Store, settings: QSettings, profile: Monitor, *, changes: Changes | None = None) -> None:
         super().__init__()
         self._store = store
         self._settings = settings
         self._profile = profile
+        self._stopped = False
+        # Every committed change is announced here once; every view below follows it.
+        self.changes = changes or Changes(self)
         self.setWindowTitle(f"{APP_NAME} {VERSION}")
         self.setWindowIcon(application_icon())
         self.setMinimumSize(900, 560)
@@ -85,15 +93,15 @@ class MainWindow(QMainWindow):
         self.splitter.setChildrenCollapsible(False)
 
         tz = display_tz(settings, store)
-        self.timeline = TimelineView(store)
-        self.summary = SummaryPanel(store)
+        self.timeline = TimelineView(store, changes=self.changes)
+        self.summary = SummaryPanel(store, changes=self.changes)
         self.trends = QSplitter(Qt.Orientation.Horizontal)
         self.trends.addWidget(self.timeline)
         self.trends.addWidget(self.summary)
         self.trends.setStretchFactor(0, 3)
         self.trends.setStretchFactor(1, 1)
         self.trends.setSizes([900, 400])
-        self.review = ReviewPanel(store, profile, display_tz=tz)
+        self.review = ReviewPanel(store, profile, display_tz=tz, changes=self.changes)
 
         # One filter bar above every view: the table, the trends and the review all follow it.
         self.tabs = QTabWidget()
@@ -122,14 +130,13 @@ class MainWindow(QMainWindow):
         self.exchange = ExchangeMenu(
             self, store, lambda: self._profile.callsign, lambda: display_tz(self._settings, self._store)
         )
-        self.exchange.imported.connect(lambda _added: self.refresh())
+        self.exchange.imported.connect(lambda _added: self.changes.records("bundle import"))
         self.exchange.message.connect(lambda text: self.statusBar().showMessage(text, 15000))
         self._build_actions()
 
         self.filter_bar.filterChanged.connect(self._apply_filter)
         self.timeline.periodSelected.connect(self._period_dragged)
         self.review.reviewed.connect(self._after_review)
-        self.review.conflictResolved.connect(lambda _id: self.model.refresh())
         self.review.incidentActivated.connect(self._show_incident_from_review)
         self._apply_filter(self.filter_bar.current_filter())
         self.model.countChanged.connect(self._show_count)
@@ -140,12 +147,30 @@ class MainWindow(QMainWindow):
         self._show_profile()
         self._restore_layout()
         self.table.sortByColumn(1, Qt.SortOrder.DescendingOrder)
-        QTimer.singleShot(0, self.offer_drafts)
+        self._follow_changes()
+        # Timers that use the store belong to the window, which stops them in shutdown().
+        self._drafts_offer = QTimer(self)
+        self._drafts_offer.setSingleShot(True)
+        self._drafts_offer.timeout.connect(self.offer_drafts)
+        self._drafts_offer.start(0)
         # Checkpoint the WAL while the user reads, not inside their next save.
         self._checkpoints = QTimer(self)
         self._checkpoints.setInterval(CHECKPOINT_INTERVAL_MS)
         self._checkpoints.timeout.connect(lambda: checkpoint(self._store.conn))
         self._checkpoints.start()
+        # What another process (the command line, a second tool) committed is announced too.
+        self.data_version = DataVersionWatch(store.conn, self.changes, self)
+        store.before_close(self.shutdown)
+
+    def _follow_changes(self) -> None:
+        """The table, the detail pane and the status bar follow every committed change."""
+        self._table_follower = Follower(
+            self.changes,
+            RefreshWhenShown(self.table, self._refresh_table).request,
+            self,
+            on_theatre=self._theatre_changed,
+            on_settings=self._settings_changed,
+        )
 
     # -- actions -----------------------------------------------------------------------------
 
@@ -251,7 +276,7 @@ class MainWindow(QMainWindow):
 
     def _on_saved(self, saved: Saved) -> None:
         self._selected_id = saved.incident_id
-        self.model.refresh()
+        self.changes.records("save", [saved.incident_id])
         self.statusBar().showMessage(f"Saved {saved.ref}", 10000)
 
     def export_csv(self) -> CsvExportDialog:
@@ -269,7 +294,7 @@ class MainWindow(QMainWindow):
         return dialog
 
     def _after_import(self, summary: ImportSummary) -> None:
-        self.refresh()
+        self.changes.records("CSV import")
         self.statusBar().showMessage(summary.as_text(), 10000)
 
     def offer_drafts(self) -> None:
@@ -292,21 +317,36 @@ class MainWindow(QMainWindow):
             delete_draft(self._store.data_dir / "drafts", draft.draft_id)
 
     def refresh(self) -> None:
-        self.model.refresh()
-        self.review.refresh()
-        self._apply_filter(self.filter_bar.current_filter())
+        """F5: every view reads its data again (the table at once, the others within a moment)."""
+        self.changes.records("refresh")
+        self._table_follower.flush()
+
+    def _refresh_table(self) -> None:
+        """Read the table again, keeping the selected incident and the scroll position."""
+        scroll = self.table.verticalScrollBar().value()
+        self.model.refresh()  # the reset re-selects the incident (_restore_selection)
+        self.table.verticalScrollBar().setValue(scroll)
+
+    def _theatre_changed(self) -> None:
+        """Another theatre: the filter bar's zones and sectors, names and times everywhere."""
+        self.filter_bar.reload_theatre()
+        self.model.reload_theatre()
+        self._settings_changed()
+
+    def _settings_changed(self) -> None:
+        tz = display_tz(self._settings, self._store)
+        self.model.set_display_tz(tz)
+        self.review.set_display_tz(tz)
+        self.backups.set_display_tz(tz)
+        self._show_profile()
 
     def open_settings(self) -> None:
         dialog = SettingsDialog(self._store, self._settings, self._profile, self)
         if dialog.exec():
             self._profile = dialog.profile
-            self.model.set_display_tz(display_tz(self._settings, self._store))
-            self.review.set_display_tz(display_tz(self._settings, self._store))
-            self.backups.set_display_tz(display_tz(self._settings, self._store))
-            self._show_profile()
+            self.changes.settings()
         if dialog.theatre_changed:
-            self.filter_bar.reload_theatre()
-            self.refresh()
+            self.changes.theatre()
             self.statusBar().showMessage(f"Theatre loaded: {self._store.theatre.name}", 10000)
 
     def report_startup_check(self, problem: str) -> None:
@@ -363,7 +403,6 @@ class MainWindow(QMainWindow):
         self.filter_bar.set_period(first, last)  # type: ignore[arg-type]
 
     def _after_review(self, decided: int) -> None:
-        self.model.refresh()
         self.statusBar().showMessage(f"Recorded {decided} review decision{'s' if decided != 1 else ''}.", 10000)
 
     def _show_incident_from_review(self, incident_id: str) -> None:
@@ -430,9 +469,6 @@ class MainWindow(QMainWindow):
         for column, sample in enumerate(samples):
             self.table.setColumnWidth(column, metrics.horizontalAdvance(sample) + 24)
 
-    def current_index(self) -> QModelIndex:
-        return self.table.currentIndex()
-
     # -- window state ----------------------------------------------------------------------------
 
     def _restore_layout(self) -> None:
@@ -451,13 +487,29 @@ class MainWindow(QMainWindow):
         if header is not None:
             self.table.horizontalHeader().restoreState(header)
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+    def shutdown(self) -> None:
+        """Stop every timer, worker thread and pending call that uses the store; the store closes next.
+
+        Called when the window closes and, through ``Store.before_close``, whenever the store
+        closes first (a restore, another data directory, a test's teardown). Safe to call twice.
+        """
+        if self._stopped:
+            return
+        self._stopped = True
+        self.changes.close()  # followers stop their timers; later announcements are ignored
+        self.data_version.stop()
+        self._drafts_offer.stop()
+        self._checkpoints.stop()
+        self.filter_bar.blockSignals(True)  # its debounce would otherwise query the closed store
         self.exchange.stop()
+        self.backups.stop()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         self._settings.setValue("main_window/geometry", self.saveGeometry())
         self._settings.setValue("main_window/splitter", self.splitter.saveState())
         self._settings.setValue("main_window/trends_splitter", self.trends.saveState())
         self._settings.setValue("main_window/table_header", self.table.horizontalHeader().saveState())
-        self.backups.stop()
+        self.shutdown()
         super().closeEvent(event)
 
     def _about(self) -> None:

@@ -64,15 +64,24 @@ class ReviewQueueModel(QAbstractTableModel):
         self._page_size = page_size
         self._records: list[IncidentRecord] = []
         self._more = False
-        self._zone_names = {zone.zone_id: zone.name for zone in store.theatre.zones}
-        self._sector_names = {sector.sector_id: sector.name for sector in store.theatre.sectors}
+        self._read_names()
         self.refresh()
 
+    def _read_names(self) -> None:
+        self._zone_names = {zone.zone_id: zone.name for zone in self._store.theatre.zones}
+        self._sector_names = {sector.sector_id: sector.name for sector in self._store.theatre.sectors}
+
+    def reload_theatre(self) -> None:
+        """Zone and sector names of the store's current theatre (the next refresh shows them)."""
+        self._read_names()
+
     def refresh(self) -> None:
-        """Read the queue again from its oldest incident (a reset: the selection is dropped)."""
+        """Read the queue again from its oldest incident, as many rows as were loaded (a reset: the
+        view re-selects)."""
+        limit = max(self._page_size, len(self._records))
         self.beginResetModel()
-        self._records = review_queue(self._store.conn, limit=self._page_size)
-        self._more = len(self._records) == self._page_size
+        self._records = review_queue(self._store.conn, limit=limit)
+        self._more = len(self._records) == limit
         self.endResetModel()
 
     def set_display_tz(self, tz: ZoneInfo) -> None:
