@@ -32,6 +32,7 @@ from db.incidents import Saved, get_incident, incident_history
 from db.monitors import Monitor
 from db.store import Store
 from desktop.app_icon import application_icon
+from desktop.background_task import BackgroundTask
 from desktop.backup_schedule import BackupSchedule
 from desktop.changes import Changes, DataVersionWatch, Follower
 from desktop.csv_export_dialog import CsvExportDialog
@@ -41,7 +42,6 @@ from desktop.exchange_menu import ExchangeMenu
 from desktop.filter_bar import FilterBar
 from desktop.incident_form import IncidentForm
 from desktop.incident_table_model import IncidentTableModel
-from desktop.refresh_when_shown import RefreshWhenShown
 from desktop.review_panel import ReviewPanel
 from desktop.settings_dialog import SettingsDialog, display_tz
 from desktop.summary_panel import SummaryPanel
@@ -163,10 +163,14 @@ class MainWindow(QMainWindow):
         store.before_close(self.shutdown)
 
     def _follow_changes(self) -> None:
-        """The table, the detail pane and the status bar follow every committed change."""
+        """The table, the detail pane and the status bar follow every committed change.
+
+        Not deferred while another tab is shown: the status bar's count is always on screen, and
+        the table reads its rows only when painted.
+        """
         self._table_follower = Follower(
             self.changes,
-            RefreshWhenShown(self.table, self._refresh_table).request,
+            self._refresh_table,
             self,
             on_theatre=self._theatre_changed,
             on_settings=self._settings_changed,
@@ -502,6 +506,9 @@ class MainWindow(QMainWindow):
         self._checkpoints.stop()
         self.filter_bar.blockSignals(True)  # its debounce would otherwise query the closed store
         self.exchange.stop()
+        for task in self.findChildren(BackgroundTask):  # a CSV import or export still running
+            task.cancel()
+            task.wait()
         self.backups.stop()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
