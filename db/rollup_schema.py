@@ -15,8 +15,9 @@ not kept row by row: the triggers note which sums went stale (the incident's day
 in ``rollup_stale``), and the projection derives just those groups again from ``daily_counts``
 before its transaction commits (:func:`db.projection.refresh_rollups`).
 
-These definitions are m002's. A later step that changes a rollup defines its own rather than
-editing these, as ``db.schema.ROLLUP_KEY`` is kept for m001.
+These are the definitions the projection keeps the rollups with today. Migration m002 created the
+tables from a frozen, literal copy of this SQL (``db.schema.M002_*``); tests/test_schema.py checks
+that the two still agree. A change to a rollup is a new schema step with its own literal SQL.
 """
 
 from dataclasses import dataclass

@@ -113,9 +113,7 @@ def test_f5_refreshes_the_summary_too(qtbot: Any, window: MainWindow, store: Sto
     assert window.count_label.text() == "1 incident"
 
 
-def test_a_hidden_view_refreshes_when_it_is_shown(
-    qtbot: Any, window: MainWindow, store: Store, writer: Writer
-) -> None:
+def test_a_hidden_view_refreshes_when_it_is_shown(qtbot: Any, window: MainWindow, store: Store, writer: Writer) -> None:
     show_trends(qtbot, window)
     qtbot.waitUntil(lambda: timeline_total(window) == 0)
     window.tabs.setCurrentWidget(window.splitter)
@@ -205,9 +203,7 @@ def test_another_program_commits_and_the_window_follows(
     qtbot.waitUntil(lambda: window.review.counts_label.text().startswith("Submitted 1 "), timeout=1000)
 
 
-def test_the_window_does_not_hear_its_own_commits_as_another_program(
-    qtbot: Any, store: Store, writer: Writer
-) -> None:
+def test_the_window_does_not_hear_its_own_commits_as_another_program(qtbot: Any, store: Store, writer: Writer) -> None:
     changes = Changes()
     watch = DataVersionWatch(store.conn, changes)
     record(store, writer)
