@@ -17,6 +17,7 @@ import is recorded as new versions by the importing monitor, with the reason
 import codecs
 import csv
 import json
+import logging
 import re
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -33,6 +34,8 @@ from db.incidents import IncidentRecord, record_from_row, write_imported
 from db.projection import PROJECTION_COLUMNS, Calendar
 from db.validation import validate_incident, validate_reason
 from db.versions import SELECT_VERSIONS, Version, Writer
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from db.theatre import Theatre
@@ -171,8 +174,11 @@ def import_csv(
         with transaction(conn):
             _run(conn, writer, reader, header, positions, id_column, theatre, calendar, reason, tally, write=True)
             if tally.problem_count:
+                log.warning("refused CSV import of %s: %s problems, nothing written", path, tally.problem_count)
                 raise CsvImportError(tally.summary(path.name, dry_run=False))
-    return tally.summary(path.name, dry_run=False)
+    summary = tally.summary(path.name, dry_run=False)
+    log.info("imported CSV %s: %s", path, summary.as_text())
+    return summary
 
 
 def _run(

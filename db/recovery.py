@@ -8,6 +8,7 @@ the backup may already sit on other laptops under the old identity's sequence nu
 reusing those numbers for different versions would look like tampering when the bundles meet.
 """
 
+import logging
 import os
 import shutil
 import sqlite3
@@ -19,6 +20,8 @@ from db import paths
 from db.backup import BackupInfo, list_backups
 from db.device import META_DEVICE_ID
 from db.errors import DamagedDatabaseError, DatabaseError
+
+log = logging.getLogger(__name__)
 
 DAMAGED_DIR = "damaged"
 META_RETIRED_DEVICE = "retired_device_id"
@@ -129,6 +132,7 @@ def restore_backup(data_dir: Path, backup: BackupInfo | None = None) -> Recovery
     kept = set_aside(data_dir)
     _retire_key(data_dir, kept)
     os.replace(temp, database)
+    log.info("restored %s from %s; the previous database was kept in %s", database, backup.path, kept)
     return Recovery(backup, kept, *_what_is_there(database))
 
 

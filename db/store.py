@@ -4,6 +4,7 @@ The command line and the window both start with :func:`open_store`, so they see 
 database through the same checks.
 """
 
+import logging
 import os
 import sqlite3
 from collections.abc import Callable
@@ -22,6 +23,8 @@ from db.projection import Calendar, rebuild_projection
 from db.schema import migrations
 from db.theatre import Theatre, default_theatre, parse_theatre
 from db.versions import Writer
+
+log = logging.getLogger(__name__)
 
 META_THEATRE = "theatre_geojson"
 META_THEATRE_SOURCE = "theatre_source"
@@ -108,6 +111,7 @@ def open_store(data_dir: Path | None = None, *, check: bool = True) -> Store:
             raise DatabaseError(
                 f"{directory / paths.DATABASE_NAME}: the database is busy: another Truceline may be using it"
             ) from error
+        log.warning("refused to open %s: %s", directory / paths.DATABASE_NAME, error)
         raise DamagedDatabaseError(
             f"{directory / paths.DATABASE_NAME}: the database is damaged or unreadable ({error}); "
             "it was not changed. Run 'truceline check', then 'truceline restore' to restore the latest verified backup."
@@ -115,6 +119,7 @@ def open_store(data_dir: Path | None = None, *, check: bool = True) -> Store:
     except BaseException:
         conn.close()
         raise
+    log.info("opened %s (theatre %s)", directory / paths.DATABASE_NAME, theatre.name)
     return Store(directory, conn, device, theatre)
 
 
@@ -173,6 +178,7 @@ def migrate(conn: sqlite3.Connection, backups: Path) -> list[str]:
     if has_data:
         make_backup(conn, backups, label=f"before-{pending[0].replace('_', '-')}")
     migrations.apply(db)
+    log.info("migrated the database: %s", ", ".join(pending))
     # A step that rebuilt indexes leaves a large WAL: copy it into the file now, not during the
     # first save a monitor makes afterwards.
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -5,6 +5,7 @@ and a non-zero exit status (2 for bad input or an unusable database, 1 for ``che
 """
 
 import argparse
+import logging
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -12,11 +13,14 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from db import paths
+from db.activity_log import start_log, stop_log
 from db.backup import backup_info, list_backups, make_backup
 from db.errors import DamagedDatabaseError, FieldProblem, TrucelineError, ValidationError
 from db.identity import APP_NAME, VERSION
 from db.recovery import restore_backup, verified_backups
 from db.store import Store, open_store
+
+log = logging.getLogger(__name__)
 
 EXIT_PROBLEMS = 1
 EXIT_ERROR = 2
@@ -138,6 +142,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.data_dir is not None:
         paths.set_data_dir(args.data_dir.expanduser().resolve())
+    start_log(paths.log_dir())
+    try:
+        return _run(args)
+    except Exception:
+        log.exception("unexpected error in 'truceline %s'", args.command or "(window)")
+        raise
+    finally:
+        stop_log()
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command is None:
         from desktop.app import run_window
 

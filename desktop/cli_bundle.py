@@ -7,6 +7,7 @@ people compare their laptops by reading out a few characters.
 """
 
 import argparse
+import logging
 import sys
 import time
 
@@ -17,6 +18,8 @@ from db.errors import TrucelineError
 from db.exchange_log import import_log, sequence_gaps, state_hash
 from db.queries import IncidentFilter, count_incidents
 from db.store import Store
+
+log = logging.getLogger(__name__)
 
 EXIT_ERROR = 2
 
@@ -32,6 +35,7 @@ def export(store: Store, args: argparse.Namespace) -> int:
     except NothingToExport as error:
         print(f"truceline: {error}; use --all to send every version again", file=sys.stderr)
         return EXIT_ERROR
+    log.info("exported bundle %s: %s", result.path, result.summary())
     print(f"{result.summary()}; verified after writing.")
     return 0
 
@@ -53,11 +57,13 @@ def import_files(store: Store, args: argparse.Namespace) -> int:
             if show:
                 print(file=sys.stderr)
             print(f"truceline: {error}", file=sys.stderr)
+            log.warning("refused bundle %s: %s", path, error)
             refused += 1
             continue
         if show:
             print(file=sys.stderr)
         print(f"{result.summary()} ({time.perf_counter() - started:.1f} s)")
+        log.info("imported bundle %s: %s", path, result.summary())
         for gap in result.gaps:
             print(f"  gap: {gap}")
     conflicts = count_incidents(store.conn, IncidentFilter(conflicts_only=True))
