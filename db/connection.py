@@ -1,6 +1,6 @@
 """The one function that opens every database connection, and the transaction helper.
 
-Every connection gets the same safety settings (DESIGN.md §9): WAL, ``synchronous=FULL``,
+Every connection gets the same safety settings (ARCHITECTURE.md §4): WAL, ``synchronous=FULL``,
 foreign keys, ``trusted_schema=OFF`` and a busy timeout, and runs in autocommit mode so that each
 write is an explicit ``BEGIN IMMEDIATE … COMMIT``.
 """

@@ -1,4 +1,4 @@
-"""Streaming CSV export of the incidents a filter selects, native or ACLED (DESIGN.md §6).
+"""Streaming CSV export of the incidents a filter selects, native or ACLED (ARCHITECTURE.md §7).
 
 Speed comes from building each CSV line inside SQLite: one ``SELECT`` returns one finished line
 per incident (quoting, formula guard, local time and all), so Python only joins and writes

@@ -1,4 +1,4 @@
-"""Import of native CSV: checked like the entry form, previewed, then all rows or none (DESIGN.md §6).
+"""Import of native CSV: checked like the entry form, previewed, then all rows or none (ARCHITECTURE.md §7).
 
 A CSV comes from outside (a spreadsheet, an older tool, another mission), so it is read with
 care: UTF-8 with or without BOM, strict RFC 4180 quoting, a cap on line and field size (a file

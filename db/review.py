@@ -1,6 +1,6 @@
 """The review workflow: the supervisors' queue, their decisions, and monitors submitting drafts.
 
-A review decision is an ordinary version (DESIGN.md §4): a new version of each incident with the
+A review decision is an ordinary version (ARCHITECTURE.md §3): a new version of each incident with the
 supervisor as author and a reason, so the history shows who judged what, when and why. A batch of
 decisions is one transaction, all or nothing. Incidents in conflict are kept out of the queue and
 refused by every decision: a judgement on one of two competing versions would hide the other.

@@ -3,7 +3,7 @@
 ``daily_counts`` has every dimension and the reporting day in its key and follows ``incidents``
 row by row through triggers: exact for any filter. On a large mission it holds about half as many
 rows as there are incidents (510,000 on the 1,000,000-incident demo), too many to sum within the
-timeline's 50 ms (DESIGN.md §10): SQLite reads about ten million rollup rows a second, and
+timeline's 50 ms (ARCHITECTURE.md §10): SQLite reads about ten million rollup rows a second, and
 grouping by anything but the order of the key sorts them at a third of that.
 
 So the timeline and the summary read narrower rollups when they cover the question. They keep

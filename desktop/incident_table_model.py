@@ -1,7 +1,7 @@
 """The incident table's Qt model: a window onto a million incidents that never loads them all.
 
 A ``QSortFilterProxyModel`` would need every row in memory, so this model pages by keyset
-instead (STYLE.md §4): ``rowCount`` is the filtered count from SQL, and rows are read in pages
+instead (ARCHITECTURE.md §12): ``rowCount`` is the filtered count from SQL, and rows are read in pages
 of :data:`PAGE_SIZE` around what the view asks for, kept in a small LRU of pages. A page is read
 from its neighbour's edge key when the neighbour is cached (scrolling), from the nearer end of
 the order otherwise (the last row is the first row of the reversed order, so "End" costs the

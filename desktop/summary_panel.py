@@ -8,7 +8,7 @@ for the filter bar's period and narrowing, and copies it as plain text.
 "All time" has no previous period, and the comparison is what the text is for, so with "All
 time" the panel summarises the last 30 days (the filter bar's "Last 30 days") and says so in the
 text; its period line names the days. Totals over all time by area would also cost a pass over
-every day of data, about the whole 100 ms budget on a million incidents (DESIGN.md §10).
+every day of data, about the whole 100 ms budget on a million incidents (ARCHITECTURE.md §10).
 
 While the panel is hidden (another tab of the window), a new filter is only noted; the text is
 computed when the panel is shown, so filtering the table does not pay for a summary nobody sees.

@@ -1,11 +1,11 @@
 """The supervisor's timeline: violations or incidents per day, week or month, split by one dimension.
 
-DESIGN.md §8: it follows the filter bar, stacks (or sets side by side) the values of a chosen
+ARCHITECTURE.md §8: it follows the filter bar, stacks (or sets side by side) the values of a chosen
 dimension, smooths with a moving average, lays the previous period over this one, marks the
 theatre's key dates, and a region dragged on it proposes a period for the whole window. The
 numbers come from :func:`db.timeline.timeline` (never SQL here); the arithmetic of what is drawn
 is in :mod:`desktop.timeline_series` and the pyqtgraph items in :mod:`desktop.timeline_plot`,
-updated in place, so a refresh costs a query and a repaint, within the 50 ms of DESIGN.md §10.
+updated in place, so a refresh costs a query and a repaint, within the 50 ms of ARCHITECTURE.md §10.
 
 While the view is hidden (another tab of the window), a new filter is only noted and the query
 runs when the view is shown, so filtering the table does not pay for a plot nobody sees.

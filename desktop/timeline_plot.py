@@ -3,7 +3,7 @@
 Everything the plot shows is created once here: one bar item per series slot (the ten largest
 series and "Other"), the moving-average and previous-period lines, the key-date lines, the
 period region, the hover label and a legend to the right of the bars (so it never covers them).
-A refresh moves new numbers into these items with ``setOpts``/``setData`` (STYLE.md 9); it never
+A refresh moves new numbers into these items with ``setOpts``/``setData`` (ARCHITECTURE.md §12); it never
 adds or removes a plot item. What to draw is decided by :class:`desktop.timeline.TimelineView`.
 """
 
