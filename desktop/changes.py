@@ -142,17 +142,17 @@ class Follower(QObject):
         self.request()
 
     def _theatre(self) -> None:
-        if self._closed:
-            return
-        if self._on_theatre is not None:
-            self._on_theatre()
-        self.request()
+        self._then_request(self._on_theatre)
 
     def _settings(self) -> None:
+        self._then_request(self._on_settings)
+
+    def _then_request(self, first: Callable[[], None] | None) -> None:
+        """Run the view's own re-reading at once (names, time zones), then refresh with the others."""
         if self._closed:
             return
-        if self._on_settings is not None:
-            self._on_settings()
+        if first is not None:
+            first()
         self.request()
 
 

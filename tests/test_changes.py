@@ -16,7 +16,7 @@ import pytest
 from laptops import Laptop
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QFileDialog, QMessageBox
-from support import valid_raw
+from support import make_conflict, valid_raw
 
 from db import paths
 from db.csv_export import export_csv
@@ -29,6 +29,7 @@ from db.validation import validate_incident
 from db.versions import Writer
 from desktop.changes import Changes, DataVersionWatch, RecordsChange
 from desktop.exchange_dialog import ImportDialog
+from desktop.incident_table_model import CONFLICT_MARK
 from desktop.main_window import MainWindow
 from desktop.settings_dialog import SettingsDialog
 
@@ -254,3 +255,52 @@ def test_nothing_runs_after_the_store_closed(qtbot: Any, store: Store, superviso
     assert not win._checkpoints.isActive() and not win.backups._timer.isActive()
     win.changes.records("late")  # ignored: nothing queries the closed connection
     assert not win._table_follower.pending and not win.timeline.follower.pending
+
+
+def test_a_conflict_resolution_reaches_the_table_and_the_conflict_list(
+    qtbot: Any, window: MainWindow, store: Store, writer: Writer
+) -> None:
+    saved = record(store, writer)
+    make_conflict(store, writer, saved)
+    window.refresh()
+    window.tabs.setCurrentWidget(window.review)
+    qtbot.waitUntil(lambda: window.review.conflict_ids() == [saved.incident_id], timeout=1000)
+    assert window.model.index(0, 0).data().startswith(CONFLICT_MARK)
+    dialog = window.review.open_conflict(saved.incident_id)
+    assert dialog is not None
+    dialog.choose("count", 1)
+    dialog.reason.setText("counted again")
+    with qtbot.waitSignal(window.changes.recordsChanged, timeout=1000) as signal:
+        assert dialog.save() is True
+    assert signal.args[0].source == "conflict resolution"
+    qtbot.waitUntil(lambda: not window.model.index(0, 0).data().startswith(CONFLICT_MARK), timeout=1000)
+    assert window.review.conflict_ids() == []
+    assert window.review.counts_label.text().endswith("Conflicts 0")
+
+
+def test_a_new_display_time_zone_reaches_the_table_and_the_queue(
+    qtbot: Any, window: MainWindow, store: Store, writer: Writer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record(store, writer)  # observed 2026-05-01T21:15:00Z: 00:15 on 2 May in Kyiv
+    window.refresh()
+    qtbot.waitUntil(lambda: window.model.index(0, 1).data() == "2026-05-02 00:15", timeout=1000)
+
+    def choose_utc(dialog: SettingsDialog) -> int:
+        dialog.time_zone.setCurrentText("UTC")
+        dialog.accept()
+        return 1
+
+    monkeypatch.setattr(SettingsDialog, "exec", choose_utc)
+    window.open_settings()
+    qtbot.waitUntil(lambda: window.model.index(0, 1).data() == "2026-05-01 21:15", timeout=1000)
+    assert window.review.model._tz == ZoneInfo("UTC")
+
+
+def test_closing_the_window_stops_every_timer_before_the_store_closes(
+    qtbot: Any, window: MainWindow, store: Store
+) -> None:
+    window.close()
+    assert window.changes.closed and not window.data_version.active
+    assert not window._checkpoints.isActive() and not window.backups._timer.isActive()
+    store.close()  # the window's shutdown ran already; running it again is harmless
+    assert store.closed
