@@ -35,7 +35,14 @@ from db import enums
 from db.errors import NotFoundError, TrucelineError, ValidationError
 from db.incidents import Saved
 from db.monitors import Monitor
-from db.review import IncidentsInConflictError, ReviewDecision, conflicts, queue_counts, review_incidents
+from db.review import (
+    DECISION_STATES,
+    IncidentsInConflictError,
+    ReviewDecision,
+    conflicts,
+    queue_counts,
+    review_incidents,
+)
 from db.store import Store
 from db.validation import MAX_REASON
 from desktop.changes import Changes, Follower
@@ -46,9 +53,8 @@ from desktop.refresh_when_shown import RefreshWhenShown
 from desktop.review_queue_model import ReviewQueueModel
 
 NOT_SUPERVISOR = "Only supervisors can review incidents."
-# What a decision may set; "draft" and "submitted" are the monitors' states, and returning an
-# incident has its own button.
-DECISION_STATES = ("verified", "unverified", "disputed", "not_a_violation", "under_review", "archived")
+# The decision's choices: what db.review allows a decision to set, less "returned" (its own button).
+CHOICES = tuple(state for state in DECISION_STATES if state != "returned")
 # How the status line says what was done: "Verified 12 incidents".
 DONE = {
     "verified": "Verified {what}",
@@ -183,7 +189,7 @@ class ReviewPanel(QWidget):
 
     def _build_form(self) -> QWidget:
         self.state = QComboBox()
-        for value in DECISION_STATES:
+        for value in CHOICES:
             self.state.addItem(enums.VERIFICATION_STATE[value], value)
         self.state.setCurrentIndex(self.state.findData("verified"))
         self.attribution = _leave_or(enums.ATTRIBUTION)
