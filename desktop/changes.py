@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 COALESCE_MS = 50
 # How often the window asks SQLite whether another process committed: one cheap PRAGMA.
 POLL_MS = 1000
+OTHER_PROGRAM = "another program"
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,13 @@ class DataVersionWatch(QObject):
         self._timer.timeout.connect(self.poll)
         self._timer.start()
         changes.closing.connect(self.stop)
+        # A CSV or bundle import commits on its worker's own connection and is announced by the
+        # window itself: take its data version then, so the next poll does not announce it again.
+        changes.recordsChanged.connect(self._announced)
+
+    def _announced(self, change: RecordsChange) -> None:
+        if change.source != OTHER_PROGRAM and self._timer.isActive():
+            self._version = self._read()
 
     def poll(self) -> bool:
         """Announce if another connection committed since the last poll; True if it did."""
@@ -181,7 +189,7 @@ class DataVersionWatch(QObject):
         if version == self._version:
             return False
         self._version = version
-        self._changes.records("another program")
+        self._changes.records(OTHER_PROGRAM)
         return True
 
     def stop(self) -> None:

@@ -209,6 +209,15 @@ def test_the_window_does_not_hear_its_own_commits_as_another_program(qtbot: Any,
     watch = DataVersionWatch(store.conn, changes)
     record(store, writer)
     assert watch.poll() is False
+    # A worker's import commits on its own connection; the window announces it, so the poll does not.
+    worker = sqlite3.connect(store.data_dir / paths.DATABASE_NAME)
+    try:
+        incident = validate_incident(valid_raw(), theatre=store.theatre)
+        record_incident(worker, writer, incident, store.calendar)
+    finally:
+        worker.close()
+    changes.records("CSV import")
+    assert watch.poll() is False
     changes.close()
     assert not watch.active
 
