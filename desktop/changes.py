@@ -1,6 +1,6 @@
 """One change signal for the whole window: what was committed, announced once, followed by every view.
 
-Views listen; they are never told by hand (ARCHITECTURE.md, "One change signal"). Whoever commits
+Views listen; they are never told by hand (ARCHITECTURE.md §6). Whoever commits
 a change of records (a save, an amendment, a review decision, a conflict resolution, a CSV or
 bundle import, another process's commit seen by :class:`DataVersionWatch`) or of the theatre or
 settings calls :class:`Changes` *after* the commit returned; every view that was handed the

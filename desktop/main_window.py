@@ -4,7 +4,7 @@ It receives the open :class:`~db.store.Store`, the settings and the signed-in mo
 constructor and never runs SQL itself: the table model, the form and the panes call ``db``.
 It owns the change notifier (:mod:`desktop.changes`) every view follows, and the timers that
 use the store; :meth:`MainWindow.shutdown` stops them all before the store closes
-(ARCHITECTURE.md, "Lifecycle").
+(ARCHITECTURE.md §6).
 """
 
 from PySide6.QtCore import QItemSelectionModel, QSettings, Qt, QTimer
