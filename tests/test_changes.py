@@ -29,7 +29,7 @@ from db.validation import validate_incident
 from db.versions import Writer
 from desktop.changes import Changes, DataVersionWatch, RecordsChange
 from desktop.exchange_dialog import ImportDialog
-from desktop.incident_table_model import CONFLICT_MARK
+from desktop.incident_columns import CONFLICT_MARK
 from desktop.main_window import MainWindow
 from desktop.settings_dialog import SettingsDialog
 
@@ -302,7 +302,7 @@ def test_a_new_display_time_zone_reaches_the_table_and_the_queue(
     monkeypatch.setattr(SettingsDialog, "exec", choose_utc)
     window.open_settings()
     qtbot.waitUntil(lambda: window.model.index(0, 1).data() == "2026-05-01 21:15", timeout=1000)
-    assert window.review.model._tz == ZoneInfo("UTC")
+    assert window.review.model.display_tz == ZoneInfo("UTC")
 
 
 def test_closing_the_window_stops_every_timer_before_the_store_closes(
