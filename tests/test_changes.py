@@ -7,6 +7,7 @@ the period summary, the review queue and the conflict list.
 
 import json
 import sqlite3
+from dataclasses import replace
 from datetime import date, time
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from support import make_conflict, valid_raw
 
 from db import paths
 from db.csv_export import export_csv
-from db.incidents import Saved, amend_incident, record_incident
+from db.incidents import Saved, amend_incident, record_incident, record_incidents
 from db.monitors import Monitor
 from db.queries import IncidentFilter
 from db.resources import resource_path
@@ -316,3 +317,25 @@ def test_closing_the_window_stops_every_timer_before_the_store_closes(
     assert not window._checkpoints.isActive() and not window.backups._timer.isActive()
     store.close()  # the window's shutdown ran already; running it again is harmless
     assert store.closed
+
+
+def test_the_table_keeps_selection_and_scroll_position_when_it_follows(
+    qtbot: Any, window: MainWindow, store: Store, writer: Writer
+) -> None:
+    template = validate_incident(valid_raw(verification_state="submitted"), theatre=store.theatre)
+    starts = [f"2026-05-01T{h:02d}:{m:02d}:00Z" for h in range(12) for m in (0, 20, 40)]
+    record_incidents(store.conn, writer, [replace(template, observed_start=s) for s in starts], store.calendar)
+    window.refresh()
+    qtbot.waitUntil(lambda: window.count_label.text() == f"{len(starts)} incidents", timeout=FOLLOW_MS)
+    bar = window.table.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0)
+    window.table.selectRow(20)
+    selected = window._selected_id
+    bar.setValue(bar.maximum() // 2)
+    scrolled = bar.value()
+    other = record(store, writer, observed_start="2026-04-30T23:00:00Z")  # 02:00 on 1 May in Kyiv: sorts last
+    window.changes.records("save", [other.incident_id])
+    qtbot.waitUntil(lambda: window.count_label.text() == f"{len(starts) + 1} incidents", timeout=FOLLOW_MS)
+    assert window._selected_id == selected
+    assert window.table.selectionModel().selectedRows()[0].row() == 20
+    assert bar.value() == scrolled
