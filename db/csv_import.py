@@ -152,6 +152,25 @@ def import_csv(
     read as a native CSV at all.
     """
     path = Path(path)
+    try:
+        summary = _import(conn, writer, path, theatre, calendar, dry_run, progress)
+    except CsvImportError as error:
+        log.warning("refused CSV import: %s", error)
+        raise
+    if not dry_run:
+        log.info("imported CSV %s: %s", path, summary.as_text())
+    return summary
+
+
+def _import(
+    conn: sqlite3.Connection,
+    writer: Writer,
+    path: Path,
+    theatre: "Theatre",
+    calendar: Calendar,
+    dry_run: bool,
+    progress: Progress | None,
+) -> ImportSummary:
     tally = _Tally()
     reason = validate_reason(f"imported from {path.name[:200]}")
     try:
@@ -174,11 +193,8 @@ def import_csv(
         with transaction(conn):
             _run(conn, writer, reader, header, positions, id_column, theatre, calendar, reason, tally, write=True)
             if tally.problem_count:
-                log.warning("refused CSV import of %s: %s problems, nothing written", path, tally.problem_count)
                 raise CsvImportError(tally.summary(path.name, dry_run=False))
-    summary = tally.summary(path.name, dry_run=False)
-    log.info("imported CSV %s: %s", path, summary.as_text())
-    return summary
+    return tally.summary(path.name, dry_run=False)
 
 
 def _run(

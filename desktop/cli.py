@@ -172,6 +172,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         return int(COMMANDS[args.command](store, args))
     except TrucelineError as error:
+        log.warning("refused 'truceline %s': %s", args.command, error)
         print(f"truceline: {error}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:

@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from db import activity_log
 from db.activity_log import LOG_NAME, log_file, printable, start_log, stop_log
-from db.monitors import Monitor
-from db.store import Store
+from db.monitors import Monitor, add_monitor, set_local_profile
+from db.store import Store, open_store
 from desktop.cli import main
 from desktop.error_dialog import TITLE, UnexpectedErrors
 from desktop.main_window import MainWindow
@@ -24,6 +24,10 @@ def log_text(data_dir: Path) -> str:
 def test_the_command_line_logs_what_it_opened_migrated_backed_up_exported_and_refused(
     data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    assert main(["import-csv", str(tmp_path / "x.csv")]) != 0  # no profile on this laptop yet
+    store = open_store(data_dir)
+    set_local_profile(store.conn, add_monitor(store.conn, "Amelia Hart", "HART", "monitor"))
+    store.close()
     assert main(["backup"]) == 0
     assert main(["export-csv", str(tmp_path / "out.csv")]) == 0
     bad = tmp_path / "bad.csv"
@@ -35,6 +39,8 @@ def test_the_command_line_logs_what_it_opened_migrated_backed_up_exported_and_re
     assert f"opened {data_dir / 'truceline.db'}" in text
     assert "backed up the database to" in text and "(verified)" in text
     assert f"exported 0 incidents as native CSV to {tmp_path / 'out.csv'}" in text
+    assert "refused 'truceline import-csv': no monitor is signed in on this laptop" in text
+    assert "refused CSV import: bad.csv: nothing was imported" in text
     assert log_file() is None  # the command closed its log
 
 
