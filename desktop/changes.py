@@ -5,8 +5,8 @@ a change of records (a save, an amendment, a review decision, a conflict resolut
 bundle import, another process's commit seen by :class:`DataVersionWatch`) or of the theatre or
 settings calls :class:`Changes` *after* the commit returned; every view that was handed the
 notifier in its constructor follows through a :class:`Follower`, which coalesces a burst of
-announcements into one refresh, runs it now if the view is on screen and when it is next shown
-otherwise, and never runs once the notifier was closed (the store is about to close).
+announcements into one request to the view (which refreshes now if it is on screen, or when it is
+next shown), and asks nothing once the notifier was closed (the store is about to close).
 """
 
 import sqlite3
@@ -34,10 +34,6 @@ class RecordsChange:
     source: str
     incident_ids: frozenset[str] | None = None
     days: frozenset[date] | None = None
-
-    def touches(self, incident_id: str | None) -> bool:
-        """Whether the incident (say, the one in the detail pane) may have changed."""
-        return incident_id is not None and (self.incident_ids is None or incident_id in self.incident_ids)
 
 
 class Changes(QObject):
