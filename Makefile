@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PYQTGRAPH_QT_LIB := PySide6
 
-.PHONY: run test lint bench demo dist smoke clean
+.PHONY: run test test-under-load lint bench demo dist smoke clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ lint: $(VENV)/.installed-test
 
 test: lint
 	$(BIN)/pytest
+
+# The suite three times in a row while two busy loops load both cores (tests/under_load.sh).
+test-under-load: $(VENV)/.installed-test
+	tests/under_load.sh
 
 # Performance budgets on a 1,000,000-incident database (built once, kept in .bench/).
 bench: $(VENV)/.installed-test

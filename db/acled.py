@@ -1,4 +1,4 @@
-"""The ACLED-compatible CSV: the ACLED codebook's columns, filled from our fields (DESIGN.md §6).
+"""The ACLED-compatible CSV: the ACLED codebook's columns, filled from our fields (ARCHITECTURE.md §7).
 
 Analysts merge mission data with ACLED's public data set, so this format uses the codebook's
 column names, order and codes. ACLED records *events* by date; we record *observations*, so the

@@ -11,6 +11,7 @@ a month. Backups a person asked for and those taken before a schema step are nev
 
 import errno
 import hashlib
+import logging
 import os
 import re
 import sqlite3
@@ -22,6 +23,8 @@ from pathlib import Path
 from db.atomic_file import mark_in_use
 from db.errors import DatabaseError, DiskFullError
 from db.leftovers import remove_partial_backups
+
+log = logging.getLogger(__name__)
 
 # Labels of the backups the app takes by itself, which thinning may remove.
 AUTOMATIC_LABELS = frozenset({"auto", "exit"})
@@ -117,6 +120,7 @@ def make_backup(
         taken = newest[0].taken_at + timedelta(seconds=1)  # names stay unique and in order
     name = f"truceline-{taken.strftime('%Y%m%dT%H%M%SZ')}-{label}.db"
     path = backup_to(conn, backups / name, progress)
+    log.info("backed up the database to %s (verified)", path)
     return BackupInfo(path, taken, label, path.stat().st_size)
 
 

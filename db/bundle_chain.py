@@ -1,6 +1,6 @@
 """Signed chain heads: how a device vouches for its versions, even when another laptop carries them.
 
-Each device's versions form a hash chain (``chain_sha256``, DESIGN.md §4). A device signs the
+Each device's versions form a hash chain (``chain_sha256``, ARCHITECTURE.md §3). A device signs the
 head of its chain (device id, sequence number, chain hash) with its Ed25519 key when it exports;
 the signature covers every version up to that head, because each chain hash covers the one
 before it. A laptop that imports the versions keeps the signed head (table ``chain_heads``) and

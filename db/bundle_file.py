@@ -1,4 +1,4 @@
-"""The exchange bundle as a file: a zip of a signed manifest and JSON Lines of versions (DESIGN.md §6).
+"""The exchange bundle as a file: a zip of a signed manifest and JSON Lines of versions (ARCHITECTURE.md §7).
 
 A bundle arrives on a USB stick from a laptop nobody here controls, so it is read as hostile:
 first the signature over the file's raw bytes (nothing is inflated or parsed before it holds),

@@ -7,7 +7,7 @@ alone, checkpoints and deletes the WAL under our open connections (SQLite's "How
 SQLite Database File", §2.2). A foreign file is recognised through SQLite itself.
 ``tests/test_no_plain_file_access.py`` fails if such an open appears again.
 
-Every connection gets the same safety settings (DESIGN.md §9): WAL, ``synchronous=FULL``,
+Every connection gets the same safety settings (ARCHITECTURE.md §4): WAL, ``synchronous=FULL``,
 foreign keys, ``trusted_schema=OFF`` and a busy timeout, and runs in autocommit mode so that each
 write is an explicit ``BEGIN IMMEDIATE … COMMIT``.
 """

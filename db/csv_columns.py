@@ -1,4 +1,4 @@
-"""The native CSV's columns and the cell rules shared by export and import (DESIGN.md §6).
+"""The native CSV's columns and the cell rules shared by export and import (ARCHITECTURE.md §7).
 
 Spreadsheets evaluate a cell that begins with ``=``, ``+``, ``-`` or ``@`` (and some also act on
 a leading tab, CR, LF or NUL), which is how a narrative such as ``=HYPERLINK(...)`` turns into a

@@ -1,4 +1,4 @@
-"""Streaming CSV export of the incidents a filter selects, native or ACLED (DESIGN.md §6).
+"""Streaming CSV export of the incidents a filter selects, native or ACLED (ARCHITECTURE.md §7).
 
 Speed comes from building each CSV line inside SQLite: one ``SELECT`` returns one finished line
 per incident (quoting, formula guard, local time and all), so Python only joins and writes
@@ -11,6 +11,7 @@ complete export or nothing new. The rows are counted and read in one read transa
 number written must equal the count.
 """
 
+import logging
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ from db.csv_columns import (
 from db.errors import FieldProblem, TrucelineError, ValidationError
 from db.geo import mgrs_converter
 from db.queries import IncidentFilter, where_clause
+
+log = logging.getLogger(__name__)
 
 FORMATS = ("native", "acled")
 BOM = "\ufeff"
@@ -97,6 +100,7 @@ def export_csv(
             conn.execute("COMMIT")
     if written != total:
         raise ExportFailed(f"{path}: wrote {written} rows but the filter selects {total}")
+    log.info("exported %d incidents as %s CSV to %s", written, fmt, path)
     return ExportResult(path, written)
 
 

@@ -1,4 +1,4 @@
-"""Import of native CSV: checked like the entry form, previewed, then all rows or none (DESIGN.md §6).
+"""Import of native CSV: checked like the entry form, previewed, then all rows or none (ARCHITECTURE.md §7).
 
 A CSV comes from outside (a spreadsheet, an older tool, another mission), so it is read with
 care: UTF-8 with or without BOM, strict RFC 4180 quoting, a cap on line and field size (a file
@@ -17,6 +17,7 @@ import is recorded as new versions by the importing monitor, with the reason
 import codecs
 import csv
 import json
+import logging
 import re
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -33,6 +34,8 @@ from db.incidents import IncidentRecord, record_from_row, write_imported
 from db.projection import PROJECTION_COLUMNS, Calendar
 from db.validation import validate_incident, validate_reason
 from db.versions import SELECT_VERSIONS, Version, Writer
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from db.theatre import Theatre
@@ -149,6 +152,25 @@ def import_csv(
     read as a native CSV at all.
     """
     path = Path(path)
+    try:
+        summary = _import(conn, writer, path, theatre, calendar, dry_run, progress)
+    except CsvImportError as error:
+        log.warning("refused CSV import: %s", error)
+        raise
+    if not dry_run:
+        log.info("imported CSV %s: %s", path, summary.as_text())
+    return summary
+
+
+def _import(
+    conn: sqlite3.Connection,
+    writer: Writer,
+    path: Path,
+    theatre: "Theatre",
+    calendar: Calendar,
+    dry_run: bool,
+    progress: Progress | None,
+) -> ImportSummary:
     tally = _Tally()
     reason = validate_reason(f"imported from {path.name[:200]}")
     try:

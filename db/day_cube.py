@@ -3,7 +3,7 @@
 A filter that touches where, what and the verification state at once (say the EAST zone and
 verified, split by observation type) can only be summed from ``daily_counts``: about half a row
 per incident, 510,000 rows on a million incidents, which SQLite reads in 40 ms before it filters
-and sorts anything, twice the timeline's budget (DESIGN.md §10). The same sums over numpy
+and sorts anything, twice the timeline's budget (ARCHITECTURE.md §10). The same sums over numpy
 columns of small integer codes take a few milliseconds (db/column_sums.py).
 
 The copy is loaded once per database file (one scan, the columns joined into strings by SQLite

@@ -192,29 +192,28 @@ def synth_raw(
         "source_reliability": "A",
         "info_credibility": rng.choice([1, 2, 2, 3]),
     }
+    obs_type, weapon, count = _what_was_seen(rng, raw, start)
+    if weapon in CALIBRES and rng.random() < 0.4:
+        raw["weapon_assessed"] = True
+        raw["calibre_mm"] = rng.choice(CALIBRES[weapon])
+    raw.update(obs_type=obs_type, weapon_class=weapon, count=count)
+    if count > 20:
+        raw["count_qualifier"] = rng.choice(["approx", "at_least"])
+    raw["verification_state"] = _state(rng, day_i)
+    if raw["verification_state"] == "verified" and rng.random() < 0.1:
+        raw["attribution"] = "attributed"
+        raw["actor1"] = rng.choice(PARTIES)
+    raw["narrative"] = _narrative(rng, raw, town)
+    return raw
+
+
+def _what_was_seen(rng: random.Random, raw: dict[str, Any], start: datetime) -> tuple[str, str, int]:
+    """Observation type, weapon and count for the incident's category; fills the category's own fields."""
+    category = raw["category"]
     obs_type, weapon, count = "none", "undetermined", 1
     if category == "fire":
-        obs_type = _pick(rng, FIRE_TYPES)
-        if obs_type in ("burst", "single_shot"):
-            weapon = rng.choices(["small_arms", "heavy_machine_gun", "undetermined"], [60, 25, 15])[0]
-            count = 1 if obs_type == "single_shot" and rng.random() < 0.5 else min(200, int(rng.expovariate(1 / 8)) + 1)
-        elif obs_type == "explosion":
-            weapon = _pick(rng, EXPLOSION_WEAPONS)
-            count = min(150, int(rng.expovariate(1 / 4)) + 1)
-            raw["explosion_kind"] = _pick(rng, EXPLOSION_KINDS)
-        elif obs_type == "projectile_in_flight":
-            weapon = rng.choices(["mlrs", "tube_artillery", "atgm", "undetermined"], [40, 20, 10, 30])[0]
-            count = min(80, int(rng.expovariate(1 / 3)) + 1)
-        raw["means"] = rng.choices(["heard", "heard_and_seen", "seen", "camera"], [65, 20, 10, 5])[0]
-        bearing = rng.uniform(30, 150)
-        dmin = round(rng.uniform(0.5, 6), 1)
-        raw.update(bearing_deg=round(bearing, 0), dist_min_km=dmin, dist_max_km=round(dmin + rng.uniform(0.5, 4), 1))
-        if rng.random() < 0.5:
-            raw["event_lat"], raw["event_lon"] = _offset(obs_lat, obs_lon, bearing, dmin + 1)
-        raw["geo_precision"] = "near"
-        if rng.random() < 0.3:
-            raw["observed_end"] = (start + timedelta(minutes=rng.randint(1, 40))).strftime("%Y-%m-%dT%H:%M:%SZ")
-    elif category == "heavy_weapon_in_restricted_area":
+        return _fire(rng, raw, start)
+    if category == "heavy_weapon_in_restricted_area":
         weapon = rng.choice(["tank_gun", "tube_artillery", "mlrs", "mortar"])
         count = rng.randint(1, 6)
         raw["means"] = rng.choice(["seen", "uav", "camera"])
@@ -228,18 +227,33 @@ def synth_raw(
         raw["source_reliability"] = rng.choice(["B", "C", "D"])
     elif category in ("access_restriction", "threat_to_monitors"):
         raw["means"] = "seen"
-    if weapon in CALIBRES and rng.random() < 0.4:
-        raw["weapon_assessed"] = True
-        raw["calibre_mm"] = rng.choice(CALIBRES[weapon])
-    raw.update(obs_type=obs_type, weapon_class=weapon, count=count)
-    if count > 20:
-        raw["count_qualifier"] = rng.choice(["approx", "at_least"])
-    raw["verification_state"] = _state(rng, day_i)
-    if raw["verification_state"] == "verified" and rng.random() < 0.1:
-        raw["attribution"] = "attributed"
-        raw["actor1"] = rng.choice(PARTIES)
-    raw["narrative"] = _narrative(rng, raw, town)
-    return raw
+    return obs_type, weapon, count
+
+
+def _fire(rng: random.Random, raw: dict[str, Any], start: datetime) -> tuple[str, str, int]:
+    """A ceasefire violation: what was observed, with which weapon, how often, and where it landed."""
+    weapon, count = "undetermined", 1
+    obs_type = _pick(rng, FIRE_TYPES)
+    if obs_type in ("burst", "single_shot"):
+        weapon = rng.choices(["small_arms", "heavy_machine_gun", "undetermined"], [60, 25, 15])[0]
+        count = 1 if obs_type == "single_shot" and rng.random() < 0.5 else min(200, int(rng.expovariate(1 / 8)) + 1)
+    elif obs_type == "explosion":
+        weapon = _pick(rng, EXPLOSION_WEAPONS)
+        count = min(150, int(rng.expovariate(1 / 4)) + 1)
+        raw["explosion_kind"] = _pick(rng, EXPLOSION_KINDS)
+    elif obs_type == "projectile_in_flight":
+        weapon = rng.choices(["mlrs", "tube_artillery", "atgm", "undetermined"], [40, 20, 10, 30])[0]
+        count = min(80, int(rng.expovariate(1 / 3)) + 1)
+    raw["means"] = rng.choices(["heard", "heard_and_seen", "seen", "camera"], [65, 20, 10, 5])[0]
+    bearing = rng.uniform(30, 150)
+    dmin = round(rng.uniform(0.5, 6), 1)
+    raw.update(bearing_deg=round(bearing, 0), dist_min_km=dmin, dist_max_km=round(dmin + rng.uniform(0.5, 4), 1))
+    if rng.random() < 0.5:
+        raw["event_lat"], raw["event_lon"] = _offset(raw["observer_lat"], raw["observer_lon"], bearing, dmin + 1)
+    raw["geo_precision"] = "near"
+    if rng.random() < 0.3:
+        raw["observed_end"] = (start + timedelta(minutes=rng.randint(1, 40))).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return obs_type, weapon, count
 
 
 def _state(rng: random.Random, day_index: int) -> str:

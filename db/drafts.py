@@ -1,4 +1,4 @@
-"""Drafts of the entry form, kept on disk so a crash or power cut loses nothing typed (DESIGN.md §8).
+"""Drafts of the entry form, kept on disk so a crash or power cut loses nothing typed (ARCHITECTURE.md §8).
 
 A draft holds what the monitor typed, as typed (text, not parsed values): half-typed input is
 exactly what validation would refuse, and it must come back as it was. Each draft is one small

@@ -63,7 +63,3 @@ class BusyError(DatabaseError):
 
 class DiskFullError(DatabaseError):
     """A write failed for lack of disk space; nothing was written."""
-
-
-class IntegrityProblem(TrucelineError):
-    """A stored version or chain does not match its hashes."""

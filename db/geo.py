@@ -234,15 +234,7 @@ def _split_pair(tokens: list[_Token], field: str) -> tuple[list[_Token], list[_T
     if len(seps) > 1:
         raise _problem(field, "use a single comma or semicolon between latitude and longitude")
     if hemis:
-        if len(hemis) != 2:
-            raise _problem(field, "mark both coordinates with N/S and E/W, or neither")
-        body = [t for t in tokens if t.kind != "sep"]
-        hemis = [i for i, t in enumerate(body) if t.kind == "hemi"]
-        if hemis[0] == 0 and hemis[1] != len(body) - 1:
-            return body[: hemis[1]], body[hemis[1] :]
-        if hemis[1] == len(body) - 1 and hemis[0] != 0:
-            return body[: hemis[0] + 1], body[hemis[0] + 1 :]
-        raise _problem(field, "put N/S and E/W either before both numbers or after both numbers")
+        return _split_at_hemispheres(tokens, len(hemis), field)
     if seps:
         return tokens[: seps[0]], tokens[seps[0] + 1 :]
     degree_marks = [i for i, t in enumerate(tokens) if t.text == "°"]
@@ -263,8 +255,38 @@ def _split_pair(tokens: list[_Token], field: str) -> tuple[list[_Token], list[_T
     return numbers[:half], numbers[half:]
 
 
+def _split_at_hemispheres(tokens: list[_Token], count: int, field: str) -> tuple[list[_Token], list[_Token]]:
+    """Latitude and longitude marked N/S and E/W: the letters come before both numbers or after both."""
+    if count != 2:
+        raise _problem(field, "mark both coordinates with N/S and E/W, or neither")
+    body = [t for t in tokens if t.kind != "sep"]
+    hemis = [i for i, t in enumerate(body) if t.kind == "hemi"]
+    if hemis[0] == 0 and hemis[1] != len(body) - 1:
+        return body[: hemis[1]], body[hemis[1] :]
+    if hemis[1] == len(body) - 1 and hemis[0] != 0:
+        return body[: hemis[0] + 1], body[hemis[0] + 1 :]
+    raise _problem(field, "put N/S and E/W either before both numbers or after both numbers")
+
+
 def _read_coordinate(tokens: list[_Token], field: str) -> tuple[float, str | None]:
     """Turn the tokens of one coordinate into signed degrees and its hemisphere letter, if any."""
+    parts, hemi = _coordinate_parts(tokens, field)
+    numbers = _checked_numbers(parts, field)
+    negative = numbers[0].startswith("-")
+    values = [abs(float(number)) for number in numbers]
+    for value, unit in zip(values[1:], ("minutes", "seconds"), strict=False):
+        if value >= 60:
+            raise _problem(field, f"{unit} must be less than 60")
+    degrees = values[0] + sum(value / 60**power for power, value in enumerate(values[1:], start=1))
+    if hemi is not None:
+        if negative:
+            raise _problem(field, f"use either a minus sign or {hemi}, not both")
+        negative = hemi in "SW"
+    return (-degrees if negative else degrees), hemi
+
+
+def _coordinate_parts(tokens: list[_Token], field: str) -> tuple[list[tuple[str, str | None]], str | None]:
+    """The numbers of one coordinate with the mark after each (°, ', "), and its hemisphere letter."""
     hemi: str | None = None
     parts: list[tuple[str, str | None]] = []  # (number text, mark after it)
     for token in tokens:
@@ -278,6 +300,11 @@ def _read_coordinate(tokens: list[_Token], field: str) -> tuple[float, str | Non
             parts[-1] = (parts[-1][0], token.text)
         else:
             raise _problem(field, "cannot read the position; separate latitude and longitude with one comma")
+    return parts, hemi
+
+
+def _checked_numbers(parts: list[tuple[str, str | None]], field: str) -> list[str]:
+    """Degrees, then minutes, then seconds, in that order, only the first signed, only the last decimal."""
     if not parts:
         raise _problem(field, "a coordinate has no number; enter both latitude and longitude")
     if len(parts) > 3:
@@ -291,17 +318,7 @@ def _read_coordinate(tokens: list[_Token], field: str) -> tuple[float, str | Non
         raise _problem(field, "only the degrees may carry a sign")
     if any("." in number for number in numbers[:-1]):
         raise _problem(field, "only the last of degrees, minutes and seconds may have decimals")
-    negative = numbers[0].startswith("-")
-    values = [abs(float(number)) for number in numbers]
-    for value, unit in zip(values[1:], ("minutes", "seconds"), strict=False):
-        if value >= 60:
-            raise _problem(field, f"{unit} must be less than 60")
-    degrees = values[0] + sum(value / 60**power for power, value in enumerate(values[1:], start=1))
-    if hemi is not None:
-        if negative:
-            raise _problem(field, f"use either a minus sign or {hemi}, not both")
-        negative = hemi in "SW"
-    return (-degrees if negative else degrees), hemi
+    return numbers
 
 
 def _check_range(lat: float, lon: float, field: str) -> None:

@@ -1,4 +1,4 @@
-"""Canonical JSON and the hashes that make every version tamper-evident (DESIGN.md §4).
+"""Canonical JSON and the hashes that make every version tamper-evident (ARCHITECTURE.md §3).
 
 ``canonical_json`` produces RFC 8785 (JCS) output for the values Truceline stores: strings,
 integers, booleans, null, lists, objects with ASCII keys, and floats that

@@ -1,4 +1,4 @@
-"""The incident: the fields one version of a record carries (DESIGN.md §4).
+"""The incident: the fields one version of a record carries (ARCHITECTURE.md §3).
 
 An :class:`Incident` is always valid: build one with :func:`db.validation.validate_incident`.
 Its payload form (:meth:`Incident.to_payload`) is what is hashed and stored in

@@ -2,7 +2,7 @@
 
 A text filter cannot be answered by the rollups: every match must be looked up. A common word
 matches a fifth of a million incidents, and SQLite's 200,000 lookups into the wide ``incidents``
-table take a quarter of a second, five times the timeline's budget (DESIGN.md §10). FTS5 lists
+table take a quarter of a second, five times the timeline's budget (ARCHITECTURE.md §10). FTS5 lists
 the matching rowids in a few tens of milliseconds; with each incident's day, count and filter
 columns held in numpy arrays indexed by rowid, the sums over those rowids take a few more.
 

@@ -263,13 +263,6 @@ def get_incident(conn: sqlite3.Connection, incident_id: str) -> IncidentRecord:
     return record_from_row(row)
 
 
-def find_by_ref(conn: sqlite3.Connection, ref: str) -> IncidentRecord:
-    row = conn.execute(f"{_SELECT_RECORD} WHERE ref = ?", (ref,)).fetchone()
-    if row is None:
-        raise NotFoundError(f"no incident has the reference {ref}")
-    return record_from_row(row)
-
-
 def incident_history(conn: sqlite3.Connection, incident_id: str) -> list[HistoryEntry]:
     """Every version, oldest first, with author, device, and the fields changed from its parent."""
     versions = versions_of(conn, incident_id)

@@ -1,6 +1,6 @@
 """Local wall-clock times as monitors type them, turned into the UTC text that is stored.
 
-Monitors enter times in the mission time zone (DESIGN.md §4, §8), and twice a year the wall clock
+Monitors enter times in the mission time zone (ARCHITECTURE.md §3, §8), and twice a year the wall clock
 misbehaves: in spring an hour does not exist, in autumn an hour happens twice. ``datetime`` with
 ``zoneinfo`` silently picks an answer in both cases (PEP 495), which would file an observation an
 hour off without anyone noticing. :func:`to_utc` refuses the first case and, in the second,

@@ -60,6 +60,5 @@ def config_dir() -> Path:
 
 
 def log_dir() -> Path:
-    if _override is not None or os.environ.get(ENV_DATA_DIR):
-        return data_dir() / "logs"
-    return Path(platformdirs.user_log_dir(APP_NAME, ORGANISATION))
+    """The rotating log (db/activity_log.py): in the data directory, so it travels with the data."""
+    return data_dir() / "logs"

@@ -72,12 +72,6 @@ def make_ref(root: Version, root_incident: Incident) -> str:
     return f"{area}-{device_tag(root.device_id)}-{root.device_seq:06d}"
 
 
-def local_day(observed_start: str, tz: ZoneInfo) -> str:
-    """The mission-time-zone date of a UTC ``...Z`` time: what "a day" means in the reports."""
-    moment = datetime.fromisoformat(observed_start.replace("Z", "+00:00"))
-    return moment.astimezone(tz).date().isoformat()
-
-
 @dataclass(frozen=True)
 class Calendar:
     """The mission's two kinds of day: local dates, and reporting days that end at the cut-off.

@@ -8,6 +8,7 @@ the backup may already sit on other laptops under the old identity's sequence nu
 reusing those numbers for different versions would look like tampering when the bundles meet.
 """
 
+import logging
 import os
 import sqlite3
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from db.damage import clear_damage
 from db.device import META_DEVICE_ID, META_RETIRED_DEVICE, set_key_aside
 from db.errors import DamagedDatabaseError, DatabaseError
 from db.usage_lock import using_data_dir
+
+log = logging.getLogger(__name__)
 
 DAMAGED_DIR = paths.DAMAGED_DIR
 
@@ -136,6 +139,7 @@ def _restore_backup(data_dir: Path, backup: BackupInfo | None) -> Recovery:
     _retire_key(data_dir, kept)
     os.replace(temp, database)
     clear_damage(data_dir)
+    log.info("restored %s from %s; the previous database was kept in %s", database, backup.path, kept)
     return Recovery(backup, kept, *_what_is_there(database))
 
 

@@ -1,6 +1,6 @@
 """The review workflow: the supervisors' queue, their decisions, and monitors submitting drafts.
 
-A review decision is an ordinary version (DESIGN.md §4): a new version of each incident with the
+A review decision is an ordinary version (ARCHITECTURE.md §3): a new version of each incident with the
 supervisor as author and a reason, so the history shows who judged what, when and why. A batch of
 decisions is one transaction, all or nothing. Incidents in conflict are kept out of the queue and
 refused by every decision: a judgement on one of two competing versions would hide the other.
@@ -24,6 +24,9 @@ from db.validation import validate_incident, validate_reason
 from db.versions import Writer
 
 QUEUE_STATES = ("submitted", "under_review", "returned")
+# What a supervisor's decision may set. "draft" and "submitted" are the monitors' own states;
+# returning an incident ("returned") sends it back to them with the reason.
+DECISION_STATES = ("verified", "unverified", "disputed", "not_a_violation", "under_review", "archived", "returned")
 SUBMITTABLE_STATES = ("draft", "returned")
 SUBMIT_REASON = "submitted for review"
 # How many incidents an error message names before it only counts the rest.
@@ -97,8 +100,8 @@ class ReviewDecision:
 
     def __post_init__(self) -> None:
         # Refused here rather than once per incident: the state is wrong whatever the incident.
-        if self.verification_state not in enums.VERIFICATION_STATE:
-            shown = ", ".join(enums.VERIFICATION_STATE)
+        if self.verification_state not in DECISION_STATES:
+            shown = ", ".join(DECISION_STATES)
             raise ValidationError(
                 [FieldProblem("verification_state", f"'{self.verification_state}' is not one of: {shown}")]
             )

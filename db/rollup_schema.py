@@ -3,7 +3,7 @@
 ``daily_counts`` has every dimension and the reporting day in its key and follows ``incidents``
 row by row through triggers: exact for any filter. On a large mission it holds about half as many
 rows as there are incidents (510,000 on the 1,000,000-incident demo), too many to sum within the
-timeline's 50 ms (DESIGN.md §10): SQLite reads about ten million rollup rows a second, and
+timeline's 50 ms (ARCHITECTURE.md §10): SQLite reads about ten million rollup rows a second, and
 grouping by anything but the order of the key sorts them at a third of that.
 
 So the timeline and the summary read narrower rollups when they cover the question. They keep
@@ -15,8 +15,9 @@ not kept row by row: the triggers note which sums went stale (the incident's day
 in ``rollup_stale``), and the projection derives just those groups again from ``daily_counts``
 before its transaction commits (:func:`db.projection.refresh_rollups`).
 
-These definitions are m002's. A later step that changes a rollup defines its own rather than
-editing these, as ``db.schema.ROLLUP_KEY`` is kept for m001.
+These are the definitions the projection keeps the rollups with today. Migration m002 created the
+tables from a frozen, literal copy of this SQL (``db.schema.M002_*``); tests/test_schema.py checks
+that the two still agree. A change to a rollup is a new schema step with its own literal SQL.
 """
 
 from dataclasses import dataclass

@@ -1,91 +1,57 @@
-"""Numbered schema migrations (sqlite-utils ``Migrations``), applied before any window opens.
+"""The numbered schema steps (sqlite-utils ``Migrations``), each frozen: written out as literal SQL.
 
-``m001_initial`` creates the whole model of DESIGN.md §4; ``m002_reporting_day`` adds the
-reporting day (the theatre's daily cut-off) to incidents and reshapes the rollups
-(:mod:`db.rollup_schema`); ``m003_chain_heads`` keeps the signed chain heads and chain anchors that
-let exchange bundles relay other laptops' versions verifiably (:mod:`db.bundle_chain`). Later changes are new
-steps; a step is never edited once released. :func:`db.store.migrate` backs the file up
-before applying any pending step.
+A step is never edited once released, and never computed from today's code (field lists, the
+rollup definitions of :mod:`db.rollup_schema`, the projection): what ``m001_initial`` created on
+the first laptops must be what it creates on a blank database today, or a database migrated
+years from now would differ from one created today in ways no test sees. The table below is in
+ARCHITECTURE.md ("Schema steps"); ``tests/test_schema.py`` compares a freshly migrated database
+with a literal expected schema and migrates a database built by ``m001`` alone.
+:func:`db.store.migrate` backs the file up before applying any pending step.
+
+The SQL text is kept exactly as the released steps wrote it into ``sqlite_master``, long lines
+included (hence ruff's E501 is off for this file).
 """
 
+import json
+import uuid
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from db import rollup_schema
-from db.incident import BOOL_FIELDS, FIELD_NAMES, FLOAT_FIELDS, INT_FIELDS
-
 migrations = Migrations("truceline")
 
-# m001's rollup key (m002 replaces it with db.rollup_schema.DAILY_COUNTS_KEY): NULL sector and explosion kind are
-# stored as '' so the key stays unique.
-ROLLUP_KEY = (
-    "day",
-    "zone_id",
-    "sector_id",
-    "category",
-    "obs_type",
-    "explosion_kind",
-    "weapon_class",
-    "verification_state",
-)
+# -- m001_initial: the model of the first release --------------------------------------------------
 
-
-def _column_type(name: str) -> str:
-    if name in FLOAT_FIELDS:
-        return "REAL"
-    if name in INT_FIELDS or name in BOOL_FIELDS:
-        return "INTEGER"
-    return "TEXT"
-
-
-def _rollup_values(row: str) -> str:
-    return (
-        f"{row}.obs_day, {row}.zone_id, coalesce({row}.sector_id, ''), {row}.category, {row}.obs_type, "
-        f"coalesce({row}.explosion_kind, ''), {row}.weapon_class, {row}.verification_state"
-    )
-
-
-def _rollup_match(row: str) -> str:
-    return (
-        f"day = {row}.obs_day AND zone_id = {row}.zone_id AND sector_id = coalesce({row}.sector_id, '') "
-        f"AND category = {row}.category AND obs_type = {row}.obs_type "
-        f"AND explosion_kind = coalesce({row}.explosion_kind, '') AND weapon_class = {row}.weapon_class "
-        f"AND verification_state = {row}.verification_state"
-    )
-
-
-def initial_statements() -> list[str]:
-    field_columns = ",\n    ".join(f"{name} {_column_type(name)}" for name in FIELD_NAMES)
-    key = ", ".join(ROLLUP_KEY)
-    return [
-        """CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
-        """CREATE TABLE devices (
+M001_STATEMENTS = [
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE devices (
     device_id TEXT PRIMARY KEY,
     label TEXT NOT NULL,
     public_key TEXT NOT NULL,
     first_seen TEXT NOT NULL
 )""",
-        """CREATE TABLE monitors (
+    """CREATE TABLE monitors (
     monitor_id TEXT PRIMARY KEY,
     name TEXT NOT NULL,
     callsign TEXT NOT NULL,
     role TEXT NOT NULL CHECK (role IN ('monitor', 'supervisor')),
     created_at TEXT NOT NULL
 )""",
-        """CREATE TABLE zones (
+    """CREATE TABLE zones (
     zone_id TEXT PRIMARY KEY,
     name TEXT NOT NULL,
     name_uk TEXT NOT NULL,
     lead_nation TEXT
 )""",
-        """CREATE TABLE sectors (
+    """CREATE TABLE sectors (
     sector_id TEXT PRIMARY KEY,
     name TEXT NOT NULL,
     name_uk TEXT NOT NULL
 )""",
-        """CREATE TABLE incident_versions (
+    """CREATE TABLE incident_versions (
     version_id TEXT PRIMARY KEY,
     incident_id TEXT NOT NULL,
     parent_ids TEXT NOT NULL,
@@ -100,12 +66,12 @@ def initial_statements() -> list[str]:
     chain_sha256 TEXT NOT NULL,
     UNIQUE (device_id, device_seq)
 )""",
-        "CREATE INDEX incident_versions_incident ON incident_versions (incident_id)",
-        """CREATE TRIGGER incident_versions_no_update BEFORE UPDATE ON incident_versions
+    "CREATE INDEX incident_versions_incident ON incident_versions (incident_id)",
+    """CREATE TRIGGER incident_versions_no_update BEFORE UPDATE ON incident_versions
 BEGIN SELECT RAISE(ABORT, 'incident_versions is append-only: versions cannot be changed'); END""",
-        """CREATE TRIGGER incident_versions_no_delete BEFORE DELETE ON incident_versions
+    """CREATE TRIGGER incident_versions_no_delete BEFORE DELETE ON incident_versions
 BEGIN SELECT RAISE(ABORT, 'incident_versions is append-only: versions cannot be deleted'); END""",
-        f"""CREATE TABLE incidents (
+    """CREATE TABLE incidents (
     incident_id TEXT PRIMARY KEY,
     ref TEXT NOT NULL UNIQUE,
     head_version_id TEXT NOT NULL,
@@ -113,20 +79,54 @@ BEGIN SELECT RAISE(ABORT, 'incident_versions is append-only: versions cannot be 
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     obs_day TEXT NOT NULL,
-    {field_columns}
+    observed_start TEXT,
+    observed_end TEXT,
+    time_precision TEXT,
+    zone_id TEXT,
+    sector_id TEXT,
+    dmz_relation TEXT,
+    observer_lat REAL,
+    observer_lon REAL,
+    event_lat REAL,
+    event_lon REAL,
+    geo_precision TEXT,
+    place TEXT,
+    bearing_deg REAL,
+    dist_min_km REAL,
+    dist_max_km REAL,
+    category TEXT,
+    obs_type TEXT,
+    explosion_kind TEXT,
+    weapon_class TEXT,
+    weapon_assessed INTEGER,
+    calibre_mm REAL,
+    count INTEGER,
+    count_qualifier TEXT,
+    means TEXT,
+    source_reliability TEXT,
+    info_credibility INTEGER,
+    civ_killed INTEGER,
+    civ_injured INTEGER,
+    mil_killed INTEGER,
+    mil_injured INTEGER,
+    verification_state TEXT,
+    attribution TEXT,
+    actor1 TEXT,
+    actor2 TEXT,
+    narrative TEXT
 )""",
-        "CREATE INDEX incidents_observed ON incidents (observed_start, incident_id)",
-        "CREATE INDEX incidents_zone ON incidents (zone_id, observed_start)",
-        "CREATE INDEX incidents_sector ON incidents (sector_id, observed_start)",
-        "CREATE INDEX incidents_category ON incidents (category, observed_start)",
-        "CREATE INDEX incidents_state ON incidents (verification_state, observed_start)",
-        "CREATE INDEX incidents_conflicts ON incidents (heads) WHERE heads > 1",
-        """CREATE TABLE incident_heads (
+    "CREATE INDEX incidents_observed ON incidents (observed_start, incident_id)",
+    "CREATE INDEX incidents_zone ON incidents (zone_id, observed_start)",
+    "CREATE INDEX incidents_sector ON incidents (sector_id, observed_start)",
+    "CREATE INDEX incidents_category ON incidents (category, observed_start)",
+    "CREATE INDEX incidents_state ON incidents (verification_state, observed_start)",
+    "CREATE INDEX incidents_conflicts ON incidents (heads) WHERE heads > 1",
+    """CREATE TABLE incident_heads (
     incident_id TEXT NOT NULL,
     version_id TEXT NOT NULL,
     PRIMARY KEY (incident_id, version_id)
 ) WITHOUT ROWID""",
-        f"""CREATE TABLE daily_counts (
+    """CREATE TABLE daily_counts (
     day TEXT NOT NULL,
     zone_id TEXT NOT NULL,
     sector_id TEXT NOT NULL,
@@ -137,31 +137,30 @@ BEGIN SELECT RAISE(ABORT, 'incident_versions is append-only: versions cannot be 
     verification_state TEXT NOT NULL,
     incidents INTEGER NOT NULL,
     violations INTEGER NOT NULL,
-    PRIMARY KEY ({key})
+    PRIMARY KEY (day, zone_id, sector_id, category, obs_type, explosion_kind, weapon_class, verification_state)
 ) WITHOUT ROWID""",
-        f"""CREATE TRIGGER incidents_rollup_insert AFTER INSERT ON incidents BEGIN
-    INSERT INTO daily_counts ({key}, incidents, violations)
-    VALUES ({_rollup_values("NEW")}, 1, NEW.count)
+    """CREATE TRIGGER incidents_rollup_insert AFTER INSERT ON incidents BEGIN
+    INSERT INTO daily_counts (day, zone_id, sector_id, category, obs_type, explosion_kind, weapon_class, verification_state, incidents, violations)
+    VALUES (NEW.obs_day, NEW.zone_id, coalesce(NEW.sector_id, ''), NEW.category, NEW.obs_type, coalesce(NEW.explosion_kind, ''), NEW.weapon_class, NEW.verification_state, 1, NEW.count)
     ON CONFLICT DO UPDATE SET incidents = incidents + 1, violations = violations + excluded.violations;
 END""",
-        f"""CREATE TRIGGER incidents_rollup_delete AFTER DELETE ON incidents BEGIN
+    """CREATE TRIGGER incidents_rollup_delete AFTER DELETE ON incidents BEGIN
     UPDATE daily_counts SET incidents = incidents - 1, violations = violations - OLD.count
-    WHERE {_rollup_match("OLD")};
-    DELETE FROM daily_counts WHERE incidents = 0 AND {_rollup_match("OLD")};
+    WHERE day = OLD.obs_day AND zone_id = OLD.zone_id AND sector_id = coalesce(OLD.sector_id, '') AND category = OLD.category AND obs_type = OLD.obs_type AND explosion_kind = coalesce(OLD.explosion_kind, '') AND weapon_class = OLD.weapon_class AND verification_state = OLD.verification_state;
+    DELETE FROM daily_counts WHERE incidents = 0 AND day = OLD.obs_day AND zone_id = OLD.zone_id AND sector_id = coalesce(OLD.sector_id, '') AND category = OLD.category AND obs_type = OLD.obs_type AND explosion_kind = coalesce(OLD.explosion_kind, '') AND weapon_class = OLD.weapon_class AND verification_state = OLD.verification_state;
 END""",
-        f"""CREATE TRIGGER incidents_rollup_update AFTER UPDATE ON incidents BEGIN
+    """CREATE TRIGGER incidents_rollup_update AFTER UPDATE ON incidents BEGIN
     UPDATE daily_counts SET incidents = incidents - 1, violations = violations - OLD.count
-    WHERE {_rollup_match("OLD")};
-    DELETE FROM daily_counts WHERE incidents = 0 AND {_rollup_match("OLD")};
-    INSERT INTO daily_counts ({key}, incidents, violations)
-    VALUES ({_rollup_values("NEW")}, 1, NEW.count)
+    WHERE day = OLD.obs_day AND zone_id = OLD.zone_id AND sector_id = coalesce(OLD.sector_id, '') AND category = OLD.category AND obs_type = OLD.obs_type AND explosion_kind = coalesce(OLD.explosion_kind, '') AND weapon_class = OLD.weapon_class AND verification_state = OLD.verification_state;
+    DELETE FROM daily_counts WHERE incidents = 0 AND day = OLD.obs_day AND zone_id = OLD.zone_id AND sector_id = coalesce(OLD.sector_id, '') AND category = OLD.category AND obs_type = OLD.obs_type AND explosion_kind = coalesce(OLD.explosion_kind, '') AND weapon_class = OLD.weapon_class AND verification_state = OLD.verification_state;
+    INSERT INTO daily_counts (day, zone_id, sector_id, category, obs_type, explosion_kind, weapon_class, verification_state, incidents, violations)
+    VALUES (NEW.obs_day, NEW.zone_id, coalesce(NEW.sector_id, ''), NEW.category, NEW.obs_type, coalesce(NEW.explosion_kind, ''), NEW.weapon_class, NEW.verification_state, 1, NEW.count)
     ON CONFLICT DO UPDATE SET incidents = incidents + 1, violations = violations + excluded.violations;
 END""",
-        # Kept up to date by db.projection, not by triggers: trusted_schema=OFF forbids FTS5 in triggers.
-        """CREATE VIRTUAL TABLE incidents_fts USING fts5(
+    """CREATE VIRTUAL TABLE incidents_fts USING fts5(
     narrative, place, content='incidents', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2', detail=none
 )""",
-        """CREATE TABLE imports (
+    """CREATE TABLE imports (
     import_id TEXT PRIMARY KEY,
     bundle_sha256 TEXT NOT NULL,
     device_id TEXT NOT NULL,
@@ -172,101 +171,222 @@ END""",
     conflicting INTEGER NOT NULL,
     imported_at TEXT NOT NULL
 )""",
-    ]
+]
 
 
 @migrations()
 def m001_initial(db: Database) -> None:
-    for statement in initial_statements():
+    for statement in M001_STATEMENTS:
         db.execute(statement)
 
 
-def _m002_reshape() -> list[str]:
-    """Drop m001's rollup and its triggers, and give incidents its reporting day."""
-    return [
-        "DROP TRIGGER incidents_rollup_insert",
-        "DROP TRIGGER incidents_rollup_delete",
-        "DROP TRIGGER incidents_rollup_update",
-        "DROP TABLE daily_counts",
-        "ALTER TABLE incidents ADD COLUMN report_day TEXT",
-    ]
+# -- m002_reporting_day: incidents.report_day and the rollups that count by it ---------------------
+
+M002_RESHAPE = [
+    "DROP TRIGGER incidents_rollup_insert",
+    "DROP TRIGGER incidents_rollup_delete",
+    "DROP TRIGGER incidents_rollup_update",
+    "DROP TABLE daily_counts",
+    "ALTER TABLE incidents ADD COLUMN report_day TEXT",
+]
+M002_TABLES = [
+    """CREATE TABLE daily_counts (
+    day TEXT NOT NULL,
+    report_day TEXT NOT NULL,
+    zone_id TEXT NOT NULL,
+    sector_id TEXT NOT NULL,
+    category TEXT NOT NULL,
+    obs_type TEXT NOT NULL,
+    explosion_kind TEXT NOT NULL,
+    weapon_class TEXT NOT NULL,
+    verification_state TEXT NOT NULL,
+    incidents INTEGER NOT NULL,
+    violations INTEGER NOT NULL,
+    PRIMARY KEY (day, report_day, zone_id, sector_id, category, obs_type, explosion_kind, weapon_class, verification_state)
+) WITHOUT ROWID""",
+    """CREATE TABLE daily_what_counts (
+    day TEXT NOT NULL,
+    category TEXT NOT NULL,
+    obs_type TEXT NOT NULL,
+    explosion_kind TEXT NOT NULL,
+    weapon_class TEXT NOT NULL,
+    verification_state TEXT NOT NULL,
+    incidents INTEGER NOT NULL,
+    violations INTEGER NOT NULL,
+    incidents_late INTEGER NOT NULL,
+    violations_late INTEGER NOT NULL,
+    PRIMARY KEY (day, category, obs_type, explosion_kind, weapon_class, verification_state)
+) WITHOUT ROWID""",
+    """CREATE TABLE daily_area_counts (
+    day TEXT NOT NULL,
+    zone_id TEXT NOT NULL,
+    sector_id TEXT NOT NULL,
+    category TEXT NOT NULL,
+    verification_state TEXT NOT NULL,
+    incidents INTEGER NOT NULL,
+    violations INTEGER NOT NULL,
+    incidents_late INTEGER NOT NULL,
+    violations_late INTEGER NOT NULL,
+    impacts INTEGER NOT NULL,
+    airbursts INTEGER NOT NULL,
+    outgoing INTEGER NOT NULL,
+    undetermined INTEGER NOT NULL,
+    impacts_late INTEGER NOT NULL,
+    airbursts_late INTEGER NOT NULL,
+    outgoing_late INTEGER NOT NULL,
+    undetermined_late INTEGER NOT NULL,
+    PRIMARY KEY (day, zone_id, sector_id, category, verification_state)
+) WITHOUT ROWID""",
+    """CREATE TABLE daily_area_what_counts (
+    day TEXT NOT NULL,
+    zone_id TEXT NOT NULL,
+    sector_id TEXT NOT NULL,
+    category TEXT NOT NULL,
+    obs_type TEXT NOT NULL,
+    explosion_kind TEXT NOT NULL,
+    weapon_class TEXT NOT NULL,
+    incidents INTEGER NOT NULL,
+    violations INTEGER NOT NULL,
+    incidents_late INTEGER NOT NULL,
+    violations_late INTEGER NOT NULL,
+    PRIMARY KEY (day, zone_id, sector_id, category, obs_type, explosion_kind, weapon_class)
+) WITHOUT ROWID""",
+    """CREATE TABLE rollup_stale (
+    day TEXT NOT NULL,
+    zone_id TEXT NOT NULL,
+    sector_id TEXT NOT NULL,
+    category TEXT NOT NULL,
+    obs_type TEXT NOT NULL,
+    explosion_kind TEXT NOT NULL,
+    weapon_class TEXT NOT NULL,
+    verification_state TEXT NOT NULL,
+    PRIMARY KEY (day, zone_id, sector_id, category, obs_type, explosion_kind, weapon_class, verification_state)
+) WITHOUT ROWID""",
+]
+# Filled by one GROUP BY each (daily_counts first; the narrow rollups from it) before the indexes
+# and triggers exist: seconds, not minutes, on a million incidents.
+M002_FILL = [
+    "INSERT INTO daily_counts (day, report_day, zone_id, sector_id, category, obs_type, explosion_kind, weapon_class, verification_state, incidents, violations) SELECT incidents.obs_day, incidents.report_day, incidents.zone_id, coalesce(incidents.sector_id, ''), incidents.category, incidents.obs_type, coalesce(incidents.explosion_kind, ''), incidents.weapon_class, incidents.verification_state, count(*), sum(count) FROM incidents GROUP BY incidents.obs_day, incidents.report_day, incidents.zone_id, coalesce(incidents.sector_id, ''), incidents.category, incidents.obs_type, coalesce(incidents.explosion_kind, ''), incidents.weapon_class, incidents.verification_state",
+    "INSERT INTO daily_what_counts (day, category, obs_type, explosion_kind, weapon_class, verification_state, incidents, violations, incidents_late, violations_late) SELECT day, category, obs_type, explosion_kind, weapon_class, verification_state, sum(incidents), sum(violations), sum(iif(report_day > day, incidents, 0)), sum(iif(report_day > day, violations, 0)) FROM daily_counts GROUP BY day, category, obs_type, explosion_kind, weapon_class, verification_state",
+    "INSERT INTO daily_area_counts (day, zone_id, sector_id, category, verification_state, incidents, violations, incidents_late, violations_late, impacts, airbursts, outgoing, undetermined, impacts_late, airbursts_late, outgoing_late, undetermined_late) SELECT day, zone_id, sector_id, category, verification_state, sum(incidents), sum(violations), sum(iif(report_day > day, incidents, 0)), sum(iif(report_day > day, violations, 0)), sum(iif(obs_type = 'explosion' AND explosion_kind = 'impact', violations, 0)), sum(iif(obs_type = 'explosion' AND explosion_kind = 'airburst', violations, 0)), sum(iif(obs_type = 'explosion' AND explosion_kind = 'outgoing', violations, 0)), sum(iif(obs_type = 'explosion' AND coalesce(explosion_kind, '') NOT IN ('impact', 'airburst', 'outgoing'), violations, 0)), sum(iif(report_day > day AND obs_type = 'explosion' AND explosion_kind = 'impact', violations, 0)), sum(iif(report_day > day AND obs_type = 'explosion' AND explosion_kind = 'airburst', violations, 0)), sum(iif(report_day > day AND obs_type = 'explosion' AND explosion_kind = 'outgoing', violations, 0)), sum(iif(report_day > day AND obs_type = 'explosion' AND coalesce(explosion_kind, '') NOT IN ('impact', 'airburst', 'outgoing'), violations, 0)) FROM daily_counts GROUP BY day, zone_id, sector_id, category, verification_state",
+    "INSERT INTO daily_area_what_counts (day, zone_id, sector_id, category, obs_type, explosion_kind, weapon_class, incidents, violations, incidents_late, violations_late) SELECT day, zone_id, sector_id, category, obs_type, explosion_kind, weapon_class, sum(incidents), sum(violations), sum(iif(report_day > day, incidents, 0)), sum(iif(report_day > day, violations, 0)) FROM daily_counts GROUP BY day, zone_id, sector_id, category, obs_type, explosion_kind, weapon_class",
+]
+M002_INDEXES_AND_TRIGGERS = [
+    "CREATE INDEX daily_what_counts_obs_type ON daily_what_counts (obs_type, day, incidents, violations, incidents_late, violations_late)",
+    "CREATE INDEX daily_what_counts_weapon_class ON daily_what_counts (weapon_class, day, incidents, violations, incidents_late, violations_late)",
+    "CREATE INDEX daily_what_counts_verification_state ON daily_what_counts (verification_state, day, incidents, violations, incidents_late, violations_late)",
+    "CREATE INDEX daily_area_counts_sector_id ON daily_area_counts (sector_id, day, incidents, violations, incidents_late, violations_late)",
+    "CREATE INDEX daily_area_counts_category ON daily_area_counts (category, day, incidents, violations, incidents_late, violations_late)",
+    "CREATE INDEX daily_area_counts_verification_state ON daily_area_counts (verification_state, day, incidents, violations, incidents_late, violations_late)",
+    "CREATE INDEX daily_area_what_counts_sector_id ON daily_area_what_counts (sector_id, day, incidents, violations, incidents_late, violations_late)",
+    "CREATE INDEX daily_area_what_counts_obs_type ON daily_area_what_counts (obs_type, day, incidents, violations, incidents_late, violations_late)",
+    "CREATE INDEX daily_area_what_counts_weapon_class ON daily_area_what_counts (weapon_class, day, incidents, violations, incidents_late, violations_late)",
+    """CREATE TRIGGER incidents_rollup_insert AFTER INSERT ON incidents BEGIN
+    INSERT INTO daily_counts (day, report_day, zone_id, sector_id, category, obs_type, explosion_kind, weapon_class, verification_state, incidents, violations) VALUES (NEW.obs_day, NEW.report_day, NEW.zone_id, coalesce(NEW.sector_id, ''), NEW.category, NEW.obs_type, coalesce(NEW.explosion_kind, ''), NEW.weapon_class, NEW.verification_state, 1, NEW.count)
+    ON CONFLICT DO UPDATE SET incidents = incidents + 1, violations = violations + excluded.violations;
+    INSERT INTO rollup_stale (day, zone_id, sector_id, category, obs_type, explosion_kind, weapon_class, verification_state) VALUES (NEW.obs_day, NEW.zone_id, coalesce(NEW.sector_id, ''), NEW.category, NEW.obs_type, coalesce(NEW.explosion_kind, ''), NEW.weapon_class, NEW.verification_state) ON CONFLICT DO NOTHING;
+END""",
+    """CREATE TRIGGER incidents_rollup_delete AFTER DELETE ON incidents BEGIN
+    UPDATE daily_counts SET incidents = incidents - 1, violations = violations - OLD.count WHERE day = OLD.obs_day AND report_day = OLD.report_day AND zone_id = OLD.zone_id AND sector_id = coalesce(OLD.sector_id, '') AND category = OLD.category AND obs_type = OLD.obs_type AND explosion_kind = coalesce(OLD.explosion_kind, '') AND weapon_class = OLD.weapon_class AND verification_state = OLD.verification_state;
+    DELETE FROM daily_counts WHERE incidents = 0 AND day = OLD.obs_day AND report_day = OLD.report_day AND zone_id = OLD.zone_id AND sector_id = coalesce(OLD.sector_id, '') AND category = OLD.category AND obs_type = OLD.obs_type AND explosion_kind = coalesce(OLD.explosion_kind, '') AND weapon_class = OLD.weapon_class AND verification_state = OLD.verification_state;
+    INSERT INTO rollup_stale (day, zone_id, sector_id, category, obs_type, explosion_kind, weapon_class, verification_state) VALUES (OLD.obs_day, OLD.zone_id, coalesce(OLD.sector_id, ''), OLD.category, OLD.obs_type, coalesce(OLD.explosion_kind, ''), OLD.weapon_class, OLD.verification_state) ON CONFLICT DO NOTHING;
+END""",
+    """CREATE TRIGGER incidents_rollup_update AFTER UPDATE ON incidents WHEN OLD.obs_day IS NOT NEW.obs_day OR OLD.report_day IS NOT NEW.report_day OR OLD.zone_id IS NOT NEW.zone_id OR OLD.sector_id IS NOT NEW.sector_id OR OLD.category IS NOT NEW.category OR OLD.obs_type IS NOT NEW.obs_type OR OLD.explosion_kind IS NOT NEW.explosion_kind OR OLD.weapon_class IS NOT NEW.weapon_class OR OLD.verification_state IS NOT NEW.verification_state OR OLD.count IS NOT NEW.count BEGIN
+    UPDATE daily_counts SET incidents = incidents - 1, violations = violations - OLD.count WHERE day = OLD.obs_day AND report_day = OLD.report_day AND zone_id = OLD.zone_id AND sector_id = coalesce(OLD.sector_id, '') AND category = OLD.category AND obs_type = OLD.obs_type AND explosion_kind = coalesce(OLD.explosion_kind, '') AND weapon_class = OLD.weapon_class AND verification_state = OLD.verification_state;
+    DELETE FROM daily_counts WHERE incidents = 0 AND day = OLD.obs_day AND report_day = OLD.report_day AND zone_id = OLD.zone_id AND sector_id = coalesce(OLD.sector_id, '') AND category = OLD.category AND obs_type = OLD.obs_type AND explosion_kind = coalesce(OLD.explosion_kind, '') AND weapon_class = OLD.weapon_class AND verification_state = OLD.verification_state;
+    INSERT INTO rollup_stale (day, zone_id, sector_id, category, obs_type, explosion_kind, weapon_class, verification_state) VALUES (OLD.obs_day, OLD.zone_id, coalesce(OLD.sector_id, ''), OLD.category, OLD.obs_type, coalesce(OLD.explosion_kind, ''), OLD.weapon_class, OLD.verification_state) ON CONFLICT DO NOTHING;
+    INSERT INTO daily_counts (day, report_day, zone_id, sector_id, category, obs_type, explosion_kind, weapon_class, verification_state, incidents, violations) VALUES (NEW.obs_day, NEW.report_day, NEW.zone_id, coalesce(NEW.sector_id, ''), NEW.category, NEW.obs_type, coalesce(NEW.explosion_kind, ''), NEW.weapon_class, NEW.verification_state, 1, NEW.count)
+    ON CONFLICT DO UPDATE SET incidents = incidents + 1, violations = violations + excluded.violations;
+    INSERT INTO rollup_stale (day, zone_id, sector_id, category, obs_type, explosion_kind, weapon_class, verification_state) VALUES (NEW.obs_day, NEW.zone_id, coalesce(NEW.sector_id, ''), NEW.category, NEW.obs_type, coalesce(NEW.explosion_kind, ''), NEW.weapon_class, NEW.verification_state) ON CONFLICT DO NOTHING;
+END""",
+]
+# What m002 assumed when the database held no theatre yet: the default theatre of that release.
+M002_DEFAULT_TIME_ZONE = "Europe/Kyiv"
+M002_DEFAULT_CUTOFF = "19:30"
 
 
-def reporting_day_statements() -> list[str]:
-    """Every schema statement of m002 in order (the migration fills the data between them)."""
-    return [*_m002_reshape(), *rollup_schema.table_statements(), *rollup_schema.index_and_trigger_statements()]
+def m002_report_day(time_zone: str, cutoff_text: str) -> Callable[[str], str]:
+    """m002's reporting day of a UTC ``...Z`` time: the local date, or the next one at or after the cut-off.
+
+    Frozen with the step (db.projection.Calendar computes the same for new rows today).
+    """
+    tz = ZoneInfo(time_zone)
+    hours, minutes = cutoff_text.split(":")
+    cutoff = time(int(hours), int(minutes))
+
+    def report_day(observed_start: str) -> str:
+        local = datetime.fromisoformat(observed_start.replace("Z", "+00:00")).astimezone(tz)
+        day = local.date() + timedelta(days=1) if local.time() >= cutoff else local.date()
+        return day.isoformat()
+
+    return report_day
+
+
+def m002_calendar(stored_theatre: str | None) -> tuple[str, str]:
+    """The time zone and cut-off m002 used: the stored theatre's settings, else the default's."""
+    if stored_theatre is None:
+        return M002_DEFAULT_TIME_ZONE, M002_DEFAULT_CUTOFF
+    settings = json.loads(stored_theatre)["settings"]
+    return str(settings["time_zone"]), str(settings["reporting_cutoff"])
 
 
 @migrations()
 def m002_reporting_day(db: Database) -> None:
-    """Reporting days: ``incidents.report_day``, and rollups that can count by it (db.rollup_schema).
+    """Reporting days: ``incidents.report_day``, and rollups that can count by it.
 
     Existing rows get their reporting day from the theatre stored in the database (its time zone
-    and cut-off), or the default theatre when none was stored yet. The rollups are filled by one
-    GROUP BY each, with their indexes and triggers created afterwards, rather than row by row:
-    seconds, not minutes, on a million incidents.
+    and cut-off), or the default theatre when none was stored yet.
     """
-    # Imported here: db.projection and db.store import this module.
-    from db.projection import Calendar
-    from db.store import META_THEATRE
-    from db.theatre import default_theatre, parse_theatre
-
     conn = db.conn
-    stored = conn.execute("SELECT value FROM meta WHERE key = ?", (META_THEATRE,)).fetchone()
-    theatre = parse_theatre(stored[0], "the database") if stored else default_theatre()
-    calendar = Calendar(ZoneInfo(theatre.time_zone), theatre.reporting_cutoff)
-    for statement in _m002_reshape():
+    stored = conn.execute("SELECT value FROM meta WHERE key = 'theatre_geojson'").fetchone()
+    report_day = m002_report_day(*m002_calendar(stored[0] if stored else None))
+    for statement in M002_RESHAPE:
         conn.execute(statement)
-    conn.create_function("truceline_report_day", 1, calendar.report_day, deterministic=True)
+    conn.create_function("truceline_report_day", 1, report_day, deterministic=True)
     try:
         conn.execute("UPDATE incidents SET report_day = truceline_report_day(observed_start)")
     finally:
         conn.create_function("truceline_report_day", 1, None)
-    for statement in rollup_schema.table_statements():
-        conn.execute(statement)
-    conn.execute(rollup_schema.daily_counts_fill())
-    for rollup in rollup_schema.NARROW_ROLLUPS:
-        conn.execute(rollup_schema.narrow_fill(rollup))
-    for statement in rollup_schema.index_and_trigger_statements():
+    for statement in (*M002_TABLES, *M002_FILL, *M002_INDEXES_AND_TRIGGERS):
         conn.execute(statement)
 
 
-def chain_head_statements() -> list[str]:
-    """m003: what a laptop needs to pass other devices' versions on, still verifiable.
+# -- m003_chain_heads: relaying other laptops' versions verifiably ---------------------------------
 
-    ``chain_heads`` holds every chain head a device signed that this laptop has seen (one per
-    bundle run, so a handful per device, not one per version): a relaying laptop hands the
-    device's own signature on. ``chain_anchors`` holds, for a version whose predecessor in its
-    device's chain had not arrived with it, the chain hash before it, so that the version can be
-    re-exported with the link that the signed head covers.
-    """
-    return [
-        """CREATE TABLE chain_heads (
+# ``chain_heads`` holds every chain head a device signed that this laptop has seen (one per bundle
+# run): a relaying laptop hands the device's own signature on. ``chain_anchors`` holds, for a
+# version whose predecessor in its device's chain had not arrived with it, the chain hash before
+# it, so that the version can be re-exported with the link the signed head covers.
+M003_STATEMENTS = [
+    """CREATE TABLE chain_heads (
     device_id TEXT NOT NULL REFERENCES devices(device_id),
     device_seq INTEGER NOT NULL CHECK (device_seq >= 1),
     chain_sha256 TEXT NOT NULL,
     signature TEXT NOT NULL,
     PRIMARY KEY (device_id, device_seq)
 ) WITHOUT ROWID""",
-        """CREATE TABLE chain_anchors (
+    """CREATE TABLE chain_anchors (
     device_id TEXT NOT NULL REFERENCES devices(device_id),
     device_seq INTEGER NOT NULL CHECK (device_seq > 1),
     previous_chain_sha256 TEXT NOT NULL,
     PRIMARY KEY (device_id, device_seq)
 ) WITHOUT ROWID""",
-        "CREATE INDEX imports_time ON imports (imported_at)",
-    ]
+    "CREATE INDEX imports_time ON imports (imported_at)",
+]
 
 
 @migrations()
 def m003_chain_heads(db: Database) -> None:
-    for statement in chain_head_statements():
+    for statement in M003_STATEMENTS:
         db.execute(statement)
 
 
-ROLLUP_DAYS_STATEMENTS = [
+# -- m004_rollup_days: what the timeline's in-memory copies reload ---------------------------------
+
+M004_STATEMENTS = [
     "CREATE TABLE rollup_days (\n    day TEXT PRIMARY KEY,\n    gen INTEGER NOT NULL\n) WITHOUT ROWID",
     "CREATE INDEX rollup_days_gen ON rollup_days (gen)",
+    "INSERT INTO rollup_days (day, gen) SELECT DISTINCT day, 1 FROM daily_counts",
 ]
 
 
@@ -277,34 +397,33 @@ def m004_rollup_days(db: Database) -> None:
     The timeline keeps ``daily_counts`` in memory (db/day_cube.py) and reloads only the days
     stamped with a newer generation than its copy; a new epoch (a rebuilt projection) reloads all.
     """
-    from db.clock import new_id
-
-    for statement in ROLLUP_DAYS_STATEMENTS:
+    for statement in M004_STATEMENTS:
         db.conn.execute(statement)
-    db.conn.execute("INSERT INTO rollup_days (day, gen) SELECT DISTINCT day, 1 FROM daily_counts")
     db.conn.execute(
         "INSERT INTO meta (key, value) VALUES ('rollup_epoch', ?) "
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        (new_id(),),
+        (str(uuid.uuid4()),),
     )
 
 
+# -- m005_sort_indexes: sorting the incident table through an index --------------------------------
+
 # Every other column the incident table sorts by, in the shape of m001's: (column, time), so that
-# a sorted page walks an index in order (db.queries.order_columns) instead of sorting every row.
-SORT_INDEX_STATEMENTS = [
-    f"CREATE INDEX incidents_{column} ON incidents ({column}, observed_start)"
-    for column in ("obs_type", "weapon_class", "count", "means", "place", "updated_at")
+# a sorted page walks an index in order instead of sorting every matching row: half a second per
+# page on a million incidents without them.
+M005_STATEMENTS = [
+    "CREATE INDEX incidents_obs_type ON incidents (obs_type, observed_start)",
+    "CREATE INDEX incidents_weapon_class ON incidents (weapon_class, observed_start)",
+    "CREATE INDEX incidents_count ON incidents (count, observed_start)",
+    "CREATE INDEX incidents_means ON incidents (means, observed_start)",
+    "CREATE INDEX incidents_place ON incidents (place, observed_start)",
+    "CREATE INDEX incidents_updated_at ON incidents (updated_at, observed_start)",
 ]
 
 
 @migrations()
 def m005_sort_indexes(db: Database) -> None:
-    """Indexes for sorting the incident table by type, weapon, count, means, place and last change.
-
-    Without them a sort by one of these columns read and sorted every matching row for each page:
-    half a second per page on a million incidents.
-    """
-    for statement in SORT_INDEX_STATEMENTS:
+    for statement in M005_STATEMENTS:
         db.conn.execute(statement)
 
 

@@ -4,8 +4,10 @@ The command line and the window both start with :func:`open_store`, so they see 
 database through the same checks.
 """
 
+import logging
 import os
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -26,6 +28,8 @@ from db.theatre import Theatre, default_theatre, parse_theatre
 from db.usage_lock import UsageLock
 from db.versions import Writer
 
+log = logging.getLogger(__name__)
+
 META_THEATRE = "theatre_geojson"
 META_THEATRE_SOURCE = "theatre_source"
 
@@ -45,6 +49,8 @@ class Store:
     usage: UsageLock | None = None
     tz: ZoneInfo = field(init=False)
     calendar: Calendar = field(init=False)
+    _before_close: list[Callable[[], None]] = field(init=False, default_factory=list, repr=False)
+    closed: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         self.calendar = calendar_of(self.theatre)
@@ -53,10 +59,27 @@ class Store:
     def writer(self, author_id: str) -> Writer:
         return Writer(self.device.device_id, author_id)
 
+    def before_close(self, stop: Callable[[], None]) -> None:
+        """Run ``stop`` when the store closes, before its connection does.
+
+        Whatever uses the connection later (a window's timers, worker threads, queued calls)
+        registers here, so that closing the store (quitting, restoring a backup, switching the
+        data directory) stops it first and nothing runs against a closed database.
+        """
+        self._before_close.append(stop)
+
     def close(self) -> None:
-        self.conn.close()
-        if self.usage is not None:
-            self.usage.release()
+        """Stop everything registered with :meth:`before_close` (newest first), then close."""
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            while self._before_close:
+                self._before_close.pop()()
+        finally:
+            self.conn.close()
+            if self.usage is not None:
+                self.usage.release()
 
 
 def calendar_of(theatre: Theatre) -> Calendar:
@@ -116,6 +139,7 @@ def open_store(data_dir: Path | None = None, *, check: bool = True, despite_dama
                 f"{directory / paths.DATABASE_NAME}: the database is busy: another Truceline may be using it; "
                 "try again in a moment"
             ) from error
+        log.warning("refused to open %s: %s", directory / paths.DATABASE_NAME, error)
         raise DamagedDatabaseError(
             f"{directory / paths.DATABASE_NAME}: the database is damaged or unreadable ({error}); "
             "it was not changed. Run 'truceline check', then 'truceline restore' to restore the latest verified backup."
@@ -124,6 +148,7 @@ def open_store(data_dir: Path | None = None, *, check: bool = True, despite_dama
         conn.close()
         usage.release()
         raise
+    log.info("opened %s (theatre %s)", directory / paths.DATABASE_NAME, theatre.name)
     return Store(directory, conn, device, theatre, usage)
 
 
@@ -182,6 +207,7 @@ def migrate(conn: sqlite3.Connection, backups: Path) -> list[str]:
     if has_data:
         make_backup(conn, backups, label=f"before-{pending[0].replace('_', '-')}")
     migrations.apply(db)
+    log.info("migrated the database: %s", ", ".join(pending))
     # A step that rebuilt indexes leaves a large WAL: copy it into the file now, not during the
     # first save a monitor makes afterwards.
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

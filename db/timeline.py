@@ -1,10 +1,10 @@
 """Violations or incidents over time, in day, week or month bins, split by one dimension.
 
-What the supervisor's timeline plots (DESIGN.md §8): the filter bar's filter, binned by local day
+What the supervisor's timeline plots (ARCHITECTURE.md §8): the filter bar's filter, binned by local day
 or by reporting day (the theatre's cut-off), stacked by zone, sector, category, observation type,
 weapon or verification state. Sums come from the rollups whenever they can express the filter
 (:mod:`db.rollups`), and from ``incidents`` otherwise, so the answer is the same either way and
-a refresh stays within the 50 ms budget of DESIGN.md §10 on a million incidents.
+a refresh stays within the 50 ms budget of ARCHITECTURE.md §10 on a million incidents.
 """
 
 import sqlite3

@@ -1,4 +1,4 @@
-"""Check every incident field before anything is written (DESIGN.md §4, §9).
+"""Check every incident field before anything is written (ARCHITECTURE.md §3, §4).
 
 :func:`validate_incident` takes what a form, a CSV row or the demo generator supplies (strings
 are accepted for numbers, so CSV cells can be passed as they are) and returns a canonical
@@ -343,10 +343,16 @@ def _place(v: dict[str, Any], theatre: "Theatre", failed: set[str]) -> list[Fiel
 
 def _cross_field_problems(v: dict[str, Any], now: datetime, failed: set[str]) -> list[FieldProblem]:
     """Rules that involve more than one field; only checked on fields that passed alone."""
+    out = [FieldProblem(name, "is required") for name in REQUIRED if v.get(name) is None and name not in failed]
+    out += _time_problems(v, now)
+    out += _place_problems(v, failed)
+    out += _judgement_problems(v)
+    return out
+
+
+def _time_problems(v: dict[str, Any], now: datetime) -> list[FieldProblem]:
+    """The observation ends after it starts, and neither end is in the future."""
     out: list[FieldProblem] = []
-    for name in REQUIRED:
-        if v.get(name) is None and name not in failed:
-            out.append(FieldProblem(name, "is required"))
     start, end = v["observed_start"], v["observed_end"]
     if start and end and end < start:
         out.append(FieldProblem("observed_end", "is before the start of the observation"))
@@ -354,6 +360,12 @@ def _cross_field_problems(v: dict[str, Any], now: datetime, failed: set[str]) ->
     for name in ("observed_start", "observed_end"):
         if v[name] and datetime.fromisoformat(v[name].replace("Z", "+00:00")).timestamp() > horizon:
             out.append(FieldProblem(name, "is in the future"))
+    return out
+
+
+def _place_problems(v: dict[str, Any], failed: set[str]) -> list[FieldProblem]:
+    """Both coordinates of a position or neither; the distance range in order."""
+    out: list[FieldProblem] = []
     for prefix in ("observer", "event"):
         lat, lon = v[f"{prefix}_lat"], v[f"{prefix}_lon"]
         if {f"{prefix}_lat", f"{prefix}_lon"} & failed:
@@ -364,6 +376,12 @@ def _cross_field_problems(v: dict[str, Any], now: datetime, failed: set[str]) ->
     low, high = v["dist_min_km"], v["dist_max_km"]
     if low is not None and high is not None and low > high:
         out.append(FieldProblem("dist_max_km", "is smaller than the minimum distance"))
+    return out
+
+
+def _judgement_problems(v: dict[str, Any]) -> list[FieldProblem]:
+    """What was observed and assessed: explosion kinds, calibres and actors only where they apply."""
+    out: list[FieldProblem] = []
     if v["obs_type"] == "explosion" and v["explosion_kind"] is None:
         out.append(FieldProblem("explosion_kind", "is required for an explosion"))
     if v["obs_type"] not in ("explosion", None) and v["explosion_kind"] is not None:

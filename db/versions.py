@@ -1,6 +1,6 @@
 """Appending immutable versions: per-device sequence numbers and the per-device hash chain.
 
-``incident_versions`` is the truth (DESIGN.md §4); triggers refuse UPDATE and DELETE on it.
+``incident_versions`` is the truth (ARCHITECTURE.md §3); triggers refuse UPDATE and DELETE on it.
 :func:`append_versions` must run inside a write transaction (``db.connection.transaction``), so
 that the sequence numbers and chain links it hands out cannot be taken by another writer.
 """

@@ -20,6 +20,7 @@ from db.monitors import local_profile
 from db.recovery import restore_backup, start_empty, verified_backups
 from db.store import Store, open_store
 from desktop.app_icon import application_icon
+from desktop.error_dialog import UnexpectedErrors
 from desktop.instance_lock import InstanceLock
 from desktop.main_window import MainWindow
 from desktop.profile_dialog import ProfileDialog
@@ -182,6 +183,10 @@ def run_main_window(app: QApplication, store: Store) -> tuple[int, bool]:
                 return 0, False
             profile = dialog.monitor
         window = MainWindow(store, settings(), profile)
+        # A bug in a slot is logged and shown in one dialog; the window stays usable.
+        errors = UnexpectedErrors(lambda: window)
+        errors.install()
+        store.before_close(errors.uninstall)
         window.show()
         check = StartupCheck(store.data_dir / paths.DATABASE_NAME, window, tz=store.calendar.tz)
         check.finishedCheck.connect(window.report_startup_check)

@@ -1,4 +1,4 @@
-"""Long work (export, import) off the GUI thread, with progress and Cancel (DESIGN.md §8).
+"""Long work (export, import) off the GUI thread, with progress and Cancel (ARCHITECTURE.md §8).
 
 The work is a plain function that takes a progress callback ``(done, total) -> keep going``, the
 same callback the ``db`` functions accept from the command line; here it turns into a Qt signal,

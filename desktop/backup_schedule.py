@@ -6,6 +6,7 @@ for it. The status bar shows when the last verified backup was made: a monitor c
 glance that today's records are safe beyond the database file.
 """
 
+import logging
 import sqlite3
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +20,8 @@ from db.backup import BackupInfo, list_backups, make_backup, rolling_backup
 from db.connection import connect
 from db.damage import damage_seen
 from db.errors import TrucelineError
+
+log = logging.getLogger(__name__)
 
 INTERVAL_MINUTES = 10
 MANUAL = "manual"  # the label of a backup a person asked for: always taken, never thinned
@@ -61,6 +64,7 @@ class BackupWorker(QThread):
             return
         except (TrucelineError, sqlite3.Error) as error:
             damage_seen(error)
+            log.warning("the %s backup failed: %s", self._label, error)
             self.failed.emit(str(error))
             return
         self.succeeded.emit(info)

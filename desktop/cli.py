@@ -6,6 +6,7 @@ damage).
 """
 
 import argparse
+import logging
 import sqlite3
 import sys
 import time
@@ -14,6 +15,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from db import paths
+from db.activity_log import start_log, stop_log
 from db.backup import backup_info, list_backups, make_backup
 from db.damage import clear_damage, damage_noted, is_damage, record_damage
 from db.display import counted
@@ -23,6 +25,8 @@ from db.recovery import restore_backup, verified_backups
 from db.store import Store, open_store
 from db.untrusted_text import escaped
 from desktop import cli_mission, cli_profile, cli_report
+
+log = logging.getLogger(__name__)
 
 EXIT_PROBLEMS = 1
 EXIT_ERROR = 2
@@ -147,6 +151,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.data_dir is not None:
         paths.set_data_dir(args.data_dir.expanduser().resolve())
+    start_log(paths.log_dir())
+    try:
+        return _run(args)
+    except Exception:
+        log.exception("unexpected error in 'truceline %s'", args.command or "(window)")
+        raise
+    finally:
+        stop_log()
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command is None:
         from desktop.app import run_window
 
@@ -168,11 +183,13 @@ def run_command(args: argparse.Namespace) -> int:
     try:
         store = open_store(despite_damage_note=args.command == "check")
     except DamagedDatabaseError as error:
+        log.warning("refused to open for 'truceline %s': %s", args.command, escaped(error))
         print(f"truceline: {escaped(error)}", file=sys.stderr)
         if args.command == "check":
             return report_damage()
         return EXIT_ERROR
     except TrucelineError as error:
+        log.warning("refused to open for 'truceline %s': %s", args.command, escaped(error))
         print(f"truceline: {escaped(error)}", file=sys.stderr)
         return EXIT_ERROR
     try:
@@ -180,6 +197,7 @@ def run_command(args: argparse.Namespace) -> int:
     except (TrucelineError, sqlite3.DatabaseError) as error:
         if is_damage(error):
             record_damage(store.data_dir, str(error))
+            log.error("damage reported in 'truceline %s': %s", args.command, escaped(error))
             print(
                 f"truceline: the database reported damage ({escaped(error)}); nothing more was written to it. "
                 "Run 'truceline check', then 'truceline restore' if it finds a problem",
@@ -188,6 +206,7 @@ def run_command(args: argparse.Namespace) -> int:
             return EXIT_ERROR
         if not isinstance(error, TrucelineError):
             raise
+        log.warning("refused 'truceline %s': %s", args.command, escaped(error))
         print(f"truceline: {escaped(error)}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:

@@ -7,6 +7,7 @@ people compare their laptops by reading out a few characters.
 """
 
 import argparse
+import logging
 import sys
 import time
 
@@ -18,6 +19,8 @@ from db.exchange_log import import_log, sequence_gaps, state_hash
 from db.queries import IncidentFilter, count_incidents
 from db.store import Store
 from db.untrusted_text import escaped
+
+log = logging.getLogger(__name__)
 
 EXIT_ERROR = 2
 
@@ -33,6 +36,7 @@ def export(store: Store, args: argparse.Namespace) -> int:
     except NothingToExport as error:
         print(f"truceline: {error}; use --all to send every version again", file=sys.stderr)
         return EXIT_ERROR
+    log.info("exported bundle %s: %s", result.path, result.summary())
     print(f"{result.summary()}; verified after writing.")
     return 0
 
@@ -54,11 +58,13 @@ def import_files(store: Store, args: argparse.Namespace) -> int:
             if show:
                 print(file=sys.stderr)
             print(f"truceline: {escaped(error)}", file=sys.stderr)
+            log.warning("refused bundle %s: %s", path, escaped(error))
             refused += 1
             continue
         if show:
             print(file=sys.stderr)
         print(f"{escaped(result.summary())} ({time.perf_counter() - started:.1f} s)")
+        log.info("imported bundle %s: %s", path, escaped(result.summary()))
         for gap in result.gaps:
             print(f"  gap: {escaped(gap)}")
     conflicts = count_incidents(store.conn, IncidentFilter(conflicts_only=True))

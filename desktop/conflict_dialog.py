@@ -1,7 +1,7 @@
 """Resolve a conflict: the competing versions side by side, and a person's choice for every difference.
 
-Two laptops that amended the same incident from the same starting point leave two heads (DESIGN.md
-§6). No rule picks a winner silently: for every field where the heads differ, the person
+Two laptops that amended the same incident from the same starting point leave two heads
+(ARCHITECTURE.md §7). No rule picks a winner silently: for every field where the heads differ, the person
 resolving must pick the value to keep (or take every difference from one version, which is also
 an explicit choice), and give a reason. Fields on which the heads agree are kept as they are.
 The result is saved with :func:`db.incidents.resolve_conflict`, a new version whose parents are

@@ -1,4 +1,4 @@
-"""Domain errors as one sentence a supervisor can act on (STYLE.md §12).
+"""Domain errors as one sentence a supervisor can act on (ARCHITECTURE.md §9).
 
 ``db`` errors name fields by their stored names (``actor1: is required…``) so that a form can
 mark them; a panel that has no field of that name shows the label instead ("Actor 1 is

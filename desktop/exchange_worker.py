@@ -7,6 +7,7 @@ runs; the import's single transaction makes its result appear all at once. Cance
 ``progress`` callback of the ``db`` functions reads: the bundle being read is then not applied.
 """
 
+import logging
 import sqlite3
 from pathlib import Path
 
@@ -20,6 +21,8 @@ from db.damage import damage_seen
 from db.device import DeviceIdentity
 from db.errors import TrucelineError
 from db.projection import Calendar
+
+log = logging.getLogger(__name__)
 
 PERMILLE = 1000
 
@@ -67,11 +70,14 @@ class ImportWorker(QThread):
                     return
                 except (TrucelineError, sqlite3.Error, OSError) as error:
                     damage_seen(error)
+                    log.warning("refused bundle %s: %s", path, error)
                     self.refused.emit(path.name, str(error))
                     continue
                 except Exception as error:  # a bug must still reach the person, not die with the thread
+                    log.exception("unexpected error importing bundle %s", path)
                     self.refused.emit(path.name, f"unexpected error, nothing from it was applied: {error!r}")
                     continue
+                log.info("imported bundle %s: %s", path, result.summary())
                 self.progressed.emit((index + 1) * PERMILLE)
                 self.imported.emit(result)
         finally:
@@ -117,8 +123,10 @@ class ExportWorker(QThread):
             damage_seen(error)
             self.failed.emit(str(error))
         except Exception as error:  # a bug must still reach the person, not die with the thread
+            log.exception("unexpected error exporting a bundle to %s", self._out)
             self.failed.emit(f"unexpected error: {error!r}")
         else:
+            log.info("exported bundle %s: %s", result.path, result.summary())
             self.progressed.emit(PERMILLE)
             self.exported.emit(result)
         finally:

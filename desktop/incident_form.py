@@ -1,4 +1,4 @@
-"""The entry form: one incident, recorded or amended from the keyboard alone (DESIGN.md §8).
+"""The entry form: one incident, recorded or amended from the keyboard alone (ARCHITECTURE.md §8).
 
 A modal dialog, because a monitor enters one incident at a time and a modal window keeps the
 keyboard where the typing is: Esc always means "leave this form" and Enter never saves by

@@ -1,7 +1,7 @@
 """The incident table's Qt model: a window onto a million incidents that never loads them all.
 
 A ``QSortFilterProxyModel`` would need every row in memory, so this model pages by keyset
-instead (STYLE.md §4): ``rowCount`` is the filtered count from SQL, and rows are read in pages
+instead (ARCHITECTURE.md §12): ``rowCount`` is the filtered count from SQL, and rows are read in pages
 of :data:`PAGE_SIZE` around what the view asks for, kept in a small LRU of pages. A page is read
 from its neighbour's edge key when the neighbour is cached (scrolling), from the nearer end of
 the order otherwise (the last row is the first row of the reversed order, so "End" costs the
@@ -13,7 +13,6 @@ takes seconds to follow a reset that shortens a million-row table scrolled far d
 """
 
 from collections import OrderedDict
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,54 +26,29 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
-from db import enums
-from db.display import ENUM_LABELS, cell_text
+from db.display import ENUM_LABELS
 from db.incidents import IncidentRecord
 from db.queries import IncidentFilter, KeyedRecord, SortKey, count_incidents, page_incidents, position_of
 from db.store import Store
 from db.theatre import Theatre
+from desktop.incident_columns import ALL_COLUMNS, CONFLICT_MARK, CellText
 
-COL_REF = 0
-COL_OBSERVED = 1
-COL_ZONE = 2
-COL_SECTOR = 3
-COL_CATEGORY = 4
-COL_TYPE = 5
-COL_WEAPON = 6
-COL_COUNT = 7
-COL_MEANS = 8
-COL_STATE = 9
-COL_PLACE = 10
-
-COLUMNS: tuple[tuple[str, str], ...] = (
-    ("ref", "Ref"),
-    ("observed", "Observed"),
-    ("zone", "Zone"),
-    ("sector", "Sector"),
-    ("category", "Category"),
-    ("type", "Type"),
-    ("weapon", "Weapon"),
-    ("count", "Count"),
-    ("means", "Means"),
-    ("state", "State"),
-    ("place", "Place"),
-)
-
-# The incident field shown in each plain column (ref and observed time are formatted here).
-_CELL_FIELDS = {
-    COL_ZONE: "zone_id",
-    COL_SECTOR: "sector_id",
-    COL_CATEGORY: "category",
-    COL_TYPE: "obs_type",
-    COL_WEAPON: "weapon_class",
-    COL_COUNT: "count",
-    COL_MEANS: "means",
-    COL_STATE: "verification_state",
-    COL_PLACE: "place",
-}
-
-# The db.queries.SORTABLE name behind each column: its field; a column missing here does not sort.
-SORT_FIELDS: dict[int, str] = {COL_REF: "ref", COL_OBSERVED: "observed_start", **_CELL_FIELDS}
+COLUMNS = ALL_COLUMNS
+(
+    COL_REF,
+    COL_OBSERVED,
+    COL_ZONE,
+    COL_SECTOR,
+    COL_CATEGORY,
+    COL_TYPE,
+    COL_WEAPON,
+    COL_COUNT,
+    COL_MEANS,
+    COL_STATE,
+    COL_PLACE,
+) = range(len(COLUMNS))
+# The db.queries.SORTABLE name behind each column: its field (every column sorts).
+SORT_FIELDS: dict[int, str] = {n: column.field for n, column in enumerate(COLUMNS)}
 
 SORT_KEY_ROLE = Qt.ItemDataRole.UserRole + 1
 """The stored value behind a cell (UTC time, enum value, number), for sorting and tests."""
@@ -85,10 +59,7 @@ PAGE_SIZE = 200
 CACHE_PAGES = 16
 """At most 16 pages (3,200 rows, a few MB) are kept: many screens, a bounded memory."""
 
-CONFLICT_MARK = "⚠ "
-# Translucent amber reads as "attention" on light and dark palettes alike.
 _CONFLICT_BRUSH = QBrush(QColor(255, 170, 0, 70))
-_NARRATIVE_TIP = 300
 _ALIGN_NUMBER = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _ALIGN_TEXT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 
@@ -119,13 +90,11 @@ class IncidentTableModel(QAbstractTableModel):
         self._store = store
         self._page_size = page_size
         self._cache_pages = cache_pages
-        self._display_tz = store.tz
+        self._cells = CellText(store.theatre, store.tz)
         self._filter = IncidentFilter()
         self._sort = "observed_start"
         self._descending = True  # newest first: what a monitor looks for first
         self._pages: OrderedDict[int, list[KeyedRecord]] = OrderedDict()
-        self._zone_names = {zone.zone_id: zone.name for zone in store.theatre.zones}
-        self._sector_names = {sector.sector_id: sector.name for sector in store.theatre.sectors}
         self._count = count_incidents(store.conn, self._filter)
 
     # -- state -----------------------------------------------------------------------------
@@ -164,15 +133,19 @@ class IncidentTableModel(QAbstractTableModel):
         self._pages.clear()
         self.endResetModel()
 
+    def reload_theatre(self) -> None:
+        """Zone and sector names of the store's current theatre (the next refresh shows them)."""
+        self._cells.set_theatre(self._store.theatre)
+
     def set_display_tz(self, tz: ZoneInfo) -> None:
         """Show observation times in ``tz`` (the mission time zone by default)."""
-        self._display_tz = tz
+        self._cells.tz = tz
         if self._count:
             self.dataChanged.emit(self.index(0, COL_OBSERVED), self.index(self._count - 1, COL_OBSERVED))
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, COL_OBSERVED, COL_OBSERVED)
 
     def display_tz(self) -> ZoneInfo:
-        return self._display_tz
+        return self._cells.tz
 
     @property
     def cached_rows(self) -> int:
@@ -211,10 +184,10 @@ class IncidentTableModel(QAbstractTableModel):
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
             return super().headerData(section, orientation, role)
         if role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section][1]
-        if role == Qt.ItemDataRole.ToolTipRole and section == COL_OBSERVED:
-            return f"Start of the observation, local time ({self._display_tz.key})"
-        if role == Qt.ItemDataRole.TextAlignmentRole and section == COL_COUNT:
+            return COLUMNS[section].title
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._cells.header_tooltip(COLUMNS[section])
+        if role == Qt.ItemDataRole.TextAlignmentRole and COLUMNS[section].numeric:
             return _ALIGN_NUMBER
         return None
 
@@ -226,11 +199,11 @@ class IncidentTableModel(QAbstractTableModel):
             return None
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(record, column)
+            return self._cells.display(COLUMNS[column], record)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(record, column)
+            return self._cells.tooltip(COLUMNS[column], record)
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _ALIGN_NUMBER if column == COL_COUNT else _ALIGN_TEXT
+            return _ALIGN_NUMBER if COLUMNS[column].numeric else _ALIGN_TEXT
         if role == Qt.ItemDataRole.BackgroundRole:
             return _CONFLICT_BRUSH if record.in_conflict else None
         if role == SORT_KEY_ROLE:
@@ -238,43 +211,6 @@ class IncidentTableModel(QAbstractTableModel):
         if role == INCIDENT_ID_ROLE:
             return record.incident_id
         return None
-
-    # -- formatting ------------------------------------------------------------------------
-
-    def local_time(self, utc_text: str) -> str:
-        """``2026-05-01T18:15:00Z`` as ``2026-05-01 21:15`` in the display time zone."""
-        return datetime.fromisoformat(utc_text).astimezone(self._display_tz).strftime("%Y-%m-%d %H:%M")
-
-    def _display(self, record: IncidentRecord, column: int) -> str:
-        incident = record.incident
-        if column == COL_REF:
-            return CONFLICT_MARK + record.ref if record.in_conflict else record.ref
-        if column == COL_OBSERVED:
-            return self.local_time(incident.observed_start)
-        field = _CELL_FIELDS.get(column)
-        return cell_text(field, incident) if field else ""
-
-    def _tooltip(self, record: IncidentRecord, column: int) -> str:
-        incident = record.incident
-        if column == COL_REF and record.in_conflict:
-            return f"{record.heads} versions in conflict"
-        if column == COL_OBSERVED:
-            end = f" – {self.local_time(incident.observed_end)}" if incident.observed_end else ""
-            precision = enums.TIME_PRECISION.get(incident.time_precision, incident.time_precision)
-            return f"{self.local_time(incident.observed_start)}{end} ({self._display_tz.key}), {precision.lower()}"
-        if column == COL_ZONE:
-            return self._zone_names.get(incident.zone_id, incident.zone_id)
-        if column == COL_SECTOR:
-            if incident.sector_id is None:
-                return "Outside the DMZ sectors"
-            return self._sector_names.get(incident.sector_id, incident.sector_id)
-        if column == COL_COUNT:
-            qualifier = enums.COUNT_QUALIFIER.get(incident.count_qualifier, incident.count_qualifier)
-            return f"{qualifier} {incident.count}"
-        narrative = incident.narrative
-        if len(narrative) > _NARRATIVE_TIP:
-            narrative = narrative[:_NARRATIVE_TIP].rstrip() + "…"
-        return "\n".join(part for part in (incident.place, narrative) if part)
 
     # -- paging ----------------------------------------------------------------------------
 

@@ -2,12 +2,15 @@
 
 It receives the open :class:`~db.store.Store`, the settings and the signed-in monitor in its
 constructor and never runs SQL itself: the table model, the form and the panes call ``db``.
+It owns the change notifier (:mod:`desktop.changes`) every view follows, and the timers that
+use the store; :meth:`MainWindow.shutdown` stops them all before the store closes
+(ARCHITECTURE.md §6).
 """
 
 import weakref
 
 import shiboken6
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer
+from PySide6.QtCore import QItemSelectionModel, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -35,7 +38,9 @@ from db.incidents import Saved, get_incident, incident_history
 from db.monitors import Monitor
 from db.store import Store
 from desktop.app_icon import application_icon
+from desktop.background_task import BackgroundTask
 from desktop.backup_schedule import BackupSchedule
+from desktop.changes import Changes, DataVersionWatch, Follower
 from desktop.csv_export_dialog import CsvExportDialog
 from desktop.csv_import_dialog import CsvImportDialog
 from desktop.damage_guard import DamageGuard, stop_window
@@ -58,11 +63,14 @@ CHECKPOINT_INTERVAL_MS = 20_000
 class MainWindow(QMainWindow):
     """Top-level window over one data directory."""
 
-    def __init__(self, store: Store, settings: QSettings, profile: Monitor) -> None:
+    def __init__(self, store: Store, settings: QSettings, profile: Monitor, *, changes: Changes | None = None) -> None:
         super().__init__()
         self._store = store
         self._settings = settings
         self._profile = profile
+        self._stopped = False
+        # Every committed change is announced here once; every view below follows it.
+        self.changes = changes or Changes(self)
         self.setWindowTitle(f"{APP_NAME} {VERSION}")
         self.setWindowIcon(application_icon())
         self.setMinimumSize(900, 560)
@@ -96,15 +104,15 @@ class MainWindow(QMainWindow):
         self.splitter.setChildrenCollapsible(False)
 
         tz = display_tz(settings, store)
-        self.timeline = TimelineView(store)
-        self.summary = SummaryPanel(store)
+        self.timeline = TimelineView(store, changes=self.changes)
+        self.summary = SummaryPanel(store, changes=self.changes)
         self.trends = QSplitter(Qt.Orientation.Horizontal)
         self.trends.addWidget(self.timeline)
         self.trends.addWidget(self.summary)
         self.trends.setStretchFactor(0, 3)
         self.trends.setStretchFactor(1, 1)
         self.trends.setSizes([900, 400])
-        self.review = ReviewPanel(store, profile, display_tz=tz)
+        self.review = ReviewPanel(store, profile, display_tz=tz, changes=self.changes)
         # The map, with its own detail pane: a click shows the incident here and selects it in the table.
         self.map = MapView(store, display_tz=tz)
         self.map_detail = DetailPane()
@@ -143,7 +151,7 @@ class MainWindow(QMainWindow):
         self.exchange = ExchangeMenu(
             self, store, lambda: self._profile.callsign, lambda: display_tz(self._settings, self._store)
         )
-        self.exchange.imported.connect(lambda _added: self.refresh())
+        self.exchange.imported.connect(lambda _added: self.changes.records("bundle import"))
         self.exchange.message.connect(lambda text: self.statusBar().showMessage(text, 15000))
         self._build_actions()
 
@@ -152,7 +160,6 @@ class MainWindow(QMainWindow):
         self.map.incidentSelected.connect(self._select_from_map)
         self.map.areaChosen.connect(self.filter_bar.set_area)
         self.review.reviewed.connect(self._after_review)
-        self.review.conflictResolved.connect(lambda _id: self.model.refresh())
         self.review.incidentActivated.connect(self._show_incident_from_review)
         self._apply_filter(self.filter_bar.current_filter())
         self.model.countChanged.connect(self._show_count)
@@ -163,7 +170,12 @@ class MainWindow(QMainWindow):
         self._show_profile()
         self._restore_layout()
         self.table.sortByColumn(1, Qt.SortOrder.DescendingOrder)
-        QTimer.singleShot(0, self.offer_drafts)
+        self._follow_changes()
+        # Timers that use the store belong to the window, which stops them in shutdown().
+        self._drafts_offer = QTimer(self)
+        self._drafts_offer.setSingleShot(True)
+        self._drafts_offer.timeout.connect(self.offer_drafts)
+        self._drafts_offer.start(0)
         # Checkpoint the WAL while the user reads, not inside their next save.
         self._checkpoints = QTimer(self)
         self._checkpoints.setInterval(CHECKPOINT_INTERVAL_MS)
@@ -174,6 +186,25 @@ class MainWindow(QMainWindow):
         # The keyboard starts in the table, not in the first filter: there Down would change the
         # period, and every dialog closed would hand the keyboard back to it.
         self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+        # What another process (the command line, a second tool) committed is announced too.
+        self.data_version = DataVersionWatch(store.conn, self.changes, self)
+        store.before_close(self.shutdown)
+
+    def _follow_changes(self) -> None:
+        """The table, the detail pane and the status bar follow every committed change.
+
+        Not deferred while another tab is shown: the status bar's count is always on screen, and
+        the table reads its rows only when painted.
+        """
+        self._table_follower = Follower(
+            self.changes,
+            self._refresh_table,
+            self,
+            on_theatre=self._theatre_changed,
+            on_settings=self._settings_changed,
+        )
+        # The map follows too, when it is shown (it reads every incident in view).
+        self._map_follower = Follower(self.changes, self.map.refresh, self.map)
 
     # -- actions -----------------------------------------------------------------------------
 
@@ -307,7 +338,7 @@ class MainWindow(QMainWindow):
 
     def _on_saved(self, saved: Saved) -> None:
         self._selected_id = saved.incident_id
-        self.model.refresh()
+        self.changes.records("save", [saved.incident_id])
         self.statusBar().showMessage(f"Saved {saved.ref}", 10000)
 
     def export_csv(self) -> CsvExportDialog:
@@ -336,7 +367,7 @@ class MainWindow(QMainWindow):
         return dialog
 
     def _after_import(self, summary: ImportSummary) -> None:
-        self.refresh()
+        self.changes.records("CSV import")
         self.statusBar().showMessage(summary.as_text(), 10000)
 
     def offer_drafts(self) -> None:
@@ -359,26 +390,41 @@ class MainWindow(QMainWindow):
             delete_draft(self._store.data_dir / "drafts", draft.draft_id)
 
     def refresh(self) -> None:
-        self.model.refresh()
-        self.review.refresh()
-        self._apply_filter(self.filter_bar.current_filter())
+        """F5: every view reads its data again (the table at once, the others within a moment)."""
+        self.changes.records("refresh")
+        self._table_follower.flush()
+
+    def _refresh_table(self) -> None:
+        """Read the table again, keeping the selected incident and the scroll position."""
+        scroll = self.table.verticalScrollBar().value()
+        self.model.refresh()  # the reset re-selects the incident (_restore_selection)
+        self.table.verticalScrollBar().setValue(scroll)
+
+    def _theatre_changed(self) -> None:
+        """Another theatre: the filter bar's zones and sectors, names and times everywhere."""
+        self.filter_bar.reload_theatre()
+        self.model.reload_theatre()
+        self.map.reload_theatre()
+        self._settings_changed()
+
+    def _settings_changed(self) -> None:
+        tz = display_tz(self._settings, self._store)
+        self.model.set_display_tz(tz)
+        self.review.set_display_tz(tz)
+        self.backups.set_display_tz(tz)
+        self.map.set_display_tz(tz)
+        self._show_profile()
 
     def open_settings(self) -> None:
         dialog = SettingsDialog(self._store, self._settings, self._profile, self)
         self._return_focus_after(dialog)
         if dialog.exec():
             self._profile = dialog.profile
-            self.model.set_display_tz(display_tz(self._settings, self._store))
-            self.review.set_display_tz(display_tz(self._settings, self._store))
-            self.backups.set_display_tz(display_tz(self._settings, self._store))
-            self.map.set_display_tz(display_tz(self._settings, self._store))
-            self._show_profile()
+            self.changes.settings()
         if dialog.layers_changed:
             self.map.reload_layers()
         if dialog.theatre_changed:
-            self.map.reload_theatre()
-            self.filter_bar.reload_theatre()
-            self.refresh()
+            self.changes.theatre()
             self.statusBar().showMessage(f"Theatre loaded: {self._store.theatre.name}", 10000)
 
     def report_startup_check(self, problem: str) -> None:
@@ -437,7 +483,6 @@ class MainWindow(QMainWindow):
         self.filter_bar.set_period(first, last)  # type: ignore[arg-type]
 
     def _after_review(self, decided: int) -> None:
-        self.model.refresh()
         self.statusBar().showMessage(f"Recorded {decided} review decision{'s' if decided != 1 else ''}.", 10000)
 
     def _show_incident_from_review(self, incident_id: str) -> None:
@@ -504,9 +549,6 @@ class MainWindow(QMainWindow):
             widest = max((metrics.horizontalAdvance(text) for text in samples), default=0)
             self.table.setColumnWidth(column, max(widest + 14, header_metrics.horizontalAdvance(title) + 28))
 
-    def current_index(self) -> QModelIndex:
-        return self.table.currentIndex()
-
     # -- window state ----------------------------------------------------------------------------
 
     def _restore_layout(self) -> None:
@@ -529,21 +571,39 @@ class MainWindow(QMainWindow):
     def _stop_for_damage(self, what: str) -> None:
         """SQLite reported damage: nothing more is written, no record is shown (desktop/damage_guard.py)."""
         self._checkpoints.stop()
+        self.data_version.stop()
         self.backups.stop()
         self.stopped_panel = stop_window(
             self, what, self._store.data_dir, hide=(self.filter_bar, self.tabs), keep=(self.quit_action,)
         )
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+    def shutdown(self) -> None:
+        """Stop every timer, worker thread and pending call that uses the store; the store closes next.
+
+        Called when the window closes and, through ``Store.before_close``, whenever the store
+        closes first (a restore, another data directory, a test's teardown). Safe to call twice.
+        """
+        if self._stopped:
+            return
+        self._stopped = True
         self.damage.uninstall()
-        self._checkpoints.stop()  # the window object may outlive its store; its timers must not
+        self.changes.close()  # followers stop their timers; later announcements are ignored
+        self.data_version.stop()
+        self._drafts_offer.stop()
+        self._checkpoints.stop()
+        self.filter_bar.blockSignals(True)  # its debounce would otherwise query the closed store
         self.exchange.stop()
+        for task in self.findChildren(BackgroundTask):  # a CSV import or export still running
+            task.cancel()
+            task.wait()
+        self.backups.stop()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         self._settings.setValue("main_window/geometry", self.saveGeometry())
         self._settings.setValue("main_window/incidents_splitter", self.splitter.saveState())
         self._settings.setValue("main_window/trends_splitter", self.trends.saveState())
         self._settings.setValue("main_window/table_header", self.table.horizontalHeader().saveState())
-        self.backups.stop()
-        self._checkpoints.stop()  # the store may close right after the window (tests close it at once)
+        self.shutdown()
         super().closeEvent(event)
 
     def _about(self) -> None:

@@ -2,7 +2,7 @@
 
 Supervisors paste timelines into reports; a crash or a full disk mid-export must not leave a
 truncated image where the last good one was. The image is rendered in memory, written to a
-temporary file beside the target and renamed over it, as the CSV exports do (DESIGN.md §6).
+temporary file beside the target and renamed over it, as the CSV exports do (ARCHITECTURE.md §7).
 """
 
 import importlib

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -37,19 +37,27 @@ from db.errors import NotFoundError, TrucelineError, ValidationError
 from db.incidents import Saved, incident_history
 from db.monitors import Monitor
 from db.queries import IncidentFilter
-from db.review import IncidentsInConflictError, ReviewDecision, conflicts, queue_counts, review_incidents
+from db.review import (
+    DECISION_STATES,
+    IncidentsInConflictError,
+    ReviewDecision,
+    conflicts,
+    queue_counts,
+    review_incidents,
+)
 from db.store import Store
 from db.validation import MAX_REASON
+from desktop.changes import Changes, Follower
 from desktop.conflict_dialog import ConflictDialog
 from desktop.conflict_list import ConflictList
 from desktop.detail_pane import DetailPane
 from desktop.error_text import error_sentence
+from desktop.refresh_when_shown import RefreshWhenShown
 from desktop.review_queue_model import ReviewQueueModel
 
 NOT_SUPERVISOR = "Only supervisors can review incidents."
-# What a decision may set; "draft" and "submitted" are the monitors' states, and returning an
-# incident has its own button.
-DECISION_STATES = ("verified", "unverified", "disputed", "not_a_violation", "under_review", "archived")
+# The decision's choices: what db.review allows a decision to set, less "returned" (its own button).
+CHOICES = tuple(state for state in DECISION_STATES if state != "returned")
 # How the status line says what was done: "Verified 12 incidents".
 DONE = {
     "verified": "Verified {what}",
@@ -73,15 +81,26 @@ class ReviewPanel(QWidget):
     conflictResolved = Signal(str)  # noqa: N815 (Qt naming) the id of an incident no longer in conflict
 
     def __init__(
-        self, store: Store, reviewer: Monitor, parent: QWidget | None = None, *, display_tz: ZoneInfo | None = None
+        self,
+        store: Store,
+        reviewer: Monitor,
+        parent: QWidget | None = None,
+        *,
+        display_tz: ZoneInfo | None = None,
+        changes: Changes | None = None,
     ) -> None:
         super().__init__(parent)
         self._store = store
         self._reviewer = reviewer
         self._tz = display_tz or store.tz
+        self._changes = changes
         self.model = ReviewQueueModel(store, self, display_tz=self._tz)
         self._build()
         self.refresh()
+        # The queue, its counts and the conflicts follow every committed change (hidden: when shown).
+        self.follower = Follower(
+            changes, RefreshWhenShown(self, self.refresh).request, self, on_theatre=self.model.reload_theatre
+        )
         if not reviewer.is_supervisor:
             self.content.setEnabled(False)
             for edit in (self.actor1, self.actor2, self.reason):
@@ -184,7 +203,7 @@ class ReviewPanel(QWidget):
 
     def _build_form(self) -> QWidget:
         self.state = QComboBox()
-        for value in DECISION_STATES:
+        for value in CHOICES:
             self.state.addItem(enums.VERIFICATION_STATE[value], value)
         self.state.setCurrentIndex(self.state.findData("verified"))
         self.attribution = _leave_or(enums.ATTRIBUTION)
@@ -276,8 +295,12 @@ class ReviewPanel(QWidget):
     # -- state --------------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Read the queue, the counts and the conflicts again (after a decision, an import, a merge)."""
+        """Read the queue, the counts and the conflicts again, keeping the selection and the scroll position."""
+        selected = set(self.selected_ids())
+        scroll = self.table.verticalScrollBar().value()
         self.model.refresh()
+        self._reselect(selected)
+        self.table.verticalScrollBar().setValue(scroll)
         counts = queue_counts(self._store.conn)
         self.counts_label.setText(
             f"Submitted {counts['submitted']:,} · Under review {counts['under_review']:,} · "
@@ -290,6 +313,16 @@ class ReviewPanel(QWidget):
         """Follow the filter bar, as the table and the status bar's count do."""
         self.model.set_filter(flt)
         self._update_buttons()
+
+    def _reselect(self, incident_ids: set[str]) -> None:
+        """Select again the incidents that are still in the queue after a refresh."""
+        selection = QItemSelection()
+        for incident_id in incident_ids:
+            row = self.model.row_of(incident_id)
+            if row is not None:
+                selection.select(self.model.index(row, 0), self.model.index(row, self.model.columnCount() - 1))
+        if not selection.isEmpty():
+            self.table.selectionModel().select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
 
     def set_display_tz(self, tz: ZoneInfo) -> None:
         self._tz = tz
@@ -353,6 +386,8 @@ class ReviewPanel(QWidget):
             return False
         self.reason.clear()
         self.refresh()
+        if self._changes is not None:
+            self._changes.records("review decision", [s.incident_id for s in saved])
         self._show_status(_done_text(decision.verification_state, saved))
         self.table.setFocus()
         self.reviewed.emit(len(saved))
@@ -406,6 +441,8 @@ class ReviewPanel(QWidget):
 
     def _conflict_resolved(self, saved: Saved) -> None:
         self.refresh()
+        if self._changes is not None:
+            self._changes.records("conflict resolution", [saved.incident_id])
         self._show_status(f"Resolved the conflict in {saved.ref}; it is back in the queue if it awaits review.")
         self.conflictResolved.emit(saved.incident_id)
 

@@ -11,37 +11,22 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
-from db.display import cell_text, local_time_text
 from db.incidents import IncidentRecord
 from db.queries import Cursor, IncidentFilter
 from db.review import review_queue
 from db.store import Store
 from db.theatre import Theatre
+from desktop.incident_columns import CellText, columns
 from desktop.incident_table_model import INCIDENT_ID_ROLE, cell_samples
 
-COL_REF = 0
-COL_OBSERVED = 1
-COL_ZONE = 2
-COL_SECTOR = 3
-COL_CATEGORY = 4
-COL_TYPE = 5
-COL_COUNT = 6
-COL_MEANS = 7
-COL_STATE = 8
-
-HEADERS = ("Ref", "Observed", "Zone", "Sector", "Category", "Type", "Count", "Means", "State")
+# The incident table's columns (desktop/incident_columns.py) a supervisor needs to judge the queue.
+COLUMNS = columns("ref", "observed", "zone", "sector", "category", "type", "count", "means", "state")
+COL_REF, COL_OBSERVED, COL_ZONE, COL_SECTOR, COL_CATEGORY, COL_TYPE, COL_COUNT, COL_MEANS, COL_STATE = range(
+    len(COLUMNS)
+)
+HEADERS = tuple(column.title for column in COLUMNS)
 
 PAGE_SIZE = 200
-# The incident field shown in each plain column (ref and observed time are formatted here).
-_CELL_FIELDS = {
-    COL_ZONE: "zone_id",
-    COL_SECTOR: "sector_id",
-    COL_CATEGORY: "category",
-    COL_TYPE: "obs_type",
-    COL_COUNT: "count",
-    COL_MEANS: "means",
-    COL_STATE: "verification_state",
-}
 _ALIGN_NUMBER = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _ALIGN_TEXT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 
@@ -61,20 +46,24 @@ class ReviewQueueModel(QAbstractTableModel):
     ) -> None:
         super().__init__(parent)
         self._store = store
-        self._tz = display_tz or store.tz
+        self._cells = CellText(store.theatre, display_tz or store.tz)
         self._page_size = page_size
         self._records: list[IncidentRecord] = []
         self._more = False
         self._filter: IncidentFilter | None = None
-        self._zone_names = {zone.zone_id: zone.name for zone in store.theatre.zones}
-        self._sector_names = {sector.sector_id: sector.name for sector in store.theatre.sectors}
         self.refresh()
 
+    def reload_theatre(self) -> None:
+        """Zone and sector names of the store's current theatre (the next refresh shows them)."""
+        self._cells.set_theatre(self._store.theatre)
+
     def refresh(self) -> None:
-        """Read the queue again from its oldest incident (a reset: the selection is dropped)."""
+        """Read the queue again from its oldest incident, as many rows as were loaded (a reset: the
+        view re-selects)."""
+        limit = max(self._page_size, len(self._records))
         self.beginResetModel()
-        self._records = review_queue(self._store.conn, limit=self._page_size, flt=self._filter)
-        self._more = len(self._records) == self._page_size
+        self._records = review_queue(self._store.conn, limit=limit, flt=self._filter)
+        self._more = len(self._records) == limit
         self.endResetModel()
 
     def set_filter(self, flt: IncidentFilter | None) -> None:
@@ -83,8 +72,12 @@ class ReviewQueueModel(QAbstractTableModel):
             self._filter = flt
             self.refresh()
 
+    @property
+    def display_tz(self) -> ZoneInfo:
+        return self._cells.tz
+
     def set_display_tz(self, tz: ZoneInfo) -> None:
-        self._tz = tz
+        self._cells.tz = tz
         if self._records:
             self.dataChanged.emit(self.index(0, COL_OBSERVED), self.index(len(self._records) - 1, COL_OBSERVED))
 
@@ -125,17 +118,16 @@ class ReviewQueueModel(QAbstractTableModel):
 
     def column_samples(self, theatre: Theatre) -> list[list[str]]:
         """For each column, the texts whose widest its width must hold."""
-        fields = {COL_REF: "ref", COL_OBSERVED: "observed_start", **_CELL_FIELDS}
-        return [cell_samples(fields[column], theatre) for column in range(len(HEADERS))]
+        return [cell_samples(column.field, theatre) for column in COLUMNS]
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(HEADERS):
             return super().headerData(section, orientation, role)
         if role == Qt.ItemDataRole.DisplayRole:
             return HEADERS[section]
-        if role == Qt.ItemDataRole.ToolTipRole and section == COL_OBSERVED:
-            return f"Start of the observation, local time ({self._tz.key})"
-        if role == Qt.ItemDataRole.TextAlignmentRole and section == COL_COUNT:
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._cells.header_tooltip(COLUMNS[section])
+        if role == Qt.ItemDataRole.TextAlignmentRole and COLUMNS[section].numeric:
             return _ALIGN_NUMBER
         return None
 
@@ -144,32 +136,11 @@ class ReviewQueueModel(QAbstractTableModel):
         if record is None:
             return None
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(record, index.column())
+            return self._cells.display(COLUMNS[index.column()], record)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(record, index.column())
+            return self._cells.tooltip(COLUMNS[index.column()], record)
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _ALIGN_NUMBER if index.column() == COL_COUNT else _ALIGN_TEXT
+            return _ALIGN_NUMBER if COLUMNS[index.column()].numeric else _ALIGN_TEXT
         if role == INCIDENT_ID_ROLE:
             return record.incident_id
         return None
-
-    def _display(self, record: IncidentRecord, column: int) -> str:
-        incident = record.incident
-        if column == COL_REF:
-            return record.ref
-        if column == COL_OBSERVED:
-            return local_time_text(incident.observed_start, self._tz)
-        field = _CELL_FIELDS.get(column)
-        return cell_text(field, incident) if field else ""
-
-    def _tooltip(self, record: IncidentRecord, column: int) -> str:
-        incident = record.incident
-        if column == COL_ZONE:
-            return self._zone_names.get(incident.zone_id, incident.zone_id)
-        if column == COL_SECTOR:
-            if incident.sector_id is None:
-                return "Outside the DMZ sectors"
-            return self._sector_names.get(incident.sector_id, incident.sector_id)
-        if column == COL_OBSERVED:
-            return f"{local_time_text(incident.observed_start, self._tz)} ({self._tz.key})"
-        return incident.place or ""

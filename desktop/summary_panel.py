@@ -8,7 +8,7 @@ for the filter bar's period and narrowing, and copies it as plain text.
 "All time" has no previous period, and the comparison is what the text is for, so with "All
 time" the panel summarises the last 30 days (the filter bar's "Last 30 days") and says so in the
 text; its period line names the days. Totals over all time by area would also cost a pass over
-every day of data, about the whole 100 ms budget on a million incidents (DESIGN.md §10).
+every day of data, about the whole 100 ms budget on a million incidents (ARCHITECTURE.md §10).
 
 While the panel is hidden (another tab of the window), a new filter is only noted; the text is
 computed when the panel is shown, so filtering the table does not pay for a summary nobody sees.
@@ -35,6 +35,7 @@ from db.queries import IncidentFilter, day_bounds
 from db.store import Store
 from db.summary import By, RunningTotal, Summary, Tally, period_summary, running_total
 from db.timeline import timeline
+from desktop.changes import Changes, Follower
 from desktop.flow_layout import FlowLayout, labelled
 from desktop.refresh_when_shown import RefreshWhenShown
 from desktop.timeline_series import period_of
@@ -54,7 +55,14 @@ class SummaryPanel(QWidget):
     injected so that tests (and a replay of a past day) control what "the last 30 days" means.
     """
 
-    def __init__(self, store: Store, parent: QWidget | None = None, *, today: Callable[[], date] | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        parent: QWidget | None = None,
+        *,
+        today: Callable[[], date] | None = None,
+        changes: Changes | None = None,
+    ) -> None:
         super().__init__(parent)
         self._store = store
         self._today = today or (lambda: datetime.now(store.tz).date())
@@ -68,9 +76,8 @@ class SummaryPanel(QWidget):
         for name, value in BY:
             self.by_combo.addItem(name, value)
         self.by_combo.setToolTip("One line per zone of responsibility or per DMZ sector")
-        cutoff = store.calendar.cutoff
-        self.reporting_check = QCheckBox(f"Reporting days (cut-off {cutoff:%H:%M})")
-        self.reporting_check.setToolTip(f"Days that end at {cutoff:%H:%M}, as the daily reports count them")
+        self.reporting_check = QCheckBox()
+        self._show_cutoff()
         self.since_edit = QDateEdit()
         self.since_edit.setCalendarPopup(True)
         self.since_edit.setDisplayFormat("yyyy-MM-dd")
@@ -108,6 +115,8 @@ class SummaryPanel(QWidget):
         self.by_combo.currentIndexChanged.connect(self._changed)
         self.reporting_check.toggled.connect(self._changed)
         self.since_edit.dateChanged.connect(self._changed)
+        # Every committed change (and F5) computes the text again; hidden, when shown.
+        self.follower = Follower(changes, self._changed, self, on_theatre=self._show_cutoff)
 
     # -- public ------------------------------------------------------------------------------
 
@@ -143,6 +152,12 @@ class SummaryPanel(QWidget):
 
     def _changed(self) -> None:
         self._deferred.request()
+
+    def _show_cutoff(self) -> None:
+        """The theatre's reporting cut-off in the check box (again after a theatre change)."""
+        cutoff = self._store.calendar.cutoff
+        self.reporting_check.setText(f"Reporting days (cut-off {cutoff:%H:%M})")
+        self.reporting_check.setToolTip(f"Days that end at {cutoff:%H:%M}, as the daily reports count them")
 
     # -- text ----------------------------------------------------------------------------------
 

@@ -1,11 +1,11 @@
 """The supervisor's timeline: violations or incidents per day, week or month, split by one dimension.
 
-DESIGN.md §8: it follows the filter bar, stacks (or sets side by side) the values of a chosen
+ARCHITECTURE.md §8: it follows the filter bar, stacks (or sets side by side) the values of a chosen
 dimension, smooths with a moving average, lays the previous period over this one, marks the
 theatre's key dates, and a region dragged on it proposes a period for the whole window. The
 numbers come from :func:`db.timeline.timeline` (never SQL here); the arithmetic of what is drawn
 is in :mod:`desktop.timeline_series` and the pyqtgraph items in :mod:`desktop.timeline_plot`,
-updated in place, so a refresh costs a query and a repaint, within the 50 ms of DESIGN.md §10.
+updated in place, so a refresh costs a query and a repaint, within the 50 ms of ARCHITECTURE.md §10.
 
 While the view is hidden (another tab of the window), a new filter is only noted and the query
 runs when the view is shown, so filtering the table does not pay for a plot nobody sees.
@@ -32,6 +32,7 @@ from db.queries import IncidentFilter, day_bounds
 from db.store import Store
 from db.theatre import Theatre
 from db.timeline import ALL, Bin, Dimension, Metric, Timeline, bin_start, moving_average, timeline
+from desktop.changes import Changes, Follower
 from desktop.flow_layout import FlowLayout, labelled
 from desktop.plot_export import FILE_FILTER, FORMATS
 from desktop.refresh_when_shown import RefreshWhenShown
@@ -77,7 +78,7 @@ class TimelineView(QWidget):
 
     periodSelected = Signal(object, object)  # noqa: N815 (Qt naming); first, last: datetime.date
 
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, parent: QWidget | None = None, *, changes: Changes | None = None) -> None:
         super().__init__(parent)
         self._store = store
         self._tz = store.tz
@@ -93,11 +94,7 @@ class TimelineView(QWidget):
         self._names = dimension_labels(store.theatre)
 
         self.bin_combo = _combo(BINS, "Length of each bar")
-        cutoff = store.calendar.cutoff
-        self.reporting_check = QCheckBox(f"Reporting days (cut-off {cutoff:%H:%M})")
-        self.reporting_check.setToolTip(
-            f"Count an observation at or after {cutoff:%H:%M} on the next day, as the daily reports do"
-        )
+        self.reporting_check = QCheckBox()
         self.metric_combo = _combo(METRICS, "Violations add up the counts; incidents count entries")
         self.split_combo = _combo(SPLITS, f"One colour per value (the {MAX_SERIES} largest; the rest as Other)")
         self.stacking_combo = _combo((("Stacked", True), ("Side by side", False)), "How the colours share a bin")
@@ -139,6 +136,10 @@ class TimelineView(QWidget):
         layout.addWidget(controls)
         layout.addWidget(self.plot, 1)
         self._split_changed()
+        self._show_cutoff()
+        # Every committed change redraws the plot (hidden: when shown); a theatre change first
+        # re-reads the time zone, the cut-off, the names and the key dates, so that no drawing mixes two calendars.
+        self.follower = Follower(changes, self._changed, self, on_theatre=self.reload_theatre)
 
     # -- public ------------------------------------------------------------------------------
 
@@ -231,6 +232,20 @@ class TimelineView(QWidget):
     def export_image(self, path: Path) -> None:
         """Save the plot and its legend as PNG or SVG (by ``path``'s suffix); raises OSError or ValueError."""
         self.plot.export(path)
+
+    def reload_theatre(self) -> None:
+        """Take the store's current theatre: time zone, reporting cut-off, zone and sector names, key dates."""
+        self._tz = self._store.tz
+        self._names = dimension_labels(self._store.theatre)
+        self.plot.set_calendar(self._tz, self._store.theatre.key_dates)
+        self._show_cutoff()
+
+    def _show_cutoff(self) -> None:
+        cutoff = self._store.calendar.cutoff
+        self.reporting_check.setText(f"Reporting days (cut-off {cutoff:%H:%M})")
+        self.reporting_check.setToolTip(
+            f"Count an observation at or after {cutoff:%H:%M} on the next day, as the daily reports do"
+        )
 
     # -- drawing -----------------------------------------------------------------------------
 

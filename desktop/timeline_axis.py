@@ -73,6 +73,12 @@ class MissionDateAxis(pg.DateAxisItem):
         self._tz = tz
         self.set_bin("day")
 
+    def set_tz(self, tz: ZoneInfo) -> None:
+        """Label local dates of ``tz`` (the theatre's time zone changed)."""
+        self._tz = tz
+        self.picture = None
+        self.update()
+
     def set_bin(self, bin: Bin) -> None:
         """Label for bars of ``bin``: days, Mondays or months."""
         self.zoomLevels = _levels(bin)

@@ -3,7 +3,7 @@
 Everything the plot shows is created once here: one bar item per series slot (the ten largest
 series and "Other"), the moving-average and previous-period lines, the key-date lines, the
 period region, the hover label and a legend to the right of the bars (so it never covers them).
-A refresh moves new numbers into these items with ``setOpts``/``setData`` (STYLE.md 9); it never
+A refresh moves new numbers into these items with ``setOpts``/``setData`` (ARCHITECTURE.md §12); it never
 adds or removes a plot item. What to draw is decided by :class:`desktop.timeline.TimelineView`.
 """
 
@@ -74,18 +74,8 @@ class TimelinePlot(pg.PlotWidget):
             line.setVisible(False)
             line.setZValue(10)
             item.addItem(line)
-        self.key_date_lines = []
-        for key in key_dates:
-            line = pg.InfiniteLine(
-                epoch(key.date, tz),
-                angle=90,
-                movable=False,
-                label=key.label,
-                labelOpts={"position": 0.97, "anchors": [(0, 0), (0, 0)]},  # at the top, right of the line
-            )
-            line.setToolTip(f"{key.label}: {key.date:%a} {key.date.day} {key.date:%b %Y}")
-            item.addItem(line, ignoreBounds=True)
-            self.key_date_lines.append(line)
+        self.key_date_lines: list[pg.InfiniteLine] = []
+        self.set_calendar(tz, key_dates)
         self.region = pg.LinearRegionItem(orientation="vertical", swapMode="sort")
         self.region.setZValue(-10)
         self.region.setToolTip("Drag an edge (or the whole band) to choose the period of the window")
@@ -103,6 +93,27 @@ class TimelinePlot(pg.PlotWidget):
         self.legend.sigSampleClicked.connect(self._legend_clicked)
         self.apply_palette()
         self._styled = True
+
+    def set_calendar(self, tz: ZoneInfo, key_dates: Sequence[KeyDate]) -> None:
+        """Label the axis in ``tz`` and mark ``key_dates`` (again after a theatre change)."""
+        item = self.getPlotItem()
+        self.axis.set_tz(tz)
+        for old in self.key_date_lines:
+            item.removeItem(old)
+        self.key_date_lines = []
+        for key in key_dates:
+            line = pg.InfiniteLine(
+                epoch(key.date, tz),
+                angle=90,
+                movable=False,
+                label=key.label,
+                labelOpts={"position": 0.97, "anchors": [(0, 0), (0, 0)]},  # at the top, right of the line
+            )
+            line.setToolTip(f"{key.label}: {key.date:%a} {key.date.day} {key.date:%b %Y}")
+            item.addItem(line, ignoreBounds=True)
+            self.key_date_lines.append(line)
+        if getattr(self, "_styled", False):  # after the constructor: style the new lines too
+            self.apply_palette()
 
     # -- drawing -----------------------------------------------------------------------------
 

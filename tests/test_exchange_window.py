@@ -136,7 +136,8 @@ def test_file_menu_imports_bundles_and_the_table_and_conflicts_follow(
     qtbot.waitUntil(lambda: dialog.close_button.isEnabled(), timeout=20_000)
     dialog.wait()
     qtbot.waitUntil(lambda: window.count_label.text() == "3 incidents")
-    assert len(window.review.conflicts.incident_ids()) == 1
+    window.tabs.setCurrentWidget(window.review)  # a hidden tab reads again when shown
+    qtbot.waitUntil(lambda: len(window.review.conflicts.incident_ids()) == 1)
     assert "5 versions added" in window.statusBar().currentMessage()
 
 

@@ -67,7 +67,7 @@ def test_typing_emits_once_after_a_pause(qtbot, bar) -> None:  # type: ignore[no
     with qtbot.waitSignal(bar.filterChanged, timeout=DEBOUNCE_MS * 4):
         qtbot.keyClicks(bar.search, "shahed overhead")
     assert emitted == [IncidentFilter(text="shahed overhead")]
-    qtbot.wait(DEBOUNCE_MS + 50)
+    qtbot.waitUntil(lambda: not bar._debounce.isActive())  # no second emission is pending
     assert len(emitted) == 1
 
 

@@ -102,7 +102,7 @@ def test_row_count_is_the_filtered_count(qapp, store, many) -> None:  # type: ig
     assert model.rowCount() == count_incidents(store.conn, IncidentFilter()) == N
     assert model.columnCount() == len(COLUMNS) == 11
     assert model.rowCount(model.index(0, 0)) == 0  # a table: no children
-    assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(len(COLUMNS))] == [h for _, h in COLUMNS]
+    assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(len(COLUMNS))] == [c.title for c in COLUMNS]
 
 
 def test_cells_show_labels_and_local_time(qapp, store, writer) -> None:  # type: ignore[no-untyped-def]

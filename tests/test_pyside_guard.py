@@ -1,4 +1,4 @@
-"""Guard against PySide6 6.12.0's None-refcount bug (DESIGN.md §3).
+"""Guard against PySide6 6.12.0's None-refcount bug (ARCHITECTURE.md §11).
 
 On the broken version every call of a void method decrements the refcount of None; CPython 3.11
 aborts with ``none_dealloc`` after a few hundred repaints. A short suite passes regardless, so

@@ -213,9 +213,10 @@ def test_a_review_needs_a_reason(
     assert version_count(store) == before
 
 
-def test_a_decision_needs_a_known_state() -> None:
-    with pytest.raises(ValidationError, match="verification_state: 'approved' is not one of"):
-        ReviewDecision("approved")
+@pytest.mark.parametrize("state", ["approved", "draft", "submitted"])
+def test_a_decision_needs_a_state_a_supervisor_may_set(state: str) -> None:
+    with pytest.raises(ValidationError, match=f"verification_state: '{state}' is not one of: verified, "):
+        ReviewDecision(state)
 
 
 def test_a_monitor_submits_their_drafts(

@@ -5,6 +5,7 @@ import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
+import expected_schema
 import pytest
 from sqlite_utils import Database
 from support import valid_raw
@@ -16,44 +17,30 @@ from db.incidents import amend_incident, get_incident, record_incidents
 from db.integrity import check_database, check_projection
 from db.monitors import add_monitor
 from db.projection import PROJECTION_COLUMNS
-from db.schema import (
-    MONITOR_DEVICE_STATEMENTS,
-    ROLLUP_DAYS_STATEMENTS,
-    SORT_INDEX_STATEMENTS,
-    chain_head_statements,
-    initial_statements,
-    migrations,
-    reporting_day_statements,
-)
+from db.rollup_schema import index_and_trigger_statements, table_statements
+from db.schema import M002_INDEXES_AND_TRIGGERS, M002_TABLES, migrations
 from db.store import META_THEATRE, migrate, open_store
 from db.validation import validate_incident
-
-EXPECTED_TABLES = {
-    "meta",
-    "devices",
-    "monitors",
-    "zones",
-    "sectors",
-    "incident_versions",
-    "incidents",
-    "incident_heads",
-    "daily_counts",
-    "daily_area_counts",
-    "daily_what_counts",
-    "daily_area_what_counts",
-    "rollup_stale",
-    "incidents_fts",
-    "imports",
-    "chain_heads",
-    "chain_anchors",
-}
+from desktop.cli import main as cli_main
 
 
-def schema_of(conn: sqlite3.Connection) -> list[tuple[str, str]]:
-    return conn.execute(
-        "SELECT name, sql FROM sqlite_master "
-        "WHERE sql IS NOT NULL AND name NOT LIKE '%sqlite_migrations%' ORDER BY name"
-    ).fetchall()
+def describe(conn: sqlite3.Connection) -> tuple[dict[str, list[str]], dict[str, list[str]], list[str]]:
+    """Tables with their columns, indexes with theirs, and trigger names, in the form of tests/expected_schema.py."""
+    tables: dict[str, list[str]] = {}
+    for (name,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "AND name NOT LIKE '\\_%' ESCAPE '\\' AND name NOT LIKE 'incidents_fts_%' ORDER BY name"
+    ):
+        tables[name] = [
+            f"{column} {kind}".strip() + (" NOT NULL" if notnull else "") + (f" PK{pk}" if pk else "")
+            for _cid, column, kind, notnull, _default, pk in conn.execute(f"PRAGMA table_info([{name}])")
+        ]
+    indexes = {
+        name: [r[2] for r in conn.execute(f"PRAGMA index_info([{name}])")]
+        for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
+    }
+    triggers = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")]
+    return tables, indexes, triggers
 
 
 def test_migrations_build_the_whole_schema_from_a_blank_database(tmp_path: Path) -> None:
@@ -66,25 +53,21 @@ def test_migrations_build_the_whole_schema_from_a_blank_database(tmp_path: Path)
         "m005_sort_indexes",
         "m006_monitor_devices",
     ]
-    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert EXPECTED_TABLES <= tables
-    triggers = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-    assert {"incident_versions_no_update", "incident_versions_no_delete"} <= triggers
-    # The migrated schema is exactly the statements of every step applied to a scratch database.
-    scratch = sqlite3.connect(":memory:")
-    statements = [
-        *initial_statements(),
-        *reporting_day_statements(),
-        *chain_head_statements(),
-        *ROLLUP_DAYS_STATEMENTS,
-        *SORT_INDEX_STATEMENTS,
-        *MONITOR_DEVICE_STATEMENTS,
-    ]
-    for statement in statements:
-        scratch.execute(statement)
-    assert schema_of(conn) == schema_of(scratch)
+    tables, indexes, triggers = describe(conn)
+    assert tables == expected_schema.EXPECTED_TABLES
+    assert indexes == expected_schema.EXPECTED_INDEXES
+    assert triggers == expected_schema.EXPECTED_TRIGGERS
     assert migrate(conn, tmp_path / "backups") == []  # nothing pending the second time
     assert not list_backups(tmp_path / "backups")  # a blank database needs no backup
+
+
+def test_todays_rollup_definitions_are_still_the_ones_m002_froze() -> None:
+    """db.projection keeps the rollups with db.rollup_schema; the tables are m002's literal SQL.
+
+    When a later step changes a rollup, compare with that step's statements instead.
+    """
+    assert table_statements() == M002_TABLES
+    assert index_and_trigger_statements() == M002_INDEXES_AND_TRIGGERS
 
 
 def test_every_connection_gets_the_safety_pragmas(tmp_path: Path) -> None:
@@ -252,6 +235,7 @@ def test_a_database_from_m001_migrates_after_a_verified_backup(history: Path, tm
     reopened = open_store(old)
     reopened.close()
     assert len(list_backups(old / "backups")) == 1  # nothing pending the second time, no second backup
+    assert cli_main(["--data-dir", str(old), "check"]) == 0  # what `truceline check` says of it
 
 
 def test_the_migration_uses_the_cutoff_of_the_stored_theatre(history: Path, tmp_path: Path) -> None:

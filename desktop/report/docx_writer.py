@@ -73,6 +73,17 @@ def docx_bytes(report: Report, figures: Figures) -> bytes:
     if report.scope:
         document.add_paragraph(clean(report.scope))
 
+    _summary(document, report)
+    _areas(document, report)
+    _figures(document, report, figures)
+    _notable(document, report)
+    _methods_and_provenance(document, report)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _summary(document: DocxDocument, report: Report) -> None:
     document.add_heading("Summary", level=1)
     document.add_paragraph().add_run(clean(report.summary.sentence)).bold = True
     for line in summary_lines(report):
@@ -85,6 +96,8 @@ def docx_bytes(report: Report, figures: Figures) -> bytes:
     elif report.counted.incidents:
         _muted(document.add_paragraph(counted_note(report)))
 
+
+def _areas(document: DocxDocument, report: Report) -> None:
     document.add_heading("Areas, ranked by change", level=1)
     for title, section in AREA_SECTIONS:
         document.add_heading(title, level=2)
@@ -95,6 +108,8 @@ def docx_bytes(report: Report, figures: Figures) -> bytes:
         if quiet:
             _muted(document.add_paragraph(clean(quiet)))
 
+
+def _figures(document: DocxDocument, report: Report, figures: Figures) -> None:
     for name, heading, caption in (
         (TIMELINE_IMAGE, "Timeline", TIMELINE_CAPTION),
         (MAP_IMAGE, "Map", map_caption(report)),
@@ -104,6 +119,8 @@ def docx_bytes(report: Report, figures: Figures) -> bytes:
             document.add_picture(io.BytesIO(png_bytes(figures.images[name])), width=Mm(174))
             _muted(document.add_paragraph(clean(caption)))
 
+
+def _notable(document: DocxDocument, report: Report) -> None:
     document.add_heading(notable_heading(report), level=1)
     if not report.notable:
         document.add_paragraph(NO_NOTABLE)
@@ -126,6 +143,8 @@ def docx_bytes(report: Report, figures: Figures) -> bytes:
         document.add_heading(by_reference_heading(len(by_reference)), level=2)
         _monospace(document, reference_lines([n.ref for n in by_reference]))
 
+
+def _methods_and_provenance(document: DocxDocument, report: Report) -> None:
     document.add_heading("Methods", level=1)
     for line in report.methods:
         document.add_paragraph(clean(line), style="List Bullet")
@@ -140,9 +159,6 @@ def docx_bytes(report: Report, figures: Figures) -> bytes:
             _monospace(document, lines)
         else:
             document.add_paragraph(clean(lines[0]))
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
 
 
 def _page(document: DocxDocument, report: Report) -> None:

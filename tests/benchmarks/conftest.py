@@ -1,4 +1,4 @@
-"""Benchmarks: the performance budgets of DESIGN.md §10, run with ``make bench``.
+"""Benchmarks: the performance budgets of ARCHITECTURE.md §10, run with ``make bench``.
 
 They need a large database. ``million`` builds one with ``truceline demo`` the first time (in
 ``.bench/`` of the checkout, or ``$TRUCELINE_BENCH_DIR``) and reuses it afterwards. Set

@@ -1,4 +1,4 @@
-"""CSV budgets (DESIGN.md §10), as ratios to peers on the same rows, printed side by side.
+"""CSV budgets (ARCHITECTURE.md §10), as ratios to peers on the same rows, printed side by side.
 
 Export: every incident of the benchmark database, native format, against the ``sqlite3`` shell's
 ``.mode csv`` (``-csv``) and ``sqlite-utils rows --csv`` on the same rows in the same order.

@@ -12,7 +12,7 @@ from db.store import open_store
 
 BULK = 1000
 BULK_REVIEW_BUDGET_S = 2.0
-# The queue is a table the supervisor opens: the table's first-paint budget (DESIGN.md §10).
+# The queue is a table the supervisor opens: the table's first-paint budget (ARCHITECTURE.md §10).
 QUEUE_PAGE_BUDGET_MS = 150.0
 
 

@@ -1,4 +1,4 @@
-"""Budgets of the incident table on a million incidents (DESIGN.md §10), in a real QTableView.
+"""Budgets of the incident table on a million incidents (ARCHITECTURE.md §10), in a real QTableView.
 
 Each step is timed from the call to the moment the view has painted the rows it shows, so the
 SQL, the formatting and Qt's own layout are all inside the number. The view is set up as the
@@ -24,7 +24,7 @@ from desktop.incident_table_model import COL_COUNT, COL_OBSERVED, COL_ZONE, Inci
 FIRST_PAINT_BUDGET_MS = 150.0
 JUMP_BUDGET_MS = 50.0
 MEMORY_BUDGET_MB = 50.0
-# Not in DESIGN.md; a sort or filter on an indexed column should feel like a first paint.
+# Not among the budgets of ARCHITECTURE.md §10; a sort or filter on an indexed column should feel like a first paint.
 RESORT_BUDGET_MS = FIRST_PAINT_BUDGET_MS
 
 

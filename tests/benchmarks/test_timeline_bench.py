@@ -1,4 +1,4 @@
-"""Budgets of the supervisor view (DESIGN.md §10): timeline refresh < 50 ms, period summary < 100 ms.
+"""Budgets of the supervisor view (ARCHITECTURE.md §10): timeline refresh < 50 ms, period summary < 100 ms.
 
 On the shared million-incident database. Opening it with a Truceline that has a pending schema
 step migrates it first (after a verified backup); the first run reports how long that took.

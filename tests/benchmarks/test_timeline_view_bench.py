@@ -1,4 +1,4 @@
-"""Budgets of the supervisor's widgets on a million incidents (DESIGN.md §10), in real pyqtgraph items.
+"""Budgets of the supervisor's widgets on a million incidents (ARCHITECTURE.md §10), in real pyqtgraph items.
 
 A timeline step is timed from ``set_filter`` until the plot has received the paint it asked for, so
 the query, the folding into series, the ``setOpts``/``setData`` of the items, pyqtgraph's range
