@@ -1,6 +1,7 @@
 """The mission authority's key: created once off the field laptops, trusted on each laptop at set-up.
 
-DESIGN.md §11: headquarters (or the chief supervisor) holds an Ed25519 key that will sign the
+The trust model (README, "Trust: what a bundle can claim"): headquarters (or the chief
+supervisor) holds an Ed25519 key that will sign the
 mission's roster (which laptops belong to the mission, who is a supervisor). This module makes
 that key (:func:`create_authority`, kept on a stick or a headquarters machine, never in a
 laptop's data directory) and lets a laptop trust its public half (:func:`trust_authority`), from a

@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from db.activity_log import log_file, printable
+from db.damage import damage_seen
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,11 @@ class UnexpectedErrors(QObject):
         if issubclass(kind, KeyboardInterrupt):
             if self._previous is not None:
                 self._previous(kind, error, tb)
+            return
+        if damage_seen(error):
+            # Not a bug: the database reported damage. The window's damage guard (a listener of
+            # db.damage) stops it and says so in its own words; no second dialog.
+            log.error("the database reported damage", exc_info=(kind, error, tb))
             return
         log.error("unexpected error in the window", exc_info=(kind, error, tb))
         self.failed.emit(failure_text(error, tb))

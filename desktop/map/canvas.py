@@ -3,8 +3,8 @@
 Longitude is x and latitude y, in degrees, with the aspect locked to the cosine of the theatre's
 middle latitude so that a kilometre is as long east-west as north-south (an equirectangular
 projection: exact enough over a theatre a few hundred km across). Items are created once and
-receive new data with ``setData`` (STYLE.md 9): the incident points, the observer→event lines,
-the density image, the selected incident's fan, the settlement names (a fixed pool of labels).
+receive new data with ``setData``, as the timeline's plots do: the incident points, the
+observer→event lines, the density image, the selected incident's fan, the settlement names (a fixed pool of labels).
 
 Mouse: drag pans, the wheel zooms, Shift+drag draws a rectangle (``areaDragged``), a click on a
 point selects it (``pointClicked``). Keyboard: arrows pan, + and - zoom, Home shows the theatre.
