@@ -58,7 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument(
         "--from", dest="first", metavar="DATE", help="first day, YYYY-MM-DD (default: 30 days before --to)"
     )
-    stats.add_argument("--to", dest="last", metavar="DATE", help="last day, YYYY-MM-DD (default: yesterday, or with --reporting-days the last one whose cut-off has passed)")
+    stats.add_argument(
+        "--to",
+        dest="last",
+        metavar="DATE",
+        help="last day, YYYY-MM-DD (default: yesterday; with --reporting-days, the last whose cut-off has passed)",
+    )
     stats.add_argument("--by", choices=("zone", "sector"), help="add one line per zone or per DMZ sector")
     stats.add_argument("--zone", action="append", default=[], metavar="ZONE", help="count only this zone (repeatable)")
     stats.add_argument(
