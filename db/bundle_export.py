@@ -10,6 +10,10 @@ Each device's versions travel as runs that end at a head the device signed (see
 received for other devices, extending a run to the next signed head when needed (duplicates cost
 the receiver nothing). The file is written to a temporary name, renamed, then read back through
 the same verification an import uses; only a bundle that passes moves the "last exported" mark.
+
+Progress is one rising scale over the three passes (reading the versions from the database,
+compressing them into the file, verifying the file), reported every thousand versions or
+megabyte, so the bar never stands still for seconds and Cancel is answered promptly.
 """
 
 import json
@@ -32,6 +36,8 @@ from db.store import current_theatre
 from db.versions import SELECT_VERSIONS, Version
 
 META_LAST_EXPORT = "last_export_rowid"
+PASS_WEIGHTS = (1, 1, 12)  # the shares of progress of reading, writing and verifying (see _Progress)
+_READ_CHUNK = 1000  # versions read between progress reports: a few per second on a slow laptop
 
 
 class NothingToExport(TrucelineError):
@@ -64,10 +70,11 @@ def export_bundle(
 ) -> ExportResult:
     """Write a signed bundle to ``out`` and verify it; remember what was exported.
 
-    ``progress(done, total)`` follows the re-reading of the written file (most of the time);
+    ``progress(done, total)`` rises through reading, writing and verifying (:class:`_Progress`);
     returning False stops with :class:`~db.bundle_verify.BundleCancelled`, removes the file and
     leaves the "last exported" mark where it was.
     """
+    cancelled = BundleCancelled(f"{out}: export cancelled; no bundle was written")
     with transaction(conn):
         sign_own_monitors(conn, device)
     with _snapshot(conn):
@@ -82,7 +89,9 @@ def export_bundle(
             selected.setdefault(device_id, []).append(seq)
         if not selected:
             raise NothingToExport("nothing new to export: every version here was already in the last bundle exported")
-        content = _collect(conn, device, selected)
+        plan = _plan(conn, device, selected)
+        steps = _Progress(progress, sum(last - first + 1 for _d, runs in plan for first, last in runs), cancelled)
+        content = _collect(conn, device, plan, steps)
         own_label = conn.execute("SELECT label FROM devices WHERE device_id = ?", (device.device_id,)).fetchone()[0]
         monitors = _monitors(conn, content.authors)
         theatre = current_theatre(conn)
@@ -97,12 +106,12 @@ def export_bundle(
         "files": {VERSIONS: {"sha256": sha256_hex(versions_bytes), "versions": len(content.lines)}},
     }
     manifest_bytes = canonical_json(manifest)
-    sha = write_bundle_file(out, manifest_bytes, versions_bytes, device.private_key)
+    sha = write_bundle_file(out, manifest_bytes, versions_bytes, device.private_key, steps.writing)
     try:
-        verify_bundle(out, progress, theatre=theatre)
+        verify_bundle(out, steps.verifying if progress is not None else None, theatre=theatre)
     except BundleCancelled:
         out.unlink(missing_ok=True)
-        raise BundleCancelled(f"{out}: export cancelled; no bundle was written") from None
+        raise cancelled from None
     except BundleError as error:
         out.unlink(missing_ok=True)
         raise DatabaseError(f"{out}: the bundle written did not pass verification and was removed: {error}") from error
@@ -113,6 +122,42 @@ def export_bundle(
             (META_LAST_EXPORT, str(max(top, last_exported_rowid(conn)))),
         )
     return ExportResult(out, sha, len(content.lines), len(content.entries))
+
+
+class _Progress:
+    """One scale for the three passes of an export: reading, writing, verifying.
+
+    Each pass reports its own ``done`` of ``total``; this maps it onto its share of the scale and
+    never goes back, so the bar only rises. The shares follow the time each pass takes (20,000
+    demo versions: reading 0.6 s, writing 0.45 s, verifying with the theatre's checks 7.1 s), so
+    the bar moves at an even pace. The caller's False becomes ``cancelled``, raised.
+    """
+
+    def __init__(self, progress: Callable[[int, int], bool] | None, versions: int, cancelled: BundleCancelled) -> None:
+        self._progress = progress
+        self._size = max(versions, 1)
+        self._cancelled = cancelled
+        self._reached = 0
+
+    def report(self, step: int, done: int, total: int) -> bool:
+        """Pass ``step`` (0 reading, 1 writing, 2 verifying) has done ``done`` of ``total``; False to stop."""
+        if self._progress is None:
+            return True
+        before, share = sum(PASS_WEIGHTS[:step]) * self._size, PASS_WEIGHTS[step] * self._size
+        value = before + share * min(done, total) // max(total, 1)
+        self._reached = max(self._reached, value)
+        return self._progress(self._reached, sum(PASS_WEIGHTS) * self._size)
+
+    def reading(self, done: int, total: int) -> None:
+        if not self.report(0, done, total):
+            raise self._cancelled
+
+    def writing(self, done: int, total: int) -> None:
+        if not self.report(1, done, total):
+            raise self._cancelled
+
+    def verifying(self, done: int, total: int) -> bool:
+        return self.report(2, done, total)
 
 
 @dataclass
@@ -135,23 +180,41 @@ def _snapshot(conn: sqlite3.Connection) -> Iterator[None]:
         conn.execute("COMMIT")
 
 
-def _collect(conn: sqlite3.Connection, device: DeviceIdentity, selected: dict[str, list[int]]) -> _Content:
-    """Each selected device's versions as signed runs, their JSON Lines, and their authors."""
+def _plan(
+    conn: sqlite3.Connection, device: DeviceIdentity, selected: dict[str, list[int]]
+) -> list[tuple[str, list[tuple[int, int]]]]:
+    """Each selected device with the runs of sequence numbers to send: known before reading, so progress has a total."""
+    return [(device_id, _covered_runs(conn, device, device_id, seqs)) for device_id, seqs in selected.items()]
+
+
+def _collect(
+    conn: sqlite3.Connection,
+    device: DeviceIdentity,
+    plan: list[tuple[str, list[tuple[int, int]]]],
+    steps: _Progress,
+) -> _Content:
+    """Each planned device's versions as signed runs, their JSON Lines, and their authors."""
     content = _Content()
-    for device_id, seqs in selected.items():
+    total = sum(last - first + 1 for _device_id, runs in plan for first, last in runs)
+    steps.reading(0, total)
+    for device_id, planned in plan:
         label, public_key = conn.execute(
             "SELECT label, public_key FROM devices WHERE device_id = ?", (device_id,)
         ).fetchone()
         runs = []
-        for first, last in _covered_runs(conn, device, device_id, seqs):
-            versions = [
-                Version.from_row(r)
-                for r in conn.execute(
-                    f"{SELECT_VERSIONS} WHERE device_id = ? AND device_seq BETWEEN ? AND ? ORDER BY device_seq",
-                    (device_id, first, last),
-                )
-            ]
-            head = _head(conn, device, device_id, versions[-1])
+        for first, last in planned:
+            version: Version | None = None
+            for row in conn.execute(
+                f"{SELECT_VERSIONS} WHERE device_id = ? AND device_seq BETWEEN ? AND ? ORDER BY device_seq",
+                (device_id, first, last),
+            ):
+                version = Version.from_row(row)
+                content.lines.append(version_line(version))
+                content.authors.add(version.author_id)
+                if len(content.lines) % _READ_CHUNK == 0:
+                    steps.reading(len(content.lines), total)
+            assert version is not None  # a planned run holds at least one version (see _covered_runs)
+            head = _head(conn, device, device_id, version)
             if device_id == device.device_id:
                 content.own_heads.append(head)
             runs.append(
@@ -163,8 +226,7 @@ def _collect(conn: sqlite3.Connection, device: DeviceIdentity, selected: dict[st
                     "signature": b64(head.signature),
                 }
             )
-            content.lines.extend(version_line(v) for v in versions)
-            content.authors.update(v.author_id for v in versions)
+            steps.reading(len(content.lines), total)
         content.entries.append(
             {
                 "device_id": device_id,

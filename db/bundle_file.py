@@ -29,7 +29,7 @@ import struct
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -111,15 +111,38 @@ def version_line(version: Version) -> bytes:
     return canonical_json(record) + b"\n"
 
 
+def _write_member(
+    archive: zipfile.ZipFile, name: str, data: bytes, progress: Callable[[int, int], None] | None
+) -> None:
+    """One compressed member, written a chunk at a time so that a long write can report how far it got."""
+    info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    info.file_size = len(data)  # known in advance: zipfile decides on ZIP64 from it
+    with archive.open(info, "w") as member:
+        for start in range(0, len(data), _CHUNK):
+            member.write(data[start : start + _CHUNK])
+            if progress is not None:
+                progress(min(start + _CHUNK, len(data)), len(data))
+
+
 def file_statement(signed_sha256: str) -> bytes:
     """The bytes the exporter signs: the SHA-256 of the whole file up to the signature."""
     return canonical_json({"kind": FILE_KIND, "sha256": signed_sha256})
 
 
-def write_bundle_file(out: Path, manifest_bytes: bytes, versions_bytes: bytes, key: Ed25519PrivateKey) -> str:
+def write_bundle_file(
+    out: Path,
+    manifest_bytes: bytes,
+    versions_bytes: bytes,
+    key: Ed25519PrivateKey,
+    progress: Callable[[int, int], None] | None = None,
+) -> str:
     """Write the zip to a temporary file beside ``out``, sign it, flush it to disk, rename it; return its SHA-256.
 
-    A failure at any point leaves no file under the final name (and no temporary file).
+    ``progress(done, total)`` follows the compression of the versions, a chunk at a time (an
+    exception it raises, such as a cancellation, stops the write like any failure). A failure at
+    any point leaves no file under the final name (and no temporary file).
     """
     public = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     try:
@@ -134,10 +157,7 @@ def write_bundle_file(out: Path, manifest_bytes: bytes, versions_bytes: bytes, k
         with handle:
             with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
                 for name, data in ((MANIFEST, manifest_bytes), (VERSIONS, versions_bytes)):
-                    info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
-                    info.compress_type = zipfile.ZIP_DEFLATED
-                    info.external_attr = 0o644 << 16
-                    archive.writestr(info, data)
+                    _write_member(archive, name, data, progress if name == VERSIONS else None)
                 # The key, then a placeholder of the signature's length: the key is signed too.
                 archive.comment = public.hex().encode("ascii") + b"0" * SIGNATURE_CHARS
         with temp.open("r+b") as patch:

@@ -98,6 +98,16 @@ def day_bounds(first: date | None, last: date | None, tz: ZoneInfo) -> tuple[str
     return start, end
 
 
+def reporting_day_bounds(first: date, last: date, tz: ZoneInfo, cutoff: time) -> tuple[str, str]:
+    """Reporting days ``first``..``last`` (inclusive) as a half-open UTC range.
+
+    Reporting day D runs from the cut-off on the local day before D to the cut-off on D (an
+    observation at or after the cut-off counts on the next day, see :class:`db.projection.Calendar`).
+    """
+    start = utc_text(datetime.combine(first - timedelta(days=1), cutoff, tz))
+    return start, utc_text(datetime.combine(last, cutoff, tz))
+
+
 def fts_query(text: str) -> str:
     """Turn what a user types into a safe FTS5 query: every word must match, as a prefix."""
     words = re.findall(r"\w+", text, flags=re.UNICODE)

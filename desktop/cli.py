@@ -11,7 +11,7 @@ import sqlite3
 import sys
 import time
 from collections.abc import Callable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from db import paths
@@ -62,7 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument(
         "--from", dest="first", metavar="DATE", help="first day, YYYY-MM-DD (default: 30 days before --to)"
     )
-    stats.add_argument("--to", dest="last", metavar="DATE", help="last day, YYYY-MM-DD (default: yesterday)")
+    stats.add_argument(
+        "--to",
+        dest="last",
+        metavar="DATE",
+        help="last day, YYYY-MM-DD (default: yesterday; with --reporting-days, the last whose cut-off has passed)",
+    )
     stats.add_argument("--by", choices=("zone", "sector"), help="add one line per zone or per DMZ sector")
     stats.add_argument("--zone", action="append", default=[], metavar="ZONE", help="count only this zone (repeatable)")
     stats.add_argument(
@@ -241,7 +246,7 @@ def cmd_stats(store: Store, args: argparse.Namespace) -> int:
     from db.stats import counts_by_sector, counts_by_zone, totals
     from db.summary import period_summary, running_total
 
-    last = _day_option("--to", args.last) if args.last else datetime.now(store.tz).date() - timedelta(days=1)
+    last = _day_option("--to", args.last) if args.last else _last_complete_day(store, args.reporting_days)
     first = _day_option("--from", args.first) if args.first else last - timedelta(days=29)
     if first > last:
         raise ValidationError([FieldProblem("--from", f"{first} is after --to {last}")])
@@ -283,6 +288,16 @@ def _day_option(option: str, text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise ValidationError([FieldProblem(option, f"{text!r} is not a date; write it as YYYY-MM-DD")]) from None
+
+
+def _last_complete_day(store: Store, reporting_days: bool) -> date:
+    """Yesterday, or the last reporting day whose cut-off has passed (as Trends' "Last 30 reporting days" ends)."""
+    from db.report import last_complete_reporting_day
+
+    now = datetime.now(UTC)
+    if reporting_days:
+        return last_complete_reporting_day(now, store.calendar)
+    return now.astimezone(store.tz).date() - timedelta(days=1)
 
 
 def _since(store: Store, text: str | None, last: date) -> tuple[date | None, str]:

@@ -8,7 +8,7 @@ into UTC bounds by :func:`db.queries.day_bounds` like every other period in Truc
 """
 
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from PySide6.QtCore import QDate, QMargins, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -20,7 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 from db import enums
-from db.queries import Area, IncidentFilter, day_bounds
+from db.queries import Area, IncidentFilter, day_bounds, reporting_day_bounds
+from db.report import last_complete_reporting_day
 from db.store import Store
 from desktop.flow_layout import FlowLayout, labelled
 
@@ -28,7 +29,8 @@ DEBOUNCE_MS = 250
 
 # Period presets: (key, label). Their days are computed when the filter is read, so "Today"
 # stays today in a window left open overnight. The "last N days" end with the last complete day,
-# as `truceline stats` does: a day still going on would read as a fall in violations.
+# as `truceline stats` does: a day still going on would read as a fall in violations. With
+# reporting days on (Trends), they are reporting days ending at the last cut-off passed.
 PERIODS: tuple[tuple[str, str], ...] = (
     ("all", "All time"),
     ("today", "Today"),
@@ -37,6 +39,7 @@ PERIODS: tuple[tuple[str, str], ...] = (
     ("month", "This month"),
     ("custom", "Custom…"),
 )
+REPORTING_LABELS = {"7d": "Last 7 reporting days", "30d": "Last 30 reporting days"}
 _DATE_FORMAT = "yyyy-MM-dd"
 
 
@@ -49,11 +52,20 @@ class FilterBar(QWidget):
 
     filterChanged = Signal(object)  # noqa: N815 (Qt naming); carries an IncidentFilter
 
-    def __init__(self, store: Store, parent: QWidget | None = None, *, today: Callable[[], date] | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        parent: QWidget | None = None,
+        *,
+        today: Callable[[], date] | None = None,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
         super().__init__(parent)
         self._store = store
         self._tz = store.tz
         self._today = today or (lambda: datetime.now(self._tz).date())
+        self._now = now or (lambda: datetime.now(UTC))
+        self._reporting_days = False
         self._last_emitted: IncidentFilter | None = None
         self._previous_days: tuple[date | None, date | None] = (None, None)
         self._debounce = QTimer(self)
@@ -116,7 +128,11 @@ class FilterBar(QWidget):
 
     def current_filter(self) -> IncidentFilter:
         first, last = self.period_days()
-        start, end = day_bounds(first, last, self._tz)
+        start, end = (
+            reporting_day_bounds(first, last, self._tz, self._store.calendar.cutoff)
+            if self._in_reporting_days() and first is not None and last is not None
+            else day_bounds(first, last, self._tz)
+        )
         return IncidentFilter(
             start_utc=start,
             end_utc=end,
@@ -130,14 +146,21 @@ class FilterBar(QWidget):
         )
 
     def period_days(self) -> tuple[date | None, date | None]:
-        """First and last local day of the chosen period (None for an open end)."""
+        """First and last day of the chosen period (None for an open end).
+
+        Local days, except the "last N days" with reporting days on: reporting days up to
+        :func:`db.report.last_complete_reporting_day`, as `truceline stats --reporting-days` counts.
+        """
         key = self.period.currentData()
         today = self._today()
         if key == "today":
             return today, today
         if key in ("7d", "30d"):
-            yesterday = today - timedelta(days=1)
-            return yesterday - timedelta(days=6 if key == "7d" else 29), yesterday
+            if self._reporting_days:
+                last = last_complete_reporting_day(self._now(), self._store.calendar)
+            else:
+                last = today - timedelta(days=1)
+            return last - timedelta(days=6 if key == "7d" else 29), last
         if key == "month":
             next_month = (today.replace(day=28) + timedelta(days=4)).replace(day=1)
             return today.replace(day=1), next_month - timedelta(days=1)
@@ -161,6 +184,19 @@ class FilterBar(QWidget):
         self.period.blockSignals(False)
         self._show_custom(key == "custom")
         self._emit()
+
+    def set_reporting_days(self, on: bool) -> None:
+        """Count the "last N days" presets in reporting days (Trends' "Reporting days"), or in local days."""
+        if on == self._reporting_days:
+            return
+        self._reporting_days = on
+        for key, label in PERIODS:
+            if key in REPORTING_LABELS:
+                self.period.setItemText(self.period.findData(key), REPORTING_LABELS[key] if on else label)
+        self._emit()
+
+    def _in_reporting_days(self) -> bool:
+        return self._reporting_days and self.period.currentData() in REPORTING_LABELS
 
     def set_area(self, area: Area | None) -> None:
         """Filter to ``area`` of the map (None removes the spatial filter)."""

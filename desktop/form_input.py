@@ -200,16 +200,20 @@ def position_hint(lat: float, lon: float) -> str:
 
 
 def utc_hint(moment: LocalTime) -> str:
-    """What a typed local time means in UTC, or the question it raises."""
+    """What a typed local time means in UTC, or the question it raises (which is asked on saving).
+
+    Short enough for the room beside the time at 150 % scaling: "= 23:30 UTC −1 d" when UTC is
+    on the day before, and a problem in two or three words (the problem list says the rest).
+    """
     if moment.ambiguous is not None:
-        return "⚠ happens twice: asked on saving"
+        return "⚠ happens twice"
     if moment.problem is not None:
-        return "⚠ " + ("skipped by the clocks" if "does not exist" in moment.problem else "not a time")
+        return "⚠ " + ("clocks skip it" if "does not exist" in moment.problem else "not a time")
     if moment.utc is None or moment.local is None:
         return ""
     utc = datetime.datetime.fromisoformat(moment.utc.replace("Z", "+00:00"))
-    shown = f"{utc:%H:%M}" if utc.date() == moment.local.date() else f"{utc:%m-%d %H:%M}"
-    return f"= {shown} UTC"
+    days = (utc.date() - moment.local.date()).days
+    return f"= {utc:%H:%M} UTC" + (f" {'+' if days > 0 else '−'}{abs(days)} d" if days else "")
 
 
 def clock_text(moment: datetime.datetime) -> str:

@@ -143,10 +143,11 @@ class IncidentFields(QWidget):
         hint = ElidedLabel()
         hint.setStyleSheet(_HINT_STYLE)
         # One line always reserved, and never more (a long reason is cut short here and shown in
-        # full in the tooltip and the problem list), so the form does not jump while typing.
+        # full in the tooltip and the problem list), so the form does not jump while typing. The
+        # line spans the label column too: a position's reading fits even at 150 % scaling.
         self._reserved.append((hint, 1))
         self._hints[name] = hint
-        form.addRow("", hint)
+        form.addRow(hint)
         return hint
 
     def _register(self, name: str, widget: QWidget, signal: Any) -> None:
@@ -179,6 +180,8 @@ class IncidentFields(QWidget):
 
     def _when(self, tz_name: str) -> QGroupBox:
         box, form = self._group(f"When (local time, {tz_name})")
+        # Its short labels are not widened to Where's: the room goes to the UTC hints beside the times.
+        self._labels.append([])
         for name in ("observed_start", "observed_end"):
             # The end is optional: its check box stands in the label column, so that both dates
             # line up and Tab reaches the box before the fields it switches on.
@@ -205,6 +208,7 @@ class IncidentFields(QWidget):
 
     def _where(self) -> QGroupBox:
         box, form = self._group("Where")
+        self._labels.append([])
         self._row(form, "Your &position", self._line("observer_position", "48.4012, 37.7021 · DMS · MGRS"))
         self._hint(form, "observer_position")
         self._row(form, "E&vent position", self._line("event_position", "if known; same notations"))

@@ -5,7 +5,7 @@ keyboard where the typing is: Esc always means "leave this form" and Enter never
 accident (Ctrl+S, Ctrl+Enter do). Every keystroke re-reads the fields and runs the same
 validation the command line uses, so Save is enabled exactly when the save would succeed, and
 "saved" is only announced after the database call returned. What is typed is also written to a
-draft file about a second after the typing stops, so a crash or a power cut loses nothing.
+draft file about a second after the typing stops (desktop/form_draft.py), so a crash or a power cut loses nothing.
 """
 
 import datetime
@@ -14,7 +14,7 @@ import sqlite3
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -29,10 +29,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from db.clock import new_id, utc_now_text
+from db.clock import utc_now_text
 from db.damage import damage_seen
 from db.display import problem_sentence
-from db.drafts import Draft, delete_draft, save_draft
+from db.drafts import Draft
 from db.errors import TrucelineError, ValidationError
 from db.geo import compass_point
 from db.incident import Incident
@@ -41,6 +41,7 @@ from db.local_time import AmbiguousTimeError
 from db.monitors import Monitor
 from db.store import Store
 from db.validation import DEFAULTS, validate_incident, validate_reason
+from desktop.form_draft import DraftKeeper
 from desktop.form_fields import INVALID_STYLE
 from desktop.form_help import LABELS
 from desktop.form_input import (
@@ -59,7 +60,6 @@ from desktop.incident_fields import IncidentFields
 from desktop.map.pick_dialog import MapPickDialog
 from desktop.screen_fit import fit_to_screen
 
-DRAFT_DELAY_MS = 1000
 _SHOWN_PROBLEMS = 3
 MIN_POINT_SIZE = 11.0
 FORM_WIDTH = 1340
@@ -99,9 +99,13 @@ class IncidentForm(QDialog):
         self._base_version_id: str | None = None
         if self._record is not None:
             self._base_version_id = (draft and draft.base_version_id) or self._record.head_version_id
-        self._drafts_dir = store.data_dir / "drafts"
-        self._draft_id = draft.draft_id if draft is not None else new_id()
-        self._draft_on_disk = draft is not None
+        self._drafts = DraftKeeper(
+            store.data_dir / "drafts",
+            draft.draft_id if draft is not None else None,
+            self._draft_content,
+            self._tz,
+            self,
+        )
         self._problems: dict[str, str] = {}
         self._incident: Incident | None = None
         self._reading: Reading | None = None
@@ -125,10 +129,6 @@ class IncidentForm(QDialog):
         reading = read_form(self._fields.values(), self._tz, store.theatre)
         self._fields.apply_placement(reading.placement, fill=False)
 
-        self._draft_timer = QTimer(self)
-        self._draft_timer.setSingleShot(True)
-        self._draft_timer.setInterval(DRAFT_DELAY_MS)
-        self._draft_timer.timeout.connect(self._write_draft)
         self._fields.changed.connect(self._refresh)
         context = Qt.ShortcutContext.WidgetWithChildrenShortcut
         QShortcut(QKeySequence("Ctrl+M"), self, self.pick_on_map, context=context)
@@ -174,9 +174,7 @@ class IncidentForm(QDialog):
         self._problem_label.setTextFormat(Qt.TextFormat.PlainText)
         self._problem_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         bottom.addWidget(self._problem_label, 1)
-        self._draft_label = QLabel()
-        self._draft_label.setStyleSheet("color: palette(placeholder-text);")
-        bottom.addWidget(self._draft_label)
+        bottom.addWidget(self._drafts.label)
         # No Alt letter on Save: Ctrl+S is its key, and Alt+S goes to the start date.
         self._save_button = QPushButton("Save  (Ctrl+S)")
         self._next_button = QPushButton("Save and new  (Ctrl+Shift+S)")
@@ -222,7 +220,7 @@ class IncidentForm(QDialog):
         self._problem_label.setMinimumHeight(self._problem_label.fontMetrics().lineSpacing() * _SHOWN_PROBLEMS)
         # Wide enough that a problem takes one line: a narrow wrapped label would ask for a taller form.
         self._problem_label.setMinimumWidth(self._problem_label.fontMetrics().averageCharWidth() * 36)
-        self._draft_label.setMinimumWidth(self._draft_label.fontMetrics().horizontalAdvance("Draft kept 00:00:00"))
+        self._drafts.reserve_label_room()
         if not self._fitted:
             # Every field without scrolling on a 1366×768 laptop (Qt alone would stop at two thirds).
             self._fitted = True
@@ -308,7 +306,7 @@ class IncidentForm(QDialog):
 
     @property
     def draft_id(self) -> str:
-        return self._draft_id
+        return self._drafts.draft_id
 
     def is_changed(self) -> bool:
         return self._fields.values() != self._baseline
@@ -323,7 +321,7 @@ class IncidentForm(QDialog):
             self._validate()
         finally:
             self._refreshing = False
-        self._schedule_draft()
+        self._drafts.schedule(self.is_changed())
 
     def _validate(self) -> None:
         fields, theatre = self._fields, self._store.theatre
@@ -373,40 +371,12 @@ class IncidentForm(QDialog):
 
     # -- drafts -------------------------------------------------------------------------------
 
-    def _schedule_draft(self) -> None:
-        if self.is_changed():
-            self._draft_timer.start()  # restarted by every keystroke: written once typing pauses
-            return
-        # Back to where it started: a draft would only restore what the form shows anyway.
-        self._draft_timer.stop()
-        self._drop_draft()
-
-    def _write_draft(self) -> None:
+    def _draft_content(self, draft_id: str) -> Draft | None:
+        """What a draft keeps (desktop/form_draft.py), or None when nothing was changed."""
         if not self.is_changed():
-            return
-        draft = Draft(
-            self._draft_id,
-            self._record.incident_id if self._record else None,
-            self._base_version_id,
-            self._fields.values(),
-            utc_now_text(),
-        )
-        try:
-            save_draft(self._drafts_dir, draft)
-        except OSError as error:
-            self._draft_label.setText(f"Draft could not be written: {error.strerror or error}")
-            return
-        self._draft_on_disk = True
-        self._draft_label.setText(f"Draft kept {datetime.datetime.now(self._tz):%H:%M:%S}")
-
-    def _drop_draft(self) -> None:
-        if self._draft_on_disk:
-            try:
-                delete_draft(self._drafts_dir, self._draft_id)
-            except OSError:
-                return  # left for later: a stale draft is harmless, a lost one is not
-            self._draft_on_disk = False
-            self._draft_label.setText("")
+            return None
+        incident_id = self._record.incident_id if self._record else None
+        return Draft(draft_id, incident_id, self._base_version_id, self._fields.values(), utc_now_text())
 
     # -- saving -------------------------------------------------------------------------------
 
@@ -416,7 +386,7 @@ class IncidentForm(QDialog):
 
     def save(self, new_from_this: bool = False) -> bool:
         """Save if everything is valid (asking about ambiguous times first); True once committed."""
-        self._draft_timer.stop()
+        self._drafts.stop()
         self._refresh()
         if self._problems:
             self._focus_first_problem()
@@ -427,7 +397,7 @@ class IncidentForm(QDialog):
             self._focus_first_problem()
             return False
         incident = self._incident
-        self._write_draft()  # a crash during the save must not lose the form
+        self._drafts.write()  # a crash during the save must not lose the form
         writer = self._store.writer(self._author.monitor_id)
         try:
             if self._record is None:
@@ -447,7 +417,7 @@ class IncidentForm(QDialog):
             box = save_failed(self, error)
             self._ask(box)
             return False
-        self._drop_draft()
+        self._drafts.drop()
         remember(self._settings, incident, self._fields.values())
         self.saved.emit(saved)
         self.status.emit(f"Saved {saved.ref}" if self._record is None else f"Saved a new version of {saved.ref}")
@@ -461,9 +431,7 @@ class IncidentForm(QDialog):
         """A fresh incident holding what the one just saved shares with it; the cursor on what differs."""
         self._fields.set_values(next_values(self._fields.values()))
         self._baseline = self._fields.values()
-        self._draft_id = new_id()
-        self._draft_on_disk = False
-        self._draft_label.setText("")
+        self._drafts.start_new()
         self._title.setText(
             f"<b style='font-size: 13pt'>New incident</b>&nbsp;&nbsp; same moment as {html.escape(previous_ref)}, "
             f"by {html.escape(self._author.name)} ({html.escape(self._author.callsign)})"
@@ -552,10 +520,10 @@ class IncidentForm(QDialog):
             self._ask(box)
             if box.clickedButton() is not discard:
                 return
-        self._draft_timer.stop()
-        self._drop_draft()
+        self._drafts.stop()
+        self._drafts.drop()
         super().reject()
 
     def done(self, result: int) -> None:
-        self._draft_timer.stop()
+        self._drafts.stop()
         super().done(result)

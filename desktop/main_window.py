@@ -157,6 +157,8 @@ class MainWindow(QMainWindow):
 
         self.filter_bar.filterChanged.connect(self._apply_filter)
         self.timeline.periodSelected.connect(self._period_dragged)
+        for check in (self.timeline.reporting_check, self.summary.reporting_check):
+            check.toggled.connect(self._reporting_days_toggled)
         self.map.incidentSelected.connect(self._select_from_map)
         self.map.areaChosen.connect(self.filter_bar.set_area)
         self.review.reviewed.connect(self._after_review)
@@ -477,6 +479,12 @@ class MainWindow(QMainWindow):
         first, last = self.filter_bar.period_days()
         self.summary.set_period(first, last)
         self.timeline.show_period(first, last)
+
+    def _reporting_days_toggled(self, on: bool) -> None:
+        """One "Reporting days" for Trends: the plot, the summary and the "last N days" presets agree."""
+        for check in (self.timeline.reporting_check, self.summary.reporting_check):
+            check.setChecked(on)
+        self.filter_bar.set_reporting_days(on)
 
     def _period_dragged(self, first: object, last: object) -> None:
         """A region dragged on the timeline becomes the filter bar's period, so everything follows."""

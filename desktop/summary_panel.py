@@ -122,7 +122,8 @@ class SummaryPanel(QWidget):
 
     def set_filter(self, flt: IncidentFilter) -> None:
         """Summarise what ``flt`` selects; its period (none: all time) is the period summarised."""
-        self._show(flt, period_of(flt, self._store.tz))
+        cutoff = self._store.calendar.cutoff if self.reporting_check.isChecked() else None
+        self._show(flt, period_of(flt, self._store.tz, cutoff))
 
     def set_period(self, first: date | None, last: date | None) -> None:
         """Summarise days ``first``..``last`` (inclusive) with the current filter's other choices.

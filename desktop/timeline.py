@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from db.display import ENUM_LABELS
-from db.queries import IncidentFilter, day_bounds
+from db.queries import IncidentFilter, day_bounds, reporting_day_bounds
 from db.store import Store
 from db.theatre import Theatre
 from db.timeline import ALL, Bin, Dimension, Metric, Timeline, bin_start, moving_average, timeline
@@ -47,6 +47,7 @@ from desktop.timeline_series import (
     epoch,
     fold,
     hover_text,
+    is_reporting_period,
     next_bin,
     period_of,
     selected_days,
@@ -180,7 +181,7 @@ class TimelineView(QWidget):
         self._series = fold(current.series, names) if current.starts else []
         self._previous = self._previous_period(current) if self.compare_check.isChecked() else None
         self._draw()
-        self.show_period(*period_of(self._filter, self._tz))
+        self.show_period(*self._period())
 
     def show_period(self, first: date | None, last: date | None) -> None:
         """Move the plot (and the region) to days ``first``..``last``, in whole bins; both None: all drawn."""
@@ -219,7 +220,7 @@ class TimelineView(QWidget):
             return None
         visible = [s for s in self._series if s.key not in self._hidden]
         averages = self._average(visible)
-        first, last = period_of(self._filter, self._tz)
+        first, last = self._period()
         period = (first, last) if first is not None and last is not None else None
         return hover_text(
             bin_title(bins.starts[n], bins.bin, reporting_days=current.reporting_days, period=period),
@@ -294,7 +295,7 @@ class TimelineView(QWidget):
 
     def _span_text(self, current: Timeline) -> str:
         """The filter's days, or for all time the bins that hold data."""
-        first, last = period_of(self._filter, self._tz)
+        first, last = self._period()
         if first is not None and last is not None:
             return f"{_day(first)} to {_day(last)}"
         first, last = current.starts[0], current.starts[-1]
@@ -304,13 +305,23 @@ class TimelineView(QWidget):
             return f"weeks of {_day(first)} to {_day(last)}"
         return f"{_day(first)} to {_day(last)}"
 
+    def _period(self) -> tuple[date | None, date | None]:
+        """The filter's days: reporting days when it asks for whole ones and the check is on."""
+        cutoff = self._store.calendar.cutoff if self.reporting_check.isChecked() else None
+        return period_of(self._filter, self._tz, cutoff)
+
     def _previous_period(self, current: Timeline) -> list[int] | None:
         """The period before the filter's, as long, in day sums moved onto the current bins."""
-        first, last = period_of(self._filter, self._tz)
+        first, last = self._period()
         if first is None or last is None or self._bins is None:
             return None  # "All time" has no previous period
         days = (last - first).days + 1
-        start, end = day_bounds(first - timedelta(days=days), first - timedelta(days=1), self._tz)
+        before = (first - timedelta(days=days), first - timedelta(days=1))
+        cutoff = self._store.calendar.cutoff
+        whole_reporting_days = current.reporting_days and is_reporting_period(self._filter, self._tz, cutoff)
+        start, end = (
+            reporting_day_bounds(*before, self._tz, cutoff) if whole_reporting_days else day_bounds(*before, self._tz)
+        )
         previous = timeline(
             self._store.conn,
             replace(self._filter, start_utc=start, end_utc=end),

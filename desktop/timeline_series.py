@@ -119,11 +119,26 @@ def selected_days(x0: float, x1: float, tz: ZoneInfo, bin: Bin) -> tuple[date, d
     return first, end - timedelta(days=1)
 
 
-def period_of(flt: IncidentFilter, tz: ZoneInfo) -> tuple[date | None, date | None]:
-    """The local days (inclusive) of a filter's period: the inverse of :func:`db.queries.day_bounds`."""
+def period_of(flt: IncidentFilter, tz: ZoneInfo, cutoff: time | None = None) -> tuple[date | None, date | None]:
+    """The days (inclusive) of a filter's period: the inverse of :func:`db.queries.day_bounds`.
+
+    With ``cutoff``, a period whose bounds both lie at the cut-off is read as reporting days, the
+    inverse of :func:`db.queries.reporting_day_bounds` (the filter bar's "Last 7 days" with
+    reporting days on); any other period stays local days.
+    """
+    if cutoff is not None and is_reporting_period(flt, tz, cutoff):
+        assert flt.start_utc is not None and flt.end_utc is not None  # checked by is_reporting_period
+        start, end = parse_utc(flt.start_utc).astimezone(tz), parse_utc(flt.end_utc).astimezone(tz)
+        return start.date() + timedelta(days=1), end.date()
     first = parse_utc(flt.start_utc).astimezone(tz).date() if flt.start_utc else None
     last = (parse_utc(flt.end_utc) - timedelta(seconds=1)).astimezone(tz).date() if flt.end_utc else None
     return first, last
+
+
+def is_reporting_period(flt: IncidentFilter, tz: ZoneInfo, cutoff: time) -> bool:
+    """Whether the filter's period is whole reporting days: both of its bounds at the cut-off."""
+    bounds = (flt.start_utc, flt.end_utc)
+    return all(b is not None and parse_utc(b).astimezone(tz).time() == cutoff for b in bounds)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Exchange bundles between laptops: export, import, re-import, relays, gaps, conflicts (db level)."""
 
 from collections.abc import Iterator
+from itertools import accumulate
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from db.bundle_export import NothingToExport
 from db.exchange_log import import_log, sequence_gaps
 from db.incidents import incident_history
 from db.integrity import check_database
+from db.store import Store
 
 
 @pytest.fixture
@@ -236,3 +238,26 @@ def test_a_laptop_names_itself_and_a_relayed_name_never_overrides(laptops: dict[
     sup.receive(kova.export())  # relays Hart's versions under Kova's label for it
     assert device_label(sup.store.conn, hart_id) == "Team 3 laptop"
     assert device_label(sup.store.conn, kova.store.device.device_id) == "laptop-kova"
+
+
+def test_export_progress_rises_while_reading_writing_and_verifying(store: Store, tmp_path: Path) -> None:
+    from db.bundle_export import PASS_WEIGHTS, export_bundle
+    from db.demo import generate
+
+    generate(store, 3000)
+    calls: list[tuple[int, int]] = []
+
+    def follow(done: int, total: int) -> bool:
+        calls.append((done, total))
+        return True
+
+    result = export_bundle(store.conn, store.device, tmp_path / "big.zip", progress=follow)
+
+    assert result.versions == 3000
+    [total] = {total for _done, total in calls}
+    values = [done for done, _total in calls]
+    assert values == sorted(values) and values[0] == 0 and values[-1] == total
+    # The bar moves within each pass (reading, writing, verifying), not only at the end of one.
+    ends = list(accumulate(w * total // sum(PASS_WEIGHTS) for w in PASS_WEIGHTS))
+    assert [any(start < v < end for v in values) for start, end in zip([0, *ends], ends, strict=False)] == [True] * 3
+    assert len({v for v in values if v < total}) >= 6

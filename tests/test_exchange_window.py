@@ -13,6 +13,7 @@ from db.exchange_log import import_log, state_hash
 from db.monitors import Monitor
 from db.store import Store
 from desktop.exchange_dialog import ExportDialog, ImportDialog
+from desktop.exchange_worker import PERMILLE
 from desktop.import_log_view import COL_ADDED, COL_DEVICE, COL_DUPLICATE, COL_RANGE, ImportLogDialog
 from desktop.main_window import MainWindow
 
@@ -111,6 +112,27 @@ def test_export_writes_a_verified_bundle_then_offers_all_when_nothing_is_new(
         dialog.all_button.click()
     dialog.wait()
     assert out.exists() and "verified after writing" in dialog.status.text().lower()
+
+
+def test_the_export_bar_rises_while_a_bundle_of_thousands_of_versions_is_written(
+    qtbot: Any, store: Store, tmp_path: Path
+) -> None:
+    from db.demo import generate
+
+    generate(store, 3000)
+    dialog = ExportDialog(store, tmp_path / "big.zip")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    shown: list[int] = []
+    dialog.progress.valueChanged.connect(shown.append)
+    with qtbot.waitSignal(dialog.exportedTo, timeout=60_000):
+        dialog.start()
+    dialog.wait()
+
+    # A real bar, never a busy indicator, that climbs step by step before it is full.
+    assert dialog.progress.maximum() == PERMILLE
+    assert shown == sorted(shown) and shown[-1] == PERMILLE
+    assert len([value for value in shown if 0 < value < PERMILLE]) >= 6
 
 
 @pytest.fixture

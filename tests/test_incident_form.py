@@ -786,3 +786,20 @@ def test_a_wheel_over_a_date_or_time_the_cursor_is_not_in_leaves_it_alone(qtbot)
         qtbot.waitUntil(edit.hasFocus)
         QApplication.sendEvent(edit, wheel)
         assert value(edit) != before
+
+
+@pytest.mark.parametrize(
+    ("day", "clock", "hint"),
+    [
+        ("2026-11-30", "21:14", "= 19:14 UTC"),
+        ("2026-12-01", "01:30", "= 23:30 UTC −1 d"),  # UTC is still on the day before
+        ("2026-10-25", "03:30", "⚠ happens twice"),  # asked on saving
+        ("2026-03-29", "03:30", "⚠ clocks skip it"),
+    ],
+)
+def test_the_utc_hint_beside_a_time_is_short_enough_for_150_percent(day: str, clock: str, hint: str) -> None:
+    from zoneinfo import ZoneInfo
+
+    from desktop.form_input import read_time, utc_hint
+
+    assert utc_hint(read_time(day, clock, ZoneInfo("Europe/Kyiv"), None)) == hint
