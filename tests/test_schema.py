@@ -18,6 +18,7 @@ from db.monitors import add_monitor
 from db.projection import PROJECTION_COLUMNS
 from db.schema import (
     MONITOR_DEVICE_STATEMENTS,
+    PERFORMANCE_INDEX_STATEMENTS,
     ROLLUP_DAYS_STATEMENTS,
     SORT_INDEX_STATEMENTS,
     chain_head_statements,
@@ -65,6 +66,7 @@ def test_migrations_build_the_whole_schema_from_a_blank_database(tmp_path: Path)
         "m004_rollup_days",
         "m005_sort_indexes",
         "m006_monitor_devices",
+        "m007_performance_indexes",
     ]
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert EXPECTED_TABLES <= tables
@@ -79,6 +81,7 @@ def test_migrations_build_the_whole_schema_from_a_blank_database(tmp_path: Path)
         *ROLLUP_DAYS_STATEMENTS,
         *SORT_INDEX_STATEMENTS,
         *MONITOR_DEVICE_STATEMENTS,
+        *PERFORMANCE_INDEX_STATEMENTS,
     ]
     for statement in statements:
         scratch.execute(statement)
