@@ -368,9 +368,10 @@ def _indexable(
     ``wanted`` is how many rows of that order a page reads (its offset and limit); None for a
     count. An area's rows lie anywhere in the order of a column that has nothing to do with
     place, so a walk finds ``wanted`` of them after about ``wanted * rows / matching`` rows,
-    where the area's index reads ``matching`` rows and sorts them: the walk wins for large
-    areas. In the order of a zone, sector or place name an area's rows lie together, perhaps
-    at the far end, so there the area's index is always allowed.
+    where the area's index reads ``matching`` rows and sorts them, twice for a far jump in time
+    (:func:`_skip_by_time`): the walk wins for large areas. In the order of a zone, sector or
+    place name an area's rows lie together, perhaps at the far end, so there the area's index
+    is always allowed.
     """
     ordered = _ORDERED_BY_INDEX.get(sort)
     if matching is None or ordered is None:
@@ -379,7 +380,7 @@ def _indexable(
     rows = conn.execute("SELECT max(rowid) FROM incidents").fetchone()[0] or 0
     if matching >= rows * _WALK_SHARE:
         return ordered
-    if wanted is not None and sort not in _PLACE_SORTS and matching * matching > wanted * rows:
+    if wanted is not None and sort not in _PLACE_SORTS and 2 * matching * matching > wanted * rows:
         return _FILTER_INDEXES
     return None
 
