@@ -60,7 +60,8 @@ class Area:
 
 MAP_LAT = "coalesce(event_lat, observer_lat)"
 MAP_LON = "CASE WHEN event_lat IS NOT NULL THEN event_lon ELSE observer_lon END"
-"""SQL for an incident's map position (see :class:`Area`)."""
+"""SQL for an incident's map position (see :class:`Area`): exactly the expressions of the index
+``incidents_map_position`` (db/schema.py, m007), which SQLite uses only for the same expressions."""
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,8 @@ def where_clause(flt: IncidentFilter) -> tuple[str, list[Any]]:
 def _conditions(flt: IncidentFilter, indexable: Collection[str] | None) -> tuple[str, list[Any]]:
     """:func:`where_clause`, with the columns not in ``indexable`` (if given) hidden from indexes.
 
-    A unary ``+`` keeps a term out of SQLite's choice of index without changing its meaning.
+    A unary ``+`` keeps a term out of SQLite's choice of index without changing its meaning;
+    ``"area"`` stands for the map position's index.
     """
 
     def col(name: str) -> str:
@@ -150,7 +152,8 @@ def _conditions(flt: IncidentFilter, indexable: Collection[str] | None) -> tuple
         parts.append(f"{col('heads')} > 1")
     if flt.area is not None:
         a = flt.area
-        parts.append(f"{MAP_LAT} BETWEEN ? AND ? AND {MAP_LON} BETWEEN ? AND ?")
+        lat, lon = (MAP_LAT, MAP_LON) if indexable is None or "area" in indexable else (f"+{MAP_LAT}", f"+{MAP_LON}")
+        parts.append(f"{lat} BETWEEN ? AND ? AND {lon} BETWEEN ? AND ?")
         params.extend([a.south, a.north, a.west, a.east])
     query = fts_query(flt.text)
     if query:
@@ -252,6 +255,11 @@ _ORDERED_BY_INDEX: dict[str, frozenset[str]] = {
 # never worse: even if the matches all lie at the far end of the index (a sector filter over a
 # zone sort), it passes fewer rows than sorting would read. Below it the walk can be much worse.
 _WALK_SHARE = 0.5
+# Every index a filter can use but the area's (see _indexable), and the sorts that follow place.
+_FILTER_INDEXES = frozenset(
+    {"observed_start", "zone_id", "sector_id", "category", "weapon_class", "verification_state", "heads", "rowid"}
+)
+_PLACE_SORTS = frozenset({"zone_id", "sector_id", "place"})
 # A skip longer than this in time order goes through _skip_by_time (below it, a plain OFFSET).
 _LONG_SKIP = 10_000
 
@@ -309,7 +317,7 @@ def page_incidents(
     table and sort it, for every page).
     """
     columns = order_columns(sort)
-    where, params = _conditions(flt, _indexable(conn, sort, matching))
+    where, params = _conditions(flt, _indexable(conn, sort, matching, offset + limit))
     direction = "DESC" if descending else "ASC"
     order_by = ", ".join(f"{column} {direction}" for column in columns)
     select = f"{', '.join(columns)}, {', '.join(PROJECTION_COLUMNS)}"
@@ -362,14 +370,29 @@ def _skip_by_time(
     return f"{where} AND observed_start {from_here} ?", [*params, row[0]], offset - skipped
 
 
-def _indexable(conn: sqlite3.Connection, sort: str, matching: int | None) -> frozenset[str] | None:
-    """Filter columns that may use an index for a page in ``sort`` order (None: all of them)."""
+def _indexable(
+    conn: sqlite3.Connection, sort: str, matching: int | None, wanted: int | None = None
+) -> frozenset[str] | None:
+    """Filter columns that may use an index for rows in ``sort`` order (None: all of them).
+
+    ``wanted`` is how many rows of that order a page reads (its offset and limit); None for a
+    count. An area's rows lie anywhere in the order of a column that has nothing to do with
+    place, so a walk finds ``wanted`` of them after about ``wanted * rows / matching`` rows,
+    where the area's index reads ``matching`` rows and sorts them, twice for a far jump in time
+    (:func:`_skip_by_time`): the walk wins for large areas. In the order of a zone, sector or
+    place name an area's rows lie together, perhaps at the far end, so there the area's index
+    is always allowed.
+    """
     ordered = _ORDERED_BY_INDEX.get(sort)
     if matching is None or ordered is None:
         return None
     # max(rowid) costs one step down the b-tree and is near enough the row count for a ratio.
     rows = conn.execute("SELECT max(rowid) FROM incidents").fetchone()[0] or 0
-    return ordered if matching >= rows * _WALK_SHARE else None
+    if matching >= rows * _WALK_SHARE:
+        return ordered
+    if wanted is not None and sort not in _PLACE_SORTS and 2 * matching * matching > wanted * rows:
+        return _FILTER_INDEXES
+    return None
 
 
 def position_of(
@@ -378,14 +401,17 @@ def position_of(
     incident_id: str,
     sort: str = "observed_start",
     descending: bool = True,
+    matching: int | None = None,
 ) -> int | None:
     """Row number of ``incident_id`` in ``sort`` order under ``flt``, or None if the filter hides it.
 
     Counted in SQL as the rows that come before its sort key (the rows after it in the reverse
-    order), so it costs an index range count, never a list of ids.
+    order), so it costs an index range count, never a list of ids. ``matching`` is the caller's
+    count under ``flt``, as for :func:`page_incidents`: when most rows match, the count walks the
+    sort's index from the near end rather than the whole of a filter's.
     """
     columns = order_columns(sort)
-    where, params = where_clause(flt)
+    where, params = _conditions(flt, _indexable(conn, sort, matching))
     row = conn.execute(
         f"SELECT {', '.join(columns)} FROM incidents WHERE incident_id = ? AND ({where})", [incident_id, *params]
     ).fetchone()

@@ -447,3 +447,27 @@ def m006_monitor_devices(db: Database) -> None:
         "(SELECT v.device_id FROM incident_versions v WHERE v.author_id = monitors.monitor_id "
         "ORDER BY v.rowid LIMIT 1), (SELECT value FROM meta WHERE key = 'local_device_id'))"
     )
+
+
+PERFORMANCE_INDEX_STATEMENTS = [
+    "CREATE INDEX incident_versions_state ON incident_versions (version_id, version_sha256)",
+    """CREATE INDEX incidents_map_position ON incidents (
+    coalesce(event_lat, observer_lat),
+    CASE WHEN event_lat IS NOT NULL THEN event_lon ELSE observer_lon END,
+    observed_start
+)""",
+]
+
+
+@migrations()
+def m007_performance_indexes(db: Database) -> None:
+    """Indexes for the state hash and for the map's area filter.
+
+    ``incident_versions_state`` covers the state hash (db/exchange_log.py), which otherwise reads
+    every version's whole row (payload included) in version id order. ``incidents_map_position``
+    is the map position of db.queries.MAP_LAT and MAP_LON (the same expressions, so that SQLite
+    matches them), then the time: an area's count, and its rows in time order, come from a range
+    of the index instead of every row of the table.
+    """
+    for statement in PERFORMANCE_INDEX_STATEMENTS:
+        db.conn.execute(statement)

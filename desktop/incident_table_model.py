@@ -164,7 +164,9 @@ class IncidentTableModel(QAbstractTableModel):
 
     def row_of(self, incident_id: str) -> int | None:
         """Row of ``incident_id`` under the current filter and sort, or None if it is filtered out."""
-        row = position_of(self._store.conn, self._filter, incident_id, self._sort, self._descending)
+        row = position_of(
+            self._store.conn, self._filter, incident_id, self._sort, self._descending, matching=self._count
+        )
         return row if row is not None and row < self._count else None
 
     # -- Qt model --------------------------------------------------------------------------

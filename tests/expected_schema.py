@@ -201,6 +201,10 @@ EXPECTED_TABLES = {
     ],
 }
 EXPECTED_INDEXES = {
+    # m007. An expression's column reads None here; tests/test_performance_indexes.py pins the
+    # expressions themselves through the query plans that must use the index.
+    "incident_versions_state": ["version_id", "version_sha256"],
+    "incidents_map_position": [None, None, "observed_start"],
     "daily_area_counts_category": ["category", "day", "incidents", "violations", "incidents_late", "violations_late"],
     "daily_area_counts_sector_id": ["sector_id", "day", "incidents", "violations", "incidents_late", "violations_late"],
     "daily_area_counts_verification_state": [

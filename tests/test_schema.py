@@ -52,6 +52,7 @@ def test_migrations_build_the_whole_schema_from_a_blank_database(tmp_path: Path)
         "m004_rollup_days",
         "m005_sort_indexes",
         "m006_monitor_devices",
+        "m007_performance_indexes",
     ]
     tables, indexes, triggers = describe(conn)
     assert tables == expected_schema.EXPECTED_TABLES
