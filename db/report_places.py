@@ -1,16 +1,21 @@
 """Where an incident happened, in the words a daily report uses: "3 km NNE of Toretsk".
 
-Readers of a report place an incident by a settlement they know, not by coordinates. When the
-mission's theatre lists settlements (a name and a point each), the distance and compass point
-are computed from the nearest one to the event (or, if the event's own position is unknown, to
-the observer). Without settlements, the words come from what the monitor recorded: the nearest
-settlement they typed in ``place``, and their bearing and distance from the observer.
-MGRS is added so the reader can still find the exact square.
+Readers of a report place an incident by a settlement they know, not by coordinates. Given
+settlements (the Map view's GeoNames places, :mod:`db.map.settlements`), the distance and compass
+point are computed from the nearest one to the event (or, if the event's own position is unknown,
+to the observer). Without them (none could be read), the words come from what the monitor
+recorded: the nearest settlement they typed in ``place``, and their bearing and distance from the
+observer. MGRS is added so the reader can still find the exact square.
+
+A month's notable incidents number thousands and the theatre's places thousands too, so the
+nearest place is found with numpy over all places at once (:class:`Gazetteer`), not in a loop.
 """
 
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from db.geo import LocalProjection, compass_point, to_mgrs
 from db.incident import Incident
@@ -28,11 +33,34 @@ class Settlement:
     lon: float
 
 
-def place_in_words(incident: Incident, settlements: Sequence[Settlement] = ()) -> str:
+class Gazetteer:
+    """Settlements ready for nearest-place look-ups: built once per report, asked once per incident."""
+
+    def __init__(self, settlements: Sequence[Settlement]) -> None:
+        self.settlements = tuple(settlements)
+        self._lat = np.array([s.lat for s in self.settlements], dtype=np.float64)
+        self._lon = np.array([s.lon for s in self.settlements], dtype=np.float64)
+
+    def __len__(self) -> int:
+        return len(self.settlements)
+
+    def nearest(self, lat: float, lon: float, candidates: int = 4) -> list[Settlement]:
+        """The few places nearest to (lat, lon) by a flat approximation, for an exact choice among them."""
+        dx = (self._lon - lon) * math.cos(math.radians(lat))
+        squared = dx * dx + (self._lat - lat) ** 2
+        if len(squared) > candidates:
+            order = np.argpartition(squared, candidates)[:candidates]
+        else:
+            order = np.arange(len(squared))
+        return [self.settlements[int(n)] for n in order]
+
+
+def place_in_words(incident: Incident, settlements: Sequence[Settlement] | Gazetteer = ()) -> str:
     """The incident's place for a report: from the nearest settlement if known, else as recorded."""
     lat, lon = position_of(incident)
-    if settlements and lat is not None and lon is not None:
-        return _from_settlements(lat, lon, settlements)
+    if len(settlements) and lat is not None and lon is not None:
+        gazetteer = settlements if isinstance(settlements, Gazetteer) else Gazetteer(settlements)
+        return _from_settlements(lat, lon, gazetteer.nearest(lat, lon))
     return _as_recorded(incident)
 
 

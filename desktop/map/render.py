@@ -25,16 +25,19 @@ def render_map(
     size: tuple[int, int] = (1600, 1000),
     dimension: Dimension | None = "category",
     view: Area | None = None,
+    period: str | None = None,
 ) -> None:
     """Write the map of what ``flt`` selects to ``path`` (.png or .svg) with legend, scale and caption.
 
     ``view`` is the area shown: by default the filter's own area if it has one, else the theatre.
+    ``period`` words the period in the caption (a report's reporting days), instead of the filter's local days.
     Raises OSError or ValueError (a suffix other than .png or .svg), leaving no file behind.
     """
     if QApplication.instance() is None:
         raise RuntimeError("render_map needs a QApplication (QT_QPA_PLATFORM=offscreen will do)")
     widget = MapView(store)
     widget.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
+    widget.period_label = period
     try:
         widget.split_combo.setCurrentIndex(widget.split_combo.findData(dimension))
         widget.resize(*size)

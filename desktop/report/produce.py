@@ -5,20 +5,27 @@ chart and the map are drawn with Qt on the GUI thread; the file is then written 
 """
 
 import sqlite3
+import tempfile
+from dataclasses import replace
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QComboBox
 
+from db.map.settlements import settlements_near
+from db.map.shapes import theatre_bounds
 from db.monitors import local_profile
+from db.queries import IncidentFilter, day_bounds, utc_text
 from db.report import Report, ReportRequest, build_report
+from db.report_places import Settlement
 from db.store import Store
 from desktop.report.charts import timeline_image
 from desktop.report.document import Figures
 from desktop.report.html_layout import MAP_IMAGE, TIMELINE_IMAGE
-from desktop.report.static_map import draw_static_map
+from desktop.map.render import render_map
 
 MARKING_KEY = "report/marking"
 DEFAULT_MARKING = "MISSION USE ONLY"
@@ -28,6 +35,7 @@ MARKINGS = (
     "RESTRICTED — MISSION AND HEADQUARTERS ONLY",
     "CONFIDENTIAL — NOT FOR RELEASE TO THE PARTIES",
 )
+MAP_SIZE = (1100, 900)  # pixels; laid out near the printed width so its text keeps a readable size
 FORMAT_SUFFIXES = {".pdf": "pdf", ".html": "html", ".htm": "html", ".docx": "docx"}
 
 
@@ -68,9 +76,20 @@ def report_of(
         author=author_of(store),
         device_id=store.device.device_id,
         marking=marking,
+        settlements=settlements_of(store),
         now_utc=now_utc or datetime.now(UTC),
         progress=progress,
     )
+
+
+def settlements_of(store: Store) -> tuple[Settlement, ...]:
+    """The places the Map view names (GeoNames, offline, cached in the data directory), for "3 km NNE of
+    Toretsk"; none if they cannot be read, and the report then words places as the monitors recorded them."""
+    try:
+        places = settlements_near(theatre_bounds(store.theatre), store.data_dir / "cache")
+    except OSError:
+        return ()
+    return tuple(Settlement(p.name, p.lat, p.lon) for p in places)
 
 
 def figures_of(store: Store, report: Report) -> Figures:
@@ -81,8 +100,30 @@ def figures_of(store: Store, report: Report) -> Figures:
     if chart is not None:
         images[TIMELINE_IMAGE] = chart
     if report.points:
-        images[MAP_IMAGE] = draw_static_map(report.outlines, report.points, notice=report.theatre_notice)
+        images[MAP_IMAGE] = map_image(store, report)
     return Figures(images)
+
+
+def period_filter(store: Store, request: ReportRequest) -> IncidentFilter:
+    """The request's filter with its period as UTC bounds: reporting day D runs from the cut-off on D-1
+    to the cut-off on D; a local day from midnight to midnight."""
+    start, end = day_bounds(request.first, request.last, store.tz)
+    if request.reporting_days:
+        cutoff = store.calendar.cutoff
+        start = utc_text(datetime.combine(request.first - timedelta(days=1), cutoff, store.tz))
+        end = utc_text(datetime.combine(request.last, cutoff, store.tz))
+    return replace(request.flt, start_utc=start, end_utc=end)
+
+
+def map_image(store: Store, report: Report) -> QImage:
+    """The Map view's own picture of the period (its colours, legend, scale and settlement names)."""
+    with tempfile.TemporaryDirectory(prefix="truceline-report-") as folder:
+        path = Path(folder) / "map.png"
+        render_map(store, period_filter(store, report.request), path, size=MAP_SIZE, period=report.period_text)
+        image = QImage(str(path))
+    if image.isNull():
+        raise OSError("the report's map could not be drawn")
+    return image
 
 
 def format_of(path: Path, chosen: str | None) -> str:
