@@ -48,6 +48,7 @@ def render_map(
         widget.wait_for_settlements()
         widget.set_filter(flt)
         widget.refresh()
+        QApplication.processEvents()  # the caption just set lays the plot out again before it is drawn
         widget.export_image(path)
     finally:
         widget.close()

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QComboBox
 from db.map.settlements import settlements_near
 from db.map.shapes import theatre_bounds
 from db.monitors import local_profile
-from db.queries import IncidentFilter, day_bounds, utc_text
+from db.queries import Area, IncidentFilter, day_bounds, utc_text
 from db.report import Report, ReportRequest, build_report
 from db.report_places import Settlement
 from db.store import Store
@@ -36,6 +36,8 @@ MARKINGS = (
     "CONFIDENTIAL — NOT FOR RELEASE TO THE PARTIES",
 )
 MAP_SIZE = (1100, 900)  # pixels; laid out near the printed width so its text keeps a readable size
+FRAME_MARGIN = 0.08  # of the incidents' extent, on each side of the report's map
+MIN_PAD_DEG = 0.15  # about 15 km: a single incident still shows the towns around it
 FORMAT_SUFFIXES = {".pdf": "pdf", ".html": "html", ".htm": "html", ".docx": "docx"}
 
 
@@ -115,11 +117,29 @@ def period_filter(store: Store, request: ReportRequest) -> IncidentFilter:
     return replace(request.flt, start_utc=start, end_utc=end)
 
 
+def framed(report: Report) -> Area | None:
+    """Where the period's incidents are, with a margin: the whole theatre would leave them a corner.
+    None (the Map view's own choice) when the filter has an area of its own."""
+    if report.request.flt.area is not None or not report.points:
+        return None
+    lats = [p.lat for p in report.points]
+    lons = [p.lon for p in report.points]
+    pad_lat = max((max(lats) - min(lats)) * FRAME_MARGIN, MIN_PAD_DEG)
+    pad_lon = max((max(lons) - min(lons)) * FRAME_MARGIN, MIN_PAD_DEG)
+    return Area(
+        south=max(min(lats) - pad_lat, -90),
+        west=max(min(lons) - pad_lon, -180),
+        north=min(max(lats) + pad_lat, 90),
+        east=min(max(lons) + pad_lon, 180),
+    )
+
+
 def map_image(store: Store, report: Report) -> QImage:
     """The Map view's own picture of the period (its colours, legend, scale and settlement names)."""
     with tempfile.TemporaryDirectory(prefix="truceline-report-") as folder:
         path = Path(folder) / "map.png"
-        render_map(store, period_filter(store, report.request), path, size=MAP_SIZE, period=report.period_text)
+        flt = period_filter(store, report.request)
+        render_map(store, flt, path, size=MAP_SIZE, view=framed(report), period=report.period_text)
         image = QImage(str(path))
     if image.isNull():
         raise OSError("the report's map could not be drawn")
