@@ -194,6 +194,7 @@ def test_a_report_of_many_pages_has_each_incident_once(qapp, tmp_path, store, wr
 
 def test_docx_reads_back_with_the_same_words(qapp, tmp_path, capsys, store, writer) -> None:  # type: ignore[no-untyped-def]
     import docx
+    from docx.oxml.ns import qn
 
     record_events(store, writer)
     refs = record_notable(store, writer)
@@ -212,6 +213,29 @@ def test_docx_reads_back_with_the_same_words(qapp, tmp_path, capsys, store, writ
     footer = section.footer._element.xml
     assert " PAGE " in footer and " NUMPAGES " in footer
     assert len(document.inline_shapes) == 2  # the timeline and the map
+    # Each incident's card stays on one page, its label column narrow in Word's and LibreOffice's terms.
+    card = next(table for table in document.tables if refs["threat"] in table.rows[0].cells[0].text)
+    assert [round(column.width.mm) for column in card.columns] == [36, 138]
+    assert all(row._tr.trPr is not None and row._tr.trPr.find(qn("w:cantSplit")) is not None for row in card.rows)
+    assert all(row.cells[0].paragraphs[0].paragraph_format.keep_with_next for row in card.rows[:-1])
+
+
+@pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice is not installed (optional: a look at the DOCX)")
+def test_docx_opens_in_libreoffice_as_a4(qapp, tmp_path, store, writer) -> None:  # type: ignore[no-untyped-def]
+    record_events(store, writer)
+    refs = record_notable(store, writer)
+    out = report(qapp, tmp_path, *PERIOD, name="report.docx")
+    profile = (tmp_path / "lo-profile").as_uri()  # its own profile: never the user's, never a running office
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf", "--outdir",
+         str(tmp_path / "lo"), str(out)],
+        capture_output=True, check=True, timeout=120,
+    )  # fmt: skip
+    converted = tmp_path / "lo" / "report.pdf"
+    text = words(pdf_text(converted))
+    assert refs["threat"] in text and "MISSION USE ONLY" in text
+    info = subprocess.run(["pdfinfo", str(converted)], capture_output=True, text=True, check=True).stdout
+    assert "(A4)" in info
 
 
 def test_an_empty_period_leaves_out_empty_figures(qapp, tmp_path, store) -> None:  # type: ignore[no-untyped-def]

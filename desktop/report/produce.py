@@ -6,8 +6,8 @@ chart and the map are drawn with Qt on the GUI thread; the file is then written 
 
 import sqlite3
 import tempfile
-from dataclasses import replace
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,10 +22,10 @@ from db.queries import Area, IncidentFilter, day_bounds, utc_text
 from db.report import Report, ReportRequest, build_report
 from db.report_places import Settlement
 from db.store import Store
+from desktop.map.render import render_map
 from desktop.report.charts import timeline_image
 from desktop.report.document import Figures
 from desktop.report.html_layout import MAP_IMAGE, TIMELINE_IMAGE
-from desktop.map.render import render_map
 
 MARKING_KEY = "report/marking"
 DEFAULT_MARKING = "MISSION USE ONLY"
