@@ -6,9 +6,12 @@ size asked, waits for its settlement names, draws the filter and writes PNG or S
 exist (offscreen is enough).
 """
 
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QMessageLogContext, Qt, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
 from db.queries import Area, IncidentFilter
@@ -35,6 +38,19 @@ def render_map(
     """
     if QApplication.instance() is None:
         raise RuntimeError("render_map needs a QApplication (QT_QPA_PLATFORM=offscreen will do)")
+    with _size_hints_unsupported_unsaid():
+        _render(store, flt, path, size, dimension, view, period)
+
+
+def _render(
+    store: Store,
+    flt: IncidentFilter,
+    path: Path,
+    size: tuple[int, int],
+    dimension: Dimension | None,
+    view: Area | None,
+    period: str | None,
+) -> None:
     widget = MapView(store)
     widget.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
     widget.period_label = period
@@ -53,3 +69,23 @@ def render_map(
     finally:
         widget.close()
         widget.deleteLater()
+
+
+@contextmanager
+def _size_hints_unsupported_unsaid() -> Iterator[None]:
+    """Keep Qt's offscreen platform from printing "does not support propagateSizeHints()" on the command line
+    when the never-shown view is laid out: a user of ``truceline report`` can do nothing about it."""
+
+    def handler(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
+        if "propagateSizeHints" in message:
+            return
+        if previous is not None:
+            previous(kind, context, message)
+        else:
+            print(message, file=sys.stderr)
+
+    previous: Callable[[QtMsgType, QMessageLogContext, str], None] | None = qInstallMessageHandler(handler)
+    try:
+        yield
+    finally:
+        qInstallMessageHandler(previous)
