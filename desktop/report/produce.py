@@ -6,6 +6,7 @@ chart and the map are drawn with Qt on the GUI thread; the file is then written 
 
 import sqlite3
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,9 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QComboBox
 
+from db.connection import connect
+from db.incident_cube import incident_cube_of
+from db.map.positions import positions_of
 from db.map.settlements import settlements_near
 from db.map.shapes import theatre_bounds
 from db.monitors import local_profile
@@ -71,6 +75,7 @@ def report_of(
     now_utc: datetime | None = None,
 ) -> Report:
     """The report of ``request`` read through ``conn`` (the store's, or a thread's own read-only one)."""
+    _warm_map(store)
     return build_report(
         conn,
         store.theatre,
@@ -134,8 +139,39 @@ def framed(report: Report) -> Area | None:
     )
 
 
+_warming: dict[str, threading.Thread] = {}
+
+
+def _warm_map(store: Store) -> None:
+    """Read the Map view's in-memory copies (positions, incident arrays) on a connection of their own while
+    the report's numbers are read: seconds on a million incidents, the same copies the window's map keeps."""
+    key = str(store.data_dir)
+    path = str(store.conn.execute("PRAGMA database_list").fetchone()[2] or "")
+    if not path or (key in _warming and _warming[key].is_alive()):
+        return  # a database in memory has no second connection: the map reads them when drawn
+
+    def warm() -> None:
+        try:
+            conn = connect(Path(path), readonly=True)
+        except sqlite3.Error:
+            return
+        try:
+            positions_of(conn)
+            incident_cube_of(conn, store.tz)
+        except sqlite3.Error:
+            pass  # the map reads them itself, and says why if it cannot
+        finally:
+            conn.close()
+
+    _warming[key] = threading.Thread(target=warm, name="report-map-warm", daemon=True)
+    _warming[key].start()
+
+
 def map_image(store: Store, report: Report) -> QImage:
     """The Map view's own picture of the period (its colours, legend, scale and settlement names)."""
+    warming = _warming.pop(str(store.data_dir), None)
+    if warming is not None:
+        warming.join()
     with tempfile.TemporaryDirectory(prefix="truceline-report-") as folder:
         path = Path(folder) / "map.png"
         flt = period_filter(store, report.request)
