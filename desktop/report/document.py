@@ -185,7 +185,12 @@ def _keep_headings_with_what_follows(document: QTextDocument, page_height: float
         if block.blockFormat().headingLevel() and following.isValid():
             here = int(layout.blockBoundingRect(block).top() // page_height)
             fmt = block.blockFormat()
-            if int(layout.blockBoundingRect(following).top() // page_height) > here and _break_before(fmt):
+            # Where what follows is drawn: an image too tall for the page's rest is pushed to the next
+            # page within its block, whose own top stays on this one.
+            lines = following.layout()
+            pushed = lines.lineAt(0).y() if lines is not None and lines.lineCount() else 0.0
+            starts = layout.blockBoundingRect(following).top() + pushed
+            if int(starts // page_height) > here and _break_before(fmt):
                 QTextCursor(block).setBlockFormat(fmt)
                 moved = True
                 # What follows was moved to start a page: the heading now does that for both.

@@ -16,7 +16,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
-from docx.table import Table
+from docx.table import Table, _Row
 from docx.text.paragraph import Paragraph
 
 from db.report import Report
@@ -216,10 +216,25 @@ def _table(document: DocxDocument, rows: list[tuple[str, str]], head: str = "") 
         cells = table.add_row().cells
         cells[0].paragraphs[0].add_run(label).bold = True
         cells[1].text = clean(value)
-    for row in table.rows:
+    # Word reads the cells' widths, LibreOffice the table grid's: both are set, or the labels take half the page.
+    table.autofit = False
+    table.columns[0].width, table.columns[1].width = Mm(36), Mm(138)
+    for n, row in enumerate(table.rows):
         row.cells[0].width = Mm(36)
         row.cells[-1].width = Mm(138)
+        _keep_together(row, with_next=n < len(table.rows) - 1)
     return table
+
+
+def _keep_together(row: _Row, *, with_next: bool) -> None:
+    """A row never split over two pages, and kept on the page of the next: an incident's card stays whole
+    (a page break would otherwise leave its last row alone on the next page)."""
+    properties = row._tr.get_or_add_trPr()
+    properties.append(OxmlElement("w:cantSplit"))
+    if with_next:
+        for cell in row.cells:
+            for paragraph in cell.paragraphs:
+                paragraph.paragraph_format.keep_with_next = True
 
 
 def _monospace(document: DocxDocument, lines: list[str]) -> None:

@@ -5,20 +5,31 @@ chart and the map are drawn with Qt on the GUI thread; the file is then written 
 """
 
 import sqlite3
+import tempfile
+import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QComboBox
 
+from db.connection import connect
+from db.incident_cube import incident_cube_of
+from db.map.positions import positions_of
+from db.map.settlements import settlements_near
+from db.map.shapes import theatre_bounds
 from db.monitors import local_profile
+from db.queries import Area, IncidentFilter, day_bounds, utc_text
 from db.report import Report, ReportRequest, build_report
+from db.report_places import Settlement
 from db.store import Store
+from desktop.map.render import render_map
 from desktop.report.charts import timeline_image
 from desktop.report.document import Figures
 from desktop.report.html_layout import MAP_IMAGE, TIMELINE_IMAGE
-from desktop.report.static_map import draw_static_map
 
 MARKING_KEY = "report/marking"
 DEFAULT_MARKING = "MISSION USE ONLY"
@@ -28,6 +39,9 @@ MARKINGS = (
     "RESTRICTED — MISSION AND HEADQUARTERS ONLY",
     "CONFIDENTIAL — NOT FOR RELEASE TO THE PARTIES",
 )
+MAP_SIZE = (1100, 900)  # pixels; laid out near the printed width so its text keeps a readable size
+FRAME_MARGIN = 0.08  # of the incidents' extent, on each side of the report's map
+MIN_PAD_DEG = 0.15  # about 15 km: a single incident still shows the towns around it
 FORMAT_SUFFIXES = {".pdf": "pdf", ".html": "html", ".htm": "html", ".docx": "docx"}
 
 
@@ -61,6 +75,7 @@ def report_of(
     now_utc: datetime | None = None,
 ) -> Report:
     """The report of ``request`` read through ``conn`` (the store's, or a thread's own read-only one)."""
+    _warm_map(store)
     return build_report(
         conn,
         store.theatre,
@@ -68,9 +83,20 @@ def report_of(
         author=author_of(store),
         device_id=store.device.device_id,
         marking=marking,
+        settlements=settlements_of(store),
         now_utc=now_utc or datetime.now(UTC),
         progress=progress,
     )
+
+
+def settlements_of(store: Store) -> tuple[Settlement, ...]:
+    """The places the Map view names (GeoNames, offline, cached in the data directory), for "3 km NNE of
+    Toretsk"; none if they cannot be read, and the report then words places as the monitors recorded them."""
+    try:
+        places = settlements_near(theatre_bounds(store.theatre), store.data_dir / "cache")
+    except OSError:
+        return ()
+    return tuple(Settlement(p.name, p.lat, p.lon) for p in places)
 
 
 def figures_of(store: Store, report: Report) -> Figures:
@@ -81,8 +107,79 @@ def figures_of(store: Store, report: Report) -> Figures:
     if chart is not None:
         images[TIMELINE_IMAGE] = chart
     if report.points:
-        images[MAP_IMAGE] = draw_static_map(report.outlines, report.points, notice=report.theatre_notice)
+        images[MAP_IMAGE] = map_image(store, report)
     return Figures(images)
+
+
+def period_filter(store: Store, request: ReportRequest) -> IncidentFilter:
+    """The request's filter with its period as UTC bounds: reporting day D runs from the cut-off on D-1
+    to the cut-off on D; a local day from midnight to midnight."""
+    start, end = day_bounds(request.first, request.last, store.tz)
+    if request.reporting_days:
+        cutoff = store.calendar.cutoff
+        start = utc_text(datetime.combine(request.first - timedelta(days=1), cutoff, store.tz))
+        end = utc_text(datetime.combine(request.last, cutoff, store.tz))
+    return replace(request.flt, start_utc=start, end_utc=end)
+
+
+def framed(report: Report) -> Area | None:
+    """Where the period's incidents are, with a margin: the whole theatre would leave them a corner.
+    None (the Map view's own choice) when the filter has an area of its own."""
+    if report.request.flt.area is not None or not report.points:
+        return None
+    lats = [p.lat for p in report.points]
+    lons = [p.lon for p in report.points]
+    pad_lat = max((max(lats) - min(lats)) * FRAME_MARGIN, MIN_PAD_DEG)
+    pad_lon = max((max(lons) - min(lons)) * FRAME_MARGIN, MIN_PAD_DEG)
+    return Area(
+        south=max(min(lats) - pad_lat, -90),
+        west=max(min(lons) - pad_lon, -180),
+        north=min(max(lats) + pad_lat, 90),
+        east=min(max(lons) + pad_lon, 180),
+    )
+
+
+_warming: dict[str, threading.Thread] = {}
+
+
+def _warm_map(store: Store) -> None:
+    """Read the Map view's in-memory copies (positions, incident arrays) on a connection of their own while
+    the report's numbers are read: seconds on a million incidents, the same copies the window's map keeps."""
+    key = str(store.data_dir)
+    path = str(store.conn.execute("PRAGMA database_list").fetchone()[2] or "")
+    if not path or (key in _warming and _warming[key].is_alive()):
+        return  # a database in memory has no second connection: the map reads them when drawn
+
+    def warm() -> None:
+        try:
+            conn = connect(Path(path), readonly=True)
+        except sqlite3.Error:
+            return
+        try:
+            positions_of(conn)
+            incident_cube_of(conn, store.tz)
+        except sqlite3.Error:
+            pass  # the map reads them itself, and says why if it cannot
+        finally:
+            conn.close()
+
+    _warming[key] = threading.Thread(target=warm, name="report-map-warm", daemon=True)
+    _warming[key].start()
+
+
+def map_image(store: Store, report: Report) -> QImage:
+    """The Map view's own picture of the period (its colours, legend, scale and settlement names)."""
+    warming = _warming.pop(str(store.data_dir), None)
+    if warming is not None:
+        warming.join()
+    with tempfile.TemporaryDirectory(prefix="truceline-report-") as folder:
+        path = Path(folder) / "map.png"
+        flt = period_filter(store, report.request)
+        render_map(store, flt, path, size=MAP_SIZE, view=framed(report), period=report.period_text)
+        image = QImage(str(path))
+    if image.isNull():
+        raise OSError("the report's map could not be drawn")
+    return image
 
 
 def format_of(path: Path, chosen: str | None) -> str:

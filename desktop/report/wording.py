@@ -86,8 +86,8 @@ def change_words(area: AreaSummary) -> str:
 def map_caption(report: Report) -> str:
     notice = f" {report.theatre_notice}" if report.theatre_notice else ""
     return (
-        "Incidents of the period at their estimated positions (else the observer's), gathered in squares of about "
-        f"2 km; notable incidents as diamonds.{notice}"
+        "The Map view's map of the period: incidents at their estimated positions (else the observer's), coloured "
+        f"by category as in the Map view; counts per cell where too many would hide each other.{notice}"
     )
 
 
