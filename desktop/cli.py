@@ -242,7 +242,7 @@ def cmd_demo(store: Store, args: argparse.Namespace) -> int:
 
 
 def cmd_stats(store: Store, args: argparse.Namespace) -> int:
-    from db.queries import IncidentFilter
+    from db.filter_choices import area_filter
     from db.stats import counts_by_sector, counts_by_zone, totals
     from db.summary import period_summary, running_total
 
@@ -250,15 +250,7 @@ def cmd_stats(store: Store, args: argparse.Namespace) -> int:
     first = _day_option("--from", args.first) if args.first else last - timedelta(days=29)
     if first > last:
         raise ValidationError([FieldProblem("--from", f"{first} is after --to {last}")])
-    for option, chosen, known in (
-        ("--zone", args.zone, store.theatre.zone_ids),
-        ("--sector", args.sector, store.theatre.sector_ids),
-    ):
-        unknown = [area for area in chosen if area not in known]
-        if unknown:
-            reason = f"{', '.join(unknown)} is not in this theatre (known: {', '.join(sorted(known))})"
-            raise ValidationError([FieldProblem(option, reason)])
-    flt = IncidentFilter(zone_ids=tuple(args.zone), sector_ids=tuple(args.sector))
+    flt = area_filter(store.theatre, args.zone, args.sector)
     cutoff = store.calendar.cutoff if args.reporting_days else None
     summary = period_summary(store.conn, flt, first, last, tz=store.tz, by=args.by, cutoff=cutoff)
     lines = summary.as_text().splitlines()

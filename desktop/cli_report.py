@@ -17,7 +17,7 @@ from typing import Any
 
 from db.atomic_file import why_not_written
 from db.errors import FieldProblem, TrucelineError, ValidationError
-from db.queries import IncidentFilter
+from db.filter_choices import area_filter
 from db.report import ReportRequest, last_complete_reporting_day
 from db.store import Store
 
@@ -91,15 +91,7 @@ def request_of(store: Store, args: argparse.Namespace) -> ReportRequest:
     first = first or last
     if first > last:
         raise ValidationError([FieldProblem("--from", f"{first} is after --to {last}")])
-    for option, chosen, known in (
-        ("--zone", args.zone, store.theatre.zone_ids),
-        ("--sector", args.sector, store.theatre.sector_ids),
-    ):
-        unknown = [area for area in chosen if area not in known]
-        if unknown:
-            reason = f"{', '.join(unknown)} is not in this theatre (known: {', '.join(sorted(known))})"
-            raise ValidationError([FieldProblem(option, reason)])
-    flt = IncidentFilter(zone_ids=tuple(args.zone), sector_ids=tuple(args.sector))
+    flt = area_filter(store.theatre, args.zone, args.sector)
     return ReportRequest(first, last, reporting_days=not args.calendar_days, flt=flt)
 
 
