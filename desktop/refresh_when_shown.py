@@ -28,6 +28,9 @@ class RefreshWhenShown(QObject):
             self.stale = True
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
-        if watched is self._widget and event.type() == QEvent.Type.Show and self.stale:
+        # Qt may call the filter while this object is half made or half torn down (a paint during
+        # a test's teardown); it then has no widget to refresh.
+        widget = getattr(self, "_widget", None)
+        if widget is not None and watched is widget and event.type() == QEvent.Type.Show and self.stale:
             self._refresh()
         return False
