@@ -10,7 +10,7 @@ use the store; :meth:`MainWindow.shutdown` stops them all before the store close
 import weakref
 
 import shiboken6
-from PySide6.QtCore import QItemSelectionModel, QSettings, Qt, QTimer
+from PySide6.QtCore import QItemSelectionModel, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -58,6 +58,8 @@ from desktop.summary_panel import SummaryPanel
 from desktop.timeline import TimelineView
 
 CHECKPOINT_INTERVAL_MS = 20_000
+# Wanted on a first start; fit_to_screen bounds it by the screen the window opens on.
+DEFAULT_SIZE = QSize(1280, 800)
 
 
 class MainWindow(QMainWindow):
@@ -561,11 +563,10 @@ class MainWindow(QMainWindow):
 
     def _restore_layout(self) -> None:
         geometry = self._settings.value("main_window/geometry")
-        if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1280, 800)
-        # A size remembered on a larger monitor, or the default on a 1366×768 laptop, must not
-        # put the status bar (where "Saved …" appears) below the screen's edge.
-        fit_to_screen(self, self.size())
+        restored = geometry is not None and self.restoreGeometry(geometry)
+        # The preferred size, or one remembered on a larger monitor, is bounded by this screen: on a
+        # 1366×768 laptop the status bar (where "Saved …" appears) stays above the screen's edge.
+        fit_to_screen(self, self.size() if restored else DEFAULT_SIZE)
         splitter = self._settings.value("main_window/incidents_splitter")
         if splitter is not None:
             self.splitter.restoreState(splitter)
