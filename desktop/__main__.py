@@ -1,5 +1,5 @@
 """``python -m desktop`` runs the same entry point as the ``truceline`` command."""
 
-from desktop.cli import main
+from desktop.cli.main import main
 
 raise SystemExit(main())

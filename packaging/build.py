@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 import freedesktop  # noqa: E402 (beside this file)
 
-from db.identity import APP_NAME, DIST_NAME, VERSION  # noqa: E402
+from db.core.identity import APP_NAME, DIST_NAME, VERSION  # noqa: E402
 
 SPEC = ROOT / "packaging" / "truceline.spec"
 BUILD = ROOT / "build"

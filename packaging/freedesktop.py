@@ -1,7 +1,7 @@
 """Write Truceline's freedesktop.org files: desktop entry, AppStream metainfo and hicolor icons.
 
 The templates beside this file hold the words; the id, name, version and release date come from
-db/identity.py, so the desktop files can never disagree with ``truceline --version`` or the window
+db/core/identity.py, so the desktop files can never disagree with ``truceline --version`` or the window
 title. packaging/build.py calls :func:`write_share` for the bundle's ``share/`` folder, which
 packaging/install.sh copies into place; tests render the same templates and validate them.
 
@@ -15,8 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from db.identity import APP_ID, APP_NAME, DIST_NAME, ORGANISATION, RELEASE_DATE, VERSION  # noqa: E402
-from db.resources import ICON_SIZES, icon_png, icon_svg  # noqa: E402
+from db.core.identity import APP_ID, APP_NAME, DIST_NAME, ORGANISATION, RELEASE_DATE, VERSION  # noqa: E402
+from db.core.resources import ICON_SIZES, icon_png, icon_svg  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 DESKTOP_TEMPLATE = HERE / "truceline.desktop.in"

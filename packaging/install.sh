@@ -30,7 +30,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-# The id and the program's name come from the desktop entry built from db/identity.py.
+# The id and the program's name come from the desktop entry built from db/core/identity.py.
 desktop_files=("$here"/share/applications/*.desktop)
 if [ ! -f "${desktop_files[0]}" ]; then
   echo "install.sh: no share/applications/*.desktop beside this script; run it from the unpacked folder" >&2

@@ -1,4 +1,4 @@
-"""Draw resources/icons/truceline.svg as the PNG sizes in ``db.resources.ICON_SIZES``.
+"""Draw resources/icons/truceline.svg as the PNG sizes in ``db.core.resources.ICON_SIZES``.
 
 The PNGs are committed (they are small) so a checkout, a wheel and the bundle all have the window
 icon without rendering at start-up. Run this after editing the SVG:
@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtGui import QGuiApplication, QImage, QPainter  # noqa: E402
 from PySide6.QtSvg import QSvgRenderer  # noqa: E402
 
-from db.resources import ICON_SIZES, icon_png, icon_svg  # noqa: E402
+from db.core.resources import ICON_SIZES, icon_png, icon_svg  # noqa: E402
 
 
 def render(svg: Path, size: int) -> QImage:

@@ -6,7 +6,7 @@ laptop's desktop places them (Debian/Ubuntu: ``apt-get install xvfb openbox``):
     xvfb-run -s "-screen 0 1366x768x24" .venv/bin/python packaging/screenshots.py
 
 It builds a demonstration database in a temporary directory (fixed seed and dates, so the
-pictures change only when the window does), opens each exhibit of :mod:`desktop.gallery` and
+pictures change only when the window does), opens each exhibit of :mod:`desktop.window.gallery` and
 grabs the whole screen into ``resources/screenshots/NAME.png`` (``--out`` elsewhere, ``--only``
 for some). Not needed to build or run Truceline; run it again after changing a window.
 """
@@ -32,14 +32,14 @@ from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer  # noqa: E402
 from PySide6.QtGui import QImage  # noqa: E402
 from PySide6.QtWidgets import QApplication, QDialog, QWidget  # noqa: E402
 
-from db import paths  # noqa: E402
-from db.demo import generate  # noqa: E402
-from db.incidents import amend_incident, get_incident  # noqa: E402
-from db.monitors import add_monitor, local_profile, set_local_profile  # noqa: E402
-from db.store import Store, open_store  # noqa: E402
-from desktop.app import make_application  # noqa: E402
-from desktop.gallery import Context, exhibits  # noqa: E402
-from desktop.main_window import MainWindow  # noqa: E402
+from db.records.demo import generate  # noqa: E402
+from db.records.incidents import amend_incident, get_incident  # noqa: E402
+from db.records.monitors import add_monitor, local_profile, set_local_profile  # noqa: E402
+from db.storage import paths  # noqa: E402
+from db.storage.store import Store, open_store  # noqa: E402
+from desktop.window.app import make_application  # noqa: E402
+from desktop.window.gallery import Context, exhibits  # noqa: E402
+from desktop.window.main_window import MainWindow  # noqa: E402
 
 DEMO_INCIDENTS = 4000
 # The pictures the README and the AppStream metainfo show (``--all`` takes every exhibit).
@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only", nargs="*", default=SHOWN, metavar="NAME", help=f"exhibits (default {' '.join(SHOWN)})"
     )
-    parser.add_argument("--all", action="store_true", help="every window and dialog of desktop.gallery")
+    parser.add_argument("--all", action="store_true", help="every window and dialog of desktop.window.gallery")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     manager = start_window_manager()

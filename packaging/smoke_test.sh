@@ -4,7 +4,7 @@
 # Unpacks the .tar.gz (default: the newest in dist/) into a scratch folder and runs the bundle with
 # an empty environment (no virtualenv, no PYTHONPATH, HOME in the scratch folder), as a laptop
 # without Python would: --version, demo --incidents 1000, check, the window on the offscreen
-# platform until the timeline is drawn (--smoke-test, desktop/smoke_test.py), the same on X11 when
+# platform until the timeline is drawn (--smoke-test, desktop/window/smoke_test.py), the same on X11 when
 # xvfb-run is installed, and install.sh / uninstall.sh into a scratch root. Any failure stops it
 # with a non-zero status.
 set -euo pipefail

@@ -12,10 +12,10 @@ from pathlib import Path  # noqa: E402
 import live_file_guard  # noqa: E402
 import pytest  # noqa: E402
 
-from db import paths  # noqa: E402
-from db.monitors import Monitor, add_monitor, set_local_profile  # noqa: E402
-from db.store import Store, open_store  # noqa: E402
-from db.versions import Writer  # noqa: E402
+from db.records.monitors import Monitor, add_monitor, set_local_profile  # noqa: E402
+from db.storage import paths  # noqa: E402
+from db.storage.store import Store, open_store  # noqa: E402
+from db.storage.versions import Writer  # noqa: E402
 
 live_file_guard.install()
 

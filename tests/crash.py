@@ -8,8 +8,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from db.integrity import check_database
-from db.store import open_store
+from db.storage.integrity import check_database
+from db.storage.store import open_store
 
 WRITER = Path(__file__).parent / "helpers" / "save_forever.py"
 # Saves through the window's form; acknowledges with the ref the status bar shows.

@@ -15,20 +15,20 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from support import valid_raw
 
-from db.bundle_chain import sign_head
-from db.bundle_export import export_bundle
-from db.bundle_file import FORMAT, FORMAT_VERSION, MANIFEST, VERSIONS, b64, version_line, write_bundle_file
-from db.bundle_import import ImportResult, import_bundle
-from db.device import public_key_text, set_device_label
-from db.exchange_log import state_hash
-from db.hashing import GENESIS_CHAIN, canonical_json, chain_hash, sha256_hex, version_hash
-from db.incidents import Saved, amend_incident, record_incident
-from db.monitor_records import MonitorRecord
-from db.monitors import add_monitor, get_monitor
-from db.projection import PROJECTION_COLUMNS
-from db.store import Store, open_store
-from db.validation import validate_incident
-from db.versions import Version
+from db.core.hashing import GENESIS_CHAIN, b64, canonical_json, chain_hash, sha256_hex, version_hash
+from db.exchange.bundle_file import FORMAT, FORMAT_VERSION, MANIFEST, VERSIONS, version_line, write_bundle_file
+from db.exchange.export import export_bundle
+from db.exchange.importing import ImportResult, import_bundle
+from db.exchange.log import state_hash
+from db.model.validation import validate_incident
+from db.records.incidents import Saved, amend_incident, record_incident
+from db.records.monitor_records import MonitorRecord
+from db.records.monitors import add_monitor, get_monitor
+from db.storage.chain import sign_head
+from db.storage.device import public_key_text, set_device_label
+from db.storage.projection import PROJECTION_COLUMNS
+from db.storage.store import Store, open_store
+from db.storage.versions import Version
 
 
 class Laptop:

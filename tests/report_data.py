@@ -2,8 +2,8 @@
 
 from support import save
 
-from db.store import Store
-from db.versions import Writer
+from db.storage.store import Store
+from db.storage.versions import Writer
 
 NOT_OBSERVED = dict(obs_type="none", explosion_kind=None)
 

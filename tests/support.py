@@ -6,12 +6,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from db.backup import make_backup
-from db.incidents import Saved, amend_incident, record_incident, record_incidents
-from db.monitors import add_monitor
-from db.store import Store, open_store
-from db.validation import validate_incident
-from db.versions import Writer
+from db.model.validation import validate_incident
+from db.records.incidents import Saved, amend_incident, record_incident, record_incidents
+from db.records.monitors import add_monitor
+from db.storage.backup import make_backup
+from db.storage.store import Store, open_store
+from db.storage.versions import Writer
 
 
 def valid_raw(**changes: Any) -> dict[str, Any]:

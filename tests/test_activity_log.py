@@ -8,13 +8,13 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from db import activity_log
-from db.activity_log import LOG_NAME, log_file, printable, start_log, stop_log
-from db.monitors import Monitor, add_monitor, set_local_profile
-from db.store import Store, open_store
-from desktop.cli import main
-from desktop.error_dialog import TITLE, UnexpectedErrors
-from desktop.main_window import MainWindow
+from db.core import activity_log
+from db.core.activity_log import LOG_NAME, log_file, printable, start_log, stop_log
+from db.records.monitors import Monitor, add_monitor, set_local_profile
+from db.storage.store import Store, open_store
+from desktop.cli.main import main
+from desktop.window.error_dialog import TITLE, UnexpectedErrors
+from desktop.window.main_window import MainWindow
 
 
 def log_text(data_dir: Path) -> str:
@@ -47,7 +47,7 @@ def test_the_command_line_logs_what_it_opened_migrated_backed_up_exported_and_re
 def test_foreign_text_is_written_with_control_characters_escaped(data_dir: Path) -> None:
     path = start_log(data_dir / "logs")
     try:
-        logging.getLogger("db.bundle_import").warning(
+        logging.getLogger("db.exchange.importing").warning(
             "refused bundle %s", "evil.zip\n2026-01-01 INFO forged\x1b[2J\u202e"
         )
     finally:
@@ -63,7 +63,7 @@ def test_the_log_rotates_instead_of_filling_the_disk(data_dir: Path, monkeypatch
     path = start_log(data_dir / "logs")
     try:
         for n in range(200):
-            logging.getLogger("db.store").info("opened the database, line %d", n)
+            logging.getLogger("db.storage.store").info("opened the database, line %d", n)
     finally:
         stop_log()
     kept = sorted(p.name for p in path.parent.iterdir())

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from support import save, small_files
 
-from db.backup import (
+from db.core.errors import DatabaseError
+from db.storage.backup import (
     BackupInfo,
     backups_to_thin,
     data_fingerprint,
@@ -19,9 +20,8 @@ from db.backup import (
     rolling_backup,
     thin_backups,
 )
-from db.errors import DatabaseError
-from db.store import Store
-from db.versions import Writer
+from db.storage.store import Store
+from db.storage.versions import Writer
 
 
 def incident_count(path: Path) -> int:
@@ -57,7 +57,7 @@ def test_rolling_backup_only_when_the_data_changed(store: Store, writer: Writer)
 
 
 def test_a_changed_monitor_profile_also_counts_as_a_change(store: Store, writer: Writer) -> None:
-    from db.monitors import add_monitor
+    from db.records.monitors import add_monitor
 
     backups = store.data_dir / "backups"
     save(store, writer)

@@ -8,15 +8,15 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 from support import laptop_with_backup, save
 
-import desktop.app as app_module
-from db.backup import list_backups, make_backup
-from db.errors import DatabaseError
-from db.monitors import Monitor
-from db.store import Store, open_store
-from db.versions import Writer
-from desktop.instance_lock import InstanceLock
-from desktop.main_window import MainWindow
-from desktop.recovery_dialog import RecoveryDialog
+import desktop.window.app as app_module
+from db.core.errors import DatabaseError
+from db.records.monitors import Monitor
+from db.storage.backup import list_backups, make_backup
+from db.storage.store import Store, open_store
+from db.storage.versions import Writer
+from desktop.window.instance_lock import InstanceLock
+from desktop.window.main_window import MainWindow
+from desktop.window.recovery_dialog import RecoveryDialog
 
 
 def truncate(path: Path) -> bytes:
@@ -115,7 +115,7 @@ def test_starting_on_a_damaged_database_restores_the_backup_when_asked(
     data = tmp_path / "data"
     laptop_with_backup(data)
     truncate(data / "truceline.db")
-    monkeypatch.setattr("db.paths._override", data)
+    monkeypatch.setattr("db.storage.paths._override", data)
     shown: list[str] = []
 
     def choose_restore(dialog: RecoveryDialog) -> int:
@@ -138,7 +138,7 @@ def test_quitting_the_recovery_changes_nothing(qtbot, tmp_path: Path, monkeypatc
     data = tmp_path / "data"
     laptop_with_backup(data)
     damaged = truncate(data / "truceline.db")
-    monkeypatch.setattr("db.paths._override", data)
+    monkeypatch.setattr("db.storage.paths._override", data)
     monkeypatch.setattr(RecoveryDialog, "exec", lambda dialog: 0)
     assert app_module.open_or_recover() is None
     assert (data / "truceline.db").read_bytes() == damaged
@@ -164,7 +164,7 @@ def test_a_failed_backup_now_is_explained_and_leaves_no_file(
         raise DatabaseError("backups: the disk is full: no backup was made (the database is unchanged)")
 
     shown: list[str] = []
-    monkeypatch.setattr("desktop.backup_schedule.make_backup", full)
+    monkeypatch.setattr("desktop.window.backup_schedule.make_backup", full)
     monkeypatch.setattr(QMessageBox, "warning", lambda _parent, _title, text: shown.append(text))
     window.backup_now()
     qtbot.waitUntil(lambda: bool(shown), timeout=10_000)

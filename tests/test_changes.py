@@ -1,4 +1,4 @@
-"""Every view follows every committed change, without F5: the one change signal of desktop/changes.py.
+"""Every view follows every committed change, without F5: the one change signal of desktop/widgets/changes.py.
 
 Each test drives one source of change the way the user (or another program) does it, then waits
 for what every view shows: the table and its count, the detail pane and history, the timeline,
@@ -19,20 +19,20 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 from support import make_conflict, valid_raw
 
-from db import paths
-from db.csv_export import export_csv
-from db.incidents import Saved, amend_incident, record_incident, record_incidents
-from db.monitors import Monitor
-from db.queries import IncidentFilter
-from db.resources import resource_path
-from db.store import Store
-from db.validation import validate_incident
-from db.versions import Writer
-from desktop.changes import Changes, DataVersionWatch, RecordsChange
-from desktop.exchange_dialog import ImportDialog
-from desktop.incident_columns import CONFLICT_MARK
-from desktop.main_window import MainWindow
-from desktop.settings_dialog import SettingsDialog
+from db.core.resources import resource_path
+from db.csv_io.export import export_csv
+from db.model.validation import validate_incident
+from db.records.incidents import Saved, amend_incident, record_incident, record_incidents
+from db.records.monitors import Monitor
+from db.records.queries import IncidentFilter
+from db.storage import paths
+from db.storage.store import Store
+from db.storage.versions import Writer
+from desktop.files.exchange_dialog import ImportDialog
+from desktop.incidents.columns import CONFLICT_MARK
+from desktop.widgets.changes import Changes, DataVersionWatch, RecordsChange
+from desktop.window.main_window import MainWindow
+from desktop.window.settings_dialog import SettingsDialog
 
 FIRST, LAST = date(2026, 5, 1), date(2026, 5, 2)
 # Views follow within COALESCE_MS (50 ms) plus a query; the tests allow a loaded machine far more

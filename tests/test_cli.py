@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from support import record_events
 
-from db.identity import VERSION
-from desktop.cli import main
+from db.core.identity import VERSION
+from desktop.cli.main import main
 
 
 def run(*args: str) -> int:
@@ -52,7 +52,7 @@ def test_demo_then_stats_then_check(tmp_path: Path, capsys: pytest.CaptureFixtur
 
 
 def test_demo_is_reproducible_by_seed(tmp_path: Path) -> None:
-    from db.store import open_store
+    from db.storage.store import open_store
 
     contents = []
     for name in ("a", "b"):
@@ -121,8 +121,8 @@ def test_the_installed_command_runs(tmp_path: Path) -> None:
 @pytest.fixture
 def events_dir(tmp_path: Path) -> Path:
     """A data directory holding the hand-counted events of tests/support.py."""
-    from db.monitors import add_monitor
-    from db.store import open_store
+    from db.records.monitors import add_monitor
+    from db.storage.store import open_store
 
     store = open_store(tmp_path / "events")
     author = add_monitor(store.conn, "Amelia Hart", "HART", "monitor")
@@ -194,8 +194,8 @@ def test_stats_refuses_bad_options_in_one_line(
 
 
 def test_export_csv_then_import_csv_elsewhere(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from db.monitors import add_monitor, set_local_profile
-    from db.store import open_store
+    from db.records.monitors import add_monitor, set_local_profile
+    from db.storage.store import open_store
 
     source, target = str(tmp_path / "a"), tmp_path / "b"
     assert run("--data-dir", source, "demo", "--incidents", "300", "--seed", "2") == 0
@@ -241,8 +241,8 @@ def test_import_csv_with_bad_rows_lists_them_and_changes_nothing(
     assert run("--data-dir", data, "demo", "--incidents", "5") == 0
     assert run("--data-dir", data, "import-csv", str(bad)) == 2
     assert "no monitor is signed in on this laptop" in capsys.readouterr().err
-    from db.monitors import add_monitor, set_local_profile
-    from db.store import open_store
+    from db.records.monitors import add_monitor, set_local_profile
+    from db.storage.store import open_store
 
     store = open_store(tmp_path / "d")
     set_local_profile(store.conn, add_monitor(store.conn, "Olena Koval", "KOVA", "supervisor"))

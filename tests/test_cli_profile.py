@@ -3,15 +3,15 @@
 import pytest
 from support import valid_raw
 
-from db.monitors import local_profile
-from db.store import open_store
-from desktop.cli import main
+from db.records.monitors import local_profile
+from db.storage.store import open_store
+from desktop.cli.main import main
 
 
 def read(data_dir):  # type: ignore[no-untyped-def]
     store = open_store(data_dir)
     try:
-        from db.device import device_label
+        from db.storage.device import device_label
 
         return local_profile(store.conn), device_label(store.conn, store.device.device_id)
     finally:
@@ -44,8 +44,8 @@ def test_a_profile_is_created_shown_changed_and_then_import_csv_works(  # type: 
     csv = tmp_path / "in.csv"
     other = tmp_path / "other"
     assert main(["--data-dir", str(other), "profile", "--name", "Amelia Hart", "--callsign", "HART"]) == 0
-    from db.incidents import record_incident
-    from db.validation import validate_incident
+    from db.model.validation import validate_incident
+    from db.records.incidents import record_incident
 
     store = open_store(other)
     try:

@@ -7,14 +7,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from support import valid_raw
 
-from db.device import set_device_label
-from db.incidents import Saved, amend_incident, get_incident, incident_history, record_incident
-from db.integrity import check_projection, verify_chains
-from db.monitors import Monitor, add_monitor
-from db.store import Store
-from db.validation import validate_incident
-from db.versions import Writer
-from desktop.conflict_dialog import CHANGED_MARK, CHOSEN_BRUSH, DIFFERS_BRUSH, DIFFERS_MARK, ConflictDialog
+from db.model.validation import validate_incident
+from db.records.incidents import Saved, amend_incident, get_incident, incident_history, record_incident
+from db.records.monitors import Monitor, add_monitor
+from db.storage.device import set_device_label
+from db.storage.integrity import check_projection, verify_chains
+from db.storage.store import Store
+from db.storage.versions import Writer
+from desktop.review.conflict_dialog import CHANGED_MARK, CHOSEN_BRUSH, DIFFERS_BRUSH, DIFFERS_MARK, ConflictDialog
 
 
 @pytest.fixture(autouse=True)

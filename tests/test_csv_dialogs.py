@@ -9,19 +9,19 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 from support import save, valid_raw, version_count
 
-from db.csv_columns import PRESETS
-from db.csv_export import export_csv
-from db.csv_import import import_csv
-from db.incidents import amend_incident, get_incident
-from db.monitors import Monitor, add_monitor
-from db.queries import IncidentFilter
-from db.store import Store, open_store
-from db.validation import validate_incident
-from db.versions import Writer
-from desktop.conflict_dialog import ConflictDialog
-from desktop.csv_export_dialog import CsvExportDialog
-from desktop.csv_import_dialog import CsvImportDialog
-from desktop.main_window import MainWindow
+from db.csv_io.columns import PRESETS
+from db.csv_io.export import export_csv
+from db.csv_io.importing import import_csv
+from db.model.validation import validate_incident
+from db.records.incidents import amend_incident, get_incident
+from db.records.monitors import Monitor, add_monitor
+from db.records.queries import IncidentFilter
+from db.storage.store import Store, open_store
+from db.storage.versions import Writer
+from desktop.files.csv_export_dialog import CsvExportDialog
+from desktop.files.csv_import_dialog import CsvImportDialog
+from desktop.review.conflict_dialog import ConflictDialog
+from desktop.window.main_window import MainWindow
 
 
 def finish(qtbot, dialog) -> None:  # type: ignore[no-untyped-def]
@@ -82,7 +82,7 @@ def test_cancel_stops_the_export_and_leaves_no_file(  # type: ignore[no-untyped-
         release.wait(10)  # the export starts only after Cancel was pressed
         return export_csv(*args, **kwargs)
 
-    monkeypatch.setattr("desktop.csv_export_dialog.export_csv", held_export)
+    monkeypatch.setattr("desktop.files.csv_export_dialog.export_csv", held_export)
     dialog = CsvExportDialog(store, IncidentFilter(), None)
     qtbot.addWidget(dialog)
     dialog.path.setText(str(tmp_path / "never.csv"))

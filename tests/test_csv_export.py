@@ -15,15 +15,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from support import save
 
-from db.acled import ACLED_COLUMNS
-from db.csv_columns import FORMULA_TRIGGERS, NATIVE_COLUMNS, neutralise, restore, sql_text_cell
-from db.csv_export import ExportCancelled, ExportFailed, export_csv, offset_changes
-from db.errors import ValidationError
-from db.geo import to_mgrs
-from db.incidents import get_incident
-from db.queries import IncidentFilter, count_incidents
-from db.store import Store
-from db.versions import Writer
+from db.core.errors import ValidationError
+from db.csv_io.acled import ACLED_COLUMNS
+from db.csv_io.columns import FORMULA_TRIGGERS, NATIVE_COLUMNS, neutralise, restore, sql_text_cell
+from db.csv_io.export import ExportCancelled, ExportFailed, export_csv, offset_changes
+from db.model.geo import to_mgrs
+from db.records.incidents import get_incident
+from db.records.queries import IncidentFilter, count_incidents
+from db.storage.store import Store
+from db.storage.versions import Writer
 
 NUMBER = r"-?\d+(\.\d+)?"
 
@@ -158,7 +158,7 @@ def test_full_disk_leaves_no_partial_file(
 def test_database_error_mid_export_leaves_no_file(
     store: Store, writer: Writer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("db.csv_export.BATCH", 1)
+    monkeypatch.setattr("db.csv_io.export.BATCH", 1)
     for _ in range(3):
         save(store, writer)
     out = tmp_path / "report.csv"

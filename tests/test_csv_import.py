@@ -10,16 +10,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import save, valid_raw, version_count
 
-from db.csv_columns import NATIVE_COLUMNS
-from db.csv_export import export_csv
-from db.csv_import import MAX_LINE_CHARS, CsvImportError, ImportCancelled, import_csv
-from db.incidents import amend_incident, get_incident, incident_history, record_incidents, resolve_conflict
-from db.integrity import check_database
-from db.monitors import add_monitor
-from db.queries import IncidentFilter
-from db.store import Store, open_store
-from db.validation import validate_incident
-from db.versions import Writer
+from db.csv_io.columns import NATIVE_COLUMNS
+from db.csv_io.export import export_csv
+from db.csv_io.importing import MAX_LINE_CHARS, CsvImportError, ImportCancelled, import_csv
+from db.model.validation import validate_incident
+from db.records.incidents import amend_incident, get_incident, incident_history, record_incidents, resolve_conflict
+from db.records.monitors import add_monitor
+from db.records.queries import IncidentFilter
+from db.storage.integrity import check_database
+from db.storage.store import Store, open_store
+from db.storage.versions import Writer
 
 
 def export_all(store: Store, path: Path) -> Path:
@@ -264,7 +264,7 @@ def test_huge_multiline_cell_is_refused(store: Store, writer: Writer, exported: 
 def test_trailing_problem_rolls_back_rows_already_written(
     store: Store, writer: Writer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("db.csv_import.BATCH", 2)  # the first rows are written before the bad one is read
+    monkeypatch.setattr("db.csv_io.importing.BATCH", 2)  # the first rows are written before the bad one is read
     for count in range(1, 6):
         save(store, writer, count=count)
     rows = rows_of(export_all(store, tmp_path / "five.csv"))

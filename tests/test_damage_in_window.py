@@ -9,12 +9,12 @@ from PySide6.QtCore import QSettings
 from support import save
 from test_window import open_form, type_into
 
-from db.backup import make_backup
-from db.damage import damage_noted
-from db.errors import DamagedDatabaseError
-from db.store import Store, open_store
-from db.versions import Writer
-from desktop.main_window import MainWindow
+from db.core.errors import DamagedDatabaseError
+from db.storage.backup import make_backup
+from db.storage.damage import damage_noted
+from db.storage.store import Store, open_store
+from db.storage.versions import Writer
+from desktop.window.main_window import MainWindow
 
 
 @pytest.fixture
@@ -84,8 +84,8 @@ def test_a_save_that_meets_damage_keeps_the_draft_and_stops_the_window(  # type:
     def failing_disk(*_args: object, **_kwargs: object) -> object:
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr("desktop.incident_form.record_incident", failing_disk)
-    monkeypatch.setattr("desktop.incident_form.save_failed", lambda _form, error: None)
+    monkeypatch.setattr("desktop.form.incident_form.record_incident", failing_disk)
+    monkeypatch.setattr("desktop.form.incident_form.save_failed", lambda _form, error: None)
     monkeypatch.setattr(type(form), "_ask", lambda _self, _box: None)
     with qtbot.waitSignal(window.damage.damaged, timeout=10_000):
         form.save()

@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 from support import record_events, save
 
-import db.day_cube as day_cube
-import db.incident_cube as incident_cube
-from db.connection import transaction
-from db.incidents import amend_incident, get_incident
-from db.projection import rebuild_projection
-from db.queries import IncidentFilter
-from db.store import Store
-from db.timeline import Timeline, timeline
-from db.versions import Writer
+import db.trends.day_cube as day_cube
+import db.trends.incident_cube as incident_cube
+from db.records.incidents import amend_incident, get_incident
+from db.records.queries import IncidentFilter
+from db.storage.connection import transaction
+from db.storage.projection import rebuild_projection
+from db.storage.store import Store
+from db.storage.versions import Writer
+from db.trends.timeline import Timeline, timeline
 
 # Where, what and state at once: no narrow rollup has all three, so daily_counts answers.
 FILTERS = [
@@ -24,7 +24,7 @@ FILTERS = [
     (IncidentFilter(sector_ids=("DMZ-04", None), categories=("fire",)), "verification_state"),
     (IncidentFilter(weapon_classes=("mortar",), states=("submitted", "verified")), "sector"),
     (IncidentFilter(zone_ids=("SOUTH",), weapon_classes=("mortar",), states=("submitted",)), "category"),
-    # A text search: the matches from FTS5, summed from the per-incident arrays (db/incident_cube.py).
+    # A text search: the matches from FTS5, summed from the per-incident arrays (db/trends/incident_cube.py).
     (IncidentFilter(text="heard"), "zone"),
     (IncidentFilter(text="explosion", zone_ids=("EAST",)), "verification_state"),
 ]
@@ -37,8 +37,8 @@ def both_ways(store: Store, monkeypatch: pytest.MonkeyPatch) -> list[tuple[Timel
             ask = dict(tz=store.tz, cutoff=store.calendar.cutoff, dimension=dimension, reporting_days=reporting)
             from_cube = timeline(store.conn, flt, **ask)  # type: ignore[arg-type]
             with monkeypatch.context() as m:
-                m.setattr("db.rollups.cube_of", lambda conn: None)
-                m.setattr("db.timeline.incident_cube_of", lambda conn, tz: None)
+                m.setattr("db.trends.rollups.cube_of", lambda conn: None)
+                m.setattr("db.trends.timeline.incident_cube_of", lambda conn, tz: None)
                 from_sql = timeline(store.conn, flt, **ask)  # type: ignore[arg-type]
             pairs.append((from_cube, from_sql))
     return pairs
@@ -108,8 +108,8 @@ def test_a_generation_that_went_back_reloads_everything(
 
 
 def test_an_in_memory_database_has_no_cube() -> None:
-    from db.connection import connect
-    from db.store import migrate
+    from db.storage.connection import connect
+    from db.storage.store import migrate
 
     conn = connect(":memory:")
     migrate(conn, Path("/nonexistent"))
@@ -117,8 +117,8 @@ def test_an_in_memory_database_has_no_cube() -> None:
 
 
 def test_a_text_search_finds_the_same_incidents_by_exact_terms_as_by_prefix(store: Store, writer: Writer) -> None:
-    from db.incident_cube import matching_rowids
-    from db.queries import fts_query
+    from db.records.queries import fts_query
+    from db.trends.incident_cube import matching_rowids
 
     for narrative in ("Tracer fire seen", "tracers at dusk", "TRACE of a crater", "Обстріл біля Торецька", "café"):
         save(store, writer, narrative=narrative, observed_end=None)

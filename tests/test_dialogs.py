@@ -9,16 +9,16 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 from support import valid_raw
 
-from db.incidents import amend_incident, get_incident, incident_history, record_incident
-from db.integrity import check_projection
-from db.monitors import local_profile
-from db.resources import resource_path
-from db.store import switch_theatre
-from db.theatre import parse_theatre
-from db.validation import validate_incident
-from desktop.detail_pane import DetailPane, render_incident
-from desktop.profile_dialog import ProfileDialog
-from desktop.settings_dialog import DISPLAY_TZ_KEY, SettingsDialog, display_tz
+from db.core.resources import resource_path
+from db.model.theatre import parse_theatre
+from db.model.validation import validate_incident
+from db.records.incidents import amend_incident, get_incident, incident_history, record_incident
+from db.records.monitors import local_profile
+from db.storage.integrity import check_projection
+from db.storage.store import switch_theatre
+from desktop.incidents.detail_pane import DetailPane, render_incident
+from desktop.window.profile_dialog import ProfileDialog
+from desktop.window.settings_dialog import DISPLAY_TZ_KEY, SettingsDialog, display_tz
 
 
 @pytest.fixture
@@ -114,7 +114,7 @@ def test_detail_pane_shows_history_and_escapes_hostile_text(qtbot, store, writer
 
 
 def test_the_filter_bar_follows_a_new_theatre(qtbot, store) -> None:  # type: ignore[no-untyped-def]
-    from desktop.filter_bar import FilterBar
+    from desktop.incidents.filter_bar import FilterBar
 
     bar = FilterBar(store)
     qtbot.addWidget(bar)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from db.clock import new_id
-from db.drafts import Draft, delete_draft, load_drafts, read_drafts, save_draft
+from db.core.clock import new_id
+from db.storage.drafts import Draft, delete_draft, load_drafts, read_drafts, save_draft
 
 
 def draft(saved_at: str = "2026-05-01T21:15:00Z", **fields: object) -> Draft:
@@ -68,7 +68,7 @@ def test_a_failed_write_keeps_the_previous_draft(tmp_path: Path, monkeypatch: py
     def power_cut(*args: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("db.atomic_file.os.replace", power_cut)
+    monkeypatch.setattr("db.core.atomic_file.os.replace", power_cut)
     with pytest.raises(OSError):
         save_draft(tmp_path, Draft(kept.draft_id, None, None, {"place": "after"}, "2026-05-01T22:00:00Z"))
     monkeypatch.undo()
@@ -97,7 +97,7 @@ def test_a_corrupt_draft_is_skipped_reported_and_kept(
     drafts, problems = read_drafts(tmp_path)
     assert drafts == [good]
     assert [p.path for p in problems] == [bad] and problems[0].reason
-    with caplog.at_level(logging.WARNING, logger="db.drafts"):
+    with caplog.at_level(logging.WARNING, logger="db.storage.drafts"):
         assert load_drafts(tmp_path) == [good]
     assert "0197-bad.json" in caplog.text
     assert bad.read_bytes() == content  # never deleted: it may be the only copy of someone's notes

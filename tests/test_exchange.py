@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from laptops import Laptop, read_members
 
-from db.bundle_export import NothingToExport
-from db.exchange_log import import_log, sequence_gaps
-from db.incidents import incident_history
-from db.integrity import check_database
-from db.store import Store
+from db.exchange.export import NothingToExport
+from db.exchange.log import import_log, sequence_gaps
+from db.records.incidents import incident_history
+from db.storage.integrity import check_database
+from db.storage.store import Store
 
 
 @pytest.fixture
@@ -74,8 +74,8 @@ def test_export_by_default_carries_only_what_is_new_and_all_on_request(laptops: 
 
 
 def test_a_failed_export_leaves_no_file_and_keeps_the_mark(laptops: dict[str, Laptop], tmp_path: Path) -> None:
-    from db.bundle_export import export_bundle
-    from db.errors import TrucelineError
+    from db.core.errors import TrucelineError
+    from db.exchange.export import export_bundle
 
     hart = laptops["hart"]
     hart.record()
@@ -172,9 +172,9 @@ def test_any_order_of_the_same_bundles_gives_the_same_database(laptops: dict[str
 
 
 def test_stopping_an_import_or_export_midway_applies_nothing(laptops: dict[str, Laptop], tmp_path: Path) -> None:
-    from db.bundle_export import export_bundle
-    from db.bundle_import import import_bundle
-    from db.bundle_verify import BundleCancelled
+    from db.exchange.export import export_bundle
+    from db.exchange.importing import import_bundle
+    from db.exchange.verify import BundleCancelled
 
     hart, sup = laptops["hart"], laptops["supervisor"]
     for count in range(1, 4):
@@ -222,7 +222,7 @@ def test_check_verifies_the_version_after_a_gap_and_the_kept_signatures(laptops:
 
 
 def test_a_laptop_names_itself_and_a_relayed_name_never_overrides(laptops: dict[str, Laptop]) -> None:
-    from db.device import device_label, set_device_label
+    from db.storage.device import device_label, set_device_label
 
     hart, kova, sup = laptops["hart"], laptops["kova"], laptops["supervisor"]
     hart.record()
@@ -241,8 +241,8 @@ def test_a_laptop_names_itself_and_a_relayed_name_never_overrides(laptops: dict[
 
 
 def test_export_progress_rises_while_reading_writing_and_verifying(store: Store, tmp_path: Path) -> None:
-    from db.bundle_export import PASS_WEIGHTS, export_bundle
-    from db.demo import generate
+    from db.exchange.export import PASS_WEIGHTS, export_bundle
+    from db.records.demo import generate
 
     generate(store, 3000)
     calls: list[tuple[int, int]] = []

@@ -12,9 +12,9 @@ import pytest
 from laptops import Laptop
 from support import valid_raw
 
-from db.incidents import resolve_conflict
-from db.validation import validate_incident
-from desktop.cli import main
+from db.model.validation import validate_incident
+from db.records.incidents import resolve_conflict
+from desktop.cli.main import main
 
 
 def cli(capsys: pytest.CaptureFixture[str], laptop: Laptop, *args: str) -> tuple[int, str, str]:

@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from laptops import Laptop
 from support import valid_raw
 
-from db.bundle_export import NothingToExport
-from db.incidents import ConflictError, current_heads, resolve_conflict
-from db.integrity import check_database
-from db.validation import validate_incident
+from db.exchange.export import NothingToExport
+from db.model.validation import validate_incident
+from db.records.incidents import ConflictError, current_heads, resolve_conflict
+from db.storage.integrity import check_database
 
 NAMES = ("hart", "kova", "lee")
 # Weighted towards amending and exchanging, so that laptops often edit incidents they share.

@@ -16,12 +16,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from laptops import Laptop, forge_bundle, read_members, rehashed, rewrite_bundle
 
-from db.bundle_chain import sign_head
-from db.bundle_file import SIGNATURE_CHARS, b64, file_statement
-from db.bundle_import import import_bundle
-from db.device import public_key_text
-from db.errors import TrucelineError
-from db.versions import Version
+from db.core.errors import TrucelineError
+from db.core.hashing import b64
+from db.exchange.bundle_file import SIGNATURE_CHARS, file_statement
+from db.exchange.importing import import_bundle
+from db.storage.chain import sign_head
+from db.storage.device import public_key_text
+from db.storage.versions import Version
 
 
 @pytest.fixture
@@ -41,7 +42,7 @@ def refused(laptop: Laptop, bundle: Path, match: str | None) -> None:
 
 
 def stored_versions(laptop: Laptop) -> list[Version]:
-    from db.versions import SELECT_VERSIONS
+    from db.storage.versions import SELECT_VERSIONS
 
     rows = laptop.store.conn.execute(f"{SELECT_VERSIONS} ORDER BY device_seq")
     return [Version.from_row(r) for r in rows]
@@ -79,7 +80,7 @@ def test_flipping_any_byte_of_a_bundle_is_refused(
 
 def test_every_byte_position_is_covered(small_bundle: tuple[bytes, Path], tmp_path: Path) -> None:
     """Exhaustively, beyond hypothesis's sample: no single flipped byte is accepted."""
-    from db.bundle_verify import verify_bundle
+    from db.exchange.verify import verify_bundle
 
     data, _root = small_bundle
     path = tmp_path / "b.zip"
@@ -236,7 +237,7 @@ def test_a_zip_bomb_is_refused_before_it_is_expanded(pair: tuple[Laptop, Laptop]
 def test_a_member_larger_than_the_cap_is_refused(
     pair: tuple[Laptop, Laptop], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from db import bundle_file
+    from db.exchange import bundle_file
 
     _hart, sup = pair
     monkeypatch.setitem(bundle_file.MAX_MEMBER_BYTES, "manifest.json", 1000)

@@ -9,13 +9,13 @@ from laptops import Laptop
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from db.exchange_log import import_log, state_hash
-from db.monitors import Monitor
-from db.store import Store
-from desktop.exchange_dialog import ExportDialog, ImportDialog
-from desktop.exchange_worker import PERMILLE
-from desktop.import_log_view import COL_ADDED, COL_DEVICE, COL_DUPLICATE, COL_RANGE, ImportLogDialog
-from desktop.main_window import MainWindow
+from db.exchange.log import import_log, state_hash
+from db.records.monitors import Monitor
+from db.storage.store import Store
+from desktop.files.exchange_dialog import ExportDialog, ImportDialog
+from desktop.files.exchange_worker import PERMILLE
+from desktop.files.import_log_view import COL_ADDED, COL_DEVICE, COL_DUPLICATE, COL_RANGE, ImportLogDialog
+from desktop.window.main_window import MainWindow
 
 
 @pytest.fixture(autouse=True)
@@ -117,7 +117,7 @@ def test_export_writes_a_verified_bundle_then_offers_all_when_nothing_is_new(
 def test_the_export_bar_rises_while_a_bundle_of_thousands_of_versions_is_written(
     qtbot: Any, store: Store, tmp_path: Path
 ) -> None:
-    from db.demo import generate
+    from db.records.demo import generate
 
     generate(store, 3000)
     dialog = ExportDialog(store, tmp_path / "big.zip")
@@ -205,7 +205,7 @@ def test_the_import_log_lists_each_bundle_the_gaps_and_the_state_hash(
 def test_closing_the_window_mid_import_stops_the_worker_cleanly(
     qtbot: Any, window: MainWindow, store: Store, bundles: list[Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from db.integrity import check_database
+    from db.storage.integrity import check_database
 
     chosen = [str(p) for p in bundles if p.name != "broken.zip"]
     monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *args, **kwargs: (chosen, ""))
@@ -226,7 +226,7 @@ def test_the_import_dialog_opens_the_log(qtbot: Any, store: Store, bundles: list
 def test_an_unexpected_failure_in_the_worker_is_reported_not_swallowed(
     qtbot: Any, store: Store, bundles: list[Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from desktop import exchange_worker
+    from desktop.files import exchange_worker
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk on fire")

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from support import save, small_files, version_count
 
-from db.bundle_import import import_bundle
-from db.connection import connect
-from db.errors import DatabaseError, DiskFullError
-from db.integrity import check_database
-from db.store import Store, open_store
-from db.versions import Writer
+from db.core.errors import DatabaseError, DiskFullError
+from db.exchange.importing import import_bundle
+from db.storage.connection import connect
+from db.storage.integrity import check_database
+from db.storage.store import Store, open_store
+from db.storage.versions import Writer
 
 
 def fill_the_disk(store: Store) -> None:
@@ -57,7 +57,7 @@ def test_a_read_only_data_directory_is_a_clear_refusal(tmp_path: Path, monkeypat
     data = tmp_path / "data"
     open_store(data).close()
     before = (data / "truceline.db").read_bytes()
-    monkeypatch.setattr("db.store.writable", lambda directory: False)
+    monkeypatch.setattr("db.storage.store.writable", lambda directory: False)
     with pytest.raises(DatabaseError, match="data directory is read-only"):
         open_store(data)
     assert (data / "truceline.db").read_bytes() == before
@@ -114,8 +114,8 @@ def test_the_command_line_reports_a_newer_database_in_one_line(tmp_path: Path) -
 
 
 def test_a_theatre_file_that_is_not_geojson_is_refused_by_name(tmp_path: Path) -> None:
-    from db.errors import TheatreError
-    from db.theatre import load_theatre
+    from db.core.errors import TheatreError
+    from db.model.theatre import load_theatre
 
     for name, content in {
         "photo.geojson": b"\xff\xd8\xff\xe0 JFIF",
@@ -133,7 +133,7 @@ def test_a_theatre_file_that_is_not_geojson_is_refused_by_name(tmp_path: Path) -
 def test_two_writers_on_one_database_never_corrupt_it(tmp_path: Path) -> None:
     """The command line writing while the window's connection writes: both land, integrity ok."""
     data = tmp_path / "data"
-    from db.monitors import add_monitor
+    from db.records.monitors import add_monitor
 
     first = open_store(data)
     second = open_store(data)

@@ -8,9 +8,9 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 from support import save
 
-from db.queries import IncidentFilter
-from desktop.csv_export_dialog import CsvExportDialog
-from desktop.last_folder import last_folder, remember_folder
+from db.records.queries import IncidentFilter
+from desktop.files.csv_export_dialog import CsvExportDialog
+from desktop.widgets.last_folder import last_folder, remember_folder
 
 
 def answer(monkeypatch: pytest.MonkeyPatch, button_text: str, seen: list[str]) -> None:
@@ -75,8 +75,8 @@ def test_remember_folder_ignores_a_folder_that_is_gone(tmp_path: Path) -> None:
 
 
 def test_a_long_closing_backup_shows_a_window(qtbot, store, writer, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    from desktop import backup_schedule
-    from desktop.backup_schedule import BackupSchedule, BackupWorker
+    from desktop.window import backup_schedule
+    from desktop.window.backup_schedule import BackupSchedule, BackupWorker
 
     save(store, writer)
     original = BackupWorker.run
@@ -105,7 +105,7 @@ def test_a_long_closing_backup_shows_a_window(qtbot, store, writer, monkeypatch:
 
 
 def test_the_bundle_export_bar_is_a_real_bar_from_the_start(qtbot, store, writer, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from desktop.exchange_dialog import ExportDialog
+    from desktop.files.exchange_dialog import ExportDialog
 
     save(store, writer)
     dialog = ExportDialog(store, tmp_path / "b.zip", None)

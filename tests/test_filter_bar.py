@@ -6,8 +6,8 @@ import pytest
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QLabel
 
-from db.queries import IncidentFilter, day_bounds
-from desktop.filter_bar import DEBOUNCE_MS, FilterBar
+from db.records.queries import IncidentFilter, day_bounds
+from desktop.incidents.filter_bar import DEBOUNCE_MS, FilterBar
 
 TODAY = date(2026, 3, 31)  # two days after Kyiv's spring clock change, so periods cross it
 

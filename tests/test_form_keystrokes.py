@@ -17,10 +17,10 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication, QWidget
 from test_incident_form import keys as type_text
 
-from db.incidents import get_incident
-from desktop.form_memory import SETTING_MEANS, SETTING_PLACE, SETTING_POSITION, SETTING_SECTOR, SETTING_ZONE
-from desktop.incident_form import IncidentForm
-from desktop.main_window import MainWindow
+from db.records.incidents import get_incident
+from desktop.form.incident_form import IncidentForm
+from desktop.form.memory import SETTING_MEANS, SETTING_PLACE, SETTING_POSITION, SETTING_SECTOR, SETTING_ZONE
+from desktop.window.main_window import MainWindow
 
 message_boxes = form_tests.message_boxes  # every message box is one nobody expected
 BUDGET = 50

@@ -4,7 +4,7 @@ import test_incident_form as form_tests
 from PySide6.QtCore import QPoint, QRect
 from test_incident_form import fill_valid, type_into
 
-from desktop.incident_form import IncidentForm
+from desktop.form.incident_form import IncidentForm
 
 # The entry form's fixtures (tests/test_incident_form.py), used here too.
 make_form = form_tests.make_form

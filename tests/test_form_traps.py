@@ -8,9 +8,9 @@ from PySide6.QtCore import QDate, QSettings, Qt, QTime
 from PySide6.QtWidgets import QApplication, QDateEdit, QTimeEdit
 from test_incident_form import fill_valid, focused, keys, type_into
 
-from db.incidents import get_incident
-from desktop.main_window import MainWindow
-from desktop.profile_dialog import ProfileDialog
+from db.records.incidents import get_incident
+from desktop.window.main_window import MainWindow
+from desktop.window.profile_dialog import ProfileDialog
 
 # The entry form's fixtures (tests/test_incident_form.py), used here too.
 make_form = form_tests.make_form
@@ -68,8 +68,8 @@ def test_a_position_outside_the_theatre_is_saved_only_when_confirmed(  # type: i
 def test_focus_returns_to_the_table_after_the_form_closes(qtbot, store, monitor, writer, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from support import valid_raw
 
-    from db.incidents import record_incident
-    from db.validation import validate_incident
+    from db.model.validation import validate_incident
+    from db.records.incidents import record_incident
 
     for count in (1, 2):
         incident = validate_incident(valid_raw(count=count), theatre=store.theatre)

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from db.errors import ValidationError
-from db.geo import (
+from db.core.errors import ValidationError
+from db.model.geo import (
     COMPASS_POINTS,
     LocalProjection,
     compass_point,

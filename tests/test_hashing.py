@@ -5,9 +5,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from support import valid_raw
 
-from db.errors import ValidationError
-from db.hashing import canonical_json
-from db.validation import validate_incident
+from db.core.errors import ValidationError
+from db.core.hashing import canonical_json
+from db.model.validation import validate_incident
 
 texts = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=40)
 

@@ -23,16 +23,16 @@ from PySide6.QtWidgets import (
 from shiboken6 import Shiboken
 from support import valid_raw
 
-from db.drafts import load_drafts
-from db.errors import DatabaseError
-from db.geo import to_mgrs
-from db.incidents import get_incident, incident_history, record_incident
-from db.monitors import Monitor
-from db.store import Store
-from db.validation import validate_incident
-from desktop.form_input import read_form, spaced_mgrs, values_of_incident
-from desktop.form_memory import SETTING_MEANS, SETTING_SECTOR, SETTING_ZONE
-from desktop.incident_form import IncidentForm
+from db.core.errors import DatabaseError
+from db.model.geo import to_mgrs
+from db.model.validation import validate_incident
+from db.records.incidents import get_incident, incident_history, record_incident
+from db.records.monitors import Monitor
+from db.storage.drafts import load_drafts
+from db.storage.store import Store
+from desktop.form.incident_form import IncidentForm
+from desktop.form.memory import SETTING_MEANS, SETTING_SECTOR, SETTING_ZONE
+from desktop.form.typed import read_form, spaced_mgrs, values_of_incident
 
 # A point in DMZ sector 4 (Toretsk), inside the DMZ, in zone EAST.
 OBSERVER = (48.40, 37.70)
@@ -323,7 +323,7 @@ def test_tab_order_is_the_visual_order_of_what_usually_changes(qtbot, make_form)
 
 
 def test_every_field_tab_passes_over_has_its_own_alt_key(qtbot, make_form) -> None:  # type: ignore[no-untyped-def]
-    from desktop.form_help import RARELY_CHANGED
+    from desktop.form.help_text import RARELY_CHANGED
 
     form = make_form()
     letters: dict[str, str] = {}
@@ -603,7 +603,7 @@ def test_an_amendment_based_on_an_old_version_makes_a_conflict_not_an_overwrite(
     incident_id = record(store, writer)
     form = make_form(incident_id=incident_id)
     # Meanwhile another version is saved (by a merge, say).
-    from db.incidents import amend_incident
+    from db.records.incidents import amend_incident
 
     changed = validate_incident(valid_raw(count=20), theatre=store.theatre)
     amend_incident(store.conn, writer, incident_id, changed, "merged from another laptop", store.calendar)
@@ -706,7 +706,7 @@ def test_a_failed_save_keeps_the_form_and_everything_typed(  # type: ignore[no-u
     def locked(*args: object, **kwargs: object) -> None:
         raise DatabaseError("database is locked")
 
-    monkeypatch.setattr("desktop.incident_form.record_incident", locked)
+    monkeypatch.setattr("desktop.form.incident_form.record_incident", locked)
     message_boxes.answers.append("OK")
     saved: list[object] = []
     form.saved.connect(saved.append)
@@ -760,7 +760,7 @@ def test_a_wheel_over_a_date_or_time_the_cursor_is_not_in_leaves_it_alone(qtbot)
     from PySide6.QtCore import QDate, QPoint, QPointF, QTime
     from PySide6.QtGui import QWheelEvent
 
-    from desktop.form_fields import DateEdit, TimeEdit
+    from desktop.form.editors import DateEdit, TimeEdit
 
     for edit, value in ((DateEdit(), lambda e: e.date()), (TimeEdit(), lambda e: e.time())):
         qtbot.addWidget(edit)
@@ -800,6 +800,6 @@ def test_a_wheel_over_a_date_or_time_the_cursor_is_not_in_leaves_it_alone(qtbot)
 def test_the_utc_hint_beside_a_time_is_short_enough_for_150_percent(day: str, clock: str, hint: str) -> None:
     from zoneinfo import ZoneInfo
 
-    from desktop.form_input import read_time, utc_hint
+    from desktop.form.typed import read_time, utc_hint
 
     assert utc_hint(read_time(day, clock, ZoneInfo("Europe/Kyiv"), None)) == hint

@@ -9,12 +9,13 @@ from PySide6.QtGui import QBrush
 from PySide6.QtTest import QAbstractItemModelTester
 from support import valid_raw
 
-from db import enums, queries
-from db.incident import Incident
-from db.incidents import amend_incident, record_incident, record_incidents
-from db.queries import IncidentFilter, count_incidents
-from db.validation import validate_incident
-from desktop.incident_table_model import (
+from db.model import enums
+from db.model.incident import Incident
+from db.model.validation import validate_incident
+from db.records import queries
+from db.records.incidents import amend_incident, record_incident, record_incidents
+from db.records.queries import IncidentFilter, count_incidents
+from desktop.incidents.table_model import (
     COL_CATEGORY,
     COL_COUNT,
     COL_MEANS,

@@ -6,10 +6,10 @@ import sqlite3
 import pytest
 from support import valid_raw
 
-from db.connection import transaction
-from db.errors import NotFoundError, ValidationError
-from db.hashing import canonical_json, sha256_hex
-from db.incidents import (
+from db.core.errors import NotFoundError, ValidationError
+from db.core.hashing import canonical_json, sha256_hex
+from db.model.validation import validate_incident
+from db.records.incidents import (
     Amendment,
     ConflictError,
     amend_incident,
@@ -19,10 +19,10 @@ from db.incidents import (
     record_incident,
     resolve_conflict,
 )
-from db.integrity import check_database, check_projection, verify_chains
-from db.monitors import add_monitor
-from db.projection import PROJECTION_COLUMNS, rebuild_projection
-from db.validation import validate_incident
+from db.records.monitors import add_monitor
+from db.storage.connection import transaction
+from db.storage.integrity import check_database, check_projection, verify_chains
+from db.storage.projection import PROJECTION_COLUMNS, rebuild_projection
 
 
 def save(store, writer, **changes):  # type: ignore[no-untyped-def]

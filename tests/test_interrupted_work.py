@@ -14,16 +14,16 @@ from typing import cast
 import pytest
 from support import laptop_with_backup
 
-from db import demo
-from db.atomic_file import mark_in_use
-from db.backup import list_backups
-from db.connection import bulk_writes
-from db.damage import damage_noted
-from db.errors import DiskFullError
-from db.leftovers import remove_leftovers
-from db.store import Store, open_store
-from desktop import cli
-from desktop.cli import main
+from db.core.atomic_file import mark_in_use
+from db.core.errors import DiskFullError
+from db.records import demo
+from db.storage.backup import list_backups
+from db.storage.connection import bulk_writes
+from db.storage.damage import damage_noted
+from db.storage.leftovers import remove_leftovers
+from db.storage.store import Store, open_store
+from desktop.cli import main as cli
+from desktop.cli.main import main
 
 
 def run(data: Path, *args: str) -> int:
@@ -72,8 +72,8 @@ def test_demo_on_a_disk_that_fills_part_way_says_how_many_were_saved(
 
 DEMO_ON_A_SMALL_DISK = """
 import resource, signal, sys
-from db import demo
-from desktop.cli import main
+from db.records import demo
+from desktop.cli.main import main
 demo.BATCH = 200
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails as on a full disk
 resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[2]), int(sys.argv[2])))
@@ -95,7 +95,7 @@ def test_demo_stopped_by_a_real_write_limit_ends_with_one_line_and_the_exact_cou
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1, result.stderr
     # A refused write is an I/O error: the data directory is noted as possibly damaged until the full
-    # check finds the file sound (db/damage.py); it does, and clears the note.
+    # check finds the file sound (db/storage/damage.py); it does, and clears the note.
     assert damage_noted(data) is not None
     assert main(["--data-dir", str(data), "check"]) == 0
     assert damage_noted(data) is None
@@ -176,8 +176,8 @@ def test_a_temporary_file_still_being_written_is_left_alone(data_dir: Path, left
 KILLED_BACKUP = """
 import sys, time
 from pathlib import Path
-from db.backup import make_backup
-from db.store import open_store
+from db.storage.backup import make_backup
+from db.storage.store import open_store
 store = open_store(Path(sys.argv[1]))
 def stall(done, total):
     print("copying", flush=True)
@@ -232,7 +232,7 @@ def test_check_on_a_database_another_program_is_writing_is_busy_not_damaged(
     data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     laptop_with_backup(data_dir)
-    monkeypatch.setattr("db.connection.BUSY_TIMEOUT_MS", 100)
+    monkeypatch.setattr("db.storage.connection.BUSY_TIMEOUT_MS", 100)
     holder = sqlite3.connect(data_dir / "truceline.db", isolation_level=None)
     try:
         holder.execute("BEGIN IMMEDIATE")

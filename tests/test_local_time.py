@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from db.errors import TrucelineError
-from db.local_time import AmbiguousTimeError, NonexistentTimeError, format_offset, to_local, to_utc
+from db.core.errors import TrucelineError
+from db.model.local_time import AmbiguousTimeError, NonexistentTimeError, format_offset, to_local, to_utc
 
 KYIV = ZoneInfo("Europe/Kyiv")
 

@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 from support import save
 
-from db.backup import make_backup
-from db.damage import damage_noted, is_damage, record_damage
-from db.errors import DamagedDatabaseError
-from db.lost_records import find_lost_records
-from db.monitors import add_monitor, set_local_profile
-from db.recovery import restore_backup
-from db.store import open_store
-from desktop import cli
-from desktop.cli import main
+from db.core.errors import DamagedDatabaseError
+from db.records.monitors import add_monitor, set_local_profile
+from db.storage.backup import make_backup
+from db.storage.damage import damage_noted, is_damage, record_damage
+from db.storage.lost_records import find_lost_records
+from db.storage.recovery import restore_backup
+from db.storage.store import open_store
+from desktop.cli import main as cli
+from desktop.cli.main import main
 
 
 def lose_the_wal(data_dir: Path, copy: Path, *, saves_after_backup: int = 0) -> str:

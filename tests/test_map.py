@@ -7,15 +7,15 @@ import numpy as np
 import pytest
 from support import save, valid_raw
 
-from db.csv_export import export_csv
-from db.incidents import amend_incident, record_incidents
+from db.csv_io.export import export_csv
 from db.map.settlements import Settlement, labelled, settlements_near
 from db.map.shapes import fan_outline, nice_scale_km, theatre_bounds, theatre_shapes
 from db.map.view import map_data, map_incident, rowid_of
-from db.queries import Area, IncidentFilter, count_incidents, day_bounds, list_incidents, where_clause
-from db.summary import period_summary
-from db.timeline import timeline
-from db.validation import validate_incident
+from db.model.validation import validate_incident
+from db.records.incidents import amend_incident, record_incidents
+from db.records.queries import Area, IncidentFilter, count_incidents, day_bounds, list_incidents, where_clause
+from db.trends.summary import period_summary
+from db.trends.timeline import timeline
 
 # (event lat, event lon or None for "observer only", category, count)
 SPOTS = [

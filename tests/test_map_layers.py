@@ -8,9 +8,9 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
 from db.map.layers import LayerError, add_layer, parse_layer, read_layer, remove_layer, stored_layers
-from db.theatre import parse_theatre
+from db.model.theatre import parse_theatre
 from desktop.map.view import MapView
-from desktop.settings_dialog import SettingsDialog
+from desktop.window.settings_dialog import SettingsDialog
 
 POSTS = {
     "type": "FeatureCollection",
@@ -124,8 +124,8 @@ def test_parse_layer_keeps_names_short() -> None:
 
 
 def test_another_theatre_is_drawn_with_its_own_layers(qtbot, store, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from db.store import switch_theatre
-    from db.theatre import parse_theatre
+    from db.model.theatre import parse_theatre
+    from db.storage.store import switch_theatre
 
     add_layer(store.conn, store.theatre, read_layer(_file(tmp_path, POSTS)))
     view = MapView(store)

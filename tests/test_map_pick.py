@@ -5,7 +5,7 @@ from PySide6.QtCore import QPointF, QSettings, Qt
 from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
-from desktop.incident_form import IncidentForm
+from desktop.form.incident_form import IncidentForm
 from desktop.map.pick_dialog import MapPickDialog
 
 

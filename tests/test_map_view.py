@@ -8,10 +8,10 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QImage
 from test_map import spread  # noqa: F401 (a fixture)
 
-from db.queries import Area, IncidentFilter, count_incidents
-from desktop.main_window import MainWindow
+from db.records.queries import Area, IncidentFilter, count_incidents
 from desktop.map.view import MapView, describe_filter
-from desktop.timeline_series import colour, fold
+from desktop.trends.series import colour, fold
+from desktop.window.main_window import MainWindow
 
 TORETSK = Area(48.0, 37.0, 49.0, 38.5)
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from db.mission import KEY_FILE, PUBLIC_FILE
-from desktop.cli import main
+from db.exchange.mission import KEY_FILE, PUBLIC_FILE
+from desktop.cli.main import main
 
 
 def fingerprint_of(out: str) -> str:

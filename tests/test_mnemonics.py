@@ -6,7 +6,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
 
-from desktop.main_window import MainWindow
+from desktop.window.main_window import MainWindow
 
 
 def letter(text: str) -> str | None:

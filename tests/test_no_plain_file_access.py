@@ -8,11 +8,11 @@ from pathlib import Path
 import live_file_guard
 import pytest
 
-from db.backup import make_backup
-from db.connection import connect
-from db.errors import DamagedDatabaseError
-from db.integrity import check_database
-from db.store import open_store
+from db.core.errors import DamagedDatabaseError
+from db.storage.backup import make_backup
+from db.storage.connection import connect
+from db.storage.integrity import check_database
+from db.storage.store import open_store
 
 
 def test_the_guard_sees_an_open_made_by_application_code(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Packaging (packaging/): the desktop files agree with db/identity.py and validate, the icons are
+"""Packaging (packaging/): the desktop files agree with db/core/identity.py and validate, the icons are
 all there, and install.sh puts a bundle in place and takes it away again.
 
 The PyInstaller build itself runs in ``make dist`` and its smoke test in ``make smoke``, not here.
@@ -18,8 +18,8 @@ import pytest
 from PySide6.QtGui import QImage
 from PySide6.QtSvg import QSvgRenderer
 
-from db import resources
-from db.identity import APP_ID, APP_NAME, DIST_NAME, RELEASE_DATE, VERSION
+from db.core import resources
+from db.core.identity import APP_ID, APP_NAME, DIST_NAME, RELEASE_DATE, VERSION
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGING = ROOT / "packaging"

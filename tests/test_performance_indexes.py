@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 from support import valid_raw
 
-from db.backup import list_backups
-from db.exchange_log import state_hash
-from db.incidents import record_incidents
-from db.integrity import check_database
-from db.monitors import add_monitor
-from db.queries import Area, IncidentFilter, count_incidents, page_incidents, position_of, where_clause
-from db.store import Store, open_store
-from db.validation import validate_incident
-from db.versions import Writer
+from db.exchange.log import state_hash
+from db.model.validation import validate_incident
+from db.records.incidents import record_incidents
+from db.records.monitors import add_monitor
+from db.records.queries import Area, IncidentFilter, count_incidents, page_incidents, position_of, where_clause
+from db.storage.backup import list_backups
+from db.storage.integrity import check_database
+from db.storage.store import Store, open_store
+from db.storage.versions import Writer
 
 POST = Area(48.38, 37.66, 48.44, 37.74)
 TORETSK = Area(48.2, 37.4, 48.7, 38.2)

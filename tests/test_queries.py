@@ -5,9 +5,9 @@ from datetime import date
 import pytest
 from support import valid_raw
 
-from db.incidents import record_incidents
-from db.queries import IncidentFilter, count_incidents, cursor_of, day_bounds, fts_query, list_incidents
-from db.validation import validate_incident
+from db.model.validation import validate_incident
+from db.records.incidents import record_incidents
+from db.records.queries import IncidentFilter, count_incidents, cursor_of, day_bounds, fts_query, list_incidents
 
 
 @pytest.fixture

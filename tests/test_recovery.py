@@ -6,12 +6,12 @@ from pathlib import Path
 import pytest
 from support import damage, laptop_with_backup
 
-from db.backup import make_backup
-from db.errors import DamagedDatabaseError, DatabaseError
-from db.integrity import check_database
-from db.recovery import restore_backup, start_empty, verified_backups
-from db.store import open_store
-from desktop.cli import main
+from db.core.errors import DamagedDatabaseError, DatabaseError
+from db.storage.backup import make_backup
+from db.storage.integrity import check_database
+from db.storage.recovery import restore_backup, start_empty, verified_backups
+from db.storage.store import open_store
+from desktop.cli.main import main
 
 
 def test_a_damaged_database_is_refused_and_left_exactly_as_it_was(tmp_path: Path) -> None:
@@ -135,7 +135,7 @@ def test_restore_names_a_file_that_is_not_a_backup(tmp_path: Path, capsys: pytes
 
 
 def test_restore_is_refused_while_the_window_is_open(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from desktop.instance_lock import InstanceLock
+    from desktop.window.instance_lock import InstanceLock
 
     data = tmp_path / "data"
     laptop_with_backup(data)

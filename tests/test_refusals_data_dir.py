@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 from support import laptop_with_backup, save
 
-from db.connection import connect
-from db.errors import DamagedDatabaseError
-from db.integrity import check_database
-from db.monitors import add_monitor
-from db.preflight import LostDatabaseError
-from db.recovery import start_empty
-from db.store import open_store
-from desktop.cli import main
+from db.core.errors import DamagedDatabaseError
+from db.records.monitors import add_monitor
+from db.storage.connection import connect
+from db.storage.integrity import check_database
+from db.storage.preflight import LostDatabaseError
+from db.storage.recovery import start_empty
+from db.storage.store import open_store
+from desktop.cli.main import main
 
 SUFFIXES = ("", "-wal", "-shm")
 
@@ -191,8 +191,8 @@ def test_the_journal_of_a_killed_writer_is_its_own_and_is_kept(tmp_path: Path) -
     script = (
         "import os, sys\n"
         "sys.path.insert(0, sys.argv[2])\n"
-        "from db.store import open_store\n"
-        "from db.monitors import add_monitor\n"
+        "from db.storage.store import open_store\n"
+        "from db.records.monitors import add_monitor\n"
         "from support import save\n"
         "store = open_store(__import__('pathlib').Path(sys.argv[1]))\n"
         "store.conn.execute('PRAGMA wal_autocheckpoint = 0')\n"

@@ -6,8 +6,8 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 from support import laptop_with_backup
 
-import desktop.app as app_module
-from desktop.recovery_dialog import RecoveryDialog
+import desktop.window.app as app_module
+from desktop.window.recovery_dialog import RecoveryDialog
 
 
 def test_the_window_offers_the_restore_for_a_lost_database_and_starts_empty_only_when_asked(
@@ -17,7 +17,7 @@ def test_the_window_offers_the_restore_for_a_lost_database_and_starts_empty_only
     laptop_with_backup(data)
     key = (data / "device_key.pem").read_bytes()
     (data / "truceline.db").unlink()
-    monkeypatch.setattr("db.paths._override", data)
+    monkeypatch.setattr("db.storage.paths._override", data)
     problems: list[str] = []
 
     def start_empty(dialog: RecoveryDialog) -> int:

@@ -1,4 +1,4 @@
-"""The report's content (db.report): the same numbers as the summary, every notable incident once,
+"""The report's content (db.report.content): the same numbers as the summary, every notable incident once,
 places in words, an empty period, the default period and Cancel."""
 
 from datetime import UTC, date, datetime
@@ -8,14 +8,14 @@ import pytest
 from report_data import record_notable
 from support import EVENTS, record_events, save, valid_raw
 
-from db.exchange_log import state_hash
-from db.queries import IncidentFilter
-from db.report import Report, ReportCancelled, ReportRequest, build_report, last_complete_reporting_day, ranked
-from db.report_places import Gazetteer, Settlement, place_in_words
-from db.store import Store
-from db.summary import period_summary
-from db.validation import validate_incident
-from db.versions import Writer
+from db.exchange.log import state_hash
+from db.model.validation import validate_incident
+from db.records.queries import IncidentFilter
+from db.report.content import Report, ReportCancelled, ReportRequest, build_report, last_complete_reporting_day, ranked
+from db.report.places import Gazetteer, Settlement, place_in_words
+from db.storage.store import Store
+from db.storage.versions import Writer
+from db.trends.summary import period_summary
 
 PERIOD = ReportRequest(date(2026, 5, 10), date(2026, 5, 16))
 NOW = datetime(2026, 5, 17, 8, 0, tzinfo=UTC)

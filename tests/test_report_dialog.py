@@ -9,14 +9,14 @@ from PySide6.QtCore import QSettings, Qt
 from report_data import record_notable
 from support import record_events
 
-from db.queries import IncidentFilter
-from db.store import Store
-from db.versions import Writer
-from desktop.main_window import MainWindow
+from db.records.queries import IncidentFilter
+from db.storage.store import Store
+from db.storage.versions import Writer
 from desktop.report import dialog as report_dialog
 from desktop.report.dialog import ReportDialog
 from desktop.report.produce import DEFAULT_MARKING, MARKING_KEY, marking_of
-from desktop.settings_dialog import SettingsDialog
+from desktop.window.main_window import MainWindow
+from desktop.window.settings_dialog import SettingsDialog
 
 
 @pytest.fixture

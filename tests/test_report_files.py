@@ -15,9 +15,9 @@ from PySide6.QtGui import QImage
 from report_data import record_notable
 from support import record_events, save
 
-from db.store import Store
-from db.versions import Writer
-from desktop.cli import main
+from db.storage.store import Store
+from db.storage.versions import Writer
+from desktop.cli.main import main
 
 pytestmark = pytest.mark.skipif(
     not all(shutil.which(tool) for tool in ("pdftotext", "pdftoppm", "pdffonts")),

@@ -7,9 +7,9 @@ from pathlib import Path
 from report_data import record_notable
 from support import record_events
 
-from db.report import ReportRequest
-from db.store import Store
-from db.versions import Writer
+from db.report.content import ReportRequest
+from db.storage.store import Store
+from db.storage.versions import Writer
 from desktop.map.render import render_map
 from desktop.report.html_layout import MAP_IMAGE
 from desktop.report.produce import figures_of, framed, period_filter, report_of

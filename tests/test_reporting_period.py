@@ -12,14 +12,14 @@ import pytest
 from PySide6.QtCore import QSettings
 from support import record_events
 
-import desktop.cli
-from db.store import Store
-from db.timeline import timeline
-from db.versions import Writer
-from desktop.cli import main
-from desktop.filter_bar import FilterBar
-from desktop.main_window import MainWindow
-from desktop.summary_panel import SummaryPanel
+import desktop.cli.main
+from db.storage.store import Store
+from db.storage.versions import Writer
+from db.trends.timeline import timeline
+from desktop.cli.main import main
+from desktop.incidents.filter_bar import FilterBar
+from desktop.trends.summary_panel import SummaryPanel
+from desktop.window.main_window import MainWindow
 
 KYIV = ZoneInfo("Europe/Kyiv")
 
@@ -48,7 +48,7 @@ def test_trends_last_days_agree_with_stats_in_reporting_days(  # type: ignore[no
 ) -> None:
     record_events(store, writer)
     days = 7 if preset == "7d" else 30
-    monkeypatch.setattr(desktop.cli, "datetime", frozen_at(now))
+    monkeypatch.setattr(desktop.cli.main, "datetime", frozen_at(now))
     # --to is left to its default; so is --from for 30 days (30 days before --to).
     since = ["--from", str(last - timedelta(days=6))] if preset == "7d" else []
     assert main(["--data-dir", str(store.data_dir), "stats", "--reporting-days", *since]) == 0

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from db import paths, resources
+from db.core import resources
+from db.storage import paths
 
 
 def test_the_checkout_resources_are_found() -> None:

@@ -5,12 +5,11 @@ from typing import Any
 import pytest
 from support import make_conflict, save, version_count
 
-from db.errors import NotFoundError, ValidationError
-from db.incidents import Saved, get_incident, incident_history
-from db.integrity import check_projection, verify_chains
-from db.monitors import Monitor, update_monitor
-from db.queries import Cursor
-from db.review import (
+from db.core.errors import NotFoundError, ValidationError
+from db.records.incidents import Saved, get_incident, incident_history
+from db.records.monitors import Monitor, update_monitor
+from db.records.queries import Cursor
+from db.records.review import (
     DecisionInvalidError,
     IncidentsInConflictError,
     NotSubmittableError,
@@ -22,8 +21,9 @@ from db.review import (
     review_queue,
     submit_incidents,
 )
-from db.store import Store
-from db.versions import Writer
+from db.storage.integrity import check_projection, verify_chains
+from db.storage.store import Store
+from db.storage.versions import Writer
 
 VERIFY = ReviewDecision("verified", source_reliability="B", info_credibility=2)
 

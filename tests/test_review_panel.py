@@ -7,14 +7,14 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 from support import make_conflict, save, version_count
 
-from db.incidents import Saved, get_incident, incident_history
-from db.monitors import Monitor, update_monitor
-from db.review import queue_counts
-from db.store import Store
-from db.versions import Writer
-from desktop.conflict_dialog import ConflictDialog
-from desktop.review_panel import NOT_SUPERVISOR, ReviewPanel
-from desktop.review_queue_model import COL_STATE, ReviewQueueModel
+from db.records.incidents import Saved, get_incident, incident_history
+from db.records.monitors import Monitor, update_monitor
+from db.records.review import queue_counts
+from db.storage.store import Store
+from db.storage.versions import Writer
+from desktop.review.conflict_dialog import ConflictDialog
+from desktop.review.panel import NOT_SUPERVISOR, ReviewPanel
+from desktop.review.queue_model import COL_STATE, ReviewQueueModel
 
 
 @pytest.fixture(autouse=True)

@@ -16,19 +16,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from laptops import Laptop, forge_bundle, rehashed, rewrite_bundle, signed_monitors
 
-from db.bundle_chain import sign_head
-from db.bundle_file import FORMAT, FORMAT_VERSION, VERSIONS, b64, version_line, write_bundle_file
-from db.clock import new_id
-from db.csv_export import export_csv
-from db.device import public_key_text
-from db.errors import TrucelineError
-from db.hashing import GENESIS_CHAIN, canonical_json, sha256_hex
-from db.incident import FIELD_NAMES
-from db.integrity import check_database
-from db.queries import IncidentFilter
-from db.untrusted_text import escaped
-from db.versions import SELECT_VERSIONS, Version
-from desktop.cli import main
+from db.core.clock import new_id
+from db.core.errors import TrucelineError
+from db.core.hashing import GENESIS_CHAIN, b64, canonical_json, sha256_hex
+from db.core.untrusted_text import escaped
+from db.csv_io.export import export_csv
+from db.exchange.bundle_file import FORMAT, FORMAT_VERSION, VERSIONS, version_line, write_bundle_file
+from db.model.incident import FIELD_NAMES
+from db.records.queries import IncidentFilter
+from db.storage.chain import sign_head
+from db.storage.device import public_key_text
+from db.storage.integrity import check_database
+from db.storage.versions import SELECT_VERSIONS, Version
+from desktop.cli.main import main
 
 DEEP = 100_000
 
@@ -347,7 +347,7 @@ def test_a_monitor_record_not_signed_by_its_laptop_is_refused(pair: tuple[Laptop
 
 
 def test_a_profile_registered_on_another_laptop_cannot_be_used_or_changed_here(tmp_path: Path) -> None:
-    from db.monitors import ForeignMonitorError, get_monitor, set_local_profile, update_monitor
+    from db.records.monitors import ForeignMonitorError, get_monitor, set_local_profile, update_monitor
 
     hart, sup = Laptop(tmp_path, "hart"), Laptop(tmp_path, "sup", role="supervisor")
     try:

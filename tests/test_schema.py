@@ -10,18 +10,18 @@ import pytest
 from sqlite_utils import Database
 from support import valid_raw
 
-from db.backup import list_backups
-from db.connection import connect
-from db.errors import DamagedDatabaseError, DatabaseError
-from db.incidents import amend_incident, get_incident, record_incidents
-from db.integrity import check_database, check_projection
-from db.monitors import add_monitor
-from db.projection import PROJECTION_COLUMNS
-from db.rollup_schema import index_and_trigger_statements, table_statements
-from db.schema import M002_INDEXES_AND_TRIGGERS, M002_TABLES, migrations
-from db.store import META_THEATRE, migrate, open_store
-from db.validation import validate_incident
-from desktop.cli import main as cli_main
+from db.core.errors import DamagedDatabaseError, DatabaseError
+from db.model.validation import validate_incident
+from db.records.incidents import amend_incident, get_incident, record_incidents
+from db.records.monitors import add_monitor
+from db.storage.backup import list_backups
+from db.storage.connection import connect
+from db.storage.integrity import check_database, check_projection
+from db.storage.projection import PROJECTION_COLUMNS
+from db.storage.rollup_schema import index_and_trigger_statements, table_statements
+from db.storage.schema import M002_INDEXES_AND_TRIGGERS, M002_TABLES, migrations
+from db.storage.store import META_THEATRE, migrate, open_store
+from desktop.cli.main import main as cli_main
 
 
 def describe(conn: sqlite3.Connection) -> tuple[dict[str, list[str]], dict[str, list[str]], list[str]]:
@@ -63,7 +63,7 @@ def test_migrations_build_the_whole_schema_from_a_blank_database(tmp_path: Path)
 
 
 def test_todays_rollup_definitions_are_still_the_ones_m002_froze() -> None:
-    """db.projection keeps the rollups with db.rollup_schema; the tables are m002's literal SQL.
+    """db.storage.projection keeps the rollups with db.storage.rollup_schema; the tables are m002's literal SQL.
 
     When a later step changes a rollup, compare with that step's statements instead.
     """
@@ -265,7 +265,7 @@ def test_the_migration_uses_the_cutoff_of_the_stored_theatre(history: Path, tmp_
 
 
 def test_an_idle_checkpoint_empties_the_wal(tmp_path: Path) -> None:
-    from db.connection import checkpoint
+    from db.storage.connection import checkpoint
 
     store = open_store(tmp_path / "data")
     store.conn.execute("INSERT INTO meta (key, value) VALUES ('x', ?)", ("y" * 100_000,))

@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtGui import QImage
 from test_packaging import load_freedesktop
 
-from db.identity import APP_ID
+from db.core.identity import APP_ID
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "resources" / "screenshots"

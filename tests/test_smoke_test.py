@@ -10,13 +10,13 @@ import pytest
 from PySide6.QtCore import QSettings, QSize
 from PySide6.QtWidgets import QApplication
 
-from db import resources
-from db.drafts import Draft, load_drafts, save_draft
-from db.monitors import Monitor
-from db.store import Store
-from desktop import app as desktop_app
-from desktop.cli import main
-from desktop.main_window import MainWindow
+from db.core import resources
+from db.records.monitors import Monitor
+from db.storage.drafts import Draft, load_drafts, save_draft
+from db.storage.store import Store
+from desktop.cli.main import main
+from desktop.window import app as desktop_app
+from desktop.window.main_window import MainWindow
 
 
 def test_the_main_window_shows_the_application_icon(qtbot, store: Store, monitor: Monitor, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -58,7 +58,7 @@ def test_the_smoke_test_fails_when_the_timeline_draws_nothing(  # type: ignore[n
     qapp, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert main(["demo", "--incidents", "300"]) == 0
-    monkeypatch.setattr("desktop.timeline_plot.TimelinePlot.draw", lambda *args, **kwargs: None)
+    monkeypatch.setattr("desktop.trends.plot.TimelinePlot.draw", lambda *args, **kwargs: None)
     capsys.readouterr()
     assert main(["--smoke-test"]) == 1
     err = capsys.readouterr().err

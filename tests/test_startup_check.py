@@ -4,15 +4,15 @@ from pathlib import Path
 
 from support import valid_raw
 
-from db.incidents import record_incidents
-from db.store import open_store
-from db.validation import validate_incident
-from desktop.startup_check import StartupCheck
+from db.model.validation import validate_incident
+from db.records.incidents import record_incidents
+from db.storage.store import open_store
+from desktop.window.startup_check import StartupCheck
 
 
 def _filled(directory: Path) -> Path:
     store = open_store(directory)
-    from db.monitors import add_monitor
+    from db.records.monitors import add_monitor
 
     writer = store.writer(add_monitor(store.conn, "A B", "AB", "monitor").monitor_id)
     incidents = [validate_incident(valid_raw(count=n + 1), theatre=store.theatre) for n in range(300)]

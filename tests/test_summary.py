@@ -6,10 +6,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from support import record_events
 
-from db.queries import IncidentFilter
-from db.store import Store
-from db.summary import Tally, period_summary, running_total, sentence
-from db.versions import Writer
+from db.records.queries import IncidentFilter
+from db.storage.store import Store
+from db.storage.versions import Writer
+from db.trends.summary import Tally, period_summary, running_total, sentence
 
 KYIV = ZoneInfo("Europe/Kyiv")
 FIRST, LAST = date(2026, 5, 10), date(2026, 5, 16)  # the previous period is 3 to 9 May

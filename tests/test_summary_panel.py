@@ -8,11 +8,11 @@ from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QGuiApplication, QTextCursor
 from support import record_events
 
-from db.queries import IncidentFilter, day_bounds
-from db.store import Store
-from db.summary import running_total
-from db.versions import Writer
-from desktop.summary_panel import ALL_TIME_NOTE, SummaryPanel
+from db.records.queries import IncidentFilter, day_bounds
+from db.storage.store import Store
+from db.storage.versions import Writer
+from db.trends.summary import running_total
+from desktop.trends.summary_panel import ALL_TIME_NOTE, SummaryPanel
 
 KYIV = ZoneInfo("Europe/Kyiv")
 FIRST, LAST = date(2026, 5, 10), date(2026, 5, 16)  # the previous period is 3 to 9 May

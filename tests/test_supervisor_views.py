@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from desktop.cli import main
-from desktop.filter_bar import FilterBar
+from desktop.cli.main import main
+from desktop.incidents.filter_bar import FilterBar
 
 
 def test_last_30_days_in_trends_is_the_period_of_truceline_stats(
@@ -24,7 +24,7 @@ def test_last_30_days_in_trends_is_the_period_of_truceline_stats(
 
 
 def test_split_by_sector_draws_all_ten_sectors_and_the_rest_without_other() -> None:
-    from desktop.timeline_series import OTHER, fold
+    from desktop.trends.series import OTHER, fold
 
     sectors = {f"DMZ-{n:02d}": [n, 1] for n in range(1, 11)} | {None: [5, 5]}
     shown = fold(sectors, {})
@@ -37,8 +37,8 @@ def test_split_by_sector_draws_all_ten_sectors_and_the_rest_without_other() -> N
 def test_the_review_queue_follows_the_filter_bar_and_shows_the_incident(qtbot, store, supervisor, writer) -> None:  # type: ignore[no-untyped-def]
     from support import save
 
-    from db.queries import IncidentFilter
-    from desktop.review_panel import ReviewPanel
+    from db.records.queries import IncidentFilter
+    from desktop.review.panel import ReviewPanel
 
     fire = save(store, writer, verification_state="submitted", narrative="Shelling seen from OP East.")
     save(store, writer, verification_state="submitted", category="uav_activity", obs_type="none", explosion_kind=None)
@@ -56,7 +56,7 @@ def test_the_review_queue_follows_the_filter_bar_and_shows_the_incident(qtbot, s
 def test_the_period_edges_are_dashed_lines_not_bars(qtbot, store) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtCore import Qt
 
-    from desktop.timeline import TimelineView
+    from desktop.trends.timeline import TimelineView
 
     view = TimelineView(store)
     qtbot.addWidget(view)
@@ -69,9 +69,9 @@ def test_the_plot_total_is_the_all_categories_total_the_summary_states(qtbot, st
 
     from support import record_events
 
-    from db.queries import IncidentFilter, day_bounds
-    from desktop.summary_panel import SummaryPanel
-    from desktop.timeline import TimelineView
+    from db.records.queries import IncidentFilter, day_bounds
+    from desktop.trends.summary_panel import SummaryPanel
+    from desktop.trends.timeline import TimelineView
 
     record_events(store, writer)
     first, last = date(2026, 5, 10), date(2026, 5, 16)

@@ -16,10 +16,10 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from db.errors import TheatreError
-from db.geo import parse_position, to_mgrs
-from db.resources import resource_path
-from db.theatre import MAX_FILE_BYTES, Theatre, default_theatre, load_theatre, parse_theatre
+from db.core.errors import TheatreError
+from db.core.resources import resource_path
+from db.model.geo import parse_position, to_mgrs
+from db.model.theatre import MAX_FILE_BYTES, Theatre, default_theatre, load_theatre, parse_theatre
 
 DEFAULT_PATH = resource_path("theatre", "default.geojson")
 TORETSK = (48.40, 37.85)  # a vertex of the default contact line
@@ -32,7 +32,7 @@ def theatre() -> Theatre:
 
 @pytest.fixture(scope="module")
 def shapes() -> dict[str, Any]:
-    """The default file's geometries by id, read independently of db.theatre."""
+    """The default file's geometries by id, read independently of db.model.theatre."""
     document = json.loads(DEFAULT_PATH.read_text(encoding="utf-8"))
     return {f["properties"]["id"]: shape(f["geometry"]) for f in document["features"]}
 

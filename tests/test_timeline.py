@@ -21,14 +21,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import valid_raw
 
-from db.incident import Incident
-from db.incidents import record_incidents
-from db.integrity import check_projection
-from db.projection import refresh_rollups
-from db.queries import IncidentFilter, day_bounds
-from db.store import Store, open_store
-from db.timeline import DIMENSION_COLUMNS, Timeline, moving_average, timeline
-from db.validation import validate_incident
+from db.model.incident import Incident
+from db.model.validation import validate_incident
+from db.records.incidents import record_incidents
+from db.records.queries import IncidentFilter, day_bounds
+from db.storage.integrity import check_projection
+from db.storage.projection import refresh_rollups
+from db.storage.store import Store, open_store
+from db.trends.timeline import DIMENSION_COLUMNS, Timeline, moving_average, timeline
 
 KYIV = ZoneInfo("Europe/Kyiv")
 CUTOFF = time(19, 30)
@@ -340,7 +340,7 @@ def test_unknown_choices_are_refused() -> None:
 
 def test_a_write_that_skips_the_refresh_is_caught_and_never_miscounted() -> None:
     with fresh_store([spec("2026-06-03T09:00:00", count=3)]) as store:
-        # A writer that bypasses db.projection: daily_counts follows (triggers), the narrow rollups cannot.
+        # A writer that bypasses db.storage.projection: daily_counts follows (triggers), the narrow rollups cannot.
         store.conn.execute("UPDATE incidents SET count = 10")
         problems = check_projection(store.conn, store.calendar)
         assert any("not refreshed" in str(p) for p in problems)
@@ -350,9 +350,9 @@ def test_a_write_that_skips_the_refresh_is_caught_and_never_miscounted() -> None
 
 
 def test_the_rollups_follow_amendments_and_rebuilds(store, writer) -> None:  # type: ignore[no-untyped-def]
-    from db.connection import transaction
-    from db.incidents import amend_incident
-    from db.projection import rebuild_projection
+    from db.records.incidents import amend_incident
+    from db.storage.connection import transaction
+    from db.storage.projection import rebuild_projection
 
     template = validate_incident(valid_raw(observed_end=None), theatre=store.theatre)
     saved = record_incidents(
@@ -379,7 +379,7 @@ def test_moving_average_starts_with_the_data() -> None:
 
 def test_rollups_and_incidents_agree_on_the_demo(tmp_path: Path) -> None:
     """The same timeline by the rollups and by incidents (a text every narrative matches)."""
-    from db.demo import generate
+    from db.records.demo import generate
 
     store = open_store(tmp_path / "demo")
     try:
@@ -396,8 +396,8 @@ def test_rollups_and_incidents_agree_on_the_demo(tmp_path: Path) -> None:
 
 
 def test_a_theatre_with_another_cutoff_redates_the_reporting_days(store, writer) -> None:  # type: ignore[no-untyped-def]
-    from db.store import switch_theatre
-    from db.theatre import parse_theatre
+    from db.model.theatre import parse_theatre
+    from db.storage.store import switch_theatre
 
     template = validate_incident(valid_raw(observed_end=None), theatre=store.theatre)
     record_incidents(store.conn, writer, [incident_of(template, spec("2026-06-03T15:30:00"))], store.calendar)

@@ -1,7 +1,7 @@
-"""The timeline widget: what it draws is db.timeline's numbers, and its controls, legend, region and export work.
+"""The timeline widget: what it draws is db.trends.timeline's numbers, and its controls, legend, region and export work.
 
 Heights, bottoms and lines are read back from the pyqtgraph items themselves, so a test fails if
-the plot shows anything other than what :func:`db.timeline.timeline` computed.
+the plot shows anything other than what :func:`db.trends.timeline.timeline` computed.
 """
 
 import os
@@ -16,15 +16,15 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QImage
 from support import valid_raw
 
-from db import atomic_file
-from db.incidents import record_incidents
-from db.queries import IncidentFilter, day_bounds
-from db.store import Store
-from db.timeline import moving_average, timeline
-from db.validation import validate_incident
-from db.versions import Writer
-from desktop.timeline import TimelineView
-from desktop.timeline_series import MAX_SERIES, OTHER, epoch
+from db.core import atomic_file
+from db.model.validation import validate_incident
+from db.records.incidents import record_incidents
+from db.records.queries import IncidentFilter, day_bounds
+from db.storage.store import Store
+from db.storage.versions import Writer
+from db.trends.timeline import moving_average, timeline
+from desktop.trends.series import MAX_SERIES, OTHER, epoch
+from desktop.trends.timeline import TimelineView
 
 KYIV = ZoneInfo("Europe/Kyiv")
 WEAPONS = (

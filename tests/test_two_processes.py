@@ -10,14 +10,14 @@ import pytest
 from laptops import Laptop
 from support import save
 
-from db.backup import make_backup
-from db.connection import connect
-from db.errors import DatabaseError
-from db.integrity import check_database
-from db.monitors import add_monitor, set_local_profile
-from db.recovery import restore_backup
-from db.store import open_store
-from db.usage_lock import using_data_dir
+from db.core.errors import DatabaseError
+from db.records.monitors import add_monitor, set_local_profile
+from db.storage.backup import make_backup
+from db.storage.connection import connect
+from db.storage.integrity import check_database
+from db.storage.recovery import restore_backup
+from db.storage.store import open_store
+from db.storage.usage_lock import using_data_dir
 
 
 def truceline(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 import pytest
 from support import valid_raw
 
-from db.errors import ValidationError
-from db.incidents import record_incident
-from db.validation import validate_incident, validate_reason
+from db.core.errors import ValidationError
+from db.model.validation import validate_incident, validate_reason
+from db.records.incidents import record_incident
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 

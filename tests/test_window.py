@@ -5,13 +5,13 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from support import valid_raw
 
-from db.drafts import Draft, load_drafts, save_draft
-from db.identity import APP_NAME, VERSION
-from db.incidents import incident_history, record_incident
-from db.store import Store
-from db.validation import validate_incident
-from desktop.incident_form import IncidentForm
-from desktop.main_window import MainWindow
+from db.core.identity import APP_NAME, VERSION
+from db.model.validation import validate_incident
+from db.records.incidents import incident_history, record_incident
+from db.storage.drafts import Draft, load_drafts, save_draft
+from db.storage.store import Store
+from desktop.form.incident_form import IncidentForm
+from desktop.window.main_window import MainWindow
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from db import paths
+from db.storage import paths
 
 WRITER = Path(__file__).parent / "helpers" / "torture_writer.py"
 ROUND_TIMEOUT_S = 300  # a watchdog only: a round takes seconds

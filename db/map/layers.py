@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from db.connection import transaction
-from db.errors import TrucelineError
-from db.theatre import Theatre
+from db.core.errors import TrucelineError
+from db.model.theatre import Theatre
+from db.storage.connection import transaction
 
 MAX_LAYER_BYTES = 10 * 1024 * 1024
 MAX_FEATURES = 20_000

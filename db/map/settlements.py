@@ -20,7 +20,7 @@ from importlib import metadata, resources
 from pathlib import Path
 from threading import Lock
 
-from db.atomic_file import write_atomically
+from db.core.atomic_file import write_atomically
 
 MARGIN_DEG = 0.5
 """How far beyond the theatre's drawn extent places are kept, for panning past its edge."""

@@ -1,6 +1,6 @@
 """The theatre's zones, DMZ sectors and contact line as rings of lon/lat, for drawing.
 
-:class:`db.theatre.Theatre` keeps its polygons for placing points; the map needs their outlines
+:class:`db.model.theatre.Theatre` keeps its polygons for placing points; the map needs their outlines
 and a place for each label. They are read again from the theatre's own GeoJSON text, which was
 validated when the theatre was loaded, so nothing here can meet a malformed file.
 """
@@ -13,7 +13,7 @@ from typing import Any
 import shapely
 from shapely.geometry import shape
 
-from db.theatre import Theatre
+from db.model.theatre import Theatre
 
 Ring = tuple[tuple[float, float], ...]
 """(lon, lat) pairs; a polygon's first ring is its outline, the others its holes."""

@@ -1,8 +1,8 @@
 """What the map shows for a filter and a view: points when few enough, else counts per grid cell.
 
 The filter's incidents are chosen the way the timeline chooses them (the per-incident arrays of
-:mod:`db.incident_cube` for whole days and coded columns, FTS5 rowids for text, SQL for the rest),
-their positions come from :mod:`db.map.positions`, and everything after is numpy over those
+:mod:`db.trends.incident_cube` for whole days and coded columns, FTS5 rowids for text, SQL for the rest),
+their positions come from :mod:`db.trends.positions`, and everything after is numpy over those
 arrays: no query reads a million rows. A view with more than ``max_points`` incidents in it is
 returned as a density grid, whose size is the caller's number of cells, so drawing costs the
 same whatever the count.
@@ -16,12 +16,12 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import numpy.typing as npt
 
-from db.column_sums import parse_ints, selected
-from db.incident_cube import incident_cube_of, matching_rowids
-from db.map.positions import Floats, positions_of
-from db.queries import Area, IncidentFilter, fts_query, where_clause
-from db.rollups import rollup_filter, split_period
-from db.timeline import DIMENSION_COLUMNS, Dimension
+from db.records.queries import Area, IncidentFilter, fts_query, where_clause
+from db.trends.column_sums import parse_ints, selected
+from db.trends.incident_cube import incident_cube_of, matching_rowids
+from db.trends.positions import Floats, positions_of
+from db.trends.rollups import rollup_filter, split_period
+from db.trends.timeline import DIMENSION_COLUMNS, Dimension
 
 MAX_POINTS = 5_000
 """More incidents than this in view are shown as a density grid: beyond it, points only hide each other."""

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QGraphicsPathItem, QSizePolicy, QWidget
 
 from db.map.settlements import Settlement, labelled
 from db.map.shapes import KM_PER_DEG_LAT, Shape, nice_scale_km
-from db.queries import Area
+from db.records.queries import Area
 from desktop.map.geometry import MAX_POINT_PX, MapViewBox, area_of, point_sizes, ring_path
 
 ZONE_FILLS = ("#DCE9D5", "#E4DDF0", "#F3E6D0", "#D3E4EE", "#EEDCDC", "#E8E8E8", "#DDEBE6", "#F0EBD0")

@@ -10,7 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QPainterPath
 
-from db.queries import Area
+from db.records.queries import Area
 
 MAX_POINT_PX = 22.0
 MIN_DRAG_PX = 4

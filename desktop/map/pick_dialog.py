@@ -2,7 +2,7 @@
 
 Typing stays the first way to enter a position; this is for a monitor who knows where something
 was on the map but not its coordinates. A click puts a marker, shows the coordinates and the
-zone, DMZ sector and DMZ relation they imply (the same :meth:`db.theatre.Theatre.assign` the form
+zone, DMZ sector and DMZ relation they imply (the same :meth:`db.model.theatre.Theatre.assign` the form
 uses), and OK hands the position back. The keyboard works too: arrows pan, + and - zoom, and
 Enter on the map takes its centre.
 """
@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from db.map.shapes import theatre_bounds, theatre_shapes
-from db.store import Store
+from db.storage.store import Store
 from desktop.map.canvas import MapCanvas
 from desktop.map.settlement_loader import SettlementLoader
 

@@ -2,7 +2,7 @@
 
 It builds the same :class:`desktop.map.view.MapView` the window shows, never on screen, at the
 size asked, waits for its settlement names, draws the filter and writes PNG or SVG through
-:func:`desktop.plot_export.export_plot` (a temporary file, then a rename). A QApplication must
+:func:`desktop.widgets.plot_export.export_plot` (a temporary file, then a rename). A QApplication must
 exist (offscreen is enough).
 """
 
@@ -14,9 +14,9 @@ from pathlib import Path
 from PySide6.QtCore import QMessageLogContext, Qt, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
-from db.queries import Area, IncidentFilter
-from db.store import Store
-from db.timeline import Dimension
+from db.records.queries import Area, IncidentFilter
+from db.storage.store import Store
+from db.trends.timeline import Dimension
 from desktop.map.view import MapView
 
 

@@ -11,7 +11,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 
 from db.map.settlements import Settlement, settlements_near
 from db.map.shapes import theatre_bounds
-from db.store import Store
+from db.storage.store import Store
 from desktop.map.canvas import MapCanvas
 
 POLL_MS = 100

@@ -18,22 +18,22 @@ from PySide6.QtCore import QMargins, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QComboBox, QFileDialog, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
-from db.display import ENUM_LABELS, local_time_text
 from db.map.layers import LayerError, stored_layers
-from db.map.positions import positions_of
 from db.map.shapes import fan_outline, theatre_bounds, theatre_shapes
 from db.map.view import MAX_POINTS, MapData, map_data, map_incident, rowid_of
-from db.queries import Area, IncidentFilter
-from db.store import Store
-from db.timeline import Dimension
-from desktop.flow_layout import FlowLayout, labelled
+from db.model.display import ENUM_LABELS, local_time_text
+from db.records.queries import Area, IncidentFilter
+from db.storage.store import Store
+from db.trends.positions import positions_of
+from db.trends.timeline import Dimension
 from desktop.map.canvas import MapCanvas
 from desktop.map.layers import layer_items
 from desktop.map.settlement_loader import SettlementLoader
-from desktop.plot_export import FILE_FILTER, FORMATS, export_plot
-from desktop.refresh_when_shown import RefreshWhenShown
-from desktop.timeline import SPLITS, dimension_labels
-from desktop.timeline_series import OTHER, colour, fold, period_of
+from desktop.trends.series import OTHER, colour, fold, period_of
+from desktop.trends.timeline import SPLITS, dimension_labels
+from desktop.widgets.flow_layout import FlowLayout, labelled
+from desktop.widgets.plot_export import FILE_FILTER, FORMATS, export_plot
+from desktop.widgets.refresh_when_shown import RefreshWhenShown
 
 REDRAW_DELAY_MS = 60
 """Pans and zooms arrive in bursts; the query runs once they pause this long."""

@@ -1,6 +1,6 @@
 """The report's timeline chart: the window's own pyqtgraph timeline, rendered to an image unseen.
 
-Reusing :class:`desktop.timeline.TimelineView` means the chart in the report is the chart the
+Reusing :class:`desktop.trends.timeline.TimelineView` means the chart in the report is the chart the
 supervisor reads on screen (same bins, colours, legend and title). It is laid out at a fixed
 size without ever being shown, so it works on the offscreen platform of the command line.
 A short period is shown within the 30 days that end with it, with the period shaded, since a
@@ -12,10 +12,10 @@ from datetime import date, datetime, timedelta
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QImage, QPainter
 
-from db.queries import IncidentFilter, day_bounds, utc_text
-from db.store import Store
-from desktop.timeline import TimelineView
-from desktop.timeline_series import epoch
+from db.records.queries import IncidentFilter, day_bounds, utc_text
+from db.storage.store import Store
+from desktop.trends.series import epoch
+from desktop.trends.timeline import TimelineView
 
 CONTEXT_DAYS = 30
 WEEK_BINS_FROM_DAYS = 120

@@ -28,17 +28,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from db import paths
-from db.atomic_file import why_not_written
-from db.connection import connect
-from db.queries import IncidentFilter
-from db.report import Report, ReportRequest, build_report, last_complete_reporting_day
-from db.report_text import describe_filter
-from db.store import Store
-from desktop.background_task import BackgroundTask, Progress
-from desktop.report.document import Figures, text_document, write_report
+from db.core.atomic_file import why_not_written
+from db.records.queries import IncidentFilter
+from db.report.content import Report, ReportRequest, build_report, last_complete_reporting_day
+from db.report.text import describe_filter
+from db.storage import paths
+from db.storage.connection import connect
+from db.storage.store import Store
+from desktop.report.document import text_document, write_report
+from desktop.report.figures import Figures
 from desktop.report.produce import author_of, figures_of, format_of, marking_of
-from desktop.screen_fit import fit_to_screen
+from desktop.widgets.background_task import BackgroundTask, Progress
+from desktop.widgets.screen_fit import fit_to_screen
 
 FILE_FILTER = "PDF document (*.pdf);;HTML file, self-contained (*.html);;Word document, to edit (*.docx)"
 

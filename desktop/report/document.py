@@ -3,18 +3,16 @@
 The PDF is A4 with the report's own page furniture: the classification marking at the top of
 every page and "page N of M" at the bottom, which QTextDocument's own printing cannot give.
 Its fonts carry Cyrillic (:mod:`desktop.report.fonts`) and Qt embeds the subsets used. Both
-formats are rendered in memory and written through :func:`db.atomic_file.write_atomically`,
+formats are rendered in memory and written through :func:`db.core.atomic_file.write_atomically`,
 so a failure never leaves half a report under the chosen name.
 """
 
 import base64
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, QSizeF, Qt, QUrl
 from PySide6.QtGui import (
     QColor,
-    QImage,
     QPageLayout,
     QPageSize,
     QPaintDevice,
@@ -28,32 +26,16 @@ from PySide6.QtGui import (
     QTextFrameFormat,
 )
 
-from db.atomic_file import write_atomically
-from db.identity import APP_NAME, VERSION
-from db.report import Report
+from db.core.atomic_file import write_atomically
+from db.core.identity import APP_NAME, VERSION
+from db.report.content import Report
+from desktop.report.figures import Figures, png_bytes
 from desktop.report.fonts import report_font
 from desktop.report.html_layout import report_html
 
 FORMATS = ("pdf", "html", "docx")
 RESOLUTION = 300  # dots per inch of the PDF's layout: text positions are exact to 1/300 inch
 MARGINS_MM = QMarginsF(18, 20, 18, 18)  # left, top, right, bottom: room for the marking and page numbers
-
-
-@dataclass(frozen=True)
-class Figures:
-    """The report's images, drawn on the GUI thread before writing (either may be missing)."""
-
-    images: dict[str, QImage]
-
-
-def png_bytes(image: QImage) -> bytes:
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    if not image.save(buffer, "PNG"):  # type: ignore[call-overload]
-        raise OSError("an image of the report could not be encoded as PNG")
-    buffer.close()
-    return bytes(data.data())
 
 
 def html_document(report: Report, figures: Figures) -> str:
@@ -245,7 +227,7 @@ def write_report(report: Report, figures: Figures, path: Path, fmt: str) -> int:
         write_atomically(path, html_document(report, figures).encode("utf-8"))
         return 1
     if fmt == "docx":
-        from desktop.report.docx_writer import docx_bytes
+        from desktop.report.docx_writer import docx_bytes  # python-docx loads only when a DOCX is asked for
 
         write_atomically(path, docx_bytes(report, figures))
         return 1

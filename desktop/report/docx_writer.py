@@ -19,8 +19,8 @@ from docx.shared import Mm, Pt, RGBColor
 from docx.table import Table, _Row
 from docx.text.paragraph import Paragraph
 
-from db.report import Report
-from desktop.report.document import Figures, png_bytes
+from db.report.content import Report
+from desktop.report.figures import Figures, png_bytes
 from desktop.report.html_layout import MAP_IMAGE, TIMELINE_IMAGE
 from desktop.report.wording import (
     AREA_SECTIONS,

@@ -7,7 +7,7 @@ headings, paragraphs, lists and tables with ``cellpadding``. Everything that cam
 
 from html import escape
 
-from db.report import NotableIncident, Report
+from db.report.content import NotableIncident, Report
 from desktop.report.wording import (
     AREA_SECTIONS,
     FURTHER_COLUMNS,

@@ -1,6 +1,6 @@
 """From a request to a file: the steps the window and ``truceline report`` share.
 
-The content comes from :func:`db.report.build_report` (any thread, its own connection); the
+The content comes from :func:`db.report.content.build_report` (any thread, its own connection); the
 chart and the map are drawn with Qt on the GUI thread; the file is then written whole.
 """
 
@@ -16,19 +16,19 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QComboBox
 
-from db.connection import connect
-from db.incident_cube import incident_cube_of
-from db.map.positions import positions_of
 from db.map.settlements import settlements_near
 from db.map.shapes import theatre_bounds
-from db.monitors import local_profile
-from db.queries import Area, IncidentFilter, day_bounds, utc_text
-from db.report import Report, ReportRequest, build_report
-from db.report_places import Settlement
-from db.store import Store
+from db.records.monitors import local_profile
+from db.records.queries import Area, IncidentFilter, day_bounds, utc_text
+from db.report.content import Report, ReportRequest, build_report
+from db.report.places import Settlement
+from db.storage.connection import connect
+from db.storage.store import Store
+from db.trends.incident_cube import incident_cube_of
+from db.trends.positions import positions_of
 from desktop.map.render import render_map
 from desktop.report.charts import timeline_image
-from desktop.report.document import Figures
+from desktop.report.figures import Figures
 from desktop.report.html_layout import MAP_IMAGE, TIMELINE_IMAGE
 
 MARKING_KEY = "report/marking"

@@ -6,8 +6,8 @@ report say the same thing.
 
 from collections.abc import Sequence
 
-from db.report import NotableIncident, Report
-from db.summary import AreaSummary
+from db.report.content import NotableIncident, Report
+from db.trends.summary import AreaSummary
 
 SUBTITLE = "Truceline ceasefire monitoring report"
 AREA_SECTIONS = (("Zones", "zones"), ("DMZ sectors", "sectors"))

@@ -27,8 +27,8 @@ from shapely.ops import substring
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from db.geo import LocalProjection  # noqa: E402
-from db.theatre import from_km, line_projection, parse_theatre, to_km  # noqa: E402
+from db.model.geo import LocalProjection  # noqa: E402
+from db.model.theatre import from_km, line_projection, parse_theatre, to_km  # noqa: E402
 
 OUTPUT = Path(__file__).resolve().parent / "default.geojson"
 

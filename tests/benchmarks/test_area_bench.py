@@ -11,8 +11,8 @@ from pathlib import Path
 
 from benchutil import report, timed
 
-from db.queries import Area, IncidentFilter, count_incidents, page_incidents, position_of
-from db.store import open_store
+from db.records.queries import Area, IncidentFilter, count_incidents, page_incidents, position_of
+from db.storage.store import open_store
 
 # The table's first-paint budget: a new filter must feel like opening the table.
 COUNT_AND_PAGE_BUDGET_MS = 150.0

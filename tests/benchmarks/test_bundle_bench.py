@@ -9,7 +9,7 @@ The peer is the least work that could store the same rows: ``executemany`` of th
 versions into ``incident_versions``, of their projected rows into ``incidents`` (whose rollup
 triggers fire as they do for the import), of their heads into ``incident_heads`` and of their
 text into ``incidents_fts``, in one transaction on one copy, committed and checkpointed with the
-same bulk settings the import uses (:func:`db.connection.bulk_writes`). The import, on the other
+same bulk settings the import uses (:func:`db.storage.connection.bulk_writes`). The import, on the other
 copy, does all of that plus reading the zip, checking every signature, hash and chain link,
 comparing with the versions held, projecting and refreshing the timeline rollups.
 """
@@ -26,13 +26,13 @@ from pathlib import Path
 from benchutil import report
 from sqlite_utils import Database
 
-from db.bundle_import import import_bundle
-from db.bundle_verify import verify_bundle
-from db.connection import bulk_writes, connect, transaction
-from db.projection import project_group
-from db.schema import migrations
-from db.store import calendar_of, current_theatre
-from db.versions import VERSION_COLUMNS
+from db.exchange.importing import import_bundle
+from db.exchange.verify import verify_bundle
+from db.storage.connection import bulk_writes, connect, transaction
+from db.storage.projection import project_group
+from db.storage.schema import migrations
+from db.storage.store import calendar_of, current_theatre
+from db.storage.versions import VERSION_COLUMNS
 
 VERSIONS = int(os.environ.get("TRUCELINE_BENCH_BUNDLE_VERSIONS", "100000"))
 RATIO_BUDGET = 1 / 3
@@ -57,7 +57,7 @@ def _baseline(conn: sqlite3.Connection, bundle_path: Path) -> float:
         row, head_ids = project_group([version], calendar)
         rows.append(row)
         heads.extend((version.incident_id, h) for h in head_ids)
-    from db.projection import PROJECTION_COLUMNS
+    from db.storage.projection import PROJECTION_COLUMNS
 
     narrative, place = PROJECTION_COLUMNS.index("narrative"), PROJECTION_COLUMNS.index("place")
     device = bundle.devices[0]

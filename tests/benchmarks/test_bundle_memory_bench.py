@@ -26,14 +26,14 @@ from benchutil import BENCH_DIR, report
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from db.bundle_chain import sign_head
-from db.bundle_file import FORMAT, FORMAT_VERSION, MANIFEST, SIGNATURE_CHARS, VERSIONS, b64, file_statement
-from db.clock import new_id
-from db.device import public_key_text
-from db.hashing import GENESIS_CHAIN, canonical_json, chain_hash, version_hash
-from db.monitor_records import MonitorRecord
-from db.theatre import default_theatre
-from db.validation import validate_incident
+from db.core.clock import new_id
+from db.core.hashing import GENESIS_CHAIN, b64, canonical_json, chain_hash, version_hash
+from db.exchange.bundle_file import FORMAT, FORMAT_VERSION, MANIFEST, SIGNATURE_CHARS, VERSIONS, file_statement
+from db.model.theatre import default_theatre
+from db.model.validation import validate_incident
+from db.records.monitor_records import MonitorRecord
+from db.storage.chain import sign_head
+from db.storage.device import public_key_text
 
 BUDGET_BYTES = 500 * 1000 * 1000
 # 1.9 GiB of versions by default; smaller (TRUCELINE_BENCH_BUNDLE_BYTES) while working on it.

@@ -21,14 +21,14 @@ from pathlib import Path
 import pytest
 from benchutil import report
 
-from db.connection import connect, transaction
-from db.csv_export import export_csv
-from db.csv_import import import_csv
-from db.monitors import add_monitor
-from db.projection import PROJECTION_COLUMNS
-from db.queries import IncidentFilter
-from db.store import open_store
-from db.versions import VERSION_COLUMNS
+from db.csv_io.export import export_csv
+from db.csv_io.importing import import_csv
+from db.records.monitors import add_monitor
+from db.records.queries import IncidentFilter
+from db.storage.connection import connect, transaction
+from db.storage.projection import PROJECTION_COLUMNS
+from db.storage.store import open_store
+from db.storage.versions import VERSION_COLUMNS
 
 SHELL = shutil.which("sqlite3") or "/usr/bin/sqlite3"
 SQLITE_UTILS = str(Path(sys.executable).with_name("sqlite-utils"))
@@ -96,7 +96,7 @@ def test_export_against_the_sqlite3_shell_and_sqlite_utils(million: Path, scratc
 def open_store_tz(conn):  # type: ignore[no-untyped-def]
     from zoneinfo import ZoneInfo
 
-    from db.store import current_theatre
+    from db.storage.store import current_theatre
 
     return ZoneInfo(current_theatre(conn).time_zone)
 

@@ -17,8 +17,8 @@ from pathlib import Path
 from benchutil import report, timed
 from PySide6.QtCore import QCoreApplication, QEvent, QObject
 
-from db.queries import MAP_LAT, MAP_LON, Area, IncidentFilter, day_bounds, where_clause
-from db.store import open_store
+from db.records.queries import MAP_LAT, MAP_LON, Area, IncidentFilter, day_bounds, where_clause
+from db.storage.store import open_store
 from desktop.map.view import MapView
 
 REDRAW_BUDGET_MS = 100.0

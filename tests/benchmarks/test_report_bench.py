@@ -12,8 +12,8 @@ from pathlib import Path
 
 from benchutil import report
 
-from db.report import ReportRequest
-from db.store import open_store
+from db.report.content import ReportRequest
+from db.storage.store import open_store
 from desktop.report.document import write_report
 from desktop.report.produce import figures_of, report_of
 
@@ -42,7 +42,7 @@ def test_thirty_day_report_budget(qapp, tmp_path: Path, million: Path) -> None: 
         f"30-day report on {content.provenance.versions:,} versions ({content.counted.incidents:,} entries counted, "
         f"{len(content.notable):,} notable, {pages} pages)",
         [
-            ("content (db.report.build_report)", f"{assembled - started:.2f} s"),
+            ("content (db.report.content.build_report)", f"{assembled - started:.2f} s"),
             ("timeline chart and map", f"{drawn - assembled:.2f} s"),
             ("PDF", f"{written - drawn:.2f} s"),
             ("total", f"{total:.2f} s (budget {BUDGET_S:.0f} s)"),

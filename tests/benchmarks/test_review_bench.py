@@ -5,10 +5,10 @@ from pathlib import Path
 
 from benchutil import report
 
-from db.monitors import add_monitor
-from db.queries import Cursor
-from db.review import ReviewDecision, conflicts, queue_counts, review_incidents, review_queue
-from db.store import open_store
+from db.records.monitors import add_monitor
+from db.records.queries import Cursor
+from db.records.review import ReviewDecision, conflicts, queue_counts, review_incidents, review_queue
+from db.storage.store import open_store
 
 BULK = 1000
 BULK_REVIEW_BUDGET_S = 2.0

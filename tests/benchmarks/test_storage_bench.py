@@ -10,10 +10,10 @@ from pathlib import Path
 
 from benchutil import INCIDENTS, report
 
-from db.incidents import amend_incident, record_incident
-from db.monitors import add_monitor
-from db.store import open_store
-from db.validation import validate_incident
+from db.model.validation import validate_incident
+from db.records.incidents import amend_incident, record_incident
+from db.records.monitors import add_monitor
+from db.storage.store import open_store
 
 DEMO_BUDGET_S = 180.0
 SAVE_P99_BUDGET_MS = 20.0

@@ -17,9 +17,9 @@ from benchutil import report
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QTableView
 
-from db.queries import IncidentFilter
-from db.store import open_store
-from desktop.incident_table_model import COL_COUNT, COL_OBSERVED, COL_ZONE, IncidentTableModel
+from db.records.queries import IncidentFilter
+from db.storage.store import open_store
+from desktop.incidents.table_model import COL_COUNT, COL_OBSERVED, COL_ZONE, IncidentTableModel
 
 FIRST_PAINT_BUDGET_MS = 150.0
 JUMP_BUDGET_MS = 50.0

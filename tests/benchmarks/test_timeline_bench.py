@@ -14,10 +14,10 @@ from typing import Any
 
 from benchutil import report, timed
 
-from db.queries import IncidentFilter, day_bounds
-from db.store import Store, open_store
-from db.summary import period_summary, running_total
-from db.timeline import timeline
+from db.records.queries import IncidentFilter, day_bounds
+from db.storage.store import Store, open_store
+from db.trends.summary import period_summary, running_total
+from db.trends.timeline import timeline
 
 TIMELINE_BUDGET_MS = 50.0
 SUMMARY_BUDGET_MS = 100.0
@@ -29,7 +29,7 @@ def pending_steps(directory: Path) -> list[str]:
         applied = {r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations")}
     finally:
         conn.close()
-    from db.schema import migrations
+    from db.storage.schema import migrations
 
     return [m.name for m in migrations._migrations if m.name not in applied]
 
@@ -84,7 +84,7 @@ def test_timeline_and_summary_budgets(million: Path) -> None:
             ("90 days from noon, by reporting day", tl(shifted(quarter, hours=12), reporting_days=True)),
             ("text 'Toretsk' (9,500 matches), by zone", tl(IncidentFilter(text="Toretsk"), dimension="zone")),
             ("conflicts only", tl(IncidentFilter(conflicts_only=True))),
-            # Where, what and state at once: from the in-memory copy of daily_counts (db/day_cube.py).
+            # Where, what and state at once: from the in-memory copy of daily_counts (db/trends/day_cube.py).
             ("all, EAST + verified, by obs. type", tl(east_verified, dimension="obs_type")),
             ("all, DMZ-03 + mortar + verified, by state", tl(sector_mortar, dimension="verification_state")),
             (
@@ -92,7 +92,7 @@ def test_timeline_and_summary_budgets(million: Path) -> None:
                 tl(fire_east, dimension="weapon_class", reporting_days=True),
             ),
             # A text search matching a fifth of the incidents: FTS5's rowids, summed from the
-            # per-incident arrays (db/incident_cube.py).
+            # per-incident arrays (db/trends/incident_cube.py).
             ("text 'tracer' (200,000 matches), by day", tl(IncidentFilter(text="tracer"))),
             (
                 "text 'tracer' + EAST, by state",

@@ -14,10 +14,10 @@ from pathlib import Path
 from benchutil import report, timed
 from PySide6.QtCore import QCoreApplication, QEvent, QObject
 
-from db.queries import IncidentFilter, day_bounds
-from db.store import open_store
-from desktop.summary_panel import SummaryPanel
-from desktop.timeline import TimelineView
+from db.records.queries import IncidentFilter, day_bounds
+from db.storage.store import open_store
+from desktop.trends.summary_panel import SummaryPanel
+from desktop.trends.timeline import TimelineView
 
 TIMELINE_BUDGET_MS = 50.0
 SUMMARY_BUDGET_MS = 100.0

@@ -36,17 +36,17 @@ from PySide6.QtWidgets import (  # noqa: E402
     QWidget,
 )
 
-from db.demo import generate  # noqa: E402
-from db.incidents import amend_incident, get_incident  # noqa: E402
-from db.monitors import add_monitor, set_local_profile  # noqa: E402
-from db.store import Store, open_store  # noqa: E402
-from desktop.app import make_application  # noqa: E402
-from desktop.form_fields import ElidedLabel  # noqa: E402
-from desktop.form_input import position_hint, read_time, utc_hint  # noqa: E402
-from desktop.gallery import Context, exhibits  # noqa: E402
-from desktop.incident_form import IncidentForm  # noqa: E402
-from desktop.main_window import MainWindow  # noqa: E402
-from desktop.screen_fit import FRAME  # noqa: E402
+from db.records.demo import generate  # noqa: E402
+from db.records.incidents import amend_incident, get_incident  # noqa: E402
+from db.records.monitors import add_monitor, set_local_profile  # noqa: E402
+from db.storage.store import Store, open_store  # noqa: E402
+from desktop.form.editors import ElidedLabel  # noqa: E402
+from desktop.form.incident_form import IncidentForm  # noqa: E402
+from desktop.form.typed import position_hint, read_time, utc_hint  # noqa: E402
+from desktop.widgets.screen_fit import FRAME  # noqa: E402
+from desktop.window.app import make_application  # noqa: E402
+from desktop.window.gallery import Context, exhibits  # noqa: E402
+from desktop.window.main_window import MainWindow  # noqa: E402
 
 TABLE_ROWS_CHECKED = 40
 
@@ -244,7 +244,7 @@ def main() -> int:
         try:
             seed(store)
             settings = QSettings(str(Path(scratch) / "s.ini"), QSettings.Format.IniFormat)
-            from db.monitors import local_profile
+            from db.records.monitors import local_profile
 
             profile = local_profile(store.conn)
             assert profile is not None

@@ -9,10 +9,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from db.incidents import record_incident  # noqa: E402
-from db.monitors import add_monitor  # noqa: E402
-from db.store import open_store  # noqa: E402
-from db.validation import validate_incident  # noqa: E402
+from db.model.validation import validate_incident  # noqa: E402
+from db.records.incidents import record_incident  # noqa: E402
+from db.records.monitors import add_monitor  # noqa: E402
+from db.storage.store import open_store  # noqa: E402
 
 
 def main() -> None:

@@ -16,10 +16,10 @@ from PySide6.QtCore import QSettings, Qt, QTimer  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from db.monitors import add_monitor  # noqa: E402
-from db.store import open_store  # noqa: E402
-from desktop.incident_form import IncidentForm  # noqa: E402
-from desktop.main_window import MainWindow  # noqa: E402
+from db.records.monitors import add_monitor  # noqa: E402
+from db.storage.store import open_store  # noqa: E402
+from desktop.form.incident_form import IncidentForm  # noqa: E402
+from desktop.window.main_window import MainWindow  # noqa: E402
 
 FIELDS = {"observer_position": "48.4, 37.7", "category": "fire", "means": "heard", "count": "3"}
 

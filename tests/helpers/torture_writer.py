@@ -2,7 +2,7 @@
 
 Run as ``python torture_writer.py DATA_DIR [--step] [--pace SECONDS]``. It holds the window's
 instance lock (so ``restore`` must refuse to run), keeps one store open, and after every save
-opens and closes a second connection through ``db.connection.connect``, as the window's worker
+opens and closes a second connection through ``db.storage.connection.connect``, as the window's worker
 threads do (start-up check, exports, backups, imports). That second connection is what once made
 another process believe it was alone and delete the WAL (issue 12).
 
@@ -20,14 +20,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from db import paths  # noqa: E402
-from db.connection import connect  # noqa: E402
-from db.errors import TrucelineError  # noqa: E402
-from db.incidents import record_incident  # noqa: E402
-from db.monitors import add_monitor, local_profile, set_local_profile  # noqa: E402
-from db.store import Store, open_store  # noqa: E402
-from db.validation import validate_incident  # noqa: E402
-from desktop.instance_lock import InstanceLock  # noqa: E402
+from db.core.errors import TrucelineError  # noqa: E402
+from db.model.validation import validate_incident  # noqa: E402
+from db.records.incidents import record_incident  # noqa: E402
+from db.records.monitors import add_monitor, local_profile, set_local_profile  # noqa: E402
+from db.storage import paths  # noqa: E402
+from db.storage.connection import connect  # noqa: E402
+from db.storage.store import Store, open_store  # noqa: E402
+from desktop.window.instance_lock import InstanceLock  # noqa: E402
 
 
 def save(store: Store, author_id: str, n: int) -> str:

@@ -1,0 +1,65 @@
+"""Domain errors that carry what the user needs to fix the problem.
+
+The window and the command line turn each into one clear sentence; nothing here knows how it is
+shown.
+"""
+
+from dataclasses import dataclass
+
+
+class TrucelineError(Exception):
+    """Base of every error the user is meant to read."""
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One invalid field and why, in words a monitor understands."""
+
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.reason}"
+
+
+class ValidationError(TrucelineError):
+    """An incident (or other record) was refused; nothing was written.
+
+    ``problems`` lists every invalid field, so a form can mark each one inline.
+    """
+
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems))
+
+    @property
+    def fields(self) -> list[str]:
+        return [p.field for p in self.problems]
+
+
+class TheatreError(TrucelineError):
+    """A theatre configuration file is unreadable or inconsistent."""
+
+
+class NotFoundError(TrucelineError):
+    """A record asked for by id does not exist."""
+
+
+class DatabaseError(TrucelineError):
+    """The database cannot be opened or used (locked, corrupt, too new, unwritable)."""
+
+
+class DamagedDatabaseError(DatabaseError):
+    """The database file is damaged, unreadable or not a Truceline database.
+
+    Unlike a busy or too-new database, this one will not get better by waiting or upgrading: the
+    file is kept aside as it is and the latest verified backup is offered (db/storage/recovery.py).
+    """
+
+
+class BusyError(DatabaseError):
+    """Another process holds the database for writing: waiting and trying again will do."""
+
+
+class DiskFullError(DatabaseError):
+    """A write failed for lack of disk space; nothing was written."""

@@ -1,0 +1,1 @@
+"""CSV for headquarters and spreadsheets: native and ACLED export, native import."""

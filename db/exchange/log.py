@@ -1,0 +1,103 @@
+"""What the exchange leaves behind to read: the import log, sequence gaps, and the state hash.
+
+The state hash is what lets two laptops (or a test) prove they hold the same history: SHA-256
+over every version id and version hash in version id order. Versions are immutable and the
+projection is derived from them, so equal state hashes mean equal databases, whatever order
+the bundles were imported in.
+"""
+
+import hashlib
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from db.core.clock import new_id, utc_now_text
+
+
+@dataclass(frozen=True)
+class ImportRecord:
+    """One imported bundle, as the import log shows it."""
+
+    import_id: str
+    bundle_sha256: str
+    device_id: str
+    device_label: str
+    seq_from: int | None
+    seq_to: int | None
+    added: int
+    duplicate: int
+    conflicting: int
+    imported_at: str
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Versions of one device that this laptop has not received (the device's later ones have arrived)."""
+
+    device_id: str
+    device_label: str
+    first: int
+    last: int
+
+    def __str__(self) -> str:
+        name = f"{self.device_label} ({self.device_id})" if self.device_label else self.device_id
+        span = f"version {self.first}" if self.first == self.last else f"versions {self.first}–{self.last}"
+        return f"device {name}: {span} missing"
+
+
+def state_hash(conn: sqlite3.Connection) -> str:
+    """SHA-256 over all (version id, version hash) pairs in version id order."""
+    digest = hashlib.sha256()
+    cursor = conn.execute("SELECT version_id, version_sha256 FROM incident_versions ORDER BY version_id")
+    while rows := cursor.fetchmany(10_000):
+        digest.update("".join(f"{v}:{h}\n" for v, h in rows).encode("ascii"))
+    return digest.hexdigest()
+
+
+def sequence_gaps(conn: sqlite3.Connection, device_ids: Iterable[str] | None = None) -> list[Gap]:
+    """Missing sequence ranges of each device (of ``device_ids``, or all), before its latest version held."""
+    ids = list(device_ids) if device_ids is not None else [r[0] for r in conn.execute("SELECT device_id FROM devices")]
+    labels = dict(conn.execute("SELECT device_id, label FROM devices").fetchall())
+    gaps: list[Gap] = []
+    for device_id in sorted(ids):
+        rows = conn.execute(
+            "SELECT previous + 1, device_seq - 1 FROM (SELECT device_seq, "
+            "coalesce(lag(device_seq) OVER (ORDER BY device_seq), 0) AS previous "
+            "FROM incident_versions WHERE device_id = ?) WHERE device_seq > previous + 1",
+            (device_id,),
+        )
+        gaps.extend(Gap(device_id, labels.get(device_id, ""), first, last) for first, last in rows)
+    return gaps
+
+
+def log_import(
+    conn: sqlite3.Connection,
+    bundle_sha256: str,
+    device_id: str,
+    seq_range: tuple[int, int] | None,
+    added: int,
+    duplicate: int,
+    conflicting: int,
+) -> ImportRecord:
+    """Record an applied bundle (inside the import's transaction, so the log never lies)."""
+    first, last = seq_range if seq_range else (None, None)
+    record = ImportRecord(
+        new_id(), bundle_sha256, device_id, "", first, last, added, duplicate, conflicting, utc_now_text()
+    )
+    conn.execute(
+        "INSERT INTO imports (import_id, bundle_sha256, device_id, seq_from, seq_to, added, duplicate, conflicting, "
+        "imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (record.import_id, bundle_sha256, device_id, first, last, added, duplicate, conflicting, record.imported_at),
+    )
+    return record
+
+
+def import_log(conn: sqlite3.Connection, limit: int = 1000) -> list[ImportRecord]:
+    """The latest imports first, with the exporting device's label."""
+    rows = conn.execute(
+        "SELECT i.import_id, i.bundle_sha256, i.device_id, coalesce(d.label, ''), i.seq_from, i.seq_to, i.added, "
+        "i.duplicate, i.conflicting, i.imported_at FROM imports i LEFT JOIN devices d USING (device_id) "
+        "ORDER BY i.imported_at DESC, i.import_id DESC LIMIT ?",
+        (limit,),
+    )
+    return [ImportRecord(*row) for row in rows]

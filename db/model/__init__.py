@@ -1,0 +1,1 @@
+"""The incident model: fields, enumerations, validation, positions, local times and the theatre."""

@@ -1,0 +1,1 @@
+"""What goes into the supervisor's report, decided without Qt."""

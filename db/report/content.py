@@ -1,0 +1,332 @@
+"""What goes into the supervisor's daily or weekly report, decided here and rendered elsewhere.
+
+The OSCE SMM sent headquarters a report for every reporting day (to 19:30) and every week: the
+period sentence, the areas, the notable incidents, the restrictions on the monitors, then maps
+and charts. This module assembles the content of such a report from the database, as plain
+dataclasses; ``desktop.report`` lays it out as PDF or HTML. Every number comes from the same
+functions as ``truceline stats`` (:mod:`db.trends.summary`), so the report and the command line agree.
+
+Provenance is part of the content: who produced the report, when, on which laptop, the state
+hash of the records (:func:`db.exchange.log.state_hash`, equal on two laptops holding the same
+versions) and the references of the incidents counted, so every number can be traced.
+"""
+
+import hashlib
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from db.core.errors import TrucelineError
+from db.model import enums
+from db.model.display import local_time_text
+from db.model.theatre import Theatre
+from db.records.incidents import record_from_row
+from db.records.queries import IncidentFilter, day_bounds, where_clause
+from db.report.places import Gazetteer, Settlement, grid_reference, place_in_words
+from db.report.squares import MapPoint, PointGatherer
+from db.report.state import RecordsState
+from db.report.text import describe_filter, harm_text, methods_note, observed_text
+from db.storage.device import device_label
+from db.storage.projection import PROJECTION_COLUMNS, Calendar
+from db.trends.summary import AreaSummary, RunningTotal, Summary, period_summary, running_total
+
+Progress = Callable[[int, int], bool]
+
+NOTABLE_CATEGORIES = {
+    "civilian_harm": "Civilian harm",
+    "threat_to_monitors": "Threat to monitors",
+    "access_restriction": "Restriction of the monitors' movement",
+    "heavy_weapon_in_restricted_area": "Heavy weapon in a restricted area (DMZ)",
+}
+_HARM_COLUMNS = ("civ_killed", "civ_injured", "mil_killed", "mil_injured")
+NOTABLE_SQL = (
+    f"(category IN ({', '.join(repr(c) for c in NOTABLE_CATEGORIES)}) OR "
+    + " OR ".join(f"coalesce({c}, 0) > 0" for c in _HARM_COLUMNS)
+    + ")"
+)
+"""An incident the report lists in full: one of the categories above, or anyone killed or injured."""
+
+SEVERITY = (
+    "Civilian harm",
+    "Casualties",
+    "Threat to monitors",
+    "Restriction of the monitors' movement",
+    "Heavy weapon in a restricted area (DMZ)",
+)
+"""The order notable incidents are listed in (by time within each)."""
+
+LISTED_REFERENCES = 400
+"""Up to this many incidents counted, their references are printed; beyond, a digest and a command."""
+
+
+class ReportCancelled(TrucelineError):
+    """The user pressed Cancel while the report was being assembled; nothing was written."""
+
+    def __init__(self) -> None:
+        super().__init__("the report was cancelled; nothing was written")
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """The period (inclusive days) and what to count: the filter bar's selection without its period."""
+
+    first: date
+    last: date
+    reporting_days: bool = True
+    flt: IncidentFilter = field(default_factory=IncidentFilter)
+
+
+@dataclass(frozen=True)
+class NotableIncident:
+    """One incident listed in full: when, where in words, what, harm, and how far it is verified."""
+
+    ref: str
+    incident_id: str
+    local_time: str
+    reasons: tuple[str, ...]
+    place: str
+    grid: str
+    area: str
+    observed: str
+    harm: str
+    verification: str
+    narrative: str
+
+
+@dataclass(frozen=True)
+class Counted:
+    """The incidents behind the ceasefire-violation numbers, so each can be traced."""
+
+    incidents: int
+    estimates: int  # entries whose count is approximate, a lower bound or uncountable
+    refs: tuple[str, ...]  # empty when more than LISTED_REFERENCES
+    digest: str  # SHA-256 of "ref head_version_id" lines in ref order
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Who made the report, when, where, and from which records."""
+
+    author: str
+    produced_utc: str
+    produced_local: str
+    device_id: str
+    device_label: str
+    state_hash: str
+    versions: int
+    theatre: str
+    theatre_sha256: str
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything a report shows, in the order it shows it."""
+
+    title: str
+    period_text: str
+    marking: str
+    scope: str
+    summary: Summary
+    zones: tuple[AreaSummary, ...]
+    sectors: tuple[AreaSummary, ...]
+    running: RunningTotal | None
+    running_label: str
+    notable: tuple[NotableIncident, ...]
+    points: tuple[MapPoint, ...]
+    counted: Counted
+    methods: tuple[str, ...]
+    provenance: Provenance
+    theatre_notice: str
+    request: ReportRequest
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing recorded in the period: the report says so instead of showing empty tables."""
+        return not self.points and not self.counted.incidents and not self.notable
+
+
+def last_complete_reporting_day(now_utc: datetime, calendar: Calendar) -> date:
+    """The latest reporting day whose cut-off (19:30 by default) has passed at ``now_utc``."""
+    local = now_utc.astimezone(calendar.tz)
+    return local.date() if local.time() >= calendar.cutoff else local.date() - timedelta(days=1)
+
+
+def build_report(
+    conn: sqlite3.Connection,
+    theatre: Theatre,
+    request: ReportRequest,
+    *,
+    author: str,
+    device_id: str,
+    marking: str = "",
+    settlements: Sequence[Settlement] = (),
+    now_utc: datetime | None = None,
+    progress: Progress | None = None,
+) -> Report:
+    """Assemble the report of ``request`` from ``conn``; raises :class:`ReportCancelled` on Cancel."""
+    if request.last < request.first:
+        raise ValueError(f"the period ends ({request.last}) before it starts ({request.first})")
+    steps = 8
+    step = iter(range(1, steps + 1))
+    state = RecordsState(conn)  # the slowest part, read meanwhile on its own connection
+
+    def advance() -> None:
+        if progress is not None and not progress(next(step), steps):
+            state.cancel()
+            raise ReportCancelled()
+
+    tz = ZoneInfo(theatre.time_zone)
+    cutoff = theatre.reporting_cutoff if request.reporting_days else None
+    flt, first, last = request.flt, request.first, request.last
+    summary = period_summary(conn, flt, first, last, tz=tz, cutoff=cutoff)
+    advance()
+    zones = ranked(period_summary(conn, flt, first, last, tz=tz, by="zone", cutoff=cutoff).areas)
+    advance()
+    sectors = ranked(period_summary(conn, flt, first, last, tz=tz, by="sector", cutoff=cutoff).areas)
+    advance()
+    earlier = [key for key in theatre.key_dates if key.date <= last]
+    running, running_label = None, ""
+    if earlier:
+        running = running_total(conn, flt, earlier[-1].date, last, tz, cutoff=cutoff)
+        running_label = earlier[-1].label
+    advance()
+    where, params = period_where(request, tz)
+    notable = notable_incidents(conn, where, params, tz, settlements)
+    advance()
+    counted, points = counted_and_placed(conn, where, params)
+    advance()
+    advance()
+    now = now_utc or datetime.now(UTC)
+    provenance = Provenance(
+        author=author,
+        produced_utc=now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        produced_local=f"{now.astimezone(tz):%Y-%m-%d %H:%M} {tz.key}",
+        device_id=device_id,
+        device_label=device_label(conn, device_id),
+        state_hash=state.result(),
+        versions=state.versions,
+        theatre=theatre.name,
+        theatre_sha256=theatre.source_sha256,
+    )
+    advance()
+    return Report(
+        title=report_title(first, last),
+        period_text=period_text(first, last, tz, theatre.reporting_cutoff if request.reporting_days else None),
+        marking=marking.strip(),
+        scope=describe_filter(flt),
+        summary=summary,
+        zones=zones,
+        sectors=sectors,
+        running=running,
+        running_label=running_label,
+        notable=notable,
+        points=points,
+        counted=counted,
+        methods=methods_note(tz.key, theatre.reporting_cutoff, request.reporting_days, counted.estimates),
+        provenance=provenance,
+        theatre_notice=theatre.notice if theatre.illustrative else "",
+        request=request,
+    )
+
+
+def ranked(areas: Sequence[AreaSummary]) -> tuple[AreaSummary, ...]:
+    """Areas by the size of their change (largest rise or fall first), then by violations; quiet ones last."""
+
+    def key(area: AreaSummary) -> tuple[int, int, str]:
+        change = area.current.violations - area.previous.violations
+        return (-abs(change), -area.current.violations, area.label)
+
+    return tuple(sorted(areas, key=key))
+
+
+def report_title(first: date, last: date) -> str:
+    days = (last - first).days + 1
+    if days == 1:
+        return "Daily report"
+    if days == 7:
+        return "Weekly report"
+    return f"Report on {days} days"
+
+
+def period_text(first: date, last: date, tz: ZoneInfo, cutoff: time | None) -> str:
+    """The period in words, with its exact start and end when reporting days are used."""
+    if cutoff is None:
+        span = first.isoformat() if first == last else f"{first.isoformat()} to {last.isoformat()}"
+        return f"{span} (local days, {tz.key})"
+    start = datetime.combine(first - timedelta(days=1), cutoff)
+    end = datetime.combine(last, cutoff)
+    return f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} {tz.key}"
+
+
+def period_where(request: ReportRequest, tz: ZoneInfo) -> tuple[str, list[object]]:
+    """SQL over ``incidents`` for the request's filter and days (reporting or local, as stored)."""
+    # A day wider on each side in UTC, so the time index narrows the rows; the stored day decides.
+    start, end = day_bounds(request.first - timedelta(days=1), request.last + timedelta(days=1), tz)
+    where, params = where_clause(replace(request.flt, start_utc=start, end_utc=end))
+    column = "report_day" if request.reporting_days else "obs_day"
+    return (
+        f"{where} AND {column} BETWEEN ? AND ?",
+        [*params, request.first.isoformat(), request.last.isoformat()],
+    )
+
+
+def notable_incidents(
+    conn: sqlite3.Connection, where: str, params: Sequence[object], tz: ZoneInfo, settlements: Sequence[Settlement]
+) -> tuple[NotableIncident, ...]:
+    """Every notable incident the request selects, oldest first, each once."""
+    sql = (
+        f"SELECT {', '.join(PROJECTION_COLUMNS)} FROM incidents WHERE {where} AND {NOTABLE_SQL} "
+        "ORDER BY observed_start, incident_id"
+    )
+    listed = []
+    gazetteer = Gazetteer(settlements)
+    for row in conn.execute(sql, list(params)):
+        record = record_from_row(row)
+        incident = record.incident
+        reasons = [NOTABLE_CATEGORIES[incident.category]] if incident.category in NOTABLE_CATEGORIES else []
+        if any(getattr(incident, column) for column in _HARM_COLUMNS) and incident.category != "civilian_harm":
+            reasons.append("Casualties")
+        area = incident.zone_id + (f", {incident.sector_id}" if incident.sector_id else "")
+        listed.append(
+            NotableIncident(
+                ref=record.ref,
+                incident_id=record.incident_id,
+                local_time=local_time_text(incident.observed_start, tz),
+                reasons=tuple(reasons),
+                place=place_in_words(incident, gazetteer),
+                grid=grid_reference(incident),
+                area=area,
+                observed=observed_text(incident),
+                harm=harm_text(incident),
+                verification=enums.VERIFICATION_STATE.get(incident.verification_state, incident.verification_state),
+                narrative=incident.narrative,
+            )
+        )
+    # The gravest first, as the SMM's reports did: harm to people, then the monitors, then weapons.
+    rank = {reason: n for n, reason in enumerate(SEVERITY)}
+    return tuple(sorted(listed, key=lambda n: min(rank.get(r, len(rank)) for r in n.reasons)))
+
+
+def counted_and_placed(
+    conn: sqlite3.Connection, where: str, params: Sequence[object]
+) -> tuple[Counted, tuple[MapPoint, ...]]:
+    """In one pass over the period's incidents: the fire entries behind the numbers (how many, how many
+    are estimates, their references) and every incident's square on the map."""
+    sql = (
+        "SELECT ref, head_version_id, count_qualifier, category = 'fire', coalesce(event_lat, observer_lat), "
+        f"coalesce(event_lon, observer_lon), {NOTABLE_SQL} FROM incidents WHERE {where}"
+    )
+    fire: list[tuple[str, str]] = []
+    estimates = 0
+    squares = PointGatherer()
+    for ref, head, qualifier, is_fire, lat, lon, notable in conn.execute(sql, list(params)):
+        if is_fire:
+            fire.append((ref, head))
+            estimates += qualifier != "exact"
+        squares.add(lat, lon, bool(notable))
+    fire.sort()
+    digest = hashlib.sha256("".join(f"{ref} {head}\n" for ref, head in fire).encode())
+    refs = tuple(ref for ref, _ in fire) if len(fire) <= LISTED_REFERENCES else ()
+    return Counted(len(fire), estimates, refs, digest.hexdigest()), squares.points()

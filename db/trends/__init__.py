@@ -1,0 +1,1 @@
+"""Counting over time: rollups, in-memory cubes, timelines, the period summary and stats."""

@@ -1,0 +1,1 @@
+"""The ``truceline`` command and its subcommands."""

@@ -1,0 +1,147 @@
+"""The import log: every bundle imported here, newest first, with the sequence gaps and the state hash.
+
+A supervisor answers "did Kova's stick arrive, and is anything of Hart's still missing?" here.
+The state hash is computed on request (it reads every version): two laptops showing the same
+hash hold the same history.
+"""
+
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from db.exchange.log import ImportRecord, import_log, sequence_gaps, state_hash
+from db.model.display import local_time_text
+from db.storage.store import Store
+
+COLUMNS = ("Imported", "From laptop", "Its versions", "Added", "Already here", "In conflict", "Bundle SHA-256")
+COL_TIME, COL_DEVICE, COL_RANGE, COL_ADDED, COL_DUPLICATE, COL_CONFLICT, COL_HASH = range(len(COLUMNS))
+_NUMERIC = (COL_ADDED, COL_DUPLICATE, COL_CONFLICT)
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class ImportLogModel(QAbstractTableModel):
+    """Rows of :class:`~db.exchange.log.ImportRecord`; the records come from the dialog, not from SQL here."""
+
+    def __init__(self, records: list[ImportRecord], tz: ZoneInfo, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._records = records
+        self._tz = tz
+
+    def set_records(self, records: list[ImportRecord]) -> None:
+        self.beginResetModel()
+        self._records = records
+        self.endResetModel()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802 (Qt API)
+        return 0 if parent.isValid() else len(self._records)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802 (Qt API)
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> object:  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid():
+            return None
+        record = self._records[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(record, column)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in _NUMERIC:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column == COL_DEVICE:
+                return f"Device {record.device_id}"
+            if column == COL_HASH:
+                return record.bundle_sha256
+        return None
+
+    def _text(self, record: ImportRecord, column: int) -> str:
+        if column == COL_TIME:
+            return local_time_text(record.imported_at, self._tz)
+        if column == COL_DEVICE:
+            return record.device_label or record.device_id
+        if column == COL_RANGE:
+            return "—" if record.seq_from is None else f"{record.seq_from}–{record.seq_to}"
+        if column == COL_ADDED:
+            return f"{record.added:,}"
+        if column == COL_DUPLICATE:
+            return f"{record.duplicate:,}"
+        if column == COL_CONFLICT:
+            return f"{record.conflicting:,}"
+        return record.bundle_sha256[:16] + "…"
+
+
+class ImportLogDialog(QDialog):
+    """The log table, the gaps still open, and the state hash on request."""
+
+    def __init__(self, store: Store, parent: QWidget | None = None, *, display_tz: ZoneInfo | None = None) -> None:
+        super().__init__(parent)
+        self._store = store
+        self.setWindowTitle("Import log")
+        self.model = ImportLogModel(import_log(store.conn), display_tz or store.tz, self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Imported bundles")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.empty = QLabel("No bundle has been imported on this laptop yet.")
+        self.empty.setVisible(self.model.rowCount() == 0)
+        gaps = sequence_gaps(store.conn)
+        self.gaps = QLabel(
+            "Missing versions (sequence gaps):\n" + "\n".join(f"  {gap}" for gap in gaps)
+            if gaps
+            else "No sequence gaps: every device's versions up to its latest are here."
+        )
+        self.gaps.setWordWrap(True)
+        self.gaps.setTextFormat(Qt.TextFormat.PlainText)
+        self.gaps.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.hash_field = QLineEdit()
+        self.hash_field.setReadOnly(True)
+        self.hash_field.setPlaceholderText("compare with another laptop: the same hash means the same history")
+        self.hash_button = QPushButton("Compute &state hash")
+        self.hash_button.clicked.connect(self.compute_state_hash)
+        hash_row = QHBoxLayout()
+        hash_row.addWidget(QLabel("State hash:"))
+        hash_row.addWidget(self.hash_field, 1)
+        hash_row.addWidget(self.hash_button)
+        close = QPushButton("Close")
+        close.clicked.connect(self.accept)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.empty)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.gaps)
+        layout.addLayout(hash_row)
+        layout.addLayout(buttons)
+        self.resize(900, 420)
+
+    def compute_state_hash(self) -> str:
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            value = state_hash(self._store.conn)
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        self.hash_field.setText(value)
+        return value

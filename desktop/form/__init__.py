@@ -1,0 +1,1 @@
+"""The entry form: one incident, recorded or amended from the keyboard."""

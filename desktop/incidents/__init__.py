@@ -1,0 +1,1 @@
+"""The incident table, its filter bar and the detail pane with each record's history."""

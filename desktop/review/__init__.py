@@ -1,0 +1,1 @@
+"""The supervisors' review: the queue, decisions and conflict resolution."""

@@ -1,0 +1,1 @@
+"""The Trends view: the timeline plot and the period summary."""
