@@ -274,7 +274,7 @@ def test_a_full_incident_is_entered_from_the_keyboard_and_saved(qtbot, make_form
     assert (got.verification_state, got.attribution, got.actor1) == ("submitted", "not_assessed", None)
     assert got.narrative == "Twelve impacts, 3–5 km ENE."
     assert incident_history(store.conn, saved.incident_id)[0].version.author_id == monitor.monitor_id
-    assert load_drafts(store.data_dir / "drafts") == []  # saving deletes the draft
+    assert load_drafts(store.data.drafts) == []  # saving deletes the draft
 
 
 @pytest.mark.parametrize(
@@ -627,7 +627,7 @@ def test_esc_without_changes_closes_at_once(qtbot, make_form, message_boxes) -> 
 def test_esc_with_changes_asks_before_discarding(qtbot, make_form, store, message_boxes) -> None:  # type: ignore[no-untyped-def]
     form = make_form()
     type_into(qtbot, form, "place", "Торецьк")
-    qtbot.waitUntil(lambda: load_drafts(store.data_dir / "drafts") != [], timeout=3000)
+    qtbot.waitUntil(lambda: load_drafts(store.data.drafts) != [], timeout=3000)
     message_boxes.answers.extend(["Keep editing", "Discard"])
     qtbot.keyClick(focused(), Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: len(message_boxes.seen) == 1)
@@ -636,7 +636,7 @@ def test_esc_with_changes_asks_before_discarding(qtbot, make_form, store, messag
     qtbot.keyClick(focused(), Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not form.isVisible())
     assert form.result() == QDialog.DialogCode.Rejected
-    assert load_drafts(store.data_dir / "drafts") == []  # discarding deletes the draft
+    assert load_drafts(store.data.drafts) == []  # discarding deletes the draft
 
 
 def test_a_draft_survives_the_form_and_restores_every_value(qtbot, make_form, store) -> None:  # type: ignore[no-untyped-def]
@@ -649,7 +649,7 @@ def test_a_draft_survives_the_form_and_restores_every_value(qtbot, make_form, st
     type_into(qtbot, form, "zone_id", "north")  # ...and an override
     type_into(qtbot, form, "narrative", "Перший рядок\nsecond line")
     typed = form.values()
-    drafts_dir = store.data_dir / "drafts"
+    drafts_dir = store.data.drafts
     qtbot.waitUntil(lambda: [d.fields for d in load_drafts(drafts_dir)] == [typed], timeout=3000)
     form.deleteLater()  # as if the laptop died: nothing is asked, nothing is cleaned up
     qtbot.waitUntil(lambda: not Shiboken.isValid(form))
@@ -667,7 +667,7 @@ def test_a_draft_of_an_amendment_keeps_its_incident_and_base(qtbot, make_form, s
     incident_id = record(store, writer)
     form = make_form(register=False, incident_id=incident_id)
     type_into(qtbot, form, "reason", "fixing the place")
-    drafts_dir = store.data_dir / "drafts"
+    drafts_dir = store.data.drafts
     qtbot.waitUntil(lambda: load_drafts(drafts_dir) != [], timeout=3000)
     form.deleteLater()
     qtbot.waitUntil(lambda: not Shiboken.isValid(form))
@@ -713,7 +713,7 @@ def test_a_failed_save_keeps_the_form_and_everything_typed(  # type: ignore[no-u
     assert form.save() is False
     assert len(message_boxes.seen) == 1 and "database is locked" in message_boxes.seen[0]
     assert form.isVisible() and saved == [] and form.values()["narrative"] == "important words"
-    assert load_drafts(store.data_dir / "drafts") != []  # written before trying to save
+    assert load_drafts(store.data.drafts) != []  # written before trying to save
     monkeypatch.undo()
     with qtbot.waitSignal(form.saved, timeout=2000):
         ctrl_s(qtbot)

@@ -54,6 +54,6 @@ def test_notable_places_name_the_map_views_settlements(store: Store, writer: Wri
 
     refs = record_notable(store, writer)
     report = report_of(store, store.conn, WEEK, "")
-    names = {place.name for place in settlements_near(theatre_bounds(store.theatre), store.data_dir / "cache")}
+    names = {place.name for place in settlements_near(theatre_bounds(store.theatre), store.data.cache)}
     threat = next(n for n in report.notable if n.ref == refs["threat"])
     assert threat.place.split(" of ", 1)[1] in names and " km " in threat.place, threat.place

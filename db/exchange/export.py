@@ -32,6 +32,7 @@ from db.records.monitor_records import sign_own_monitors
 from db.storage.chain import SignedHead, sign_head, store_heads, stored_anchor, stored_head, stored_head_seqs
 from db.storage.connection import transaction
 from db.storage.device import DeviceIdentity
+from db.storage.meta import get_meta
 from db.storage.store import current_theatre
 from db.storage.versions import SELECT_VERSIONS, Version
 
@@ -241,8 +242,8 @@ def _collect(
 
 
 def last_exported_rowid(conn: sqlite3.Connection) -> int:
-    row = conn.execute("SELECT value FROM meta WHERE key = ?", (META_LAST_EXPORT,)).fetchone()
-    return int(row[0]) if row else 0
+    value = get_meta(conn, META_LAST_EXPORT)
+    return int(value) if value else 0
 
 
 def _contiguous(seqs: Iterable[int]) -> list[tuple[int, int]]:

@@ -34,15 +34,13 @@ from db.exchange.verify import BundleCancelled, DeviceEntry, VerifiedBundle, ver
 from db.storage.chain import store_anchor, store_heads
 from db.storage.connection import bulk_writes, transaction
 from db.storage.device import META_DEVICE_ID
+from db.storage.meta import get_meta
 from db.storage.projection import Calendar, project_group, refresh_incidents, write_new
 from db.storage.store import current_theatre
-from db.storage.versions import VERSION_COLUMNS, Version
+from db.storage.versions import Version, insert_versions
 
 # progress(done, total) -> False asks to stop; nothing from the bundle is then applied.
 Progress = Callable[[int, int], bool]
-_INSERT_VERSION = (
-    f"INSERT INTO incident_versions ({', '.join(VERSION_COLUMNS)}) VALUES ({', '.join('?' * len(VERSION_COLUMNS))})"
-)
 _LOOKUP_CHUNK = 50_000
 # From this many versions on, a merge gets the bulk settings (large page cache, rarer checkpoints).
 BULK_VERSIONS = 10_000
@@ -98,7 +96,7 @@ def import_bundle(
         # whole transaction.
         for chunk in bundle.chunks(_LOOKUP_CHUNK):
             new = _new_versions(conn, chunk, path)
-            conn.executemany(_INSERT_VERSION, (v.as_row() for v in new))
+            insert_versions(conn, new)
             touched.update(_project(conn, calendar, new))
             added += len(new)
             done += len(chunk)
@@ -236,8 +234,8 @@ def _add_devices_and_authors(conn: sqlite3.Connection, bundle: VerifiedBundle, s
         [(d.device_id, d.label or d.device_id[:8], d.public_key, now) for d in (bundle.exporter, *bundle.devices)],
     )
     # A laptop names itself: its own bundle may rename it here, a relayed label never overrides.
-    local = conn.execute("SELECT value FROM meta WHERE key = ?", (META_DEVICE_ID,)).fetchone()
-    if bundle.exporter.label and (local is None or local[0] != bundle.exporter.device_id):
+    local = get_meta(conn, META_DEVICE_ID)
+    if bundle.exporter.label and local != bundle.exporter.device_id:
         conn.execute(
             "UPDATE devices SET label = ? WHERE device_id = ?", (bundle.exporter.label, bundle.exporter.device_id)
         )
@@ -268,8 +266,7 @@ def _project(conn: sqlite3.Connection, calendar: Calendar, new: Sequence[Version
         rows.append(row)
         heads.extend((incident_id, h) for h in head_ids)
     if rows:
-        write_new(conn, rows)
-        conn.executemany("INSERT INTO incident_heads (incident_id, version_id) VALUES (?, ?)", heads)
+        write_new(conn, rows, heads)
     if existing:
         refresh_incidents(conn, [i for i in touched if i in existing], calendar)
     return touched

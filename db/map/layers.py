@@ -18,6 +18,7 @@ from typing import Any
 from db.core.errors import TrucelineError
 from db.model.theatre import Theatre
 from db.storage.connection import transaction
+from db.storage.meta import set_meta
 
 MAX_LAYER_BYTES = 10 * 1024 * 1024
 MAX_FEATURES = 20_000
@@ -163,7 +164,4 @@ def remove_layer(conn: sqlite3.Connection, theatre: Theatre, name: str) -> list[
 def _store(conn: sqlite3.Connection, theatre: Theatre, layers: list[UserLayer]) -> None:
     value = json.dumps([{"name": layer.name, "geojson": layer.geojson_text} for layer in layers], ensure_ascii=False)
     with transaction(conn):
-        conn.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (_key(theatre), value),
-        )
+        set_meta(conn, _key(theatre), value)

@@ -77,11 +77,7 @@ def _write_new_incidents(
     """First versions of incidents this database does not hold yet: append, project, record the heads."""
     versions = append_versions(conn, writer, drafts)
     rows = [projection_row(v, d.incident, v, d.incident, 1, calendar) for v, d in zip(versions, drafts, strict=True)]
-    write_new(conn, rows)
-    conn.executemany(
-        "INSERT INTO incident_heads (incident_id, version_id) VALUES (?, ?)",
-        [(v.incident_id, v.version_id) for v in versions],
-    )
+    write_new(conn, rows, [(v.incident_id, v.version_id) for v in versions])
     return [Saved(row[0], v.version_id, str(row[1])) for row, v in zip(rows, versions, strict=True)]  # type: ignore[arg-type]
 
 

@@ -9,6 +9,7 @@ from db.model import enums
 from db.model.validation import check_text_field
 from db.storage.connection import transaction
 from db.storage.device import META_DEVICE_ID
+from db.storage.meta import get_meta, set_meta
 
 META_PROFILE = "local_monitor_id"
 
@@ -81,8 +82,8 @@ def get_monitor(conn: sqlite3.Connection, monitor_id: str) -> Monitor:
 
 def local_profile(conn: sqlite3.Connection) -> Monitor | None:
     """The monitor who uses this laptop, or None before the first-start dialog."""
-    row = conn.execute("SELECT value FROM meta WHERE key = ?", (META_PROFILE,)).fetchone()
-    return None if row is None else get_monitor(conn, row[0])
+    monitor_id = get_meta(conn, META_PROFILE)
+    return None if monitor_id is None else get_monitor(conn, monitor_id)
 
 
 class ForeignMonitorError(TrucelineError):
@@ -107,7 +108,4 @@ def _require_own(conn: sqlite3.Connection, monitor_id: str) -> None:
 def set_local_profile(conn: sqlite3.Connection, monitor: Monitor) -> None:
     with transaction(conn):
         _require_own(conn, monitor.monitor_id)
-        conn.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (META_PROFILE, monitor.monitor_id),
-        )
+        set_meta(conn, META_PROFILE, monitor.monitor_id)

@@ -16,8 +16,7 @@ from pathlib import Path
 
 from db.core.atomic_file import write_atomically
 from db.core.errors import DamagedDatabaseError
-
-NOTE_NAME = "DAMAGE-FOUND.txt"
+from db.storage.paths import DataDir
 
 # Primary result codes (the low byte of the extended code) that mean the file cannot be trusted.
 SQLITE_IOERR = 10
@@ -78,7 +77,7 @@ def damage_seen(error: BaseException) -> bool:
 
 
 def note_path(data_dir: Path) -> Path:
-    return data_dir / NOTE_NAME
+    return DataDir(data_dir).damage_note
 
 
 def record_damage(data_dir: Path, what: str) -> None:

@@ -22,6 +22,7 @@ from db.core.clock import new_id, utc_now_text
 from db.core.errors import DatabaseError
 from db.storage import paths
 from db.storage.connection import transaction
+from db.storage.meta import get_meta, set_meta
 
 META_DEVICE_ID = "local_device_id"
 META_RETIRED_DEVICE = "retired_device_id"
@@ -43,10 +44,10 @@ def public_key_text(key: Ed25519PrivateKey) -> str:
 
 def load_or_create_device(conn: sqlite3.Connection, key_path: Path, label: str = "") -> DeviceIdentity:
     """Return this laptop's identity, creating the id and key pair the first time."""
-    row = conn.execute("SELECT value FROM meta WHERE key = ?", (META_DEVICE_ID,)).fetchone()
-    if row is not None and key_path.exists():
+    existing = get_meta(conn, META_DEVICE_ID)
+    if existing is not None and key_path.exists():
         key = _read_key(key_path)
-        device_id = row[0]
+        device_id = existing
         stored = conn.execute("SELECT public_key FROM devices WHERE device_id = ?", (device_id,)).fetchone()
         if stored is None or stored[0] != public_key_text(key):
             raise DatabaseError(
@@ -65,14 +66,11 @@ def load_or_create_device(conn: sqlite3.Connection, key_path: Path, label: str =
             "INSERT INTO devices (device_id, label, public_key, first_seen) VALUES (?, ?, ?, ?)",
             (device_id, label or os.uname().nodename, public, utc_now_text()),
         )
-        conn.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (META_DEVICE_ID, device_id),
-        )
+        set_meta(conn, META_DEVICE_ID, device_id)
         # A restored database names its previous identity under the retired key (db/storage/recovery.py).
-        previous = row or conn.execute("SELECT value FROM meta WHERE key = ?", (META_RETIRED_DEVICE,)).fetchone()
+        previous = existing or get_meta(conn, META_RETIRED_DEVICE)
         if previous is not None:
-            _register_again(conn, previous[0], device_id)
+            _register_again(conn, previous, device_id)
     return DeviceIdentity(device_id, key, public)
 
 
@@ -109,7 +107,7 @@ def set_key_aside(key_path: Path, folder: Path | None = None) -> Path:
     """Move the device key into ``folder`` (default ``damaged/<time>/`` beside it) as
     ``retired-device_key.pem``: a key is the laptop's identity and is never deleted or overwritten."""
     if folder is None:
-        folder = key_path.parent / paths.DAMAGED_DIR / datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        folder = paths.DataDir(key_path.parent).damaged / datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     retired = folder / f"retired-{key_path.name}"
     try:
         folder.mkdir(parents=True, exist_ok=True)

@@ -17,6 +17,7 @@ from db.model.incident import Incident
 from db.model.payload_check import MAX_PAYLOAD_BYTES, load_capped_json, shape_problems
 from db.storage.chain import SignedHead, head_is_valid
 from db.storage.device import META_DEVICE_ID
+from db.storage.meta import get_meta
 from db.storage.projection import PROJECTION_COLUMNS, Calendar, project_group
 from db.storage.rollup_schema import ROLLUPS, Rollup, measure_source, rollup_source
 from db.storage.versions import SELECT_VERSIONS, Version
@@ -122,8 +123,7 @@ def verify_chains(conn: sqlite3.Connection) -> list[Problem]:
     This laptop's own versions are all written here, so a gap in them is.
     """
     problems: list[Problem] = []
-    local = conn.execute("SELECT value FROM meta WHERE key = ?", (META_DEVICE_ID,)).fetchone()
-    local_device = local[0] if local else None
+    local_device = get_meta(conn, META_DEVICE_ID)
     anchors = {
         (device_id, seq): previous
         for device_id, seq, previous in conn.execute(

@@ -10,6 +10,7 @@ alone (see :func:`db.core.atomic_file.remove_abandoned`).
 from pathlib import Path
 
 from db.core.atomic_file import remove_abandoned
+from db.storage.paths import DataDir
 
 PARTIAL_BACKUP = ".partial"
 SQLITE_SIDE_FILES = ("-journal", "-wal", "-shm")
@@ -17,8 +18,8 @@ SQLITE_SIDE_FILES = ("-journal", "-wal", "-shm")
 
 def remove_leftovers(data_dir: Path) -> list[Path]:
     """Remove interrupted backups, drafts and key files in ``data_dir``; returns what went."""
-    removed = remove_partial_backups(data_dir / "backups")
-    for folder in (data_dir, data_dir / "drafts"):
+    removed = remove_partial_backups(DataDir(data_dir).backups)
+    for folder in (data_dir, DataDir(data_dir).drafts):
         if folder.is_dir():
             removed += [p for p in folder.glob(".*.part") if p.is_file() and remove_abandoned(p)]
     return removed

@@ -24,8 +24,8 @@ from pathlib import Path
 from db.core.errors import DamagedDatabaseError, DatabaseError
 from db.storage import paths
 from db.storage.backup import list_backups
+from db.storage.paths import DataDir
 
-DEVICE_KEY_NAME = "device_key.pem"
 WAL_HEADER_BYTES = 32
 BUSY_TIMEOUT_S = 5.0
 
@@ -87,13 +87,13 @@ def refuse_lost_database(directory: Path) -> None:
 def what_is_held(directory: Path) -> list[str]:
     """What shows that ``directory`` held a database: the device key, backups, drafts, a journal."""
     held = []
-    if (directory / DEVICE_KEY_NAME).exists():
+    if DataDir(directory).device_key.exists():
         held.append("this laptop's device key")
-    backups = len(list_backups(directory / "backups"))
+    backups = len(list_backups(DataDir(directory).backups))
     if backups:
         held.append(f"{backups} backup{'s' if backups != 1 else ''}")
     try:
-        drafts = sum(1 for _ in (directory / "drafts").glob("*.json"))
+        drafts = sum(1 for _ in DataDir(directory).drafts.glob("*.json"))
     except OSError:
         drafts = 1  # a drafts folder that cannot be read may still hold someone's notes
     if drafts:

@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 from db.core.clock import new_id
 from db.model.incident import FIELD_NAMES, Incident
+from db.storage.meta import set_meta
 from db.storage.rollup_schema import NARROW_ROLLUPS, ROLLUP_TABLES, narrow_fill, stale_groups
 from db.storage.versions import SELECT_VERSIONS, Version
 
@@ -115,13 +116,17 @@ def projection_row(
     )
 
 
-def write_new(conn: sqlite3.Connection, rows: Sequence[tuple[object, ...]]) -> None:
-    """Project incidents seen for the first time (the fast path for new records).
+_INSERT_HEADS = "INSERT INTO incident_heads (incident_id, version_id) VALUES (?, ?)"
+
+
+def write_new(conn: sqlite3.Connection, rows: Sequence[tuple[object, ...]], heads: Iterable[tuple[str, str]]) -> None:
+    """Project incidents seen for the first time, with their heads (the fast path for new records).
 
     New rows get rowids above the current maximum, so one statement indexes them all.
     """
     last_rowid = conn.execute("SELECT coalesce(max(rowid), 0) FROM incidents").fetchone()[0]
     conn.executemany(_UPSERT, rows)
+    conn.executemany(_INSERT_HEADS, heads)
     conn.execute(
         "INSERT INTO incidents_fts (rowid, narrative, place) "
         "SELECT rowid, narrative, place FROM incidents WHERE rowid > ?",
@@ -196,9 +201,7 @@ def refresh_incidents(conn: sqlite3.Connection, incident_ids: Iterable[str], cal
         row, head_ids = project_group(versions, calendar)
         rows.append(row)
         conn.execute("DELETE FROM incident_heads WHERE incident_id = ?", (incident_id,))
-        conn.executemany(
-            "INSERT INTO incident_heads (incident_id, version_id) VALUES (?, ?)", [(incident_id, h) for h in head_ids]
-        )
+        conn.executemany(_INSERT_HEADS, [(incident_id, h) for h in head_ids])
     write_projection(conn, rows)
 
 
@@ -215,11 +218,7 @@ def rebuild_projection(conn: sqlite3.Connection, calendar: Calendar, batch: int 
         conn.execute(f"DELETE FROM {table}")
     # Every day may change or vanish: a new epoch makes any in-memory copy reload (db/trends/day_cube.py).
     conn.execute("DELETE FROM rollup_days")
-    conn.execute(
-        "INSERT INTO meta (key, value) VALUES ('rollup_epoch', ?) "
-        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        (new_id(),),
-    )
+    set_meta(conn, "rollup_epoch", new_id())
     conn.execute("INSERT INTO incidents_fts (incidents_fts) VALUES ('delete-all')")
     reader = conn.execute(f"{SELECT_VERSIONS} ORDER BY incident_id, version_id")
     rows: list[tuple[object, ...]] = []
@@ -241,7 +240,7 @@ def rebuild_projection(conn: sqlite3.Connection, calendar: Calendar, batch: int 
 def _flush(conn: sqlite3.Connection, rows: list[tuple[object, ...]], heads: list[tuple[str, str]]) -> int:
     n = len(rows)
     conn.executemany(_UPSERT, rows)
-    conn.executemany("INSERT INTO incident_heads (incident_id, version_id) VALUES (?, ?)", heads)
+    conn.executemany(_INSERT_HEADS, heads)
     rows.clear()
     heads.clear()
     return n

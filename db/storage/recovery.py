@@ -80,7 +80,7 @@ def set_aside(data_dir: Path) -> Path | None:
     if not present:
         return None
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    target = data_dir / DAMAGED_DIR / stamp
+    target = paths.DataDir(data_dir).damaged / stamp
     try:
         target.mkdir(parents=True)
         for file in present:
@@ -92,7 +92,7 @@ def set_aside(data_dir: Path) -> Path | None:
 
 def verified_backups(data_dir: Path) -> list[BackupInfo]:
     """Backups whose file passes ``quick_check``, newest first."""
-    return [b for b in list_backups(data_dir / "backups") if _passes_check(b.path)]
+    return [b for b in list_backups(paths.DataDir(data_dir).backups) if _passes_check(b.path)]
 
 
 def restore_backup(data_dir: Path, backup: BackupInfo | None = None) -> Recovery:
@@ -166,7 +166,7 @@ def start_empty(data_dir: Path) -> Path | None:
 
 
 def _retire_key(data_dir: Path, kept: Path | None) -> None:
-    key = data_dir / "device_key.pem"
+    key = paths.DataDir(data_dir).device_key
     if key.exists():
         set_key_aside(key, kept)
 

@@ -22,6 +22,8 @@ from db.storage.connection import connect, transaction
 from db.storage.damage import damage_noted
 from db.storage.device import DeviceIdentity, load_or_create_device
 from db.storage.leftovers import remove_leftovers
+from db.storage.meta import get_meta, set_meta
+from db.storage.paths import DataDir
 from db.storage.preflight import look_before_opening
 from db.storage.projection import Calendar, rebuild_projection
 from db.storage.schema import migrations
@@ -55,6 +57,11 @@ class Store:
     def __post_init__(self) -> None:
         self.calendar = calendar_of(self.theatre)
         self.tz = self.calendar.tz
+
+    @property
+    def data(self) -> DataDir:
+        """Every path of the data directory this store opened."""
+        return DataDir(self.data_dir)
 
     def writer(self, author_id: str) -> Writer:
         return Writer(self.device.device_id, author_id)
@@ -126,8 +133,8 @@ def open_store(data_dir: Path | None = None, *, check: bool = True, despite_dama
     try:
         if check and not checked:
             quick_check(conn, directory / paths.DATABASE_NAME)
-        migrate(conn, directory / "backups")
-        device = load_or_create_device(conn, directory / "device_key.pem")
+        migrate(conn, DataDir(directory).backups)
+        device = load_or_create_device(conn, DataDir(directory).device_key)
         theatre = current_theatre(conn)
     except sqlite3.DatabaseError as error:
         # Damage the start-up check did not run for (or could not see) surfaces here; the file is
@@ -216,13 +223,12 @@ def migrate(conn: sqlite3.Connection, backups: Path) -> list[str]:
 
 def current_theatre(conn: sqlite3.Connection) -> Theatre:
     """The theatre stored in the database, installing the default one on first use."""
-    row = conn.execute("SELECT value FROM meta WHERE key = ?", (META_THEATRE,)).fetchone()
-    if row is None:
+    geojson = get_meta(conn, META_THEATRE)
+    if geojson is None:
         theatre = default_theatre()
         install_theatre(conn, theatre, "default")
         return theatre
-    source = conn.execute("SELECT value FROM meta WHERE key = ?", (META_THEATRE_SOURCE,)).fetchone()
-    return parse_theatre(row[0], source[0] if source else "database")
+    return parse_theatre(geojson, get_meta(conn, META_THEATRE_SOURCE) or "database")
 
 
 def install_theatre(conn: sqlite3.Connection, theatre: Theatre, source: str) -> None:
@@ -243,10 +249,7 @@ def _write_theatre(conn: sqlite3.Connection, theatre: Theatre, source: str) -> N
         [(s.sector_id, s.name, s.name_uk) for s in theatre.sectors],
     )
     for key, value in ((META_THEATRE, theatre.geojson_text), (META_THEATRE_SOURCE, source)):
-        conn.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (key, value),
-        )
+        set_meta(conn, key, value)
 
 
 @dataclass(frozen=True)

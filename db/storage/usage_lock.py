@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import IO
 
 from db.core.errors import DatabaseError
-
-LOCK_NAME = "truceline.users"
+from db.storage.paths import DataDir
 
 
 @contextmanager
@@ -53,7 +52,7 @@ def _take(data_dir: Path, *, alone: bool) -> IO[bytes] | None:
 
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
-        handle = open(data_dir / LOCK_NAME, "ab")  # noqa: SIM115 (held until released)
+        handle = open(DataDir(data_dir).users_lock, "ab")  # noqa: SIM115 (held until released)
     except OSError:
         return None  # a read-only or missing directory is reported by open_store in its own words
     try:

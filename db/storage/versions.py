@@ -7,7 +7,7 @@ that the sequence numbers and chain links it hands out cannot be taken by anothe
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from db.core.clock import new_id, utc_now_text
@@ -145,8 +145,13 @@ def append_versions(conn: sqlite3.Connection, writer: Writer, drafts: Sequence[V
                 chain,
             )
         )
-    conn.executemany(_INSERT, [v.as_row() for v in out])
+    insert_versions(conn, out)
     return out
+
+
+def insert_versions(conn: sqlite3.Connection, versions: Iterable[Version]) -> None:
+    """The one INSERT into ``incident_versions``: versions written here and versions merged from a bundle."""
+    conn.executemany(_INSERT, (v.as_row() for v in versions))
 
 
 def versions_of(conn: sqlite3.Connection, incident_id: str) -> list[Version]:

@@ -16,6 +16,8 @@ from typing import Generic, Protocol, TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from db.storage.meta import get_meta
+
 EPOCH_DAY = date(1970, 1, 1)
 META_EPOCH = "rollup_epoch"
 
@@ -50,9 +52,9 @@ def stamp_of(conn: sqlite3.Connection) -> Stamp | None:
     path = conn.execute("SELECT file FROM pragma_database_list WHERE name = 'main'").fetchone()[0]
     if not path:
         return None
-    epoch_row = conn.execute("SELECT value FROM meta WHERE key = ?", (META_EPOCH,)).fetchone()
+    epoch = get_meta(conn, META_EPOCH)
     gen = int(conn.execute("SELECT coalesce(max(gen), 0) FROM rollup_days").fetchone()[0])
-    return Stamp(path, str(epoch_row[0]) if epoch_row else "", gen)
+    return Stamp(path, epoch or "", gen)
 
 
 class Stamped(Protocol):

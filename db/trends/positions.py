@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from db.records.queries import MAP_LAT, MAP_LON, Area
+from db.storage.meta import get_meta
 from db.trends.column_sums import META_EPOCH, parse_ints
 
 Floats = npt.NDArray[np.float32]
@@ -67,9 +68,9 @@ def positions_of(conn: sqlite3.Connection) -> Positions:
 
 def _stamp(conn: sqlite3.Connection) -> PositionStamp:
     path = conn.execute("SELECT file FROM pragma_database_list WHERE name = 'main'").fetchone()[0] or ""
-    epoch = conn.execute("SELECT value FROM meta WHERE key = ?", (META_EPOCH,)).fetchone()
+    epoch = get_meta(conn, META_EPOCH)
     versions = conn.execute("SELECT coalesce(max(rowid), 0) FROM incident_versions").fetchone()[0]
-    return PositionStamp(path, str(epoch[0]) if epoch else "", int(versions))
+    return PositionStamp(path, epoch or "", int(versions))
 
 
 def _read(

@@ -100,7 +100,7 @@ class IncidentForm(QDialog):
         if self._record is not None:
             self._base_version_id = (draft and draft.base_version_id) or self._record.head_version_id
         self._drafts = DraftKeeper(
-            store.data_dir / "drafts",
+            store.data.drafts,
             draft.draft_id if draft is not None else None,
             self._draft_content,
             self._tz,

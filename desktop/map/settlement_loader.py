@@ -27,7 +27,7 @@ class SettlementLoader(QObject):
         super().__init__(canvas)
         self._canvas = canvas
         self._bounds = theatre_bounds(store.theatre)
-        self._cache = store.data_dir / "cache"
+        self._cache = store.data.cache
         self._future: Future[list[Settlement]] | None = None
         self._poll = QTimer(self)
         self._poll.setInterval(POLL_MS)

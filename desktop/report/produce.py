@@ -93,7 +93,7 @@ def settlements_of(store: Store) -> tuple[Settlement, ...]:
     """The places the Map view names (GeoNames, offline, cached in the data directory), for "3 km NNE of
     Toretsk"; none if they cannot be read, and the report then words places as the monitors recorded them."""
     try:
-        places = settlements_near(theatre_bounds(store.theatre), store.data_dir / "cache")
+        places = settlements_near(theatre_bounds(store.theatre), store.data.cache)
     except OSError:
         return ()
     return tuple(Settlement(p.name, p.lat, p.lon) for p in places)

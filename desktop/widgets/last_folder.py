@@ -8,17 +8,9 @@ Kept in the user's settings file (``db.storage.paths``), shared by every file di
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
-
-from db.storage import paths
+from desktop.widgets.preferences import settings as _settings
 
 KEY = "files/last_folder"
-
-
-def _settings() -> QSettings:
-    directory = paths.config_dir()
-    directory.mkdir(parents=True, exist_ok=True)
-    return QSettings(str(directory / "truceline.ini"), QSettings.Format.IniFormat)
 
 
 def last_folder() -> Path:

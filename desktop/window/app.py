@@ -9,7 +9,6 @@ import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -19,6 +18,7 @@ from db.records.monitors import local_profile
 from db.storage import paths
 from db.storage.recovery import restore_backup, start_empty, verified_backups
 from db.storage.store import Store, open_store
+from desktop.widgets.preferences import settings
 from desktop.window.app_icon import application_icon
 from desktop.window.error_dialog import UnexpectedErrors
 from desktop.window.instance_lock import InstanceLock
@@ -40,13 +40,6 @@ def make_application() -> QApplication:
     app.setDesktopFileName(APP_ID)
     app.setWindowIcon(application_icon())
     return app
-
-
-def settings() -> QSettings:
-    """Preferences in the config directory from ``db.storage.paths`` (beside the data when overridden)."""
-    directory = paths.config_dir()
-    directory.mkdir(parents=True, exist_ok=True)
-    return QSettings(str(directory / "truceline.ini"), QSettings.Format.IniFormat)
 
 
 # What Qt's X11 platform plugin loads besides Qt itself (Debian/Ubuntu package names).

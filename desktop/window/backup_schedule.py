@@ -20,6 +20,7 @@ from db.storage import paths
 from db.storage.backup import BackupInfo, list_backups, make_backup, rolling_backup
 from db.storage.connection import connect
 from db.storage.damage import damage_seen
+from db.storage.paths import DataDir
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ class BackupWorker(QThread):
         try:
             conn = connect(self._data_dir / paths.DATABASE_NAME, readonly=True)
             try:
-                backups = self._data_dir / "backups"
+                backups = DataDir(self._data_dir).backups
                 if self._label == MANUAL:
                     info: BackupInfo | None = make_backup(conn, backups, MANUAL, self._progress)
                 else:
@@ -98,7 +99,7 @@ class BackupSchedule(QObject):
         self.show_last_backup()
 
     def show_last_backup(self) -> None:
-        backups = list_backups(self._data_dir / "backups")
+        backups = list_backups(DataDir(self._data_dir).backups)
         if not backups:
             self.label.setText("No backup yet")
             self.label.setToolTip("No verified backup of this laptop's data exists yet: use File → Back up now.")

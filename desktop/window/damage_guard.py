@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QPushButton, QVBoxLayout, QWi
 
 from db.storage import damage
 from db.storage.backup import list_backups
+from db.storage.paths import DataDir
 from db.storage.store import Store
 
 
@@ -74,7 +75,7 @@ class StoppedPanel(QWidget):
 
     def __init__(self, what: str, data_dir: Path, close: Callable[[], object], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        backups = list_backups(data_dir / "backups")
+        backups = list_backups(DataDir(data_dir).backups)
         where = f"the latest verified backup ({backups[0].path.name})" if backups else "the bundles this laptop sent"
         self.message = QLabel(
             "<h2>Truceline has stopped writing to this database</h2>"

@@ -12,8 +12,7 @@ from types import TracebackType
 from PySide6.QtCore import QLockFile
 
 from db.core.errors import DatabaseError
-
-LOCK_NAME = "truceline.lock"
+from db.storage.paths import DataDir
 
 
 class InstanceLock:
@@ -21,7 +20,7 @@ class InstanceLock:
 
     def __init__(self, data_dir: Path) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
-        self._lock = QLockFile(str(data_dir / LOCK_NAME))
+        self._lock = QLockFile(str(DataDir(data_dir).window_lock))
         self._lock.setStaleLockTime(0)  # only a dead holder's lock is stale, however old
         self._data_dir = data_dir
 

@@ -376,7 +376,7 @@ class MainWindow(QMainWindow):
 
     def offer_drafts(self) -> None:
         """After a crash, offer the incident that was being typed."""
-        drafts = load_drafts(self._store.data_dir / "drafts")
+        drafts = load_drafts(self._store.data.drafts)
         if not drafts:
             return
         draft = drafts[0]
@@ -391,7 +391,7 @@ class MainWindow(QMainWindow):
         if answer == QMessageBox.StandardButton.Yes:
             self._open_form(incident_id=draft.incident_id, draft=draft)
         else:
-            delete_draft(self._store.data_dir / "drafts", draft.draft_id)
+            delete_draft(self._store.data.drafts, draft.draft_id)
 
     def refresh(self) -> None:
         """F5: every view reads its data again (the table at once, the others within a moment)."""

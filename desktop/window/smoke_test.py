@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QApplication
 from db.records.monitors import Monitor
 from db.records.queries import count_incidents
 from db.storage.drafts import load_drafts
+from db.storage.paths import SETTINGS_NAME
 from db.storage.store import Store
 from desktop.window.main_window import MainWindow
 
@@ -38,7 +39,7 @@ SMOKE_PROFILE = Monitor(monitor_id="smoke-test", name="Smoke test", callsign="SM
 def run_smoke_test(app: QApplication, store: Store, profile: Monitor | None) -> int:
     """Open the main window over ``store``, wait for the timeline to be painted, return the exit status."""
     started = time.perf_counter()
-    if load_drafts(store.data_dir / "drafts"):
+    if load_drafts(store.data.drafts):
         # The window would ask about the draft, and an answer nobody gave must not discard it.
         print(
             "truceline: smoke test refused: this data directory holds an unsaved incident; use another --data-dir",
@@ -46,7 +47,7 @@ def run_smoke_test(app: QApplication, store: Store, profile: Monitor | None) -> 
         )
         return 2
     with tempfile.TemporaryDirectory(prefix="truceline-smoke-") as scratch:
-        settings = QSettings(str(Path(scratch) / "truceline.ini"), QSettings.Format.IniFormat)
+        settings = QSettings(str(Path(scratch) / SETTINGS_NAME), QSettings.Format.IniFormat)
         window = MainWindow(store, settings, profile or SMOKE_PROFILE)
         probe = _Probe(app, window, store, started)
         previous_hook = sys.excepthook
