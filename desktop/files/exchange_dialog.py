@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from db.exchange.export import ExportResult
+from db.exchange.export import ExportResult, NothingToExport
 from db.exchange.importing import ImportResult
 from db.storage import paths
 from db.storage.store import Store
@@ -139,10 +139,11 @@ class ImportDialog(ExchangeProgress):
     def start(self) -> None:
         worker = ImportWorker(self._store.data_dir / paths.DATABASE_NAME, self._store.calendar, self._files, self)
         worker.fileStarted.connect(self._started)
-        worker.progressed.connect(self.progress.setValue)
+        worker.progressed.connect(self._imported_so_far)
         worker.imported.connect(self._imported_one)
         worker.refused.connect(self._refused_one)
-        worker.cancelled.connect(self._cancelled)
+        worker.failed.connect(self._could_not_start)
+        worker.stopped.connect(self._cancelled)
         worker.finished.connect(self._finished)
         self._worker = worker
         worker.start()
@@ -157,6 +158,12 @@ class ImportDialog(ExchangeProgress):
         self._say(f"✓ {result.summary()}")
         for gap in result.gaps:
             self._say(f"    gap: {gap}")
+
+    def _imported_so_far(self, done: int, _total: int) -> None:
+        self.progress.setValue(done)
+
+    def _could_not_start(self, reason: str) -> None:
+        self._refused_one("", reason)
 
     def _refused_one(self, name: str, reason: str) -> None:
         self._refused += 1
@@ -210,13 +217,21 @@ class ExportDialog(ExchangeProgress):
         )
         # Reading, writing and verifying each fill a third of the bar (db.exchange.export._Progress).
         self.progress.setValue(0)
-        worker.progressed.connect(self.progress.setValue)
-        worker.exported.connect(self._exported)
-        worker.nothingNew.connect(self._nothing_new)
+        worker.progressed.connect(self._written_so_far)
+        worker.succeeded.connect(self._succeeded)
         worker.failed.connect(self._failed)
         worker.finished.connect(self._done)
         self._worker = worker
         worker.start()
+
+    def _written_so_far(self, done: int, total: int) -> None:
+        self.progress.setValue(PERMILLE * done // max(total, 1))
+
+    def _succeeded(self, result: ExportResult | NothingToExport) -> None:
+        if isinstance(result, NothingToExport):
+            self._nothing_new(str(result))
+        else:
+            self._exported(result)
 
     def _exported(self, result: ExportResult) -> None:
         self.status.setText(f"{result.summary()}. Verified after writing: carry it to the other laptop.")

@@ -11,123 +11,102 @@ import logging
 import sqlite3
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, Signal
 
 from db.core.errors import TrucelineError
-from db.exchange.export import NothingToExport, export_bundle
+from db.exchange.export import ExportResult, NothingToExport, export_bundle
 from db.exchange.importing import import_bundle
 from db.exchange.verify import BundleCancelled
 from db.storage.connection import connect
 from db.storage.damage import damage_seen
 from db.storage.device import DeviceIdentity
 from db.storage.projection import Calendar
+from desktop.widgets.background_task import BackgroundTask, Progress
 
 log = logging.getLogger(__name__)
 
 PERMILLE = 1000
 
 
-class ImportWorker(QThread):
-    """Imports ``paths`` one after the other; a refused bundle is reported and the next one tried."""
+class ImportWorker(BackgroundTask):
+    """Imports ``paths`` one after the other; a refused bundle is reported and the next one tried.
+
+    Besides the task's own signals it says which file it is on, what each import did, which file was
+    refused and why, and where a Cancel stopped it. Overall progress is ``PERMILLE`` per file.
+    """
 
     fileStarted = Signal(int, str)  # noqa: N815 (Qt naming) index, file name
-    progressed = Signal(int)  # overall progress, 0 … PERMILLE × number of files
     imported = Signal(object)  # db.exchange.importing.ImportResult
     refused = Signal(str, str)  # file name, the reason in one sentence
-    cancelled = Signal(str)
+    stopped = Signal(str)
 
     def __init__(self, database: Path, calendar: Calendar, paths: list[Path], parent: QObject | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent=parent)
         self._database = database
         self._calendar = calendar
         self._paths = paths
-        self._stop = False
 
-    def cancel(self) -> None:
-        self._stop = True
-
-    def run(self) -> None:
-        try:
-            conn = connect(self._database)
-        except TrucelineError as error:
-            self.refused.emit("", str(error))
-            return
+    def work(self, progress: Progress) -> None:
+        conn = connect(self._database)
         try:
             for index, path in enumerate(self._paths):
-                if self._stop:
-                    self.cancelled.emit(f"Stopped before {path.name}; it and the bundles after it were not imported.")
+                if self.cancelled:
+                    self.stopped.emit(f"Stopped before {path.name}; it and the bundles after it were not imported.")
                     return
                 self.fileStarted.emit(index, path.name)
 
-                def progress(done: int, total: int, index: int = index) -> bool:
-                    self.progressed.emit(index * PERMILLE + PERMILLE * done // max(total, 1))
-                    return not self._stop
+                def progress_in_file(done: int, total: int, index: int = index) -> bool:
+                    return progress(index * PERMILLE + PERMILLE * done // max(total, 1), PERMILLE * len(self._paths))
 
-                try:
-                    result = import_bundle(conn, self._calendar, path, progress)
-                except BundleCancelled:
-                    self.cancelled.emit(f"Stopped during {path.name}: nothing from it was applied.")
+                if not self._import_one(conn, path, progress_in_file):
                     return
-                except (TrucelineError, sqlite3.Error, OSError) as error:
-                    damage_seen(error)
-                    log.warning("refused bundle %s: %s", path, error)
-                    self.refused.emit(path.name, str(error))
-                    continue
-                except Exception as error:  # a bug must still reach the person, not die with the thread
-                    log.exception("unexpected error importing bundle %s", path)
-                    self.refused.emit(path.name, f"unexpected error, nothing from it was applied: {error!r}")
-                    continue
-                log.info("imported bundle %s: %s", path, result.summary())
-                self.progressed.emit((index + 1) * PERMILLE)
-                self.imported.emit(result)
+                progress((index + 1) * PERMILLE, PERMILLE * len(self._paths))
         finally:
             conn.close()
 
+    def _import_one(self, conn: sqlite3.Connection, path: Path, progress: Progress) -> bool:
+        """Import one file, reporting what happened; False when Cancel stopped it."""
+        try:
+            result = import_bundle(conn, self._calendar, path, progress)
+        except BundleCancelled:
+            self.stopped.emit(f"Stopped during {path.name}: nothing from it was applied.")
+            return False
+        except (TrucelineError, sqlite3.Error, OSError) as error:
+            damage_seen(error)
+            log.warning("refused bundle %s: %s", path, error)
+            self.refused.emit(path.name, str(error))
+            return True
+        except Exception as error:  # a bug must still reach the person, not die with the thread
+            log.exception("unexpected error importing bundle %s", path)
+            self.refused.emit(path.name, f"unexpected error, nothing from it was applied: {error!r}")
+            return True
+        log.info("imported bundle %s: %s", path, result.summary())
+        self.imported.emit(result)
+        return True
 
-class ExportWorker(QThread):
-    """Writes one bundle and verifies it; reports the result, "nothing new", or the failure."""
 
-    progressed = Signal(int)  # 0 … PERMILLE
-    exported = Signal(object)  # db.exchange.export.ExportResult
-    nothingNew = Signal(str)  # noqa: N815 (Qt naming)
-    failed = Signal(str)
+class ExportWorker(BackgroundTask):
+    """Writes one bundle and verifies it; ``succeeded`` carries the ExportResult or NothingToExport.
+
+    Reading, writing and verifying each fill a third of the progress (db.exchange.export).
+    """
 
     def __init__(
         self, database: Path, device: DeviceIdentity, out: Path, everything: bool, parent: QObject | None = None
     ) -> None:
-        super().__init__(parent)
+        super().__init__(parent=parent)
         self._database = database
         self._device = device
         self._out = out
         self._everything = everything
-        self._stop = False
 
-    def cancel(self) -> None:
-        self._stop = True
-
-    def run(self) -> None:
-        def progress(done: int, total: int) -> bool:
-            self.progressed.emit(PERMILLE * done // max(total, 1))
-            return not self._stop
-
-        try:
-            conn = connect(self._database)
-        except TrucelineError as error:
-            self.failed.emit(str(error))
-            return
+    def work(self, progress: Progress) -> ExportResult | NothingToExport:
+        conn = connect(self._database)
         try:
             result = export_bundle(conn, self._device, self._out, everything=self._everything, progress=progress)
-        except NothingToExport as error:
-            self.nothingNew.emit(str(error))
-        except (TrucelineError, sqlite3.Error, OSError) as error:
-            damage_seen(error)
-            self.failed.emit(str(error))
-        except Exception as error:  # a bug must still reach the person, not die with the thread
-            log.exception("unexpected error exporting a bundle to %s", self._out)
-            self.failed.emit(f"unexpected error: {error!r}")
-        else:
-            log.info("exported bundle %s: %s", result.path, result.summary())
-            self.progressed.emit(PERMILLE)
-            self.exported.emit(result)
+        except NothingToExport as nothing:
+            return nothing
         finally:
             conn.close()
+        log.info("exported bundle %s: %s", result.path, result.summary())
+        return result

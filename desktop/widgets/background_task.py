@@ -1,10 +1,19 @@
-"""Long work (export, import) off the GUI thread, with progress and Cancel (ARCHITECTURE.md §8).
+"""The one way the window works off the GUI thread: a BackgroundTask (ARCHITECTURE.md §8).
 
-The work is a plain function that takes a progress callback ``(done, total) -> keep going``, the
-same callback the ``db`` functions accept from the command line; here it turns into a Qt signal,
-and it answers False once Cancel was pressed, so the ``db`` function stops and cleans up itself.
+The work is a plain function (or a subclass's :meth:`BackgroundTask.work`) that takes a progress
+callback ``(done, total) -> keep going``, the same callback the ``db`` functions accept from the
+command line; here it turns into a Qt signal, and it answers False once Cancel was pressed, so the
+``db`` function stops and cleans up itself. The work opens its own connection when it needs the
+database and never touches a widget; results leave by signals, which Qt queues to the GUI thread.
+
+Every task is a child of the widget that started it, so the window's shutdown finds them all
+(``findChildren(BackgroundTask)``), cancels them and waits before the store closes. A failure ends in
+``failed(message)``: a domain error as its sentence, damage reported to the damage guard, and
+anything unexpected logged with its traceback.
 """
 
+import logging
+import sqlite3
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QThread, Signal
@@ -13,6 +22,11 @@ from db.core.errors import TrucelineError
 from db.storage.damage import damage_seen
 
 Progress = Callable[[int, int], bool]
+log = logging.getLogger(__name__)
+
+
+class Cancelled(Exception):
+    """Raised by work whose ``db`` function cannot return early; ends the task with ``failed("")``."""
 
 
 class BackgroundTask(QThread):
@@ -22,28 +36,45 @@ class BackgroundTask(QThread):
     succeeded = Signal(object)
     failed = Signal(str)
 
-    def __init__(self, work: Callable[[Progress], object], parent: QObject | None = None) -> None:
+    def __init__(self, work: Callable[[Progress], object] | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._work = work
         self._cancelled = False
 
     def cancel(self) -> None:
+        """Ask the work to stop at its next progress report."""
         self._cancelled = True
 
     @property
     def cancelled(self) -> bool:
         return self._cancelled
 
+    def stop(self) -> None:
+        """Cancel and wait until the thread has ended (before its owner or the store goes away)."""
+        self.cancel()
+        self.wait()
+
+    def work(self, progress: Progress) -> object:
+        """What the task does; subclasses override this instead of passing a function."""
+        if self._work is None:
+            raise NotImplementedError("a BackgroundTask needs work to do")
+        return self._work(progress)
+
     def run(self) -> None:
         try:
-            result = self._work(self._progress)
-        except TrucelineError as error:
+            result = self.work(self._progress)
+        except Cancelled:
+            self.failed.emit("")
+            return
+        except (TrucelineError, sqlite3.Error, OSError) as error:
             damage_seen(error)
+            log.warning("%s failed: %s", type(self).__name__, error)
             self.failed.emit(str(error))
             return
         except Exception as error:  # noqa: BLE001 (shown to the user instead of killing the thread silently)
             damage_seen(error)
-            self.failed.emit(f"unexpected error: {error}")
+            log.exception("unexpected error in %s", type(self).__name__)
+            self.failed.emit(f"unexpected error: {error!r}")
             return
         self.succeeded.emit(result)
 

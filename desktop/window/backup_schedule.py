@@ -7,20 +7,17 @@ glance that today's records are safe beyond the database file.
 """
 
 import logging
-import sqlite3
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QEventLoop, QObject, Qt, QThread, QTimer, Signal
+from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QProgressDialog, QWidget
 
-from db.core.errors import TrucelineError
-from db.storage import paths
 from db.storage.backup import BackupInfo, list_backups, make_backup, rolling_backup
 from db.storage.connection import connect
-from db.storage.damage import damage_seen
 from db.storage.paths import DataDir
+from desktop.widgets.background_task import BackgroundTask, Cancelled, Progress
 
 log = logging.getLogger(__name__)
 
@@ -29,51 +26,30 @@ MANUAL = "manual"  # the label of a backup a person asked for: always taken, nev
 EXIT_NOTICE_MS = 500  # a closing backup longer than this is shown in a window
 
 
-class BackupCancelled(Exception):
-    """The user chose not to wait for the backup at exit."""
+class BackupWorker(BackgroundTask):
+    """Takes a backup on its own connection; ``succeeded`` carries the BackupInfo, or None when nothing changed.
 
-
-class BackupWorker(QThread):
-    """Takes a backup on its own connection; reports progress, the result or the error.
-
-    Labels other than "manual" are rolling backups, taken only if the data changed.
+    Labels other than "manual" are rolling backups, taken only if the data changed. Cancel (the
+    person chose to close without waiting) ends it with ``failed("")``.
     """
 
-    progressed = Signal(int, int)
-    succeeded = Signal(object)  # BackupInfo, or None when nothing changed
-    failed = Signal(str)
-
     def __init__(self, data_dir: Path, label: str, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._data_dir = data_dir
+        super().__init__(parent=parent)
+        self._data = DataDir(data_dir)
         self._label = label
-        self.cancelled = False
 
-    def run(self) -> None:
+    def work(self, progress: Progress) -> BackupInfo | None:
+        def report(done: int, total: int) -> None:
+            if not progress(done, total):
+                raise Cancelled
+
+        conn = connect(self._data.database, readonly=True)
         try:
-            conn = connect(self._data_dir / paths.DATABASE_NAME, readonly=True)
-            try:
-                backups = DataDir(self._data_dir).backups
-                if self._label == MANUAL:
-                    info: BackupInfo | None = make_backup(conn, backups, MANUAL, self._progress)
-                else:
-                    info = rolling_backup(conn, backups, self._label, self._progress)
-            finally:
-                conn.close()
-        except BackupCancelled:
-            self.failed.emit("")
-            return
-        except (TrucelineError, sqlite3.Error) as error:
-            damage_seen(error)
-            log.warning("the %s backup failed: %s", self._label, error)
-            self.failed.emit(str(error))
-            return
-        self.succeeded.emit(info)
-
-    def _progress(self, done: int, total: int) -> None:
-        if self.cancelled:
-            raise BackupCancelled
-        self.progressed.emit(done, total)
+            if self._label == MANUAL:
+                return make_backup(conn, self._data.backups, MANUAL, report)
+            return rolling_backup(conn, self._data.backups, self._label, report)
+        finally:
+            conn.close()
 
 
 class BackupSchedule(QObject):
@@ -117,12 +93,15 @@ class BackupSchedule(QObject):
         if self._worker is not None and self._worker.isRunning():
             return None
         worker = BackupWorker(self._data_dir, label, self)
-        worker.succeeded.connect(lambda _info: self.show_last_backup())
+        worker.succeeded.connect(self._backed_up)
         if label != MANUAL:  # a person who asked is answered by the window itself
             worker.failed.connect(self._report_failure)
         self._worker = worker
         worker.start()
         return worker
+
+    def _backed_up(self, _info: BackupInfo | None) -> None:
+        self.show_last_backup()
 
     def _report_failure(self, text: str) -> None:
         if text:  # "" is a cancelled backup: nothing to report
@@ -148,12 +127,12 @@ class BackupSchedule(QObject):
         dialog.setWindowTitle("Backing up")
         dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
         dialog.setMinimumDuration(700)
-        errors: list[str] = []
         loop = QEventLoop()
-        worker.progressed.connect(lambda done, total: _show_progress(dialog, done, total))
-        worker.failed.connect(errors.append)
+        shown = _ProgressShown(dialog)
+        worker.progressed.connect(shown.show)
+        worker.failed.connect(shown.failed)
         worker.finished.connect(loop.quit)
-        dialog.canceled.connect(lambda: setattr(worker, "cancelled", True))
+        dialog.canceled.connect(worker.cancel)
         worker.start()
         # Shown after a moment whether or not progress was reported yet: quitting must never look
         # like a hang with no window (a large database takes seconds).
@@ -165,12 +144,23 @@ class BackupSchedule(QObject):
         notice.stop()
         worker.wait()
         dialog.close()
-        return next((e for e in errors if e), "")
+        return next((e for e in shown.errors if e), "")
 
 
-def _show_progress(dialog: QProgressDialog, done: int, total: int) -> None:
-    dialog.setMaximum(total)
-    dialog.setValue(done)
+class _ProgressShown(QObject):
+    """The exit backup's progress and errors, received on the GUI thread."""
+
+    def __init__(self, dialog: QProgressDialog) -> None:
+        super().__init__(dialog)
+        self._dialog = dialog
+        self.errors: list[str] = []
+
+    def show(self, done: int, total: int) -> None:
+        self._dialog.setMaximum(total)
+        self._dialog.setValue(done)
+
+    def failed(self, text: str) -> None:
+        self.errors.append(text)
 
 
 def _when(backup: BackupInfo, tz: ZoneInfo) -> str:

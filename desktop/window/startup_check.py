@@ -10,35 +10,45 @@ db/trends/incident_cube.py) on the same thread, so the first timeline that needs
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, Signal
 
 from db.core.errors import DatabaseError
 from db.storage.connection import connect
 from db.storage.store import quick_check
 from db.trends.day_cube import cube_of
 from db.trends.incident_cube import incident_cube_of
+from desktop.widgets.background_task import BackgroundTask, Progress
 
 
-class StartupCheck(QThread):
-    """Runs ``PRAGMA quick_check`` on ``path``; emits ``finishedCheck("")`` when ok, else the problem."""
+class StartupCheck(BackgroundTask):
+    """Runs ``PRAGMA quick_check`` on ``path``; emits ``finishedCheck("")`` when ok, else the problem.
+
+    Loading the in-memory copies afterwards is the task's own work: a failure there ends in
+    ``failed`` (logged), and the window still works, reading from the database instead.
+    """
 
     finishedCheck = Signal(str)  # noqa: N815 (Qt signal naming)
 
     def __init__(self, path: Path, parent: QObject | None = None, tz: ZoneInfo | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent=parent)
         self._path = path
         self._tz = tz
 
-    def run(self) -> None:
+    def work(self, progress: Progress) -> None:
         try:
             conn = connect(self._path, readonly=True)
-            try:
-                quick_check(conn, self._path)
-                self.finishedCheck.emit("")
-                cube_of(conn)
-                if self._tz is not None:
-                    incident_cube_of(conn, self._tz)
-            finally:
-                conn.close()
         except DatabaseError as error:
             self.finishedCheck.emit(str(error))
+            return
+        try:
+            try:
+                quick_check(conn, self._path)
+            except DatabaseError as error:
+                self.finishedCheck.emit(str(error))
+                return
+            self.finishedCheck.emit("")
+            cube_of(conn)
+            if self._tz is not None:
+                incident_cube_of(conn, self._tz)
+        finally:
+            conn.close()
