@@ -6,18 +6,15 @@ order, built from the order the fields are created in. This widget only shows an
 (as typed, see :mod:`desktop.form.typed`); the dialog decides what they mean.
 """
 
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPlainTextEdit,
     QSizePolicy,
     QVBoxLayout,
@@ -28,7 +25,6 @@ from db.model import enums
 from db.model.theatre import Placement, Theatre
 from db.model.validation import MAX_COUNT, MAX_REASON, MAX_TEXT
 from desktop.form.editors import (
-    ChoiceCombo,
     CountEdit,
     DateEdit,
     ElidedLabel,
@@ -37,7 +33,8 @@ from desktop.form.editors import (
     set_widget_value,
     widget_value,
 )
-from desktop.form.help_text import FIRST_FIELD, HELP, LABELS, RARELY_CHANGED
+from desktop.form.field_rows import HINT_STYLE, FieldRows
+from desktop.form.help_text import FIRST_FIELD, HELP, RARELY_CHANGED
 
 CHOOSE = "— choose —"
 NOT_GRADED = "Not graded"
@@ -46,7 +43,6 @@ _PROBLEM_WIDGETS = {
     "observed_start": ("observed_start_date", "observed_start_time"),
     "observed_end": ("observed_end_date", "observed_end_time"),
 }
-_HINT_STYLE = "color: palette(placeholder-text);"
 _ERROR_STYLE = "color: #c62828;"
 _WARNING_STYLE = "color: #8a4b00; font-weight: bold;"
 
@@ -56,7 +52,7 @@ def _enum_items(labels: Mapping[Any, str], placeholder: str | None = None) -> li
     return head + list(labels.items())
 
 
-class IncidentFields(QWidget):
+class IncidentFields(FieldRows):
     """Every field of one incident, with its tooltip, inline hint and problem marking.
 
     ``changed`` fires on any edit. Besides the widgets' values, :meth:`values` carries the
@@ -69,17 +65,12 @@ class IncidentFields(QWidget):
     def __init__(self, theatre: Theatre, tz_name: str, *, editing: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._theatre = theatre
-        self._widgets: dict[str, QWidget] = {}
-        self._hints: dict[str, ElidedLabel] = {}
-        self._chain: list[QWidget] = []
-        self._labels: list[list[QWidget]] = []
         self._loading = False
         self.zone_overridden = False
         self.sector_overridden = False
         self.folds: dict[str, list[Any]] = {}
         self.stored_dmz_relation: str | None = None
         self._placement: Placement | None = None
-        self._reserved: list[tuple[QWidget, int]] = []
         self._times: dict[str, tuple[DateEdit, TimeEdit]] = {}
         columns = QHBoxLayout(self)
         columns.setSpacing(14)
@@ -107,77 +98,6 @@ class IncidentFields(QWidget):
             self._widgets[name].setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self._update_enabled()
 
-    # -- building -----------------------------------------------------------------------------
-
-    def _group(self, title: str) -> tuple[QGroupBox, QFormLayout]:
-        box = QGroupBox(title)
-        form = QFormLayout(box)
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.setVerticalSpacing(5)
-        return box, form
-
-    def _row(self, form: QFormLayout, label: str | QWidget, *parts: QWidget | str, grow: QWidget | None = None) -> None:
-        """Add a labelled row; several parts sit side by side, strings become small labels.
-
-        ``label`` may be a widget (a check box that switches the row on) instead of a caption.
-        ``grow`` takes the room the other parts leave; without it they keep their natural widths.
-        """
-        caption = QLabel(f"{label}:") if isinstance(label, str) else label
-        self._labels[-1].append(caption)
-        widgets = [QLabel(p) if isinstance(p, str) else p for p in parts]
-        if isinstance(caption, QLabel):
-            caption.setBuddy(next((w for w in widgets if w.focusPolicy() != Qt.FocusPolicy.NoFocus), widgets[0]))
-        if len(widgets) == 1:
-            form.addRow(caption, widgets[0])
-            return
-        line = QHBoxLayout()
-        line.setSpacing(6)
-        for widget in widgets:
-            line.addWidget(widget, 1 if widget is grow else 0)
-        if grow is None:
-            line.addStretch(1)
-        form.addRow(caption, line)
-
-    def _hint(self, form: QFormLayout, name: str) -> ElidedLabel:
-        hint = ElidedLabel()
-        hint.setStyleSheet(_HINT_STYLE)
-        # One line always reserved, and never more (a long reason is cut short here and shown in
-        # full in the tooltip and the problem list), so the form does not jump while typing. The
-        # line spans the label column too: a position's reading fits even at 150 % scaling.
-        self._reserved.append((hint, 1))
-        self._hints[name] = hint
-        form.addRow(hint)
-        return hint
-
-    def _register(self, name: str, widget: QWidget, signal: Any) -> None:
-        widget.setObjectName(name)
-        widget.setToolTip(HELP.get(name, ""))
-        widget.setAccessibleName(LABELS.get(name, name.replace("_", " ")))
-        widget.setAccessibleDescription(HELP.get(name, ""))
-        self._widgets[name] = widget
-        self._chain.append(widget)
-        signal.connect(self._on_edit)
-
-    def _line(self, name: str, placeholder: str = "", width: int | None = None, max_length: int = 200) -> QLineEdit:
-        edit = QLineEdit()
-        edit.setPlaceholderText(placeholder)
-        edit.setMaxLength(max_length)
-        if width is not None:
-            edit.setFixedWidth(width)
-        self._register(name, edit, edit.textChanged)
-        return edit
-
-    def _combo(self, name: str, items: Iterable[tuple[Hashable, str]]) -> ChoiceCombo:
-        combo = ChoiceCombo(items)
-        self._register(name, combo, combo.currentIndexChanged)
-        return combo
-
-    def _check(self, name: str, text: str) -> QCheckBox:
-        box = QCheckBox(text)
-        self._register(name, box, box.toggled)
-        return box
-
     def _when(self, tz_name: str) -> QGroupBox:
         box, form = self._group(f"When (local time, {tz_name})")
         # Its short labels are not widened to Where's: the room goes to the UTC hints beside the times.
@@ -200,7 +120,7 @@ class IncidentFields(QWidget):
                 clock.accepts_range = True
                 clock.rangeTyped.connect(self._range_typed)
             self._hints[name] = hint = ElidedLabel()
-            hint.setStyleSheet(_HINT_STYLE)
+            hint.setStyleSheet(HINT_STYLE)
             self._row(form, label, date, clock, hint, grow=hint)
             self._times[name] = (date, clock)
         self._row(form, "Pre&cision", self._combo("time_precision", _enum_items(enums.TIME_PRECISION)))
@@ -246,7 +166,7 @@ class IncidentFields(QWidget):
         self._row(form, "Place", self._line("place", "nearest settlement"))
         bearing = self._line("bearing_deg", "70 or ENE", width=90, max_length=20)
         self._hints["bearing_deg"] = bearing_hint = ElidedLabel()
-        bearing_hint.setStyleSheet(_HINT_STYLE)
+        bearing_hint.setStyleSheet(HINT_STYLE)
         self._row(form, "Bearin&g", bearing, bearing_hint, grow=bearing_hint)
         self._row(
             form,
@@ -335,37 +255,7 @@ class IncidentFields(QWidget):
         reason.setEnabled(editing)
         return box
 
-    def _align_labels(self) -> None:
-        """Give every label of a column the same width, so fields line up across group boxes."""
-        for labels in self._labels:
-            width = max((label.sizeHint().width() for label in labels), default=0)
-            for label in labels:
-                if isinstance(label, QLabel):
-                    label.setMinimumWidth(width)
-                    label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-
-    def prepare(self) -> None:
-        """Reserve room in lines of the font actually used, which the dialog's stylesheet sets only
-        once the widgets are polished: called before the dialog sizes itself, and again when shown."""
-        self.ensurePolished()
-        for widget, lines in self._reserved:
-            widget.ensurePolished()
-            widget.setMinimumHeight(widget.fontMetrics().lineSpacing() * lines + 4)
-        self._align_labels()
-
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
-        self.prepare()
-        super().showEvent(event)
-
     # -- reading and writing ------------------------------------------------------------------
-
-    def widget(self, name: str) -> QWidget:
-        return self._widgets[name]
-
-    @property
-    def tab_chain(self) -> list[QWidget]:
-        """The editable widgets in visual order: the Tab order."""
-        return list(self._chain)
 
     def values(self) -> dict[str, Any]:
         """Every field as typed, plus the form state a draft must restore (JSON-ready)."""
@@ -469,7 +359,7 @@ class IncidentFields(QWidget):
         if placement is None:
             relation = self.stored_dmz_relation
             self._dmz.set_full_text(enums.DMZ_RELATION.get(relation, relation) if relation else "from the position")
-            self._dmz.setStyleSheet("" if relation else _HINT_STYLE)
+            self._dmz.setStyleSheet("" if relation else HINT_STYLE)
         else:
             text = enums.DMZ_RELATION[placement.dmz_relation]
             if placement.distance_km is not None:
@@ -504,7 +394,7 @@ class IncidentFields(QWidget):
     def set_hint(self, name: str, text: str, *, error: bool = False) -> None:
         hint = self._hints[name]
         hint.set_full_text(text)
-        hint.setStyleSheet(_ERROR_STYLE if error else _HINT_STYLE)
+        hint.setStyleSheet(_ERROR_STYLE if error else HINT_STYLE)
 
     def show_problems(self, problems: Mapping[str, str]) -> None:
         """Mark every field named in ``problems`` (red border, reason as tooltip); clear the rest."""

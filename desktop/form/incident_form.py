@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -41,12 +40,19 @@ from db.records.monitors import Monitor
 from db.storage.damage import damage_seen
 from db.storage.drafts import Draft
 from db.storage.store import Store
+from desktop.form.button_row import button_row
 from desktop.form.draft import DraftKeeper
 from desktop.form.editors import INVALID_STYLE
 from desktop.form.help_text import LABELS
 from desktop.form.incident_fields import IncidentFields
 from desktop.form.memory import next_values, recalled, remember
-from desktop.form.questions import discard_question, occurrence_question, outside_question, save_failed
+from desktop.form.questions import (
+    ask_keeping_focus,
+    discard_question,
+    occurrence_question,
+    outside_question,
+    save_failed,
+)
 from desktop.form.typed import (
     POSITIONS,
     TIMES,
@@ -167,34 +173,11 @@ class IncidentForm(QDialog):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self._scroll = scroll
         layout.addWidget(scroll, 1)
-        bottom = self._bottom = QHBoxLayout()
-        self._problem_label = QLabel()
-        self._problem_label.setObjectName("problems")
-        self._problem_label.setWordWrap(True)
-        self._problem_label.setTextFormat(Qt.TextFormat.PlainText)
-        self._problem_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        bottom.addWidget(self._problem_label, 1)
-        bottom.addWidget(self._drafts.label)
-        # No Alt letter on Save: Ctrl+S is its key, and Alt+S goes to the start date.
-        self._save_button = QPushButton("Save  (Ctrl+S)")
-        self._next_button = QPushButton("Save and new  (Ctrl+Shift+S)")
-        self._next_button.setObjectName("save_and_new")
-        self._next_button.setToolTip(
-            "Save, then start another incident at the same moment and place, seen the same way "
-            "(e.g. the bursts of fire heard with the explosions). Ctrl+Shift+S."
-        )
+        row = button_row(self._drafts.label, editing=self._record is not None)
+        bottom = self._bottom = row.layout
+        self._problem_label = row.problems
+        self._save_button, self._next_button, self._cancel_button = row.save, row.save_and_new, row.cancel
         self._next_button.clicked.connect(self.save_and_new)
-        self._next_button.setVisible(self._record is None)
-        self._save_button.setToolTip("Save the incident (Ctrl+S or Ctrl+Enter). Enabled once every field is valid.")
-        self._cancel_button = QPushButton("Cancel  (Esc)")
-        self._save_button.setObjectName("save")
-        self._cancel_button.setObjectName("cancel")
-        self._cancel_button.setToolTip("Close the form; asks first if anything was typed.")
-        for button in (self._next_button, self._save_button, self._cancel_button):
-            # Never the dialog's default button: a stray Enter must not save half an incident.
-            button.setAutoDefault(False)
-            button.setMinimumHeight(34)
-            bottom.addWidget(button)
         self._save_button.clicked.connect(self.save)
         self._cancel_button.clicked.connect(self.reject)
         layout.addLayout(bottom)
@@ -481,14 +464,7 @@ class IncidentForm(QDialog):
         return answers.get(clicked) if clicked is not None else None
 
     def _ask(self, box: QMessageBox) -> None:
-        """Show a question, then put the cursor back where it was (some window managers do not)."""
-        focused = self.focusWidget()
-        box.exec()
-        if self.isVisible():
-            # Keystrokes must land in the form again, not in a window nobody looks at.
-            self.activateWindow()
-            if focused is not None:
-                focused.setFocus(Qt.FocusReason.OtherFocusReason)
+        ask_keeping_focus(self, box)
 
     def _focus_first_problem(self) -> None:
         for name in self._problems:

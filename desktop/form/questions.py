@@ -6,6 +6,7 @@ rather than either of two equally plausible times. The form shows them (``exec``
 button clicked; building them here keeps the wording together and the form module short.
 """
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QMessageBox, QWidget
 
 from db.model.local_time import AmbiguousTimeError
@@ -79,3 +80,14 @@ def outside_question(parent: QWidget, where: str) -> tuple[QMessageBox, QAbstrac
     box.setDefaultButton(back)
     box.setEscapeButton(back)
     return box, save
+
+
+def ask_keeping_focus(form: QWidget, box: QMessageBox) -> None:
+    """Show a question, then put the cursor back where it was (some window managers do not)."""
+    focused = form.focusWidget()
+    box.exec()
+    if form.isVisible():
+        # Keystrokes must land in the form again, not in a window nobody looks at.
+        form.activateWindow()
+        if focused is not None:
+            focused.setFocus(Qt.FocusReason.OtherFocusReason)

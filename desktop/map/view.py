@@ -16,7 +16,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QMargins, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QComboBox, QFileDialog, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from db.map.layers import LayerError, stored_layers
 from db.map.shapes import fan_outline, theatre_bounds, theatre_shapes
@@ -32,7 +32,7 @@ from desktop.map.settlement_loader import SettlementLoader
 from desktop.trends.series import OTHER, colour, fold, period_of
 from desktop.trends.timeline import SPLITS, dimension_labels
 from desktop.widgets.flow_layout import FlowLayout, labelled
-from desktop.widgets.plot_export import FILE_FILTER, FORMATS, export_plot
+from desktop.widgets.plot_export import ask_and_export, export_plot
 from desktop.widgets.refresh_when_shown import RefreshWhenShown
 
 REDRAW_DELAY_MS = 60
@@ -321,16 +321,7 @@ class MapView(QWidget):
         self._settlements.wait()
 
     def _export_clicked(self) -> None:
-        name, chosen = QFileDialog.getSaveFileName(self, "Export map", "map.png", FILE_FILTER)
-        if not name:
-            return
-        path = Path(name)
-        if path.suffix.lower() not in FORMATS:
-            path = path.with_name(path.name + (".svg" if chosen == FORMATS[".svg"] else ".png"))
-        try:
-            self.export_image(path)
-        except (OSError, ValueError) as error:
-            QMessageBox.warning(self, "Export failed", f"The map was not saved.\n\n{error}")
+        ask_and_export(self, "map", self.export_image)
 
 
 def describe_filter(flt: IncidentFilter) -> str:

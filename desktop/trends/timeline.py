@@ -20,8 +20,6 @@ from PySide6.QtCore import QMargins, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFileDialog,
-    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -51,7 +49,7 @@ from desktop.trends.series import (
 )
 from desktop.widgets.changes import Changes, Follower
 from desktop.widgets.flow_layout import FlowLayout, labelled
-from desktop.widgets.plot_export import FILE_FILTER, FORMATS
+from desktop.widgets.plot_export import ask_and_export
 from desktop.widgets.refresh_when_shown import RefreshWhenShown
 
 BINS: tuple[tuple[str, Bin], ...] = (("Day", "day"), ("Week", "week"), ("Month", "month"))
@@ -357,16 +355,7 @@ class TimelineView(QWidget):
         self.periodSelected.emit(first, last)
 
     def _export_clicked(self) -> None:
-        name, chosen = QFileDialog.getSaveFileName(self, "Export timeline", "timeline.png", FILE_FILTER)
-        if not name:
-            return
-        path = Path(name)
-        if path.suffix.lower() not in FORMATS:
-            path = path.with_name(path.name + (".svg" if chosen == FORMATS[".svg"] else ".png"))
-        try:
-            self.export_image(path)
-        except (OSError, ValueError) as error:
-            QMessageBox.warning(self, "Export failed", f"The timeline was not saved.\n\n{error}")
+        ask_and_export(self, "timeline", self.export_image)
 
 
 def dimension_labels(theatre: Theatre) -> dict[Dimension | None, dict[Key, str]]:

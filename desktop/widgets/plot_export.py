@@ -7,7 +7,7 @@ temporary file beside the target and renamed over it, as the CSV exports do (ARC
 
 import importlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -16,8 +16,10 @@ import pyqtgraph as pg
 import pyqtgraph.exporters
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice
 from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from db.core.atomic_file import write_atomically
+from desktop.widgets.last_folder import last_folder, remember_folder
 
 FORMATS = {".png": "PNG image (*.png)", ".svg": "SVG drawing (*.svg)"}
 FILE_FILTER = ";;".join(FORMATS.values())
@@ -75,3 +77,25 @@ def _closed_paths_tolerated() -> Iterator[None]:
         yield
     finally:
         module.correctCoordinates = original
+
+
+def ask_and_export(parent: QWidget, what: str, export: Callable[[Path], None]) -> Path | None:
+    """Ask where to save ``what`` ("map", "timeline"), starting in the last folder used, then ``export`` there.
+
+    A name without .png or .svg gets the suffix of the chosen type. A failure is shown in one message
+    naming the reason, and the file under that name is left as it was. Returns the path written.
+    """
+    suggested = str(last_folder() / f"{what}.png")
+    name, chosen = QFileDialog.getSaveFileName(parent, f"Export {what}", suggested, FILE_FILTER)
+    if not name:
+        return None
+    path = Path(name)
+    if path.suffix.lower() not in FORMATS:
+        path = path.with_name(path.name + (".svg" if chosen == FORMATS[".svg"] else ".png"))
+    remember_folder(path)
+    try:
+        export(path)
+    except (OSError, ValueError) as error:
+        QMessageBox.warning(parent, "Export failed", f"The {what} was not saved.\n\n{error}")
+        return None
+    return path
