@@ -62,6 +62,10 @@ _DEVICE_INFO = b"truceline device sealing key"
 _CACHED_CHUNKS = 4
 
 NOT_FOR_US = "sealed for the mission; only a laptop holding the mission's private key can read it"
+NOT_THIS_MISSION = (
+    "sealed for the mission, but the mission key held here does not open it (sealed for another mission's key, "
+    "or its header was damaged)"
+)
 
 
 class SealError(TrucelineError):
@@ -300,7 +304,8 @@ def _unwrap(header: _Header, keys: Sequence[X25519PrivateKey]) -> bytes:
             except (InvalidTag, ValueError):  # ValueError: a low-order point gives no shared secret
                 continue
     if any(role == MISSION for role, _e, _w in header.recipients):
-        raise SealError(NOT_FOR_US)
+        # Beside its own key, a laptop tries the mission's only if it holds it (seal_keys.opening_keys).
+        raise SealError(NOT_THIS_MISSION if len(keys) > 1 else NOT_FOR_US)
     raise SealError("sealed for another laptop; no key held here can read it")
 
 
