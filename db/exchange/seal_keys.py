@@ -52,8 +52,9 @@ class SealKeyError(TrucelineError):
     """The sealing key could not be made, read, unlocked or trusted; the message names the file and why."""
 
 
-def create_seal_key(directory: Path, passphrase: str, *, log_n: int = SCRYPT_LOG_N) -> str:
+def create_seal_key(directory: Path, passphrase: str, *, log_n: int | None = None) -> str:
     """Write a new sealing key pair into ``directory`` (never over an existing one); return its fingerprint."""
+    log_n = SCRYPT_LOG_N if log_n is None else log_n
     private_path, public_path = directory / KEY_FILE, directory / PUBLIC_FILE
     check_new_passphrase(passphrase)
     for path in (private_path, public_path):
