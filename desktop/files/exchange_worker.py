@@ -9,8 +9,10 @@ runs; the import's single transaction makes its result appear all at once. Cance
 
 import logging
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from PySide6.QtCore import QObject, QThread, Signal
 
 from db.core.errors import TrucelineError
@@ -36,8 +38,16 @@ class ImportWorker(QThread):
     refused = Signal(str, str)  # file name, the reason in one sentence
     cancelled = Signal(str)
 
-    def __init__(self, database: Path, calendar: Calendar, paths: list[Path], parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        database: Path,
+        calendar: Calendar,
+        paths: list[Path],
+        parent: QObject | None = None,
+        keys: Sequence[X25519PrivateKey] = (),
+    ) -> None:
         super().__init__(parent)
+        self._keys = tuple(keys)  # to open sealed bundles (desktop.files.seal_prompt)
         self._database = database
         self._calendar = calendar
         self._paths = paths
@@ -64,7 +74,7 @@ class ImportWorker(QThread):
                     return not self._stop
 
                 try:
-                    result = import_bundle(conn, self._calendar, path, progress)
+                    result = import_bundle(conn, self._calendar, path, progress, self._keys)
                 except BundleCancelled:
                     self.cancelled.emit(f"Stopped during {path.name}: nothing from it was applied.")
                     return
