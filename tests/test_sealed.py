@@ -18,7 +18,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from laptops import Laptop
 
 from db.core.errors import TrucelineError
@@ -47,9 +49,12 @@ from db.exchange.sealed import (
     Recipient,
     SealedReader,
     SealingWriter,
+    device_seal_key,
+    device_seal_public,
     is_sealed,
     needs_other_key,
     open_bundle_bytes,
+    raw_public,
 )
 from db.exchange.verify import verify_bundle
 
@@ -107,6 +112,36 @@ def test_the_supervisor_reads_a_sealed_bundle_a_colleague_cannot(laptops: dict[s
     assert sup.projection() == hart.projection()
     # The laptop that wrote it can read it back with its own key, without the mission's.
     assert verify_bundle(bundle, keys=opening_keys(hart.store.device)).count == 3
+
+
+def test_the_supervisor_seals_its_bundle_back_for_the_laptops_it_knows(
+    laptops: dict[str, Laptop], tmp_path: Path, mission: Path
+) -> None:
+    hart, vale, sup = laptops["hart"], laptops["vale"], laptops["sup"]
+    keys = _supervisor_keys(sup)
+    for laptop in (hart, vale):
+        import_bundle(sup.store.conn, sup.store.calendar, _sealed_export(laptop, 1), keys=keys)
+    back = sup.export()
+    assert is_sealed(back)
+    assert [r.added for r in hart.receive(back)] == [1] and [r.added for r in vale.receive(back)] == [1]
+    assert hart.state() == vale.state() == sup.state()
+    # A laptop the supervisor never heard from cannot read it, though it trusts the same mission key.
+    kova = Laptop(tmp_path, "kova")
+    trust_seal_key(kova.store.conn, read_seal_public_file(mission / PUBLIC_FILE))
+    with pytest.raises(TrucelineError, match=NOT_FOR_US):
+        kova.receive(back)
+    kova.close()
+
+
+def test_a_device_seals_for_the_key_its_public_half_gives_others() -> None:
+    for _ in range(20):
+        signing = Ed25519PrivateKey.generate()
+        public = signing.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        derived = device_seal_public(public)
+        assert derived is not None and raw_public(derived) == raw_public(device_seal_key(signing).public_key())
+    assert device_seal_public(b"\x01" + bytes(31)) is None  # y = 1: the neutral point, no sealing key
+    assert device_seal_public(b"\xff" * 32) is None  # not reduced modulo p
+    assert device_seal_public(b"short") is None
 
 
 def test_a_lost_stick_shows_no_narrative_and_no_coordinate(laptops: dict[str, Laptop], tmp_path: Path) -> None:
@@ -210,7 +245,7 @@ def _recipient(**changes: object) -> bytes:
     [
         (_hostile(b"{}", length=0xFFFFFFFF), "more than allowed"),  # a length that would exhaust memory
         (_hostile(b"[" * 5000 + b"]" * 5000), "nested"),  # deep JSON
-        (_hostile(b"{" + b'"a":1,' * 4000 + b'"b":2}'), "more than allowed"),  # a header over the cap
+        (_hostile(b"{" + b'"a":1,' * 20_000 + b'"b":2}'), "more than allowed"),  # a header over the cap
         (_hostile(b"\xff\xfe not json"), "not valid"),
         (_hostile(b'{"kind": "truceline-sealed-bundle", "version": 2}'), "format"),
         (_hostile(_recipient().replace(b"65536", b"1")), "format"),  # a chunk size of its own choosing
@@ -218,6 +253,7 @@ def _recipient(**changes: object) -> bytes:
         (_hostile(_recipient(to="everyone")), "not valid"),
         (_hostile(_recipient(ephemeral="A" * 5000)), "wrong length"),
         (_hostile(_recipient()), NOT_THIS_MISSION),  # well formed, for a key nobody here holds
+        (_hostile(_recipient(to="device")), "sealed for another laptop"),  # only for the laptop that wrote it
         (MAGIC + b"\0\0", "not a sealed"),
     ],
 )

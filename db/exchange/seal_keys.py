@@ -29,7 +29,15 @@ from db.core.atomic_file import write_atomically
 from db.core.errors import TrucelineError
 from db.core.hashing import canonical_json
 from db.exchange.mission import fingerprint
-from db.exchange.sealed import DEVICE, MISSION, Recipient, device_seal_key, raw_public
+from db.exchange.sealed import (
+    DEVICE,
+    MAX_RECIPIENTS,
+    MISSION,
+    Recipient,
+    device_seal_key,
+    device_seal_public,
+    raw_public,
+)
 from db.model.payload_check import load_capped_json
 from db.storage.connection import transaction
 from db.storage.device import DeviceIdentity
@@ -39,6 +47,7 @@ PRIVATE_KIND = "truceline-mission-seal-private-key"
 PUBLIC_FILE = "mission-seal.pub"
 KEY_FILE = "mission-seal-key.json"  # the private half, passphrase-protected; also its name in a data directory
 META_SEAL = "mission_seal_key"
+META_HELD = "mission_seal_key_held"  # this laptop holds the private half: it seals back to every laptop
 MIN_PASSPHRASE = 10
 # scrypt's cost: 2**17 × 128 × 8 bytes = 128 MiB and about half a second; a file may ask for less
 # (tests) or a little more, never enough to exhaust a laptop.
@@ -147,6 +156,8 @@ def hold_seal_key(conn: sqlite3.Connection, data_dir: Path, key_file: Path, pass
             write_atomically(held, source.read(_MAX_FILE + 1), private=True)
     except OSError as error:
         raise SealKeyError(f"{held}: the sealing key cannot be kept there: {error.strerror}") from None
+    with transaction(conn):
+        conn.execute("INSERT INTO meta (key, value) VALUES (?, '1') ON CONFLICT (key) DO NOTHING", (META_HELD,))
     return shown
 
 
@@ -157,12 +168,24 @@ def held_seal_key(data_dir: Path) -> Path | None:
 
 
 def seal_recipients(conn: sqlite3.Connection, device: DeviceIdentity) -> list[Recipient]:
-    """Whom this laptop's bundles are sealed for: the mission and itself; nobody (plain) if no key is trusted."""
+    """Whom this laptop's bundles are sealed for; nobody (a plain bundle) while it trusts no sealing key.
+
+    A monitor's laptop seals for the mission and itself. The laptop holding the mission's private
+    key (the supervisor's) seals its bundle back for the mission and every laptop it knows, so
+    that the monitors can import what it merged; until the mission's roster says which laptops
+    belong, "every laptop it knows" is every device whose bundle it imported.
+    """
     mission = trusted_seal_key(conn)
     if mission is None:
         return []
     own = device_seal_key(device.private_key).public_key()
-    return [Recipient(MISSION, X25519PublicKey.from_public_bytes(mission)), Recipient(DEVICE, own)]
+    recipients = [Recipient(MISSION, X25519PublicKey.from_public_bytes(mission)), Recipient(DEVICE, own)]
+    if conn.execute("SELECT 1 FROM meta WHERE key = ?", (META_HELD,)).fetchone() is not None:
+        for device_id, public in conn.execute("SELECT device_id, public_key FROM devices ORDER BY device_id"):
+            other = device_seal_public(_unb64(public)) if device_id != device.device_id else None
+            if other is not None:
+                recipients.append(Recipient(DEVICE, other))
+    return recipients[:MAX_RECIPIENTS]
 
 
 def opening_keys(device: DeviceIdentity, mission: X25519PrivateKey | None = None) -> tuple[X25519PrivateKey, ...]:

@@ -49,8 +49,8 @@ MAGIC = b"TRUCELINE-SEAL1\n"
 KIND = "truceline-sealed-bundle"
 CHUNK_BYTES = 64 << 10
 TAG_BYTES = 16
-MAX_HEADER_BYTES = 16 << 10
-MAX_RECIPIENTS = 8
+MAX_HEADER_BYTES = 96 << 10  # room for a supervisor's bundle back to a few hundred laptops
+MAX_RECIPIENTS = 512
 MAX_HEADER_DEPTH = 3
 MISSION = "mission"  # the recipient whose private half headquarters or the supervisor holds
 DEVICE = "device"  # the exporting laptop itself
@@ -58,7 +58,7 @@ _LENGTH = struct.Struct(">I")
 _PREFIX = len(MAGIC) + _LENGTH.size
 _WRAP_INFO = b"truceline sealed bundle: file key"
 _PAYLOAD_INFO = b"truceline sealed bundle: payload"
-_DEVICE_INFO = b"truceline device sealing key"
+_P = 2**255 - 19  # the field of Curve25519 and Edwards25519
 _CACHED_CHUNKS = 4
 
 NOT_FOR_US = "sealed for the mission; only a laptop holding the mission's private key can read it"
@@ -77,14 +77,29 @@ def raw_public(key: X25519PublicKey) -> bytes:
 
 
 def device_seal_key(signing_key: Ed25519PrivateKey) -> X25519PrivateKey:
-    """The laptop's own sealing key, derived from its device key: no second secret to keep or lose.
+    """The laptop's own sealing key: its Ed25519 device key's scalar used on Curve25519.
 
-    HKDF with its own label keeps the two uses apart (a signature never reveals this key).
+    The standard conversion (libsodium's ``crypto_sign_ed25519_sk_to_curve25519``, age's ssh-ed25519
+    recipients): no second secret to keep or lose, and every laptop that knows a device's public
+    key can seal for it (:func:`device_seal_public`), so the supervisor's bundle back to the
+    monitors is readable by their laptops and nobody else's.
     """
     seed = signing_key.private_bytes(
         serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
     )
-    return X25519PrivateKey.from_private_bytes(_hkdf(seed, b"", _DEVICE_INFO))
+    return X25519PrivateKey.from_private_bytes(hashlib.sha512(seed).digest()[:32])
+
+
+def device_seal_public(ed25519_public: bytes) -> X25519PublicKey | None:
+    """The sealing key of a device known by its Ed25519 public key (RFC 7748 §4.1: u = (1 + y) / (1 - y)).
+
+    None for bytes that are not a point's encoding this map accepts.
+    """
+    y = int.from_bytes(ed25519_public, "little") & ((1 << 255) - 1)
+    if len(ed25519_public) != 32 or y >= _P or y == 1:
+        return None
+    u = (1 + y) * pow(1 - y, -1, _P) % _P
+    return X25519PublicKey.from_public_bytes(u.to_bytes(32, "little"))
 
 
 def _hkdf(secret: bytes, salt: bytes, info: bytes) -> bytes:
