@@ -8,12 +8,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from laptops import Laptop
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
+from support import save
 
 from db.exchange import seal_keys
 from db.exchange.seal_keys import KEY_FILE, PUBLIC_FILE, create_seal_key, hold_seal_key, trusted_seal_key
 from db.exchange.sealed import NOT_FOR_US, is_sealed
 from db.storage.store import Store
-from desktop.files.exchange_dialog import ImportDialog
+from db.storage.versions import Writer
+from desktop.files.exchange_dialog import ExportDialog, ImportDialog
 from desktop.files.exchange_menu import ExchangeMenu
 
 PASSPHRASE = "the river at dawn again"
@@ -141,3 +143,18 @@ def test_a_laptop_without_the_mission_key_refuses_the_sealed_bundle_without_aski
     assert dialog is not None
     assert dialog.results.toPlainText() == f"✗ Refused {sealed_bundle.name}: {sealed_bundle}: {NOT_FOR_US}"
     assert store.conn.execute("SELECT count(*) FROM incident_versions").fetchone()[0] == 0
+
+
+def test_the_export_window_says_the_bundle_is_sealed(
+    qtbot: Any, store: Store, writer: Writer, hq: Path, tmp_path: Path
+) -> None:
+    seal_keys.trust_seal_key(store.conn, seal_keys.read_seal_public_file(hq / PUBLIC_FILE))
+    save(store, writer)
+    out = tmp_path / "usb" / "sealed.zip"
+    dialog = ExportDialog(store, out)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    with qtbot.waitSignal(dialog.exportedTo, timeout=20_000):
+        dialog.start()
+    dialog.wait()
+    assert "sealed for the mission" in dialog.status.text() and is_sealed(out)
