@@ -165,9 +165,12 @@ class SealingWriter(io.RawIOBase):
         self._pending += data
         self._written += len(data)
         # Keep at least one byte back: only :meth:`finish` knows which chunk is the last.
-        while len(self._pending) > CHUNK_BYTES:
-            self._seal(bytes(self._pending[:CHUNK_BYTES]), last=False)
-            del self._pending[:CHUNK_BYTES]
+        full = (len(self._pending) - 1) // CHUNK_BYTES
+        if full:
+            with memoryview(self._pending) as view:
+                for start in range(0, full * CHUNK_BYTES, CHUNK_BYTES):
+                    self._seal(view[start : start + CHUNK_BYTES], last=False)
+            del self._pending[: full * CHUNK_BYTES]  # one move per write, not one per chunk
         return len(data)
 
     def tell(self) -> int:
@@ -177,7 +180,7 @@ class SealingWriter(io.RawIOBase):
         self._seal(bytes(self._pending), last=True)
         self._pending.clear()
 
-    def _seal(self, chunk: bytes, last: bool) -> None:
+    def _seal(self, chunk: bytes | memoryview, last: bool) -> None:
         self._sink.write(self._aead.encrypt(_nonce(self._index, last), chunk, None))
         self._index += 1
 
