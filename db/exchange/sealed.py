@@ -4,7 +4,8 @@ A bundle travels on USB sticks through checkpoints; a lost stick must not give a
 record. The whole bundle file (zip, manifest, versions and the exporter's signature, unchanged
 inside) is encrypted with a random file key, and that file key is wrapped once per recipient:
 the mission's public sealing key (headquarters or the supervisor hold the private half) and the
-exporting laptop's own key, so that export can read back and verify what it wrote.
+exporting laptop's own key, so that export can read back and verify what it wrote (the
+supervisor's bundle back to the monitors adds their laptops: :func:`db.exchange.seal_keys.seal_recipients`).
 
 The construction is the one of ``age`` (X25519 key agreement with a fresh ephemeral key per
 recipient, HKDF-SHA256, ChaCha20-Poly1305), all from ``cryptography``:
@@ -53,7 +54,7 @@ MAX_HEADER_BYTES = 96 << 10  # room for a supervisor's bundle back to a few hund
 MAX_RECIPIENTS = 512
 MAX_HEADER_DEPTH = 3
 MISSION = "mission"  # the recipient whose private half headquarters or the supervisor holds
-DEVICE = "device"  # the exporting laptop itself
+DEVICE = "device"  # a laptop: the exporting one, and on the supervisor's bundle back every laptop it knows
 _LENGTH = struct.Struct(">I")
 _PREFIX = len(MAGIC) + _LENGTH.size
 _WRAP_INFO = b"truceline sealed bundle: file key"
