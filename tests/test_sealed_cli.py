@@ -63,6 +63,11 @@ def test_from_headquarters_to_the_supervisor(
     assert main(["--data-dir", colleague, "bundle", "import", str(bundle)]) == 2
     err = capsys.readouterr().err
     assert f"{bundle}: {NOT_FOR_US}" in err and "Traceback" not in err
+    # The key file on headquarters' stick opens it there too, for this import only.
+    with_key = ["--data-dir", colleague, "bundle", "import", str(bundle), "--seal-key", str(hq / KEY_FILE)]
+    assert main([*with_key, "--passphrase-fd", _fd(passphrase_fd, PASSPHRASE)]) == 0
+    assert "20 added" in capsys.readouterr().out
+    assert not (tmp_path / "colleague" / KEY_FILE).exists()
 
     hold = ["--data-dir", sup, "mission", "seal-key", "hold", str(hq / KEY_FILE)]
     assert main([*hold, "--passphrase-fd", _fd(passphrase_fd, "a wrong passphrase")]) == 2
