@@ -20,6 +20,7 @@ from db.exchange.bundle_file import FORMAT, FORMAT_VERSION, MANIFEST, VERSIONS, 
 from db.exchange.export import export_bundle
 from db.exchange.importing import ImportResult, import_bundle
 from db.exchange.log import state_hash
+from db.exchange.seal_keys import opening_keys
 from db.model.validation import validate_incident
 from db.records.incidents import Saved, amend_incident, record_incident
 from db.records.monitor_records import MonitorRecord
@@ -81,7 +82,8 @@ class Laptop:
         return out
 
     def receive(self, *bundles: Path) -> list[ImportResult]:
-        return [import_bundle(self.store.conn, self.store.calendar, bundle) for bundle in bundles]
+        keys = opening_keys(self.store.device)  # a bundle sealed for this laptop opens, as in the window
+        return [import_bundle(self.store.conn, self.store.calendar, bundle, keys=keys) for bundle in bundles]
 
     def state(self) -> str:
         return state_hash(self.store.conn)

@@ -18,6 +18,10 @@ The signature sits in the archive comment, the last bytes of the file, so that i
 other byte of the file, zip headers included: flipping any byte of a bundle makes it refused,
 not just the bytes that hold versions. The key beside it lets the signature be checked before
 the archive is opened (format 2; format 1 kept only the signature).
+
+A sealed bundle (:mod:`db.exchange.sealed`) is this same file, encrypted whole: it is written
+through the sealing stream (never in plain on the disk) and read back through the unsealing one,
+so every check here holds for it unchanged.
 """
 
 import base64
@@ -32,15 +36,17 @@ import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO, cast
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from db.core.atomic_file import mark_in_use, remove_abandoned_beside, why_not_written
 from db.core.errors import TrucelineError
 from db.core.hashing import canonical_json
+from db.exchange.sealed import Recipient, SealError, SealingWriter, is_sealed, open_bundle_bytes
 from db.model.payload_check import load_capped_json
 from db.storage.versions import VERSION_COLUMNS, Version
 
@@ -89,6 +95,12 @@ class BundleFile:
     public_key: bytes
     versions_sha256: str
     versions_declared: int
+    keys: tuple[X25519PrivateKey, ...] = ()  # what opened it, if it is sealed: its versions are read again
+    sealed: bool = False
+
+    def open(self) -> BinaryIO:
+        """The bundle's bytes again (unsealed as they are read, if it is sealed)."""
+        return open_bundle_bytes(self.path, self.keys)
 
 
 def unb64(text: object, what: str, path: Path) -> bytes:
@@ -133,8 +145,12 @@ def write_bundle_file(
     versions_bytes: bytes,
     key: Ed25519PrivateKey,
     progress: Callable[[int, int], None] | None = None,
+    seal_to: Sequence[Recipient] = (),
 ) -> str:
     """Write the zip to a temporary file beside ``out``, sign it, flush it to disk, rename it; return its SHA-256.
+
+    With ``seal_to`` the zip is sealed for those recipients as it is written (the SHA-256 is then
+    the zip's, inside the seal: the same content sealed twice keeps one identity).
 
     ``progress(done, total)`` follows the compression of the versions, a chunk at a time (an
     exception it raises, such as a cancellation, stops the write like any failure). A failure at
@@ -149,19 +165,20 @@ def write_bundle_file(
     except OSError as error:
         raise BundleError(f"{out}: the bundle cannot be written there: {error.strerror or error}") from error
     temp = Path(handle.name)
+    whole = ""
     try:
         with handle:
-            with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
-                for name, data in ((MANIFEST, manifest_bytes), (VERSIONS, versions_bytes)):
-                    _write_member(archive, name, data, progress if name == VERSIONS else None)
-                # The key, then a placeholder of the signature's length: the key is signed too.
-                archive.comment = public.hex().encode("ascii") + b"0" * SIGNATURE_CHARS
-        with temp.open("r+b") as patch:
-            signed, _whole = _digests(patch)
-            patch.seek(-SIGNATURE_CHARS, os.SEEK_END)
-            patch.write(key.sign(file_statement(signed)).hex().encode("ascii"))
-            patch.flush()
-            os.fsync(patch.fileno())
+            if seal_to:
+                whole = _write_sealed(handle, (manifest_bytes, versions_bytes), key, public, progress, seal_to)
+            else:
+                _write_zip(handle, (manifest_bytes, versions_bytes), public, progress)
+        if not seal_to:
+            with temp.open("r+b") as patch:
+                signed, _whole = _digests(patch, os.fstat(patch.fileno()).st_size)
+                patch.seek(-SIGNATURE_CHARS, os.SEEK_END)
+                patch.write(key.sign(file_statement(signed)).hex().encode("ascii"))
+                patch.flush()
+                os.fsync(patch.fileno())
         os.replace(temp, out)
     except BaseException as error:
         temp.unlink(missing_ok=True)
@@ -169,13 +186,86 @@ def write_bundle_file(
             why = why_not_written(error)
             raise BundleError(f"{out}: the bundle could not be written ({why}); no file was left there") from error
         raise
+    if whole:
+        return whole
     with out.open("rb") as written:
-        return _digests(written)[1]
+        return _digests(written, os.fstat(written.fileno()).st_size)[1]
 
 
-def _digests(handle: BinaryIO) -> tuple[str, str]:
+def _write_zip(
+    sink: IO[bytes],
+    members: tuple[bytes, bytes],
+    public: bytes,
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+        for name, data in zip(MEMBERS, members, strict=True):
+            _write_member(archive, name, data, progress if name == VERSIONS else None)
+        # The key, then a placeholder of the signature's length: the key is signed too.
+        archive.comment = public.hex().encode("ascii") + b"0" * SIGNATURE_CHARS
+
+
+def _write_sealed(
+    handle: IO[bytes],
+    members: tuple[bytes, bytes],
+    key: Ed25519PrivateKey,
+    public: bytes,
+    progress: Callable[[int, int], None] | None,
+    seal_to: Sequence[Recipient],
+) -> str:
+    """The zip streamed into the seal; its signature is made as the last bytes arrive. Returns the zip's SHA-256."""
+    sealer = SealingWriter(handle, seal_to)
+    tail = _SignedTail(sealer, key)
+    _write_zip(cast(IO[bytes], tail), members, public, progress)
+    whole = tail.finish()
+    sealer.finish()
+    handle.flush()
+    os.fsync(handle.fileno())
+    return whole
+
+
+class _SignedTail:
+    """A write-only stream that signs what passes through it, for a zip written where it cannot be patched.
+
+    It holds back the last SIGNATURE_CHARS bytes (at the end, the zip comment's placeholder), so
+    that :meth:`finish` can put the signature of everything before them in their place.
+    """
+
+    def __init__(self, sink: SealingWriter, key: Ed25519PrivateKey) -> None:
+        self._sink = sink
+        self._key = key
+        self._held = b""
+        self._signed = hashlib.sha256()
+        self._whole = hashlib.sha256()
+        self._count = 0
+
+    def write(self, data: bytes) -> int:
+        self._count += len(data)
+        held = self._held + bytes(data)
+        passed, self._held = held[:-SIGNATURE_CHARS], held[-SIGNATURE_CHARS:]
+        if passed:
+            self._signed.update(passed)
+            self._whole.update(passed)
+            self._sink.write(passed)
+        return len(data)
+
+    def tell(self) -> int:
+        return self._count
+
+    def flush(self) -> None:
+        """Nothing to flush: the sink is flushed once, when the seal is finished."""
+
+    def finish(self) -> str:
+        if self._held != b"0" * SIGNATURE_CHARS:
+            raise BundleError("the zip did not end with the signature's placeholder")  # a bug, never input
+        signature = self._key.sign(file_statement(self._signed.hexdigest())).hex().encode("ascii")
+        self._whole.update(signature)
+        self._sink.write(signature)
+        return self._whole.hexdigest()
+
+
+def _digests(handle: BinaryIO, size: int) -> tuple[str, str]:
     """SHA-256 of the open file without its last SIGNATURE_CHARS bytes, and of the whole file."""
-    size = os.fstat(handle.fileno()).st_size
     signed = hashlib.sha256()
     whole = hashlib.sha256()
     handle.seek(0)
@@ -187,19 +277,22 @@ def _digests(handle: BinaryIO) -> tuple[str, str]:
     return signed.hexdigest(), whole.hexdigest()
 
 
-def read_bundle_file(path: Path) -> BundleFile:
+def read_bundle_file(path: Path, keys: Sequence[X25519PrivateKey] = ()) -> BundleFile:
     """Open ``path`` as a bundle: the signature over its raw bytes first, then the zip, then the manifest.
 
     Nothing is inflated or parsed before the signature holds, so an unsigned or altered file
-    (a zip bomb among them) costs one read of its bytes and a few kilobytes of memory.
+    (a zip bomb among them) costs one read of its bytes and a few kilobytes of memory. A sealed
+    bundle is opened with the first of ``keys`` it was sealed for, and read the same way.
     """
     try:
-        with path.open("rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
+        if os.stat(path).st_size > MAX_BUNDLE_BYTES + (1 << 26):  # the seal adds 16 bytes in 64 KiB
+            raise BundleError(f"{path}: the bundle is more than the {MAX_BUNDLE_BYTES:,} bytes allowed")
+        with open_bundle_bytes(path, keys) as handle:
+            size = handle.seek(0, os.SEEK_END)
             if size > MAX_BUNDLE_BYTES:
                 raise BundleError(f"{path}: the bundle is {size:,} bytes, more than the {MAX_BUNDLE_BYTES:,} allowed")
             public_key = _signed_tail(handle, size, path)
-            signed, whole = _digests(handle)
+            signed, whole = _digests(handle, size)
             handle.seek(size - SIGNATURE_CHARS)
             signature = bytes.fromhex(handle.read(SIGNATURE_CHARS).decode("ascii"))
             try:
@@ -217,6 +310,8 @@ def read_bundle_file(path: Path) -> BundleFile:
     except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError, struct.error) as error:
         # A damaged or crafted archive fails in many ways inside zipfile; all mean the same here.
         raise BundleError(f"{path}: not a Truceline bundle, or a damaged one (unreadable zip: {error})") from None
+    except SealError as error:
+        raise BundleError(f"{path}: {error}") from None
     except OSError as error:
         raise BundleError(f"{path}: cannot read the bundle: {error.strerror or error}") from None
     manifest = _parse_manifest(manifest_bytes, path)
@@ -228,7 +323,8 @@ def read_bundle_file(path: Path) -> BundleFile:
     named = exporter.get("public_key") if isinstance(exporter, dict) else None
     if unb64(named, "the exporter's key", path) != public_key:
         raise BundleError(f"{path}: the manifest names another exporter key than the one that signed the file")
-    return BundleFile(path, whole, signed, manifest, public_key, entry["sha256"], declared)
+    sealed = is_sealed(path)
+    return BundleFile(path, whole, signed, manifest, public_key, entry["sha256"], declared, tuple(keys), sealed)
 
 
 def _signed_tail(handle: BinaryIO, size: int, path: Path) -> bytes:

@@ -27,6 +27,8 @@ from db.core.clock import utc_now_text
 from db.core.errors import DatabaseError, TrucelineError
 from db.core.hashing import GENESIS_CHAIN, b64, canonical_json, sha256_hex
 from db.exchange.bundle_file import FORMAT, FORMAT_VERSION, VERSIONS, BundleError, version_line, write_bundle_file
+from db.exchange.seal_keys import seal_recipients
+from db.exchange.sealed import device_seal_key
 from db.exchange.verify import BundleCancelled, verify_bundle
 from db.records.monitor_records import sign_own_monitors
 from db.storage.chain import SignedHead, sign_head, store_heads, stored_anchor, stored_head, stored_head_seqs
@@ -53,11 +55,14 @@ class ExportResult:
     sha256: str
     versions: int
     devices: int
+    sealed: bool = False  # encrypted for the mission (and this laptop) only
 
     def summary(self) -> str:
         return (
             f"Exported {self.versions:,} version{'s' if self.versions != 1 else ''} from {self.devices} "
-            f"device{'s' if self.devices != 1 else ''} to {self.path} (SHA-256 {self.sha256[:16]}…)"
+            f"device{'s' if self.devices != 1 else ''} to {self.path}"
+            + (", sealed for the mission" if self.sealed else "")
+            + f" (SHA-256 {self.sha256[:16]}…)"
         )
 
 
@@ -107,9 +112,11 @@ def export_bundle(
         "files": {VERSIONS: {"sha256": sha256_hex(versions_bytes), "versions": len(content.lines)}},
     }
     manifest_bytes = canonical_json(manifest)
-    sha = write_bundle_file(out, manifest_bytes, versions_bytes, device.private_key, steps.writing)
+    seal_to = seal_recipients(conn, device)
+    sha = write_bundle_file(out, manifest_bytes, versions_bytes, device.private_key, steps.writing, seal_to)
     try:
-        verify_bundle(out, steps.verifying if progress is not None else None, theatre=theatre)
+        own = (device_seal_key(device.private_key),)  # a sealed bundle is read back with this laptop's own key
+        verify_bundle(out, steps.verifying if progress is not None else None, theatre=theatre, keys=own)
     except BundleCancelled:
         out.unlink(missing_ok=True)
         raise cancelled from None
@@ -122,7 +129,7 @@ def export_bundle(
             "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (META_LAST_EXPORT, str(max(top, last_exported_rowid(conn)))),
         )
-    return ExportResult(out, sha, len(content.lines), len(content.entries))
+    return ExportResult(out, sha, len(content.lines), len(content.entries), sealed=bool(seal_to))
 
 
 class _Progress:

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
 from db.core.clock import utc_now_text
 from db.core.hashing import chain_hash
 from db.exchange.authors import check_authors
@@ -69,16 +71,22 @@ class ImportResult:
 
 
 def import_bundle(
-    conn: sqlite3.Connection, calendar: Calendar, path: Path, progress: Progress | None = None
+    conn: sqlite3.Connection,
+    calendar: Calendar,
+    path: Path,
+    progress: Progress | None = None,
+    keys: Sequence[X25519PrivateKey] = (),
 ) -> ImportResult:
     """Verify ``path`` and merge its versions; a BundleError (nothing applied) when anything is wrong.
 
-    Every version is validated against this laptop's theatre, as its form would validate it.
+    Every version is validated against this laptop's theatre, as its form would validate it. A
+    sealed bundle is opened with one of ``keys`` (see :func:`db.exchange.seal_keys.opening_keys`).
     """
     bundle = verify_bundle(
         path,
         progress=None if progress is None else lambda done, n: progress(done, 2 * n + 1),
         theatre=current_theatre(conn),
+        keys=keys,
     )
     total = 2 * bundle.count + 1
     _tick(progress, bundle.count, total)

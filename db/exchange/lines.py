@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from db.exchange.bundle_file import VERSIONS, BundleError, BundleFile
+from db.exchange.sealed import SealError
 from db.model.payload_check import MAX_JSON_INT, load_capped_json
 from db.storage.versions import VERSION_COLUMNS, Version
 
@@ -77,7 +78,7 @@ def _lines(bundle: BundleFile) -> Iterator[tuple[int, bytes]]:
     number = 0
     pending = b""
     try:
-        with zipfile.ZipFile(path) as archive, archive.open(VERSIONS) as member:
+        with bundle.open() as handle, zipfile.ZipFile(handle) as archive, archive.open(VERSIONS) as member:
             declared = archive.getinfo(VERSIONS).file_size
             while chunk := member.read(_CHUNK):
                 size += len(chunk)
@@ -94,6 +95,8 @@ def _lines(bundle: BundleFile) -> Iterator[tuple[int, bytes]]:
                         yield number, piece
     except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError, struct.error, KeyError) as error:
         raise BundleError(f"{path}: {VERSIONS} cannot be read (damaged: {error})") from None
+    except SealError as error:
+        raise BundleError(f"{path}: {error}") from None
     except OSError as error:
         raise BundleError(f"{path}: cannot read the bundle: {error}") from None
     if size != declared:

@@ -8,11 +8,13 @@ be refused never leaves the laptop.
 """
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from db.core.errors import FieldProblem, TrucelineError, ValidationError
 from db.core.hashing import GENESIS_CHAIN
@@ -125,7 +127,11 @@ class VerifiedBundle:
 
 
 def verify_bundle(
-    path: Path, progress: Callable[[int, int], bool] | None = None, *, theatre: Theatre | None = None
+    path: Path,
+    progress: Callable[[int, int], bool] | None = None,
+    *,
+    theatre: Theatre | None = None,
+    keys: Sequence[X25519PrivateKey] = (),
 ) -> VerifiedBundle:
     """Read and verify ``path``; a BundleError names the file and the first fault found.
 
@@ -134,9 +140,9 @@ def verify_bundle(
     validation a form applies (:func:`db.model.payload_check.validate_payload`), because a signature
     says which laptop wrote a version, not that its software checked it. ``progress(done,
     total)`` is called every few thousand versions; returning False stops with
-    :class:`BundleCancelled`.
+    :class:`BundleCancelled`. A sealed bundle is opened with one of ``keys`` (:mod:`db.exchange.sealed`).
     """
-    raw = read_bundle_file(path)
+    raw = read_bundle_file(path, keys)
     manifest = raw.manifest
     exporter = _device(manifest.get("exporter"), path, runs_required=False)
     devices = _devices(manifest, path)

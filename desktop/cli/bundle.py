@@ -16,9 +16,12 @@ from db.core.untrusted_text import escaped
 from db.exchange.export import NothingToExport, export_bundle
 from db.exchange.importing import import_bundle
 from db.exchange.log import import_log, sequence_gaps, state_hash
+from db.exchange.seal_keys import opening_keys
+from db.exchange.sealed import needs_other_key
 from db.model.display import local_time_text
 from db.records.queries import IncidentFilter, count_incidents
 from db.storage.store import Store
+from desktop.cli.seal import mission_key_for_import
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +47,15 @@ def export(store: Store, args: argparse.Namespace) -> int:
 def import_files(store: Store, args: argparse.Namespace) -> int:
     refused = 0
     show = sys.stderr.isatty()
+    keys = opening_keys(store.device)
+    if any(needs_other_key(path.expanduser(), keys) for path in args.files):
+        # Asked once, before anything is imported; without a held key each sealed bundle is refused below.
+        try:
+            mission = mission_key_for_import(store, args.seal_key, args.seal_passphrase_fd)
+        except (TrucelineError, UnicodeDecodeError) as error:
+            print(f"truceline: {escaped(error)}; nothing was imported", file=sys.stderr)
+            return EXIT_ERROR
+        keys = opening_keys(store.device, mission)
     for path in args.files:
         started = time.perf_counter()
 
@@ -53,7 +65,7 @@ def import_files(store: Store, args: argparse.Namespace) -> int:
             return True
 
         try:
-            result = import_bundle(store.conn, store.calendar, path.expanduser(), progress)
+            result = import_bundle(store.conn, store.calendar, path.expanduser(), progress, keys)
         except TrucelineError as error:
             if show:
                 print(file=sys.stderr)

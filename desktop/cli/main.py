@@ -27,6 +27,7 @@ from db.storage.store import Store, open_store
 from desktop.cli import mission as cli_mission
 from desktop.cli import profile as cli_profile
 from desktop.cli import report as cli_report
+from desktop.cli import seal as cli_seal
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +141,13 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--all", action="store_true", help="export every version held, not only the new ones")
     imports = actions.add_parser("import", help="verify and merge one or more bundles, in any order")
     imports.add_argument("files", type=Path, nargs="+", metavar="FILE", help="bundle files to import")
+    imports.add_argument(
+        "--seal-key",
+        type=Path,
+        metavar="FILE",
+        help="the mission's private sealing key, to open sealed bundles (default: the one this laptop holds)",
+    )
+    cli_seal.add_passphrase_fd(imports)
     log = actions.add_parser("log", help="list the bundles imported, newest first, and the sequence gaps")
     log.add_argument("--limit", type=_positive, default=50, metavar="N", help="how many imports to list (default 50)")
     cli_report.add_parser(sub)
@@ -175,8 +183,8 @@ def _run(args: argparse.Namespace) -> int:
         return run_window(smoke_test=args.smoke_test)
     if args.command == "restore":
         return _guarded(lambda: cmd_restore(args))
-    if args.command == "mission" and args.mission_command == "init":
-        return cli_mission.init(args)
+    if args.command == "mission" and cli_mission.needs_no_store(args):
+        return cli_mission.init_or_create(args)
     try:
         return run_command(args)
     except BrokenPipeError:

@@ -21,6 +21,7 @@ from db.exchange.mission import (
     trusted_authority,
 )
 from db.storage.store import Store
+from desktop.cli import seal as cli_seal
 
 EXIT_ERROR = 2
 
@@ -38,6 +39,16 @@ def add_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> No
     trust = actions.add_parser("trust", help=f"make this laptop trust the authority of FILE ({PUBLIC_FILE})")
     trust.add_argument("file", type=Path, metavar="FILE", help=f"the authority's public file, {PUBLIC_FILE}")
     actions.add_parser("show", help="the fingerprint of the authority this laptop trusts")
+    cli_seal.add_parser(actions)
+
+
+def needs_no_store(args: argparse.Namespace) -> bool:
+    """``init`` and ``seal-key create`` make keys away from any laptop's data directory."""
+    return bool(args.mission_command == "init" or cli_seal.needs_no_store(args))
+
+
+def init_or_create(args: argparse.Namespace) -> int:
+    return init(args) if args.mission_command == "init" else cli_seal.create(args)
 
 
 def init(args: argparse.Namespace) -> int:
@@ -55,6 +66,8 @@ def init(args: argparse.Namespace) -> int:
 
 
 def run(store: Store, args: argparse.Namespace) -> int:
+    if args.mission_command == "seal-key":
+        return cli_seal.run(store, args)
     if args.mission_command == "show":
         key = trusted_authority(store.conn)
         print("No mission authority trusted yet." if key is None else f"Mission authority: {fingerprint(key)}")

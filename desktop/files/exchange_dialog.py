@@ -5,9 +5,11 @@ Cancel button; the window stays usable. The import dialog lists what each bundle
 already here, in conflict, gaps) or why it was refused, in the words of the command line.
 """
 
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
@@ -24,10 +26,11 @@ from PySide6.QtWidgets import (
 
 from db.exchange.export import ExportResult, NothingToExport
 from db.exchange.importing import ImportResult
-from db.storage import paths
+from db.exchange.seal_keys import opening_keys
 from db.storage.store import Store
 from desktop.files.exchange_worker import PERMILLE, ExportWorker, ImportWorker
 from desktop.files.import_log_view import ImportLogDialog
+from desktop.files.seal_prompt import keys_for_import
 from desktop.widgets.last_folder import fresh_name, last_folder, remember_folder
 
 BUNDLE_FILTER = "Truceline bundles (*.zip)"
@@ -116,8 +119,15 @@ class ImportDialog(ExchangeProgress):
 
     finishedAll = Signal(int)  # noqa: N815 (Qt naming) versions added in total
 
-    def __init__(self, store: Store, files: list[Path], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        files: list[Path],
+        parent: QWidget | None = None,
+        keys: Sequence[X25519PrivateKey] = (),
+    ) -> None:
         super().__init__("Import bundles", parent)
+        self._keys = tuple(keys) or opening_keys(store.device)
         self._store = store
         self._files = files
         self._added = 0
@@ -137,7 +147,8 @@ class ImportDialog(ExchangeProgress):
         return dialog
 
     def start(self) -> None:
-        worker = ImportWorker(self._store.data_dir / paths.DATABASE_NAME, self._store.calendar, self._files, self)
+        database = self._store.data.database
+        worker = ImportWorker(database, self._store.calendar, self._files, self, self._keys)
         worker.fileStarted.connect(self._started)
         worker.progressed.connect(self._imported_so_far)
         worker.imported.connect(self._imported_one)
@@ -212,9 +223,7 @@ class ExportDialog(ExchangeProgress):
         self.cancel_button.setEnabled(True)
         what = "every version" if everything else "the versions stored since the last bundle"
         self.status.setText(f"Writing {what} to {self._out} and verifying it…")
-        worker = ExportWorker(
-            self._store.data_dir / paths.DATABASE_NAME, self._store.device, self._out, everything, self
-        )
+        worker = ExportWorker(self._store.data.database, self._store.device, self._out, everything, self)
         # Reading, writing and verifying each fill a third of the bar (db.exchange.export._Progress).
         self.progress.setValue(0)
         worker.progressed.connect(self._written_so_far)
@@ -270,7 +279,11 @@ def start_import(parent: QWidget, store: Store) -> ImportDialog | None:
     if not chosen:
         return None
     remember_folder(Path(chosen[0]))
-    dialog = ImportDialog(store, [Path(name) for name in chosen], parent)
+    files = [Path(name) for name in chosen]
+    keys = keys_for_import(parent, store, files)
+    if keys is None:
+        return None
+    dialog = ImportDialog(store, files, parent, keys)
     dialog.open()
     dialog.start()
     return dialog

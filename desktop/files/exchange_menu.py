@@ -1,4 +1,4 @@
-"""The File menu's exchange entries: Export for exchange…, Import bundles…, Import log….
+"""The File menu's exchange entries: Export for exchange…, Import bundles…, Import log…, Mission sealing key….
 
 Kept out of the main window, which only places the actions, refreshes after an import and shows
 the messages. The window must stop a running export or import before it closes (:meth:`stop`).
@@ -15,10 +15,11 @@ from db.exchange.export import ExportResult
 from db.storage.store import Store
 from desktop.files.exchange_dialog import ExchangeProgress, ExportDialog, ImportDialog, start_export, start_import
 from desktop.files.import_log_view import ImportLogDialog
+from desktop.files.seal_prompt import trust_from_file
 
 
 class ExchangeMenu(QObject):
-    """Three actions over one store; ``imported(added)`` once an import run ends, ``message(text)`` to show."""
+    """Four actions over one store; ``imported(added)`` once an import run ends, ``message(text)`` to show."""
 
     imported = Signal(int)
     message = Signal(str)
@@ -44,6 +45,11 @@ class ExchangeMenu(QObject):
         self.log_action = self._action(
             "Import &log…", "Bundles imported here, sequence gaps, and the state hash", self.show_log
         )
+        self.seal_action = self._action(
+            "Mission sealing &key…",
+            "Trust the mission's public sealing key: this laptop's bundles are then readable only by the mission",
+            self.trust_seal_key,
+        )
 
     def _action(self, text: str, tip: str, slot: Callable[[], object]) -> QAction:
         action = QAction(text, self._window)
@@ -54,7 +60,7 @@ class ExchangeMenu(QObject):
 
     @property
     def actions(self) -> list[QAction]:
-        return [self.export_action, self.import_action, self.log_action]
+        return [self.export_action, self.import_action, self.log_action, self.seal_action]
 
     def export(self) -> ExportDialog | None:
         dialog = start_export(self._window, self._store, self._callsign())
@@ -74,6 +80,9 @@ class ExchangeMenu(QObject):
     def _imported(self, added: int) -> None:
         self.imported.emit(added)
         self.message.emit(f"Bundles imported: {added:,} version{'s' if added != 1 else ''} added.")
+
+    def trust_seal_key(self) -> str | None:
+        return trust_from_file(self._window, self._store)
 
     def show_log(self) -> ImportLogDialog:
         dialog = ImportLogDialog(self._store, self._window, display_tz=self._display_tz())

@@ -9,8 +9,10 @@ runs; the import's single transaction makes its result appear all at once. Cance
 
 import logging
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from PySide6.QtCore import QObject, Signal
 
 from db.core.errors import TrucelineError
@@ -40,8 +42,16 @@ class ImportWorker(BackgroundTask):
     refused = Signal(str, str)  # file name, the reason in one sentence
     stopped = Signal(str)
 
-    def __init__(self, database: Path, calendar: Calendar, paths: list[Path], parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        database: Path,
+        calendar: Calendar,
+        paths: list[Path],
+        parent: QObject | None = None,
+        keys: Sequence[X25519PrivateKey] = (),
+    ) -> None:
         super().__init__(parent=parent)
+        self._keys = tuple(keys)  # to open sealed bundles (desktop.files.seal_prompt)
         self._database = database
         self._calendar = calendar
         self._paths = paths
@@ -67,7 +77,7 @@ class ImportWorker(BackgroundTask):
     def _import_one(self, conn: sqlite3.Connection, path: Path, progress: Progress) -> bool:
         """Import one file, reporting what happened; False when Cancel stopped it."""
         try:
-            result = import_bundle(conn, self._calendar, path, progress)
+            result = import_bundle(conn, self._calendar, path, progress, self._keys)
         except BundleCancelled:
             self.stopped.emit(f"Stopped during {path.name}: nothing from it was applied.")
             return False

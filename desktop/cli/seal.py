@@ -1,0 +1,142 @@
+"""``truceline mission seal-key create|trust|hold|show``, and the passphrase of the mission's sealing key.
+
+``create`` runs at headquarters (or on the supervisor's machine) and needs no data directory: it
+writes the key pair into a directory of its own. ``trust`` gives a field laptop the public half,
+so that its bundles are sealed for the mission from then on. ``hold`` keeps the (still
+passphrase-protected) private half in a supervisor's data directory, so that ``bundle import``
+can open sealed bundles after asking for the passphrase.
+
+A passphrase is read from the terminal (without echo), or from a file descriptor given with
+``--passphrase-fd`` (for scripts), never from an argument: arguments show in the process list.
+"""
+
+import argparse
+import getpass
+import os
+import sys
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+from db.core.errors import TrucelineError
+from db.core.untrusted_text import escaped
+from db.exchange.mission import fingerprint
+from db.exchange.seal_keys import (
+    KEY_FILE,
+    PUBLIC_FILE,
+    SealKeyError,
+    check_new_passphrase,
+    create_seal_key,
+    held_seal_key,
+    hold_seal_key,
+    read_seal_public_file,
+    trust_seal_key,
+    trusted_seal_key,
+    unlock_seal_key,
+)
+from db.storage.store import Store
+
+EXIT_ERROR = 2
+_MAX_PASSPHRASE = 1024
+
+
+def add_parser(actions: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    seal = actions.add_parser(
+        "seal-key",
+        help="the mission's sealing key: bundles only headquarters or the supervisor can read",
+        description="Bundles are sealed (encrypted) for the mission's sealing key once a laptop trusts it: "
+        "only a laptop holding the private half, unlocked with its passphrase, can read them.",
+    )
+    seal_actions = seal.add_subparsers(dest="seal_command", metavar="ACTION", required=True)
+    create = seal_actions.add_parser("create", help="create the sealing key pair in DIR (headquarters, not a laptop)")
+    create.add_argument("directory", type=Path, metavar="DIR", help="where to write it, e.g. /media/hq-stick/mission")
+    add_passphrase_fd(create)
+    trust = seal_actions.add_parser("trust", help=f"seal this laptop's bundles for the key of FILE ({PUBLIC_FILE})")
+    trust.add_argument("file", type=Path, metavar="FILE", help=f"the sealing key's public file, {PUBLIC_FILE}")
+    hold = seal_actions.add_parser(
+        "hold", help=f"keep the private key FILE ({KEY_FILE}) here, to import sealed bundles (supervisor)"
+    )
+    hold.add_argument("file", type=Path, metavar="FILE", help=f"the passphrase-protected private key, {KEY_FILE}")
+    add_passphrase_fd(hold)
+    seal_actions.add_parser("show", help="the sealing key this laptop seals for, and whether it holds the private key")
+
+
+def add_passphrase_fd(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--passphrase-fd",
+        dest="seal_passphrase_fd",
+        type=int,
+        metavar="N",
+        help="read the sealing key's passphrase from file descriptor N (its first line) instead of the terminal",
+    )
+
+
+def needs_no_store(args: argparse.Namespace) -> bool:
+    return getattr(args, "seal_command", None) == "create"
+
+
+def read_passphrase(fd: int | None, prompt: str, *, confirm: bool = False) -> str:
+    """The passphrase from ``fd``'s first line, else asked on the terminal (twice to confirm a new one)."""
+    if fd is not None:
+        try:
+            with os.fdopen(fd, "rb", closefd=False) as source:
+                line = source.readline(_MAX_PASSPHRASE + 1)
+        except OSError as error:
+            raise SealKeyError(f"cannot read the passphrase from file descriptor {fd}: {error.strerror}") from None
+        return line.decode("utf-8", errors="strict").rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise SealKeyError("no terminal to ask the passphrase on; give it with --passphrase-fd N")
+    first = getpass.getpass(f"{prompt}: ")
+    if confirm and getpass.getpass("The same passphrase again: ") != first:
+        raise SealKeyError("the two passphrases differ; nothing was written")
+    return first
+
+
+def create(args: argparse.Namespace) -> int:
+    """Runs without opening a data directory: the private key never belongs to a field laptop."""
+    directory = args.directory.expanduser()
+    try:
+        if args.seal_passphrase_fd is None:
+            print("The passphrase protects the mission's private sealing key. It cannot be recovered: without it,")
+            print("no sealed bundle can be read. Use a few words nobody would guess, and keep it apart from the key.")
+        passphrase = read_passphrase(args.seal_passphrase_fd, "New passphrase for the sealing key", confirm=True)
+        check_new_passphrase(passphrase)
+        shown = create_seal_key(directory, passphrase)
+    except (TrucelineError, UnicodeDecodeError) as error:
+        print(f"truceline: {escaped(error)}", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"Mission sealing key created in {directory}: keep {directory / KEY_FILE} off the field laptops.")
+    print(f"Give every laptop {directory / PUBLIC_FILE} (truceline mission seal-key trust FILE).")
+    print(f"Fingerprint: {shown}")
+    return 0
+
+
+def run(store: Store, args: argparse.Namespace) -> int:
+    if args.seal_command == "show":
+        key = trusted_seal_key(store.conn)
+        if key is None:
+            print("No mission sealing key trusted yet: bundles are written unsealed.")
+        else:
+            print(f"Bundles are sealed for the mission key {fingerprint(key)}.")
+        if held_seal_key(store.data_dir) is not None:
+            print("This laptop holds the mission's private sealing key: it can import sealed bundles.")
+        return 0
+    path = args.file.expanduser()
+    if args.seal_command == "trust":
+        shown = trust_seal_key(store.conn, read_seal_public_file(path))
+        print(f"This laptop now seals its bundles for the mission key of {escaped(path)}.")
+    else:
+        passphrase = read_passphrase(args.seal_passphrase_fd, f"Passphrase of {path}")
+        shown = hold_seal_key(store.conn, store.data_dir, path, passphrase)
+        print("This laptop holds the mission's private sealing key: it can import sealed bundles.")
+    print(f"Fingerprint: {shown}")
+    print("Compare it, group by group, with the fingerprint headquarters reads out.")
+    return 0
+
+
+def mission_key_for_import(store: Store, key_file: Path | None, fd: int | None) -> X25519PrivateKey | None:
+    """The mission's private sealing key, unlocked, if this laptop holds one (or ``key_file`` names one)."""
+    path = key_file.expanduser() if key_file is not None else held_seal_key(store.data_dir)
+    if path is None:
+        return None
+    return unlock_seal_key(path, read_passphrase(fd, f"Passphrase of the mission sealing key ({path})"))
