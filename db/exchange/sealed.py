@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO
 
+import nacl.bindings as nacl_bindings
+import nacl.exceptions
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -59,7 +61,6 @@ _LENGTH = struct.Struct(">I")
 _PREFIX = len(MAGIC) + _LENGTH.size
 _WRAP_INFO = b"truceline sealed bundle: file key"
 _PAYLOAD_INFO = b"truceline sealed bundle: payload"
-_P = 2**255 - 19  # the field of Curve25519 and Edwards25519
 _CACHED_CHUNKS = 4
 
 NOT_FOR_US = "sealed for the mission; only a laptop holding the mission's private key can read it"
@@ -78,29 +79,32 @@ def raw_public(key: X25519PublicKey) -> bytes:
 
 
 def device_seal_key(signing_key: Ed25519PrivateKey) -> X25519PrivateKey:
-    """The laptop's own sealing key: its Ed25519 device key's scalar used on Curve25519.
+    """The laptop's own sealing key: its Ed25519 device key converted to Curve25519 by libsodium.
 
-    The standard conversion (libsodium's ``crypto_sign_ed25519_sk_to_curve25519``, age's ssh-ed25519
-    recipients): no second secret to keep or lose, and every laptop that knows a device's public
-    key can seal for it (:func:`device_seal_public`), so the supervisor's bundle back to the
+    The standard conversion (``crypto_sign_ed25519_sk_to_curve25519``, as age's ssh-ed25519
+    recipients use it): no second secret to keep or lose, and every laptop that knows a device's
+    public key can seal for it (:func:`device_seal_public`), so the supervisor's bundle back to the
     monitors is readable by their laptops and nobody else's.
     """
     seed = signing_key.private_bytes(
         serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
     )
-    return X25519PrivateKey.from_private_bytes(hashlib.sha512(seed).digest()[:32])
+    public = signing_key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return X25519PrivateKey.from_private_bytes(nacl_bindings.crypto_sign_ed25519_sk_to_curve25519(seed + public))
 
 
 def device_seal_public(ed25519_public: bytes) -> X25519PublicKey | None:
-    """The sealing key of a device known by its Ed25519 public key (RFC 7748 §4.1: u = (1 + y) / (1 - y)).
+    """The sealing key of a device known by its Ed25519 public key (libsodium's conversion).
 
-    None for bytes that are not a point's encoding this map accepts.
+    None for bytes that are not the encoding of a point libsodium accepts.
     """
-    y = int.from_bytes(ed25519_public, "little") & ((1 << 255) - 1)
-    if len(ed25519_public) != 32 or y >= _P or y == 1:
+    if len(ed25519_public) != 32:
         return None
-    u = (1 + y) * pow(1 - y, -1, _P) % _P
-    return X25519PublicKey.from_public_bytes(u.to_bytes(32, "little"))
+    try:
+        converted = nacl_bindings.crypto_sign_ed25519_pk_to_curve25519(ed25519_public)
+    except (nacl.exceptions.RuntimeError, nacl.exceptions.ValueError, nacl.exceptions.TypeError):
+        return None
+    return X25519PublicKey.from_public_bytes(converted)
 
 
 def _hkdf(secret: bytes, salt: bytes, info: bytes) -> bytes:
