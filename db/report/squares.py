@@ -1,9 +1,12 @@
 """Where the period's incidents are, as plain data: squares of about 2 km, counted, notable or not.
 
 The report's map itself is the Map view's own rendering (``desktop.map.render``); these squares
-tell whether the period has anything to map, and which squares hold a notable incident.
+tell whether the period has anything to map, where to frame it, and which squares hold a notable
+incident. SQLite gathers them (GROUP BY): a month's hundred thousand rows never become Python objects.
 """
 
+import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 GRID_DEGREES = 0.02
@@ -20,25 +23,21 @@ class MapPoint:
     notable: bool
 
 
-class PointGatherer:
-    """Incidents gathered by square as they are read: how many in each, and whether any is notable.
+def map_points(
+    conn: sqlite3.Connection, where: str, params: Sequence[object], notable_sql: str
+) -> tuple[MapPoint, ...]:
+    """The squares of the incidents ``where`` selects, south-west first.
 
     Each incident is placed at its event's estimated position, else at its observer's; one without
-    either is left off the map.
+    either is left off the map. ``notable_sql`` is the condition that makes an incident notable.
     """
-
-    def __init__(self) -> None:
-        self._squares: dict[tuple[int, int], list[int]] = {}
-
-    def add(self, lat: float | None, lon: float | None, notable: bool) -> None:
-        if lat is None or lon is None:
-            return
-        square = self._squares.setdefault((round(lat / GRID_DEGREES), round(lon / GRID_DEGREES)), [0, 0])
-        square[0] += 1
-        square[1] |= notable
-
-    def points(self) -> tuple[MapPoint, ...]:
-        return tuple(
-            MapPoint(y * GRID_DEGREES, x * GRID_DEGREES, count, bool(notable))
-            for (y, x), (count, notable) in sorted(self._squares.items())
-        )
+    sql = (
+        f"SELECT round(lat / {GRID_DEGREES}) AS y, round(lon / {GRID_DEGREES}) AS x, count(*), max(notable) FROM "
+        f"(SELECT coalesce(event_lat, observer_lat) AS lat, coalesce(event_lon, observer_lon) AS lon, "
+        f"{notable_sql} AS notable FROM incidents WHERE {where}) "
+        "WHERE lat IS NOT NULL AND lon IS NOT NULL GROUP BY y, x ORDER BY y, x"
+    )
+    return tuple(
+        MapPoint(int(y) * GRID_DEGREES, int(x) * GRID_DEGREES, int(count), bool(notable))
+        for y, x, count, notable in conn.execute(sql, list(params))
+    )
