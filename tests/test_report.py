@@ -82,7 +82,8 @@ def test_past_the_listed_tiers_notable_incidents_are_kept_by_reference(
     assert [n.in_words for n in report.notable] == [True, True, True, False, False]
     assert report.notable[:3] == everything[:3]
     for kept, full in zip(report.notable[3:], everything[3:], strict=True):
-        assert (kept.local_time, kept.reasons) == (full.local_time, full.reasons) and kept.place == ""
+        assert kept.reasons == full.reasons and kept.incident_id == full.incident_id
+        assert not kept.in_words and kept.place == kept.local_time == kept.narrative == ""
     assert report.notable[0].ref == refs["civilian"]
 
 

@@ -89,7 +89,7 @@ class ReportRequest:
 
 @dataclass(frozen=True)
 class NotableIncident:
-    """One notable incident: when, why, and (``in_words``) where in words, what, harm, how far it is verified.
+    """One notable incident: why, and (``in_words``) when, where in words, what, harm, how far it is verified.
 
     Past the first IN_FULL + IN_ONE_LINE of a report, which it lists by reference only, the words are
     left empty (``in_words`` False): a busy month holds thousands, each costing a place look-up.
@@ -97,9 +97,9 @@ class NotableIncident:
 
     ref: str
     incident_id: str
-    local_time: str
     reasons: tuple[str, ...]
     in_words: bool = False
+    local_time: str = ""
     place: str = ""
     grid: str = ""
     area: str = ""
@@ -304,8 +304,8 @@ def notable_incidents(
     in_words = len(ranked_rows[: IN_FULL + IN_ONE_LINE])
     words = _in_words(conn, [row[2] for row in ranked_rows[:in_words]], tz, Gazetteer(settlements))
     listed = [
-        words[incident_id] if n < in_words else NotableIncident(ref, incident_id, _local(start, tz), reasons)
-        for n, (_, start, incident_id, ref, reasons) in enumerate(ranked_rows)
+        words[incident_id] if n < in_words else NotableIncident(ref, incident_id, reasons)
+        for n, (_, _, incident_id, ref, reasons) in enumerate(ranked_rows)
     ]
     return tuple(listed)
 
@@ -315,10 +315,6 @@ def _reasons(category: str | None, harm: Sequence[int | None]) -> tuple[str, ...
     if any(harm) and category != "civilian_harm":
         reasons.append("Casualties")
     return tuple(reasons)
-
-
-def _local(utc_text: str, tz: ZoneInfo) -> str:
-    return local_time_text(utc_text, tz) if utc_text else ""
 
 
 _SELECT_FULL = f"SELECT {', '.join(PROJECTION_COLUMNS)} FROM incidents WHERE incident_id IN"
@@ -339,9 +335,9 @@ def _in_words(
             out[record.incident_id] = NotableIncident(
                 ref=record.ref,
                 incident_id=record.incident_id,
-                local_time=_local(incident.observed_start or "", tz),
                 reasons=_reasons(incident.category, harm),
                 in_words=True,
+                local_time=local_time_text(incident.observed_start, tz) if incident.observed_start else "",
                 place=place_in_words(incident, gazetteer),
                 grid=grid_reference(incident),
                 area=incident.zone_id + (f", {incident.sector_id}" if incident.sector_id else ""),

@@ -31,29 +31,40 @@ def test_thirty_day_report_budget(qapp, tmp_path: Path, million: Path) -> None: 
     try:
         last = date.fromisoformat(store.conn.execute("SELECT max(report_day) FROM incidents").fetchone()[0])
         request = ReportRequest(last - timedelta(days=29), last)
+        cpu = [time.process_time()]
         started = time.perf_counter()
         content = report_of(store, store.conn, request, "MISSION USE ONLY")
         assembled = time.perf_counter()
+        cpu.append(time.process_time())
         chart = chart_figure(store, content)
         charted = time.perf_counter()
+        cpu.append(time.process_time())
         mapped = map_figure(store, content)
         drawn = time.perf_counter()
+        cpu.append(time.process_time())
         pages = write_report(content, Figures({**chart, **mapped}), tmp_path / "report.pdf", "pdf")
         written = time.perf_counter()
+        cpu.append(time.process_time())
     finally:
         store.close()
     total = written - started
     without_map = total - (drawn - charted)
+    # CPU seconds of each part beside the wall clock's: on a shared machine the wall clock also counts the waits.
+    used = [f"(CPU {after - before:.2f} s)" for before, after in zip(cpu, cpu[1:], strict=False)]
+    cpu_without_map = cpu[-1] - cpu[0] - (cpu[3] - cpu[2])
     report(
         f"30-day report on {content.provenance.versions:,} versions ({content.counted.incidents:,} entries counted, "
         f"{len(content.notable):,} notable, {pages} pages)",
         [
-            ("content (db.report.content.build_report)", f"{assembled - started:.2f} s"),
-            ("timeline chart", f"{charted - assembled:.2f} s"),
-            ("map (the Map view's, its copies loaded)", f"{drawn - charted:.2f} s"),
-            ("PDF", f"{written - drawn:.2f} s"),
-            ("everything but the map", f"{without_map:.2f} s (budget {WITHOUT_MAP_BUDGET_S} s)"),
-            ("total", f"{total:.2f} s (budget {BUDGET_S:.0f} s)"),
+            ("content (db.report.content.build_report)", f"{assembled - started:.2f} s {used[0]}"),
+            ("timeline chart", f"{charted - assembled:.2f} s {used[1]}"),
+            ("map (the Map view's, its copies loaded)", f"{drawn - charted:.2f} s {used[2]}"),
+            ("PDF", f"{written - drawn:.2f} s {used[3]}"),
+            (
+                "everything but the map",
+                f"{without_map:.2f} s (CPU {cpu_without_map:.2f} s; budget {WITHOUT_MAP_BUDGET_S} s)",
+            ),
+            ("total", f"{total:.2f} s (CPU {cpu[-1] - cpu[0]:.2f} s; budget {BUDGET_S:.0f} s)"),
         ],
     )
     assert without_map < WITHOUT_MAP_BUDGET_S
