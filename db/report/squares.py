@@ -2,11 +2,11 @@
 
 The report's map itself is the Map view's own rendering (``desktop.map.render``); these squares
 tell whether the period has anything to map, where to frame it, and which squares hold a notable
-incident. SQLite gathers them (GROUP BY): a month's hundred thousand rows never become Python objects.
+incident. SQLite gathers them (GROUP BY :func:`square_sql`): a month's hundred thousand rows never
+become Python objects.
 """
 
-import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 GRID_DEGREES = 0.02
@@ -23,21 +23,14 @@ class MapPoint:
     notable: bool
 
 
-def map_points(
-    conn: sqlite3.Connection, where: str, params: Sequence[object], notable_sql: str
-) -> tuple[MapPoint, ...]:
-    """The squares of the incidents ``where`` selects, south-west first.
+def square_sql(lat: str, lon: str) -> tuple[str, str]:
+    """The SQL of a position's square (row, column), from the SQL of its latitude and longitude."""
+    return f"round({lat} / {GRID_DEGREES})", f"round({lon} / {GRID_DEGREES})"
 
-    Each incident is placed at its event's estimated position, else at its observer's; one without
-    either is left off the map. ``notable_sql`` is the condition that makes an incident notable.
-    """
-    sql = (
-        f"SELECT round(lat / {GRID_DEGREES}) AS y, round(lon / {GRID_DEGREES}) AS x, count(*), max(notable) FROM "
-        f"(SELECT coalesce(event_lat, observer_lat) AS lat, coalesce(event_lon, observer_lon) AS lon, "
-        f"{notable_sql} AS notable FROM incidents WHERE {where}) "
-        "WHERE lat IS NOT NULL AND lon IS NOT NULL GROUP BY y, x ORDER BY y, x"
-    )
+
+def points_of(squares: Iterable[tuple[float, float, int, int]]) -> tuple[MapPoint, ...]:
+    """Map points from (row, column, incidents, any notable) as gathered with :func:`square_sql`."""
     return tuple(
         MapPoint(int(y) * GRID_DEGREES, int(x) * GRID_DEGREES, int(count), bool(notable))
-        for y, x, count, notable in conn.execute(sql, list(params))
+        for y, x, count, notable in sorted(squares)
     )
