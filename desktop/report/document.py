@@ -176,6 +176,14 @@ def _planned_breaks(document: QTextDocument, page_height: float) -> list[_Breaka
         crosses = int(top // page_height) != int((bottom - 1) // page_height)
         if shift and not movable and (table is not None or crosses):
             break  # where Qt puts it (its rows, its line, an image) is known only from a new layout
+        if (
+            heading is not None
+            and table is None
+            and not shift
+            and _first_line_page(block, top, page_height) > int(heading[1] // page_height)
+        ):
+            planned.append(heading[0])  # an image pushed to the next page within its block: its heading follows
+            break
         if movable and crosses:
             if heading is not None and int(heading[1] // page_height) == int(top // page_height):
                 planned.append(heading[0])  # the heading goes with it
@@ -189,6 +197,14 @@ def _planned_breaks(document: QTextDocument, page_height: float) -> list[_Breaka
         heading = (block, top) if is_heading else None
         block = block.next()
     return planned
+
+
+def _first_line_page(block: QTextBlock, top: float, page_height: float) -> int:
+    """The page ``block``'s first line is drawn on: an image too tall for the page's rest is pushed to the
+    next page within its block, whose own top stays on this one."""
+    lines = block.layout()
+    pushed = lines.lineAt(0).y() if lines is not None and lines.lineCount() else 0.0
+    return int((top + pushed) // page_height)
 
 
 def _set_break_before(target: _Breakable) -> None:
@@ -257,22 +273,19 @@ def _keep_headings_with_what_follows(document: QTextDocument, page_height: float
         if block.blockFormat().headingLevel() and following.isValid():
             here = int(layout.blockBoundingRect(block).top() // page_height)
             fmt = block.blockFormat()
-            # Where what follows is drawn: an image too tall for the page's rest is pushed to the next
-            # page within its block, whose own top stays on this one.
-            lines = following.layout()
-            pushed = lines.lineAt(0).y() if lines is not None and lines.lineCount() else 0.0
-            starts = layout.blockBoundingRect(following).top() + pushed
-            if int(starts // page_height) > here and _break_before(fmt):
+            starts = _first_line_page(following, layout.blockBoundingRect(following).top(), page_height)
+            if starts > here and _break_before(fmt):
                 QTextCursor(block).setBlockFormat(fmt)
                 moved = True
                 # What follows was moved to start a page: the heading now does that for both.
                 after = QTextCursor(following)
                 table = after.currentTable()
-                if table is not None:
+                always = QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore
+                if table is not None and table.format().pageBreakPolicy() == always:
                     table_format = table.format()
                     table_format.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_Auto)
                     table.setFormat(table_format)
-                else:
+                elif table is None and following.blockFormat().pageBreakPolicy() == always:
                     following_format = following.blockFormat()
                     following_format.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_Auto)
                     after.setBlockFormat(following_format)
