@@ -21,6 +21,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
+from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 from db.core.errors import TrucelineError
@@ -289,7 +290,7 @@ def period_where(request: ReportRequest, tz: ZoneInfo) -> tuple[str, list[object
 
 
 FireRow = tuple[str, str, int]
-"""A fire entry of the period: ref, head version id, 1 if its count is an estimate."""
+"""A fire entry of the period: ref, its line of the digest ("ref head_version_id\\n"), 1 if its count is an estimate."""
 SquareRow = tuple[float, float, int, int]
 """A square of the map: row, column, incidents in it, 1 if any is notable."""
 NotableRow = tuple[str, str, str, str | None, int | None, int | None, int | None, int | None]
@@ -310,7 +311,8 @@ def period_rows(
         SELECT incident_id, ref, head_version_id, observed_start, category, count_qualifier, {", ".join(_HARM_COLUMNS)},
             coalesce(event_lat, observer_lat) AS lat, coalesce(event_lon, observer_lon) AS lon, {NOTABLE_SQL} AS notable
         FROM incidents WHERE {where})
-    SELECT 0, ref, head_version_id, coalesce(count_qualifier, '') != 'exact', NULL, NULL, NULL, NULL, NULL
+    SELECT 0, ref, ref || ' ' || head_version_id || char(10), coalesce(count_qualifier, '') != 'exact',
+            NULL, NULL, NULL, NULL, NULL
         FROM period WHERE category = 'fire'
     UNION ALL SELECT 1, {y} AS y, {x} AS x, count(*), max(notable), NULL, NULL, NULL, NULL
         FROM period WHERE lat IS NOT NULL AND lon IS NOT NULL GROUP BY y, x
@@ -386,8 +388,8 @@ def _in_words(
 
 def counted_entries(fire: Sequence[FireRow]) -> Counted:
     """The fire entries behind the numbers: how many, how many are estimates, their references, and the
-    digest of "ref head_version_id" lines in ref order."""
-    ordered = sorted(fire)
-    digest = hashlib.sha256("".join(f"{ref} {head}\n" for ref, head, _ in ordered).encode())
-    refs = tuple(ref for ref, _, _ in ordered) if len(ordered) <= LISTED_REFERENCES else ()
-    return Counted(len(ordered), sum(estimate for _, _, estimate in ordered), refs, digest.hexdigest())
+    digest of their "ref head_version_id" lines in ref order."""
+    ordered = sorted(fire)  # refs are unique: in ref order
+    digest = hashlib.sha256("".join(map(itemgetter(1), ordered)).encode())
+    refs = tuple(map(itemgetter(0), ordered)) if len(ordered) <= LISTED_REFERENCES else ()
+    return Counted(len(ordered), sum(map(itemgetter(2), ordered)), refs, digest.hexdigest())
