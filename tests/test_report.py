@@ -106,6 +106,14 @@ def test_the_entries_counted_and_the_squares_of_the_map_come_from_the_database(s
     assert all(abs(p.lat - round(p.lat / 0.02) * 0.02) < 1e-9 for p in report.points)
 
 
+def test_the_digest_is_in_ref_order_whatever_order_sqlite_concatenated_in() -> None:
+    in_order = content.counted_entries(("EAST-AAAA-000001 v1\nEAST-AAAA-000002 v2\n", 2, 1))
+    shuffled = content.counted_entries(("EAST-AAAA-000002 v2\nEAST-AAAA-000001 v1\n", 2, 1))
+    assert shuffled == in_order
+    assert in_order.refs == ("EAST-AAAA-000001", "EAST-AAAA-000002") and in_order.estimates == 1
+    assert in_order.digest == hashlib.sha256(b"EAST-AAAA-000001 v1\nEAST-AAAA-000002 v2\n").hexdigest()
+
+
 def test_the_scope_narrows_everything(store: Store, writer: Writer) -> None:
     refs = record_notable(store, writer)
     save(store, writer, observed_start="2026-05-12T06:00:00Z", observed_end=None, category="civilian_harm",
