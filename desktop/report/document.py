@@ -122,14 +122,12 @@ def keep_together(document: QTextDocument, page_height: float) -> None:
     (:func:`_planned_breaks`), and set together; the exact pass that follows finds what that missed.
     """
     for _ in range(PLAN_ROUNDS):
-        planned = _planned_breaks(document, page_height)
-        if not planned:
-            break
         cursor = QTextCursor(document)
         cursor.beginEditBlock()
-        for target in planned:
-            _set_break_before(target)
+        changed = [_set_break_before(target) for target in _planned_breaks(document, page_height)]
         cursor.endEditBlock()
+        if not any(changed):
+            break
     _keep_together_exactly(document, page_height)
 
 
@@ -149,7 +147,7 @@ def _planned_breaks(document: QTextDocument, page_height: float) -> list[_Breaka
     planned: list[_Breakable] = []
     shift = 0.0
     last_bottom = 0.0  # where the previous thing ends, moved
-    heading: tuple[QTextBlock, float] | None = None  # the heading just before, and its top, moved
+    heading: tuple[QTextBlock, float] | None = None  # the heading just before (not already starting a page), moved top
     seen_tables: set[int] = set()
 
     def page_top_after(y: float) -> float:
@@ -168,7 +166,8 @@ def _planned_breaks(document: QTextDocument, page_height: float) -> list[_Breaka
         else:
             rect, fmt = layout.blockBoundingRect(block), block.blockFormat()
             movable = block.layout().lineCount() > 1
-        if fmt.pageBreakPolicy() == QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore:
+        starts_page = fmt.pageBreakPolicy() == QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore
+        if starts_page:
             # A page started on purpose: what came before either still ends above it or pushes it one page on.
             shift = 0.0 if last_bottom <= rect.top() else page_top_after(last_bottom - 1) - rect.top()
             movable = False
@@ -194,7 +193,7 @@ def _planned_breaks(document: QTextDocument, page_height: float) -> list[_Breaka
             top, bottom = rect.top() + shift, rect.bottom() + shift
         last_bottom = bottom
         is_heading = table is None and bool(block.blockFormat().headingLevel())
-        heading = (block, top) if is_heading else None
+        heading = (block, top) if is_heading and not starts_page else None
         block = block.next()
     return planned
 
@@ -207,15 +206,19 @@ def _first_line_page(block: QTextBlock, top: float, page_height: float) -> int:
     return int((top + pushed) // page_height)
 
 
-def _set_break_before(target: _Breakable) -> None:
+def _set_break_before(target: _Breakable) -> bool:
+    """Make ``target`` start a page; False if it already did."""
     if isinstance(target, QTextTable):
         table_format = target.frameFormat()
         if _break_before(table_format):
             target.setFrameFormat(table_format)
-    else:
-        fmt = target.blockFormat()
-        if _break_before(fmt):
-            QTextCursor(target).setBlockFormat(fmt)
+            return True
+        return False
+    fmt = target.blockFormat()
+    if _break_before(fmt):
+        QTextCursor(target).setBlockFormat(fmt)
+        return True
+    return False
 
 
 def _keep_together_exactly(document: QTextDocument, page_height: float) -> None:
