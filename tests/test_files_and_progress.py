@@ -4,25 +4,14 @@ import time
 from pathlib import Path
 
 import pytest
+from answers import answer
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
+from PySide6.QtWidgets import QApplication, QProgressDialog
 from support import save
 
 from db.records.queries import IncidentFilter
 from desktop.files.csv_export_dialog import CsvExportDialog
 from desktop.widgets.last_folder import last_folder, remember_folder
-
-
-def answer(monkeypatch: pytest.MonkeyPatch, button_text: str, seen: list[str]) -> None:
-    """Message boxes opened with exec() are answered by the button whose text starts with ``button_text``."""
-
-    def exec_(box: QMessageBox) -> int:
-        seen.append(box.text())
-        (button,) = [b for b in box.buttons() if b.text().replace("&", "").startswith(button_text)]
-        button.click()
-        return 0
-
-    monkeypatch.setattr(QMessageBox, "exec", exec_)
 
 
 def test_the_export_offers_a_new_name_in_the_last_folder_used(qtbot, store, writer, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

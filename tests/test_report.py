@@ -1,6 +1,7 @@
 """The report's content (db.report.content): the same numbers as the summary, every notable incident once,
 places in words, an empty period, the default period and Cancel."""
 
+import hashlib
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -11,6 +12,7 @@ from support import EVENTS, record_events, save, valid_raw
 from db.exchange.log import state_hash
 from db.model.validation import validate_incident
 from db.records.queries import IncidentFilter
+from db.report import content
 from db.report.content import Report, ReportCancelled, ReportRequest, build_report, last_complete_reporting_day, ranked
 from db.report.places import Gazetteer, Settlement, place_in_words
 from db.storage.store import Store
@@ -63,6 +65,53 @@ def test_every_notable_incident_is_listed_once_and_nothing_else(store: Store, wr
     assert [p.notable for p in report.points].count(True) >= 1
     # The gravest first: harm to people, then the monitors, then weapons.
     assert listed == [refs[k] for k in ("civilian", "casualty", "threat", "access", "heavy")]
+
+
+def test_past_the_listed_tiers_notable_incidents_are_kept_by_reference(
+    store: Store, writer: Writer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A busy month holds thousands: the few a report prints in words are read in full, the rest stay by
+    reference, in the same order (gravest first) and each once."""
+    refs = record_notable(store, writer)
+    everything = report_of(store).notable
+    monkeypatch.setattr(content, "IN_FULL", 1)
+    monkeypatch.setattr(content, "IN_ONE_LINE", 2)
+    report = report_of(store)
+    assert report.tiers == (1, 2)
+    assert [n.ref for n in report.notable] == [n.ref for n in everything]
+    assert [n.in_words for n in report.notable] == [True, True, True, False, False]
+    assert report.notable[:3] == everything[:3]
+    for kept, full in zip(report.notable[3:], everything[3:], strict=True):
+        assert kept.reasons == full.reasons and kept.incident_id == full.incident_id
+        assert not kept.in_words and kept.place == kept.local_time == kept.narrative == ""
+    assert report.notable[0].ref == refs["civilian"]
+
+
+def test_the_entries_counted_and_the_squares_of_the_map_come_from_the_database(store: Store, writer: Writer) -> None:
+    record_events(store, writer)
+    save(store, writer, observed_start="2026-05-12T06:00:00Z", observed_end=None, count_qualifier="at_least")
+    report = report_of(store)
+    where = "category = 'fire' AND report_day BETWEEN '2026-05-10' AND '2026-05-16'"
+    rows = store.conn.execute(f"SELECT ref, head_version_id, count_qualifier FROM incidents WHERE {where}").fetchall()
+    lines = "".join(f"{ref} {head}\n" for ref, head, _ in sorted(rows))
+    assert report.counted.incidents == len(rows) == 6
+    assert report.counted.refs == tuple(sorted(ref for ref, _, _ in rows))
+    assert report.counted.digest == hashlib.sha256(lines.encode()).hexdigest()
+    assert report.counted.estimates == sum(q != "exact" for _, _, q in rows) == 1
+    placed = "report_day BETWEEN '2026-05-10' AND '2026-05-16' AND coalesce(event_lat, observer_lat) IS NOT NULL"
+    assert (
+        sum(p.incidents for p in report.points)
+        == store.conn.execute(f"SELECT count(*) FROM incidents WHERE {placed}").fetchone()[0]
+    )
+    assert all(abs(p.lat - round(p.lat / 0.02) * 0.02) < 1e-9 for p in report.points)
+
+
+def test_the_digest_is_in_ref_order_whatever_order_sqlite_concatenated_in() -> None:
+    in_order = content.counted_entries(("EAST-AAAA-000001 v1\nEAST-AAAA-000002 v2\n", 2, 1))
+    shuffled = content.counted_entries(("EAST-AAAA-000002 v2\nEAST-AAAA-000001 v1\n", 2, 1))
+    assert shuffled == in_order
+    assert in_order.refs == ("EAST-AAAA-000001", "EAST-AAAA-000002") and in_order.estimates == 1
+    assert in_order.digest == hashlib.sha256(b"EAST-AAAA-000001 v1\nEAST-AAAA-000002 v2\n").hexdigest()
 
 
 def test_the_scope_narrows_everything(store: Store, writer: Writer) -> None:

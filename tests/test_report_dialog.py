@@ -5,6 +5,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from answers import answer
 from PySide6.QtCore import QSettings, Qt
 from report_data import record_notable
 from support import record_events
@@ -72,6 +73,28 @@ def test_preview_then_save(qtbot, tmp_path: Path, store: Store, writer: Writer, 
     assert not dialog.save_button.isEnabled()
     assert not dialog.save_to(tmp_path / "stale.pdf") and not (tmp_path / "stale.pdf").exists()
     assert "Press Preview first" in dialog.message.text()
+
+
+def test_a_report_replaces_a_file_only_when_the_user_says_so(  # type: ignore[no-untyped-def]
+    qtbot, tmp_path: Path, store: Store, writer: Writer, settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record_events(store, writer)
+    dialog = ReportDialog(store, settings, IncidentFilter())
+    qtbot.addWidget(dialog)
+    dialog.set_period(date(2026, 5, 10), date(2026, 5, 16))
+    preview(qtbot, dialog)
+    target = tmp_path / "weekly.pdf"
+    target.write_text("yesterday's report")
+    seen: list[str] = []
+    answer(monkeypatch, "Keep", seen)
+    assert not dialog.save_to(tmp_path / "weekly")  # the suffix added first, then asked about that file
+    assert seen == [f"weekly.pdf already exists in {tmp_path}."]
+    assert dialog.message.text() == "Not saved: choose another file name."
+    assert target.read_text() == "yesterday's report"
+    answer(monkeypatch, "Replace", seen)
+    with qtbot.waitSignal(dialog.saved):
+        assert dialog.save_to(target)
+    assert target.read_bytes().startswith(b"%PDF") and len(seen) == 2
 
 
 def test_a_failed_save_says_why_and_leaves_nothing(qtbot, tmp_path: Path, store: Store, settings) -> None:  # type: ignore[no-untyped-def]

@@ -162,10 +162,10 @@ def test_bad_options_name_the_option_and_write_nothing(qapp, tmp_path, capsys, s
 
 
 def test_a_busy_period_lists_the_rest_one_line_each(qapp, tmp_path, store, writer, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from desktop.report import wording
+    from db.report import content
 
-    monkeypatch.setattr(wording, "IN_FULL", 2)
-    monkeypatch.setattr(wording, "IN_ONE_LINE", 2)
+    monkeypatch.setattr(content, "IN_FULL", 2)
+    monkeypatch.setattr(content, "IN_ONE_LINE", 2)
     refs = record_notable(store, writer)
     text = words(body_text(report(qapp, tmp_path, *PERIOD)))
     notable = text.split("Notable incidents (5)")[1].split("Methods")[0]

@@ -9,6 +9,11 @@ functions as ``truceline stats`` (:mod:`db.trends.summary`), so the report and t
 Provenance is part of the content: who produced the report, when, on which laptop, the state
 hash of the records (:func:`db.exchange.log.state_hash`, equal on two laptops holding the same
 versions) and the references of the incidents counted, so every number can be traced.
+
+A month on a million incidents is read in about a second: the sentences come from the rollups;
+the period's incidents are read once (:func:`period_rows`) for the entries counted, the map's
+squares and the notable incidents, of which (thousands in a busy month) only those a report prints
+in words are read in full.
 """
 
 import hashlib
@@ -19,14 +24,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from db.core.errors import TrucelineError
+from db.exchange.log import state_hash
 from db.model import enums
 from db.model.display import local_time_text
 from db.model.theatre import Theatre
 from db.records.incidents import record_from_row
 from db.records.queries import IncidentFilter, day_bounds, where_clause
 from db.report.places import Gazetteer, Settlement, grid_reference, place_in_words
-from db.report.squares import MapPoint, PointGatherer
-from db.report.state import RecordsState
+from db.report.squares import MapPoint, points_of, square_sql
 from db.report.text import describe_filter, harm_text, methods_note, observed_text
 from db.storage.device import device_label
 from db.storage.projection import PROJECTION_COLUMNS, Calendar
@@ -57,6 +62,11 @@ SEVERITY = (
 )
 """The order notable incidents are listed in (by time within each)."""
 
+IN_FULL = 60
+"""Notable incidents a report shows in full (the gravest); the next IN_ONE_LINE one line each; any more by
+reference only, so only the first IN_FULL + IN_ONE_LINE are put in words (place, what, harm, account)."""
+IN_ONE_LINE = 240
+
 LISTED_REFERENCES = 400
 """Up to this many incidents counted, their references are printed; beyond, a digest and a command."""
 
@@ -80,19 +90,24 @@ class ReportRequest:
 
 @dataclass(frozen=True)
 class NotableIncident:
-    """One incident listed in full: when, where in words, what, harm, and how far it is verified."""
+    """One notable incident: why, and (``in_words``) when, where in words, what, harm, how far it is verified.
+
+    Past the first IN_FULL + IN_ONE_LINE of a report, which it lists by reference only, the words are
+    left empty (``in_words`` False): a busy month holds thousands, each costing a place look-up.
+    """
 
     ref: str
     incident_id: str
-    local_time: str
     reasons: tuple[str, ...]
-    place: str
-    grid: str
-    area: str
-    observed: str
-    harm: str
-    verification: str
-    narrative: str
+    in_words: bool = False
+    local_time: str = ""
+    place: str = ""
+    grid: str = ""
+    area: str = ""
+    observed: str = ""
+    harm: str = ""
+    verification: str = ""
+    narrative: str = ""
 
 
 @dataclass(frozen=True)
@@ -134,6 +149,7 @@ class Report:
     running: RunningTotal | None
     running_label: str
     notable: tuple[NotableIncident, ...]
+    tiers: tuple[int, int]  # (IN_FULL, IN_ONE_LINE) when it was built
     points: tuple[MapPoint, ...]
     counted: Counted
     methods: tuple[str, ...]
@@ -170,11 +186,9 @@ def build_report(
         raise ValueError(f"the period ends ({request.last}) before it starts ({request.first})")
     steps = 8
     step = iter(range(1, steps + 1))
-    state = RecordsState(conn)  # the slowest part, read meanwhile on its own connection
 
     def advance() -> None:
         if progress is not None and not progress(next(step), steps):
-            state.cancel()
             raise ReportCancelled()
 
     tz = ZoneInfo(theatre.time_zone)
@@ -192,11 +206,12 @@ def build_report(
         running = running_total(conn, flt, earlier[-1].date, last, tz, cutoff=cutoff)
         running_label = earlier[-1].label
     advance()
-    where, params = period_where(request, tz)
-    notable = notable_incidents(conn, where, params, tz, settlements)
+    fire, squares, notable_rows = period_rows(conn, *period_where(request, tz))
     advance()
-    counted, points = counted_and_placed(conn, where, params)
+    counted = counted_entries(fire)
+    points = points_of(squares)
     advance()
+    notable = notable_incidents(conn, notable_rows, tz, settlements)
     advance()
     now = now_utc or datetime.now(UTC)
     provenance = Provenance(
@@ -205,8 +220,8 @@ def build_report(
         produced_local=f"{now.astimezone(tz):%Y-%m-%d %H:%M} {tz.key}",
         device_id=device_id,
         device_label=device_label(conn, device_id),
-        state_hash=state.result(),
-        versions=state.versions,
+        state_hash=state_hash(conn),
+        versions=conn.execute("SELECT count(*) FROM incident_versions").fetchone()[0],
         theatre=theatre.name,
         theatre_sha256=theatre.source_sha256,
     )
@@ -222,6 +237,7 @@ def build_report(
         running=running,
         running_label=running_label,
         notable=notable,
+        tiers=(IN_FULL, IN_ONE_LINE),
         points=points,
         counted=counted,
         methods=methods_note(tz.key, theatre.reporting_cutoff, request.reporting_days, counted.estimates),
@@ -272,61 +288,113 @@ def period_where(request: ReportRequest, tz: ZoneInfo) -> tuple[str, list[object
     )
 
 
+FireLines = tuple[str, int, int]
+"""The period's fire entries: their "ref head_version_id\\n" lines in ref order, how many, how many estimates."""
+SquareRow = tuple[float, float, int, int]
+"""A square of the map: row, column, incidents in it, 1 if any is notable."""
+NotableRow = tuple[str, str, str, str | None, int | None, int | None, int | None, int | None]
+"""A notable incident: incident id, ref, observed_start, category, then the harm columns."""
+
+
+def period_rows(
+    conn: sqlite3.Connection, where: str, params: Sequence[object]
+) -> tuple[FireLines, list[SquareRow], list[NotableRow]]:
+    """The period's fire entries, the map's squares and its notable incidents, from one pass over them.
+
+    Each pass over a month's incidents visits a hundred thousand wide rows (a third of a second of
+    CPU), so SQLite keeps the few columns needed once (a MATERIALIZED common table expression) and
+    reads that three times, in one statement whose rows say which of the three each is. The fire
+    entries, a hundred thousand in a busy month, come as one text of lines concatenated in ref order.
+    """
+    y, x = square_sql("lat", "lon")
+    sql = f"""WITH period AS MATERIALIZED (
+        SELECT incident_id, ref, head_version_id, observed_start, category, count_qualifier, {", ".join(_HARM_COLUMNS)},
+            coalesce(event_lat, observer_lat) AS lat, coalesce(event_lon, observer_lon) AS lon, {NOTABLE_SQL} AS notable
+        FROM incidents WHERE {where})
+    SELECT 0, coalesce(group_concat(line, ''), ''), count(*), coalesce(sum(estimate), 0), NULL, NULL, NULL, NULL, NULL
+        FROM (SELECT ref || ' ' || head_version_id || char(10) AS line, coalesce(count_qualifier, '') != 'exact'
+            AS estimate FROM period WHERE category = 'fire' ORDER BY ref)
+    UNION ALL SELECT 1, {y} AS y, {x} AS x, count(*), max(notable), NULL, NULL, NULL, NULL
+        FROM period WHERE lat IS NOT NULL AND lon IS NOT NULL GROUP BY y, x
+    UNION ALL SELECT 2, incident_id, ref, observed_start, category, {", ".join(_HARM_COLUMNS)}
+        FROM period WHERE notable"""
+    rows = conn.execute(sql, list(params)).fetchall()
+    (fire,) = [(str(row[1]), int(row[2]), int(row[3])) for row in rows if row[0] == 0]
+    squares: list[SquareRow] = [row[1:5] for row in rows if row[0] == 1]
+    notable: list[NotableRow] = [row[1:] for row in rows if row[0] == 2]
+    return fire, squares, notable
+
+
 def notable_incidents(
-    conn: sqlite3.Connection, where: str, params: Sequence[object], tz: ZoneInfo, settlements: Sequence[Settlement]
+    conn: sqlite3.Connection, rows: Sequence[NotableRow], tz: ZoneInfo, settlements: Sequence[Settlement]
 ) -> tuple[NotableIncident, ...]:
-    """Every notable incident the request selects, oldest first, each once."""
-    sql = (
-        f"SELECT {', '.join(PROJECTION_COLUMNS)} FROM incidents WHERE {where} AND {NOTABLE_SQL} "
-        "ORDER BY observed_start, incident_id"
-    )
-    listed = []
-    gazetteer = Gazetteer(settlements)
-    for row in conn.execute(sql, list(params)):
-        record = record_from_row(row)
-        incident = record.incident
-        reasons = [NOTABLE_CATEGORIES[incident.category]] if incident.category in NOTABLE_CATEGORIES else []
-        if any(getattr(incident, column) for column in _HARM_COLUMNS) and incident.category != "civilian_harm":
-            reasons.append("Casualties")
-        area = incident.zone_id + (f", {incident.sector_id}" if incident.sector_id else "")
-        listed.append(
-            NotableIncident(
+    """Every notable incident of ``rows``, each once, the gravest first (harm to people, then the monitors,
+    then weapons, as the SMM's reports did) and by time within each; the first IN_FULL + IN_ONE_LINE in
+    words, read in full from ``conn``."""
+    rank = {reason: n for n, reason in enumerate(SEVERITY)}
+    ranked_rows = []
+    for incident_id, ref, start, category, *harm in rows:
+        reasons = _reasons(category, harm)
+        gravest = min(rank.get(reason, len(rank)) for reason in reasons) if reasons else len(rank)
+        ranked_rows.append((gravest, start or "", incident_id, ref, reasons))
+    ranked_rows.sort()
+    in_words = len(ranked_rows[: IN_FULL + IN_ONE_LINE])
+    words = _in_words(conn, [row[2] for row in ranked_rows[:in_words]], tz, Gazetteer(settlements))
+    listed = [
+        words[incident_id] if n < in_words else NotableIncident(ref, incident_id, reasons)
+        for n, (_, _, incident_id, ref, reasons) in enumerate(ranked_rows)
+    ]
+    return tuple(listed)
+
+
+def _reasons(category: str | None, harm: Sequence[int | None]) -> tuple[str, ...]:
+    reasons = [NOTABLE_CATEGORIES[category]] if category in NOTABLE_CATEGORIES else []
+    if any(harm) and category != "civilian_harm":
+        reasons.append("Casualties")
+    return tuple(reasons)
+
+
+_SELECT_FULL = f"SELECT {', '.join(PROJECTION_COLUMNS)} FROM incidents WHERE incident_id IN"
+
+
+def _in_words(
+    conn: sqlite3.Connection, incident_ids: Sequence[str], tz: ZoneInfo, gazetteer: Gazetteer
+) -> dict[str, NotableIncident]:
+    """The incidents ``incident_ids``, read in full and put in words, by incident id."""
+    out = {}
+    for n in range(0, len(incident_ids), 500):
+        chunk = incident_ids[n : n + 500]
+        marks = ", ".join("?" * len(chunk))
+        for row in conn.execute(f"{_SELECT_FULL} ({marks})", chunk):
+            record = record_from_row(row)
+            incident = record.incident
+            harm = [getattr(incident, column) for column in _HARM_COLUMNS]
+            out[record.incident_id] = NotableIncident(
                 ref=record.ref,
                 incident_id=record.incident_id,
-                local_time=local_time_text(incident.observed_start, tz),
-                reasons=tuple(reasons),
+                reasons=_reasons(incident.category, harm),
+                in_words=True,
+                local_time=local_time_text(incident.observed_start, tz) if incident.observed_start else "",
                 place=place_in_words(incident, gazetteer),
                 grid=grid_reference(incident),
-                area=area,
+                area=incident.zone_id + (f", {incident.sector_id}" if incident.sector_id else ""),
                 observed=observed_text(incident),
                 harm=harm_text(incident),
                 verification=enums.VERIFICATION_STATE.get(incident.verification_state, incident.verification_state),
                 narrative=incident.narrative,
             )
-        )
-    # The gravest first, as the SMM's reports did: harm to people, then the monitors, then weapons.
-    rank = {reason: n for n, reason in enumerate(SEVERITY)}
-    return tuple(sorted(listed, key=lambda n: min(rank.get(r, len(rank)) for r in n.reasons)))
+    return out
 
 
-def counted_and_placed(
-    conn: sqlite3.Connection, where: str, params: Sequence[object]
-) -> tuple[Counted, tuple[MapPoint, ...]]:
-    """In one pass over the period's incidents: the fire entries behind the numbers (how many, how many
-    are estimates, their references) and every incident's square on the map."""
-    sql = (
-        "SELECT ref, head_version_id, count_qualifier, category = 'fire', coalesce(event_lat, observer_lat), "
-        f"coalesce(event_lon, observer_lon), {NOTABLE_SQL} FROM incidents WHERE {where}"
-    )
-    fire: list[tuple[str, str]] = []
-    estimates = 0
-    squares = PointGatherer()
-    for ref, head, qualifier, is_fire, lat, lon, notable in conn.execute(sql, list(params)):
-        if is_fire:
-            fire.append((ref, head))
-            estimates += qualifier != "exact"
-        squares.add(lat, lon, bool(notable))
-    fire.sort()
-    digest = hashlib.sha256("".join(f"{ref} {head}\n" for ref, head in fire).encode())
-    refs = tuple(ref for ref, _ in fire) if len(fire) <= LISTED_REFERENCES else ()
-    return Counted(len(fire), estimates, refs, digest.hexdigest()), squares.points()
+def counted_entries(fire: FireLines) -> Counted:
+    """The fire entries behind the numbers: how many, how many are estimates, their references, and the
+    digest of their "ref head_version_id" lines in ref order."""
+    text, count, estimates = fire
+    lines = text.split("\n")[:-1]
+    # SQLite concatenates in the order its subquery reads; that order is checked, not assumed. A ref
+    # holds no space or control character (db.storage.projection.make_ref), so lines sort as refs do.
+    if lines != sorted(lines):
+        lines.sort()
+        text = "".join(f"{line}\n" for line in lines)
+    refs = tuple(line.split(" ", 1)[0] for line in lines) if count <= LISTED_REFERENCES else ()
+    return Counted(count, estimates, refs, hashlib.sha256(text.encode()).hexdigest())

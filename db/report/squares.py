@@ -1,9 +1,12 @@
 """Where the period's incidents are, as plain data: squares of about 2 km, counted, notable or not.
 
 The report's map itself is the Map view's own rendering (``desktop.map.render``); these squares
-tell whether the period has anything to map, and which squares hold a notable incident.
+tell whether the period has anything to map, where to frame it, and which squares hold a notable
+incident. SQLite gathers them (GROUP BY :func:`square_sql`): a month's hundred thousand rows never
+become Python objects.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 GRID_DEGREES = 0.02
@@ -20,25 +23,14 @@ class MapPoint:
     notable: bool
 
 
-class PointGatherer:
-    """Incidents gathered by square as they are read: how many in each, and whether any is notable.
+def square_sql(lat: str, lon: str) -> tuple[str, str]:
+    """The SQL of a position's square (row, column), from the SQL of its latitude and longitude."""
+    return f"round({lat} / {GRID_DEGREES})", f"round({lon} / {GRID_DEGREES})"
 
-    Each incident is placed at its event's estimated position, else at its observer's; one without
-    either is left off the map.
-    """
 
-    def __init__(self) -> None:
-        self._squares: dict[tuple[int, int], list[int]] = {}
-
-    def add(self, lat: float | None, lon: float | None, notable: bool) -> None:
-        if lat is None or lon is None:
-            return
-        square = self._squares.setdefault((round(lat / GRID_DEGREES), round(lon / GRID_DEGREES)), [0, 0])
-        square[0] += 1
-        square[1] |= notable
-
-    def points(self) -> tuple[MapPoint, ...]:
-        return tuple(
-            MapPoint(y * GRID_DEGREES, x * GRID_DEGREES, count, bool(notable))
-            for (y, x), (count, notable) in sorted(self._squares.items())
-        )
+def points_of(squares: Iterable[tuple[float, float, int, int]]) -> tuple[MapPoint, ...]:
+    """Map points from (row, column, incidents, any notable) as gathered with :func:`square_sql`."""
+    return tuple(
+        MapPoint(int(y) * GRID_DEGREES, int(x) * GRID_DEGREES, int(count), bool(notable))
+        for y, x, count, notable in sorted(squares)
+    )

@@ -14,12 +14,10 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
@@ -34,7 +32,8 @@ from db.storage import paths
 from db.storage.connection import connect
 from db.storage.store import Store
 from desktop.widgets.background_task import BackgroundTask, Progress
-from desktop.widgets.last_folder import fresh_name, remember_folder
+from desktop.widgets.last_folder import fresh_name
+from desktop.widgets.save_file import choose_file, target_to_write
 
 FORMAT_LABELS = {
     "native": "Truceline native (lossless; can be imported again)",
@@ -99,23 +98,9 @@ class CsvExportDialog(QDialog):
         self.preset.setEnabled(self.format.currentData() == "native")
 
     def _choose(self) -> None:
-        chosen, _ = QFileDialog.getSaveFileName(self, "Export CSV", self.path.text(), "CSV files (*.csv)")
-        if chosen:
-            self.path.setText(chosen)
-
-    def _may_replace(self, target: Path) -> bool:
-        """An existing file is replaced only when the user says so (Enter and Esc keep it)."""
-        box = QMessageBox(self)
-        box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle("Replace file?")
-        box.setText(f"{target.name} already exists in {target.parent}.")
-        box.setInformativeText("Replace it with this export?")
-        replace = box.addButton("&Replace", QMessageBox.ButtonRole.DestructiveRole)
-        keep = box.addButton("&Keep it", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(keep)
-        box.setEscapeButton(keep)
-        box.exec()
-        return box.clickedButton() is replace
+        chosen = choose_file(self, "Export CSV", Path(self.path.text()), "CSV files (*.csv)")
+        if chosen is not None:
+            self.path.setText(str(chosen))
 
     def start(self) -> None:
         """Begin writing in the background; the dialog shows progress until it ends."""
@@ -123,13 +108,10 @@ class CsvExportDialog(QDialog):
         if not text:
             self.message.setText("Choose a file to write.")
             return
-        target = Path(text).expanduser()
-        if target.suffix == "":
-            target = target.with_suffix(".csv")
-        if target.exists() and not self._may_replace(target):
+        target = target_to_write(self, Path(text), ".csv", "this export")
+        if target is None:
             self.message.setText("Not exported: choose another file name.")
             return
-        remember_folder(target)
         fmt = self.format.currentData()
         columns = PRESETS[self.preset.currentData()] if fmt == "native" else None
         flt, bom, tz = self._filter, self.bom.isChecked(), self._store.tz

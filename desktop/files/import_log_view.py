@@ -1,8 +1,8 @@
 """The import log: every bundle imported here, newest first, with the sequence gaps and the state hash.
 
 A supervisor answers "did Kova's stick arrive, and is anything of Hart's still missing?" here.
-The state hash is computed on request (it reads every version): two laptops showing the same
-hash hold the same history.
+The state hash is computed on request (from the devices' chains: milliseconds): two laptops showing
+the same hash hold the same history.
 """
 
 from zoneinfo import ZoneInfo

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -39,6 +38,8 @@ from desktop.report.document import text_document, write_report
 from desktop.report.figures import Figures
 from desktop.report.produce import author_of, figures_of, format_of, marking_of
 from desktop.widgets.background_task import BackgroundTask, Progress
+from desktop.widgets.last_folder import last_folder
+from desktop.widgets.save_file import choose_file, target_to_write
 from desktop.widgets.screen_fit import fit_to_screen
 
 FILE_FILTER = "PDF document (*.pdf);;HTML file, self-contained (*.html);;Word document, to edit (*.docx)"
@@ -235,30 +236,33 @@ class ReportDialog(QDialog):
     def _choose_and_save(self) -> None:
         if self.report is None:
             return
-        suggested = str(Path.home() / f"truceline-report-{self.report.request.last.isoformat()}.pdf")
-        chosen, _ = QFileDialog.getSaveFileName(self, "Save report", suggested, FILE_FILTER)
-        if chosen:
-            self.save_to(Path(chosen))
+        suggested = last_folder() / f"truceline-report-{self.report.request.last.isoformat()}.pdf"
+        chosen = choose_file(self, "Save report", suggested, FILE_FILTER)
+        if chosen is not None:
+            self.save_to(chosen)
 
     def save_to(self, path: Path) -> bool:
-        """Write the previewed report to ``path`` (PDF, HTML or DOCX by its suffix); False with a message on failure."""
+        """Write the previewed report to ``path`` (PDF, HTML or DOCX by its suffix; PDF without one), asking
+        before replacing a file; False with a message when nothing was written."""
         if self.report is None or self._figures is None:
             self.message.setText("Press Preview first: only a report you have seen is saved.")
             return False
-        if path.suffix == "":
-            path = path.with_suffix(".pdf")
+        target = target_to_write(self, path, ".pdf", "this report")
+        if target is None:
+            self.message.setText("Not saved: choose another file name.")
+            return False
+        fmt = format_of(target, None)
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            pages = write_report(self.report, self._figures, path, format_of(path, None))
+            pages = write_report(self.report, self._figures, target, fmt)
         except OSError as error:
-            self.message.setText(f"The report was not saved to {path}: {why_not_written(error)}.")
+            self.message.setText(f"The report was not saved to {target}: {why_not_written(error)}.")
             return False
         finally:
             QGuiApplication.restoreOverrideCursor()
-        fmt = format_of(path, None)
         extent = f"{pages} page{'s' if pages != 1 else ''}" if fmt == "pdf" else fmt.upper()
-        self.message.setText(f"Saved {path} ({extent}).")
-        self.saved.emit(path)
+        self.message.setText(f"Saved {target} ({extent}).")
+        self.saved.emit(target)
         return True
 
     def done(self, result: int) -> None:  # noqa: D401 (Qt override)

@@ -19,11 +19,13 @@ from PySide6.QtGui import (
     QPainter,
     QPdfWriter,
     QPen,
+    QTextBlock,
     QTextBlockFormat,
     QTextCursor,
     QTextDocument,
     QTextFormat,
     QTextFrameFormat,
+    QTextTable,
 )
 
 from db.core.atomic_file import write_atomically
@@ -36,6 +38,7 @@ from desktop.report.html_layout import report_html
 FORMATS = ("pdf", "html", "docx")
 RESOLUTION = 300  # dots per inch of the PDF's layout: text positions are exact to 1/300 inch
 MARGINS_MM = QMarginsF(18, 20, 18, 18)  # left, top, right, bottom: room for the marking and page numbers
+PLAN_ROUNDS = 6  # layouts to plan page ends on (keep_together); each plan goes on until it is unsure
 
 
 def html_document(report: Report, figures: Figures) -> str:
@@ -113,7 +116,113 @@ def keep_together(document: QTextDocument, page_height: float) -> None:
     page would sit hidden in the PDF's text: copied with the visible ones, found twice by a search.
     Moving such paragraphs (a few lines each) avoids that and keeps them readable in one piece.
     A table is judged as a whole at its first cell: moving it moves the paragraphs in its cells.
+
+    Every change of a format lays the document out again (a tenth of a second or more for a month's
+    fifty pages), so the page ends are first found all at once, by where each thing would move
+    (:func:`_planned_breaks`), and set together; the exact pass that follows finds what that missed.
     """
+    for _ in range(PLAN_ROUNDS):
+        cursor = QTextCursor(document)
+        cursor.beginEditBlock()
+        changed = [_set_break_before(target) for target in _planned_breaks(document, page_height)]
+        cursor.endEditBlock()
+        if not any(changed):
+            break
+    _keep_together_exactly(document, page_height)
+
+
+_Breakable = QTextBlock | QTextTable
+
+
+def _planned_breaks(document: QTextDocument, page_height: float) -> list[_Breakable]:
+    """The paragraphs, short tables and headings to start a page, judged in reading order on one layout.
+
+    Moving one thing to the next page moves everything after it by as much (``shift``), until a page
+    already started on purpose takes the shift up; a thing that would then run over a page's end moves
+    too, or the heading just before it goes with it. The plan ends, once something moved, at a table
+    longer than a page or a line (an image) that would cross a page's end: Qt moves those rows and
+    lines itself, so where they end is known only from a new layout.
+    """
+    layout = document.documentLayout()
+    planned: list[_Breakable] = []
+    shift = 0.0
+    last_bottom = 0.0  # where the previous thing ends, moved
+    heading: tuple[QTextBlock, float] | None = None  # the heading just before (not already starting a page), moved top
+    seen_tables: set[int] = set()
+
+    def page_top_after(y: float) -> float:
+        return (int(y // page_height) + 1) * page_height
+
+    block = document.begin()
+    while block.isValid():
+        table = QTextCursor(block).currentTable()
+        if table is not None and table.firstPosition() in seen_tables:
+            block = block.next()
+            continue
+        if table is not None:
+            seen_tables.add(table.firstPosition())
+            rect, fmt = layout.frameBoundingRect(table), table.frameFormat()
+            movable = rect.height() < page_height
+        else:
+            rect, fmt = layout.blockBoundingRect(block), block.blockFormat()
+            movable = block.layout().lineCount() > 1
+        starts_page = fmt.pageBreakPolicy() == QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore
+        if starts_page:
+            # A page started on purpose: what came before either still ends above it or pushes it one page on.
+            shift = 0.0 if last_bottom <= rect.top() else page_top_after(last_bottom - 1) - rect.top()
+            movable = False
+        top, bottom = rect.top() + shift, rect.bottom() + shift
+        crosses = int(top // page_height) != int((bottom - 1) // page_height)
+        if shift and not movable and (table is not None or crosses):
+            break  # where Qt puts it (its rows, its line, an image) is known only from a new layout
+        if (
+            heading is not None
+            and table is None
+            and not shift
+            and _first_line_page(block, top, page_height) > int(heading[1] // page_height)
+        ):
+            planned.append(heading[0])  # an image pushed to the next page within its block: its heading follows
+            break
+        if movable and crosses:
+            if heading is not None and int(heading[1] // page_height) == int(top // page_height):
+                planned.append(heading[0])  # the heading goes with it
+                shift += page_top_after(heading[1]) - heading[1]
+            else:
+                planned.append(table if table is not None else block)
+                shift += page_top_after(top) - top
+            top, bottom = rect.top() + shift, rect.bottom() + shift
+        last_bottom = bottom
+        is_heading = table is None and bool(block.blockFormat().headingLevel())
+        heading = (block, top) if is_heading and not starts_page else None
+        block = block.next()
+    return planned
+
+
+def _first_line_page(block: QTextBlock, top: float, page_height: float) -> int:
+    """The page ``block``'s first line is drawn on: an image too tall for the page's rest is pushed to the
+    next page within its block, whose own top stays on this one."""
+    lines = block.layout()
+    pushed = lines.lineAt(0).y() if lines is not None and lines.lineCount() else 0.0
+    return int((top + pushed) // page_height)
+
+
+def _set_break_before(target: _Breakable) -> bool:
+    """Make ``target`` start a page; False if it already did."""
+    if isinstance(target, QTextTable):
+        table_format = target.frameFormat()
+        if _break_before(table_format):
+            target.setFrameFormat(table_format)
+            return True
+        return False
+    fmt = target.blockFormat()
+    if _break_before(fmt):
+        QTextCursor(target).setBlockFormat(fmt)
+        return True
+    return False
+
+
+def _keep_together_exactly(document: QTextDocument, page_height: float) -> None:
+    """Each page end in turn, laid out again after every change: exact, and quick when little is left to do."""
     layout = document.documentLayout()
 
     def crosses(top: float, bottom: float) -> bool:
@@ -167,22 +276,19 @@ def _keep_headings_with_what_follows(document: QTextDocument, page_height: float
         if block.blockFormat().headingLevel() and following.isValid():
             here = int(layout.blockBoundingRect(block).top() // page_height)
             fmt = block.blockFormat()
-            # Where what follows is drawn: an image too tall for the page's rest is pushed to the next
-            # page within its block, whose own top stays on this one.
-            lines = following.layout()
-            pushed = lines.lineAt(0).y() if lines is not None and lines.lineCount() else 0.0
-            starts = layout.blockBoundingRect(following).top() + pushed
-            if int(starts // page_height) > here and _break_before(fmt):
+            starts = _first_line_page(following, layout.blockBoundingRect(following).top(), page_height)
+            if starts > here and _break_before(fmt):
                 QTextCursor(block).setBlockFormat(fmt)
                 moved = True
                 # What follows was moved to start a page: the heading now does that for both.
                 after = QTextCursor(following)
                 table = after.currentTable()
-                if table is not None:
+                always = QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore
+                if table is not None and table.format().pageBreakPolicy() == always:
                     table_format = table.format()
                     table_format.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_Auto)
                     table.setFormat(table_format)
-                else:
+                elif table is None and following.blockFormat().pageBreakPolicy() == always:
                     following_format = following.blockFormat()
                     following_format.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_Auto)
                     after.setBlockFormat(following_format)

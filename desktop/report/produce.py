@@ -6,7 +6,6 @@ chart and the map are drawn with Qt on the GUI thread; the file is then written 
 
 import sqlite3
 import tempfile
-import threading
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -22,10 +21,7 @@ from db.records.monitors import local_profile
 from db.records.queries import Area, IncidentFilter, day_bounds, utc_text
 from db.report.content import Report, ReportRequest, build_report
 from db.report.places import Settlement
-from db.storage.connection import connect
 from db.storage.store import Store
-from db.trends.incident_cube import incident_cube_of
-from db.trends.positions import positions_of
 from desktop.map.render import render_map
 from desktop.report.charts import timeline_image
 from desktop.report.figures import Figures
@@ -74,8 +70,11 @@ def report_of(
     progress: Callable[[int, int], bool] | None = None,
     now_utc: datetime | None = None,
 ) -> Report:
-    """The report of ``request`` read through ``conn`` (the store's, or a thread's own read-only one)."""
-    _warm_map(store)
+    """The report of ``request`` read through ``conn`` (the store's, or a thread's own read-only one).
+
+    The map's own data is read when the map is drawn (:func:`map_image`), not beside this: on two cores
+    it only slowed the numbers down, and the Map view reads no more than the period needs.
+    """
     return build_report(
         conn,
         store.theatre,
@@ -101,14 +100,19 @@ def settlements_of(store: Store) -> tuple[Settlement, ...]:
 
 def figures_of(store: Store, report: Report) -> Figures:
     """The timeline chart and the map (GUI thread: both are drawn with Qt); left out when they would be empty."""
+    return Figures({**chart_figure(store, report), **map_figure(store, report)})
+
+
+def chart_figure(store: Store, report: Report) -> dict[str, QImage]:
+    """The timeline chart of the period, by its name in the layout (none when it would be empty)."""
     request = report.request
-    images = {}
     chart = timeline_image(store, request.flt, request.first, request.last, reporting_days=request.reporting_days)
-    if chart is not None:
-        images[TIMELINE_IMAGE] = chart
-    if report.points:
-        images[MAP_IMAGE] = map_image(store, report)
-    return Figures(images)
+    return {TIMELINE_IMAGE: chart} if chart is not None else {}
+
+
+def map_figure(store: Store, report: Report) -> dict[str, QImage]:
+    """The map of the period, by its name in the layout (none when the period has nothing to map)."""
+    return {MAP_IMAGE: map_image(store, report)} if report.points else {}
 
 
 def period_filter(store: Store, request: ReportRequest) -> IncidentFilter:
@@ -139,39 +143,8 @@ def framed(report: Report) -> Area | None:
     )
 
 
-_warming: dict[str, threading.Thread] = {}
-
-
-def _warm_map(store: Store) -> None:
-    """Read the Map view's in-memory copies (positions, incident arrays) on a connection of their own while
-    the report's numbers are read: seconds on a million incidents, the same copies the window's map keeps."""
-    key = str(store.data_dir)
-    path = str(store.conn.execute("PRAGMA database_list").fetchone()[2] or "")
-    if not path or (key in _warming and _warming[key].is_alive()):
-        return  # a database in memory has no second connection: the map reads them when drawn
-
-    def warm() -> None:
-        try:
-            conn = connect(Path(path), readonly=True)
-        except sqlite3.Error:
-            return
-        try:
-            positions_of(conn)
-            incident_cube_of(conn, store.tz)
-        except sqlite3.Error:
-            pass  # the map reads them itself, and says why if it cannot
-        finally:
-            conn.close()
-
-    _warming[key] = threading.Thread(target=warm, name="report-map-warm", daemon=True)
-    _warming[key].start()
-
-
 def map_image(store: Store, report: Report) -> QImage:
     """The Map view's own picture of the period (its colours, legend, scale and settlement names)."""
-    warming = _warming.pop(str(store.data_dir), None)
-    if warming is not None:
-        warming.join()
     with tempfile.TemporaryDirectory(prefix="truceline-report-") as folder:
         path = Path(folder) / "map.png"
         flt = period_filter(store, report.request)

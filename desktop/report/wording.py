@@ -24,9 +24,6 @@ PROVENANCE_LEAD = (
     "to the entries counted."
 )
 FURTHER_COLUMNS = ("Time", "Reference", "Why", "Where", "Verification")
-IN_FULL = 60
-"""Notable incidents shown in full; the next IN_ONE_LINE one line each; any more by reference only."""
-IN_ONE_LINE = 240
 REFS_PER_LINE = 6
 
 
@@ -100,8 +97,8 @@ def notable_tiers(
 ) -> tuple[tuple[NotableIncident, ...], tuple[NotableIncident, ...], tuple[NotableIncident, ...]]:
     """The notable incidents in full, one line each, and by reference only (a busy month of demo data
     holds thousands; every one is listed once, the gravest with the most words)."""
-    notable = report.notable
-    return notable[:IN_FULL], notable[IN_FULL : IN_FULL + IN_ONE_LINE], notable[IN_FULL + IN_ONE_LINE :]
+    notable, (in_full, in_one_line) = report.notable, report.tiers
+    return notable[:in_full], notable[in_full : in_full + in_one_line], notable[in_full + in_one_line :]
 
 
 def in_full_note(report: Report) -> str:
