@@ -24,8 +24,8 @@ from db.trends.column_sums import META_EPOCH, parse_ints
 Floats = npt.NDArray[np.float32]
 
 # The observer's position, kept only when the map position is the event's (for the joining line).
-_OBS_LAT = "CASE WHEN event_lat IS NOT NULL THEN observer_lat END"
-_OBS_LON = "CASE WHEN event_lat IS NOT NULL THEN observer_lon END"
+OBS_LAT = "CASE WHEN event_lat IS NOT NULL THEN observer_lat END"
+OBS_LON = "CASE WHEN event_lat IS NOT NULL THEN observer_lon END"
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,13 @@ def positions_of(conn: sqlite3.Connection) -> Positions:
     return copy
 
 
+def positions_loaded(conn: sqlite3.Connection) -> bool:
+    """Whether this process holds a copy of ``conn``'s positions (possibly a few versions behind)."""
+    path = conn.execute("SELECT file FROM pragma_database_list WHERE name = 'main'").fetchone()[0] or ""
+    with _lock:
+        return bool(path) and path in _copies
+
+
 def _stamp(conn: sqlite3.Connection) -> PositionStamp:
     path = conn.execute("SELECT file FROM pragma_database_list WHERE name = 'main'").fetchone()[0] or ""
     epoch = conn.execute("SELECT value FROM meta WHERE key = ?", (META_EPOCH,)).fetchone()
@@ -76,7 +83,7 @@ def _read(
     conn: sqlite3.Connection, where: str, params: tuple[object, ...]
 ) -> tuple[npt.NDArray[np.int64], list[Floats]]:
     """Rowids and the four position columns of the selected incidents (NaN for a missing value)."""
-    columns = (MAP_LAT, MAP_LON, _OBS_LAT, _OBS_LON)
+    columns = (MAP_LAT, MAP_LON, OBS_LAT, OBS_LON)
     parts = ["group_concat(rowid)", *(f"group_concat(coalesce({c}, 'nan'))" for c in columns)]
     texts = conn.execute(f"SELECT {', '.join(parts)} FROM incidents {where}", params).fetchone()
     rowids = parse_ints(texts[0])
