@@ -11,6 +11,10 @@ of each cell's run in ``starts``: 8 MB for a million incidents). Then:
 * the incidents of a small view are the runs of the fine cells it covers, read without looking at
   the rest (:meth:`SpatialIndex.candidates`).
 
+The lattice covers where nearly all incidents are (all but the outermost half percent each way),
+so that a few far-off positions do not make every cell large; those few are kept apart
+(``outside``) and always looked at one by one.
+
 A grid from the table is exact to a fine cell (its edges snap to the lattice), which is why it is
 used only when a drawn cell spans several fine cells (``MIN_FINE_PER_CELL``); closer in, the few
 incidents in view are binned one by one.
@@ -22,6 +26,7 @@ anyway (:mod:`db.trends.incident_cube`), and one pass over it per filter change 
 the table the pans then sum.
 """
 
+import math
 from dataclasses import dataclass
 from threading import Lock
 
@@ -31,85 +36,109 @@ import numpy.typing as npt
 from db.records.queries import Area
 from db.trends.positions import Floats, Positions, PositionStamp
 
-FINE = 1024
-"""Fine cells per side: at the whole theatre a few hundred metres, smaller than the drawn cells by ten."""
-MIN_FINE_PER_CELL = 4
-"""A drawn cell must span this many fine cells each way for its count to come from the summed table."""
+CELLS = 1 << 20
+"""Fine cells in all (4 MB of run starts): at the whole theatre a few hundred metres, a tenth of a drawn cell."""
+MIN_FINE_PER_CELL = 3
+"""A drawn cell must span this many fine cells each way for its count to come from the summed table
+(its edges snap to fine cells: at most a sixth of a drawn cell off)."""
+OUTER_PERCENT = 0.5
+"""Positions beyond this percentile at either end of either axis are kept apart, not stretched over."""
 
 Ints = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
 class Lattice:
-    """The fine cells' origin and size in degrees (row 0 is the south, column 0 the west)."""
+    """``rows`` × ``columns`` fine cells from (``south``, ``west``), each ``dlat`` × ``dlon`` degrees (row 0 south)."""
 
     south: float
     west: float
     dlat: float
     dlon: float
+    rows: int
+    columns: int
 
-    def rows(self, south: float, north: float) -> tuple[int, int]:
-        """First and last fine row (clipped) that ``south``..``north`` touches."""
-        return self._index(south, self.south, self.dlat), self._index(north, self.south, self.dlat)
+    def row_span(self, south: float, north: float) -> tuple[int, int]:
+        """First and last fine row that ``south``..``north`` touches, with a row to spare each side (clipped),
+        so that rounding never leaves out a position on an edge."""
+        return _index(south, self.south, self.dlat, self.rows, -1), _index(north, self.south, self.dlat, self.rows, 1)
 
-    def columns(self, west: float, east: float) -> tuple[int, int]:
-        return self._index(west, self.west, self.dlon), self._index(east, self.west, self.dlon)
+    def column_span(self, west: float, east: float) -> tuple[int, int]:
+        return _index(west, self.west, self.dlon, self.columns, -1), _index(east, self.west, self.dlon, self.columns, 1)
 
-    @staticmethod
-    def _index(value: float, origin: float, step: float) -> int:
-        return min(max(int(np.floor((value - origin) / step)), 0), FINE - 1)
+    def fits(self, view: Area, cells: tuple[int, int]) -> bool:
+        """Whether each of ``cells`` (rows, columns) over ``view`` spans enough fine cells to be summed from a table."""
+        rows, columns = cells
+        tall = (view.north - view.south) / rows >= MIN_FINE_PER_CELL * self.dlat
+        return tall and (view.east - view.west) / columns >= MIN_FINE_PER_CELL * self.dlon
 
-    def edges(self, low: float, high: float, parts: int, origin: float, step: float) -> Ints:
-        """The fine edge (0..FINE) nearest to each of ``parts`` + 1 even steps from ``low`` to ``high``."""
-        bounds = np.linspace(low, high, parts + 1)
-        return np.clip(np.rint((bounds - origin) / step), 0, FINE).astype(np.int64)
+    def cells_of(self, lat: Floats, lon: Floats) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.bool_]]:
+        """Each position's fine cell (row-major), and whether it lies on the lattice at all."""
+        y = (lat - np.float32(self.south)) / np.float32(self.dlat)
+        x = (lon - np.float32(self.west)) / np.float32(self.dlon)
+        on = (y >= 0) & (y < self.rows) & (x >= 0) & (x < self.columns)
+        iy = np.clip(y, 0, self.rows - 1).astype(np.int32)
+        ix = np.clip(x, 0, self.columns - 1).astype(np.int32)
+        iy *= self.columns
+        iy += ix
+        return iy, on
+
+
+def _index(value: float, origin: float, step: float, size: int, spare: int) -> int:
+    return min(max(int(np.floor((value - origin) / step)) + spare, 0), size - 1)
+
+
+def _edges(low: float, high: float, parts: int, origin: float, step: float, size: int) -> Ints:
+    """The fine edge (0..size) nearest to each of ``parts`` + 1 even steps from ``low`` to ``high``."""
+    bounds = np.linspace(low, high, parts + 1)
+    return np.clip(np.rint((bounds - origin) / step), 0, size).astype(np.int64)
 
 
 @dataclass(frozen=True)
 class SpatialIndex:
-    """Rowids with a position, sorted by fine cell; ``starts[c]`` is where cell ``c``'s run begins."""
+    """Rowids on the lattice sorted by fine cell (``starts[c]``: where cell ``c``'s run begins), and the rest."""
 
     stamp: PositionStamp
     lattice: Lattice
     order: npt.NDArray[np.int32]
     starts: npt.NDArray[np.int32]
+    outside: npt.NDArray[np.int32]
+
+    @property
+    def size(self) -> int:
+        return len(self.order) + len(self.outside)
 
     def runs(self, view: Area) -> list[tuple[int, int]]:
-        """The slices of ``order`` holding the fine cells ``view`` touches, one per fine row."""
-        r0, r1 = self.lattice.rows(view.south, view.north)
-        c0, c1 = self.lattice.columns(view.west, view.east)
-        firsts = self.starts[np.arange(r0, r1 + 1) * FINE + c0]
-        lasts = self.starts[np.arange(r0, r1 + 1) * FINE + c1 + 1]
-        return [(int(a), int(b)) for a, b in zip(firsts.tolist(), lasts.tolist(), strict=True) if b > a]
+        """The slices of ``order`` holding the fine cells ``view`` touches (and one beyond), one per fine row."""
+        lattice = self.lattice
+        r0, r1 = lattice.row_span(view.south, view.north)
+        c0, c1 = lattice.column_span(view.west, view.east)
+        if view.north < lattice.south or view.east < lattice.west:
+            return []
+        rows = np.arange(r0, r1 + 1) * lattice.columns
+        firsts, lasts = self.starts[rows + c0].tolist(), self.starts[rows + c1 + 1].tolist()
+        return [(a, b) for a, b in zip(firsts, lasts, strict=True) if b > a]
 
     def candidates(self, view: Area) -> npt.NDArray[np.int32]:
-        """Rowids of the incidents in the fine cells ``view`` touches (a superset of those in view)."""
-        runs = self.runs(view)
-        if not runs:
-            return np.zeros(0, dtype=np.int32)
-        return np.concatenate([self.order[a:b] for a, b in runs])
-
-    def fits(self, view: Area, cells: tuple[int, int]) -> bool:
-        """Whether each of ``cells`` (rows, columns) over ``view`` spans enough fine cells to be summed from a table."""
-        rows, columns = cells
-        return (view.north - view.south) / rows >= MIN_FINE_PER_CELL * self.lattice.dlat and (
-            view.east - view.west
-        ) / columns >= MIN_FINE_PER_CELL * self.lattice.dlon
+        """Rowids that may lie in ``view``: those in the fine cells it touches, and those off the lattice."""
+        return np.concatenate([*(self.order[a:b] for a, b in self.runs(view)), self.outside])
 
     def sums(self, placed: npt.NDArray[np.bool_]) -> "CellSums":
-        """The summed-area table of the incidents ``placed`` marks (a mask by rowid)."""
+        """The summed-area table of the incidents on the lattice that ``placed`` marks (a mask by rowid)."""
+        lattice = self.lattice
+        table = np.zeros((lattice.rows + 1, lattice.columns + 1), dtype=np.int32)  # kept: allocated first
         hit = np.zeros(len(self.order) + 1, dtype=np.int32)
         np.cumsum(placed[self.order], out=hit[1:])
-        per_cell = (hit[self.starts[1:]] - hit[self.starts[:-1]]).reshape(FINE, FINE)
-        table = np.zeros((FINE + 1, FINE + 1), dtype=np.int32)
+        per_cell = (hit[self.starts[1:]] - hit[self.starts[:-1]]).reshape(lattice.rows, lattice.columns)
+        del hit
         np.cumsum(per_cell, axis=0, out=table[1:, 1:])
         np.cumsum(table[1:, 1:], axis=1, out=table[1:, 1:])
-        return CellSums(self.lattice, table)
+        return CellSums(lattice, table)
 
 
 @dataclass(frozen=True)
 class CellSums:
-    """Counts of a filter's incidents summed over fine cells: ``table[r, c]`` holds rows < r, columns < c."""
+    """Counts of a filter's incidents on the lattice: ``table[r, c]`` holds fine rows < r, columns < c."""
 
     lattice: Lattice
     table: npt.NDArray[np.int32]
@@ -118,10 +147,9 @@ class CellSums:
         """Counts per cell of a ``rows`` × ``columns`` grid over ``view`` (row 0 south), edges snapped to fine cells."""
         rows, columns = cells
         lat = self.lattice
-        ys = lat.edges(view.south, view.north, rows, lat.south, lat.dlat)
-        xs = lat.edges(view.west, view.east, columns, lat.west, lat.dlon)
-        t = self.table
-        corners = t[np.ix_(ys, xs)].astype(np.int64)
+        ys = _edges(view.south, view.north, rows, lat.south, lat.dlat, lat.rows)
+        xs = _edges(view.west, view.east, columns, lat.west, lat.dlon, lat.columns)
+        corners = self.table[np.ix_(ys, xs)].astype(np.int64)
         return corners[1:, 1:] - corners[:-1, 1:] - corners[1:, :-1] + corners[:-1, :-1]
 
 
@@ -141,27 +169,40 @@ def spatial_index_of(positions: Positions) -> SpatialIndex:
 
 
 def build_index(positions: Positions) -> SpatialIndex:
-    """Sort the rowids with a position by fine cell over the positions' own extent (about a second's tenth)."""
-    rowids = np.flatnonzero(positions.lat == positions.lat)  # NaN: no position
+    """Sort the rowids with a position by fine cell (a few tenths of a second for a million).
+
+    What is kept is allocated before what is thrown away: the C allocator can then give the
+    scratch arrays back to the system when they are freed, instead of holding them below the kept ones."""
+    has_position = positions.lat == positions.lat  # NaN: no position
+    kept = np.empty(int(np.count_nonzero(has_position)), dtype=np.int32)
+    starts = np.zeros(CELLS + 1, dtype=np.int32)
+    rowids = np.flatnonzero(has_position).astype(np.int32)
+    del has_position
     lat, lon = positions.lat[rowids], positions.lon[rowids]
     lattice = _lattice_over(lat, lon)
-    cell = _cells(lattice, lat, lon)
-    by_cell = np.argsort(cell, kind="stable")
-    starts = np.zeros(FINE * FINE + 1, dtype=np.int32)
-    np.cumsum(np.bincount(cell, minlength=FINE * FINE), out=starts[1:])
-    return SpatialIndex(positions.stamp, lattice, rowids[by_cell].astype(np.int32), starts)
+    cell, on = lattice.cells_of(lat, lon)
+    del lat, lon
+    outside = rowids[~on].copy() if not on.all() else np.zeros(0, dtype=np.int32)
+    if len(outside):
+        rowids, cell = rowids[on], cell[on]
+    cells = lattice.rows * lattice.columns
+    np.cumsum(np.bincount(cell, minlength=cells), out=starts[1 : cells + 1])
+    order = kept[: len(rowids)]
+    np.take(rowids, np.argsort(cell, kind="stable"), out=order)
+    return SpatialIndex(positions.stamp, lattice, order, starts[: cells + 1], outside)
 
 
 def _lattice_over(lat: Floats, lon: Floats) -> Lattice:
+    """Fine cells about as tall as wide on the ground, over all but the outermost positions."""
     if len(lat) == 0:
-        return Lattice(0.0, 0.0, 1.0, 1.0)
-    south, north = float(lat.min()), float(lat.max())
-    west, east = float(lon.min()), float(lon.max())
+        return Lattice(0.0, 0.0, 1.0, 1.0, 1, 1)
+    cut = OUTER_PERCENT if len(lat) >= 10_000 else 0.0  # a small database: every position on the lattice
+    south, north = (float(v) for v in np.percentile(lat, [cut, 100 - cut]))
+    west, east = (float(v) for v in np.percentile(lon, [cut, 100 - cut]))
     # A little beyond the extreme positions, so that they fall inside the last cell, never on its edge.
-    return Lattice(south, west, max(north - south, 1e-6) * 1.000001 / FINE, max(east - west, 1e-6) * 1.000001 / FINE)
-
-
-def _cells(lattice: Lattice, lat: Floats, lon: Floats) -> npt.NDArray[np.int32]:
-    iy = np.clip(((lat - lattice.south) / lattice.dlat).astype(np.int32), 0, FINE - 1)
-    ix = np.clip(((lon - lattice.west) / lattice.dlon).astype(np.int32), 0, FINE - 1)
-    return iy * FINE + ix
+    height = max(north - south, 1e-4) * 1.0001
+    width = max(east - west, 1e-4) * 1.0001
+    ground = width * max(math.cos(math.radians((south + north) / 2)), 0.01)  # a degree east is shorter
+    rows = min(max(round(math.sqrt(CELLS * height / ground)), 1), CELLS)
+    columns = max(CELLS // rows, 1)
+    return Lattice(south, west, height / rows, width / columns, rows, columns)

@@ -117,14 +117,17 @@ def map_data(
     index = spatial_index_of(positions)
     with _lock:
         placed = _placed(conn, flt, tz, dimension, positions)
-        sums = placed.sums(index) if placed.total > max_points and index.fits(view, cells) else None
+        sums = placed.sums(index) if placed.total > max_points and index.lattice.fits(view, cells) else None
+    lat, lon = positions.lat, positions.lon
     if sums is not None:
         counts = sums.grid(view, cells)
+        apart = index.outside[placed.mask[index.outside]]  # the few far-off positions, binned one by one
+        apart = apart[_within(lat[apart], lon[apart], view)]
+        counts += _grid(lat[apart], lon[apart], view, cells).counts
         estimate = int(counts.sum())
         if estimate > 2 * max_points:  # a grid whichever way the fine cells at its edges fall
             return MapData(placed.total, estimate, {}, None, DensityGrid(view, counts))
     picked = _in_view(index, positions, placed.mask, view)
-    lat, lon = positions.lat, positions.lon
     if len(picked) > max_points:
         return MapData(placed.total, len(picked), {}, None, _grid(lat[picked], lon[picked], view, cells))
     chosen = placed.chosen
@@ -170,9 +173,9 @@ def _in_view(index: SpatialIndex, positions: Positions, mask: npt.NDArray[np.boo
     cells it touches."""
     lat, lon = positions.lat, positions.lon
     runs = index.runs(view)
-    if sum(b - a for a, b in runs) > len(index.order) // 4:
+    if sum(b - a for a, b in runs) > index.size // 4:
         return np.flatnonzero(mask & _within(lat, lon, view)).astype(np.int64)
-    rowids = index.candidates(view)
+    rowids = np.concatenate([*(index.order[a:b] for a, b in runs), index.outside])
     rowids = rowids[mask[rowids]]
     rowids = rowids[_within(lat[rowids], lon[rowids], view)]
     return np.sort(rowids).astype(np.int64)
