@@ -5,9 +5,9 @@ every incident in view, so both cost what the incidents count. Here the incident
 position are sorted once by a ``FINE`` × ``FINE`` lattice laid over them (``order``, with the start
 of each cell's run in ``starts``: 8 MB for a million incidents). Then:
 
-* a filter's incidents are summed per fine cell once, into a summed-area table (:class:`CellSums`,
-  4 MB); any rectangle's count is four look-ups, so a density grid of ``rows`` × ``columns`` cells
-  costs that many look-ups whatever the count, at every pan and zoom;
+* a filter's incidents are counted once, as a running count cell by cell (:class:`CellSums`,
+  4 MB); a fine row's count between two columns is then a difference, so a density grid costs a
+  look-up per fine row and grid column, whatever the count, at every pan and zoom;
 * the incidents of a small view are the runs of the fine cells it covers, read without looking at
   the rest (:meth:`SpatialIndex.candidates`).
 
@@ -15,7 +15,7 @@ The lattice covers where nearly all incidents are (all but the outermost half pe
 so that a few far-off positions do not make every cell large; those few are kept apart
 (``outside``) and always looked at one by one.
 
-A grid from the table is exact to a fine cell (its edges snap to the lattice), which is why it is
+A grid from the running counts is exact to a fine cell (its edges snap to the lattice), which is why it is
 used only when a drawn cell spans several fine cells (``MIN_FINE_PER_CELL``); closer in, the few
 incidents in view are binned one by one.
 
@@ -23,7 +23,7 @@ Why in memory rather than a rollup table kept by the projection: a filter combin
 with six coded columns, free text and conflicts, so a table of counts per cell and day would answer
 only part of them and cost every save a write; the filter's selection is a mask over rowids
 anyway (:mod:`db.trends.incident_cube`), and one pass over it per filter change (a few ms) builds
-the table the pans then sum.
+the running counts the pans then read.
 """
 
 import math
@@ -39,7 +39,7 @@ from db.trends.positions import Floats, Positions, PositionStamp
 CELLS = 1 << 20
 """Fine cells in all (4 MB of run starts): at the whole theatre a few hundred metres, a tenth of a drawn cell."""
 MIN_FINE_PER_CELL = 3
-"""A drawn cell must span this many fine cells each way for its count to come from the summed table
+"""A drawn cell must span this many fine cells each way for its count to come from the running counts
 (its edges snap to fine cells: at most a sixth of a drawn cell off)."""
 OUTER_PERCENT = 0.5
 """Positions beyond this percentile at either end of either axis are kept apart, not stretched over."""
@@ -67,10 +67,11 @@ class Lattice:
         return _index(west, self.west, self.dlon, self.columns, -1), _index(east, self.west, self.dlon, self.columns, 1)
 
     def fits(self, view: Area, cells: tuple[int, int]) -> bool:
-        """Whether each of ``cells`` (rows, columns) over ``view`` spans enough fine cells to be summed from a table."""
+        """Whether each of ``cells`` (rows, columns) over ``view`` spans enough fine cells to count it from sums."""
         rows, columns = cells
-        tall = (view.north - view.south) / rows >= MIN_FINE_PER_CELL * self.dlat
-        return tall and (view.east - view.west) / columns >= MIN_FINE_PER_CELL * self.dlon
+        least = MIN_FINE_PER_CELL * (1 - 1e-9)  # a view of exactly that many is not refused for a rounding
+        tall = (view.north - view.south) / rows >= least * self.dlat
+        return tall and (view.east - view.west) / columns >= least * self.dlon
 
     def cells_of(self, lat: Floats, lon: Floats) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.bool_]]:
         """Each position's fine cell (row-major), and whether it lies on the lattice at all."""
@@ -124,33 +125,37 @@ class SpatialIndex:
         return np.concatenate([*(self.order[a:b] for a, b in self.runs(view)), self.outside])
 
     def sums(self, placed: npt.NDArray[np.bool_]) -> "CellSums":
-        """The summed-area table of the incidents on the lattice that ``placed`` marks (a mask by rowid)."""
-        lattice = self.lattice
-        table = np.zeros((lattice.rows + 1, lattice.columns + 1), dtype=np.int32)  # kept: allocated first
-        hit = np.zeros(len(self.order) + 1, dtype=np.int32)
-        np.cumsum(placed[self.order], out=hit[1:])
-        per_cell = (hit[self.starts[1:]] - hit[self.starts[:-1]]).reshape(lattice.rows, lattice.columns)
-        del hit
-        np.cumsum(per_cell, axis=0, out=table[1:, 1:])
-        np.cumsum(table[1:, 1:], axis=1, out=table[1:, 1:])
-        return CellSums(lattice, table)
+        """The running count, cell by cell, of the incidents on the lattice that ``placed`` marks (a mask by rowid).
+
+        One pass over the sorted rowids (a gather, a running sum, a gather at the cells' starts): a few
+        milliseconds for a million, paid once per filter."""
+        running = np.zeros(len(self.order) + 1, dtype=np.int32)
+        np.cumsum(placed[self.order], out=running[1:])
+        return CellSums(self.lattice, running[self.starts])
 
 
 @dataclass(frozen=True)
 class CellSums:
-    """Counts of a filter's incidents on the lattice: ``table[r, c]`` holds fine rows < r, columns < c."""
+    """A filter's incidents on the lattice: ``before[c]`` counts those in fine cells before ``c`` (row-major)."""
 
     lattice: Lattice
-    table: npt.NDArray[np.int32]
+    before: npt.NDArray[np.int32]
 
     def grid(self, view: Area, cells: tuple[int, int]) -> Ints:
-        """Counts per cell of a ``rows`` × ``columns`` grid over ``view`` (row 0 south), edges snapped to fine cells."""
+        """Counts per cell of a ``rows`` × ``columns`` grid over ``view`` (row 0 south), edges snapped to fine cells.
+
+        Each fine row under the grid gives its count between two column edges by a difference, and the
+        fine rows are summed per grid row: fine rows × grid columns look-ups, whatever the count."""
         rows, columns = cells
         lat = self.lattice
         ys = _edges(view.south, view.north, rows, lat.south, lat.dlat, lat.rows)
         xs = _edges(view.west, view.east, columns, lat.west, lat.dlon, lat.columns)
-        corners = self.table[np.ix_(ys, xs)].astype(np.int64)
-        return corners[1:, 1:] - corners[:-1, 1:] - corners[1:, :-1] + corners[:-1, :-1]
+        fine_rows = np.arange(ys[0], ys[-1], dtype=np.int64)[:, None] * lat.columns
+        at_edges = self.before[fine_rows + xs[None, :]].astype(np.int64)
+        per_fine_row = np.diff(at_edges, axis=1)  # (fine rows, grid columns)
+        running = np.zeros((len(fine_rows) + 1, columns), dtype=np.int64)
+        np.cumsum(per_fine_row, axis=0, out=running[1:])
+        return running[ys[1:] - ys[0]] - running[ys[:-1] - ys[0]]
 
 
 _indexes: dict[str, SpatialIndex] = {}

@@ -3,17 +3,15 @@
 The filter's incidents come from :mod:`db.map.selection` (masks by rowid over the in-memory
 columns), their positions from :mod:`db.trends.positions`, and where they lie from
 :mod:`db.map.spatial`. What depends only on the filter (the mask of incidents placed on the map, the
-legend's totals, the summed-area table of counts per fine cell) is computed once per filter and
+legend's totals, the running count of incidents per fine cell) is computed once per filter and
 kept, so that a pan or zoom costs what the view holds: a density grid is a look-up per cell drawn,
 points are read from the fine cells in view. A view with more than ``max_points`` incidents in it
 is returned as a density grid, whose size is the caller's number of cells.
 
 A process that has not loaded the in-memory copies (``truceline report`` drawing one period) asks
-:func:`period_map_data` instead: the period's incidents through the index on their time, seconds
-faster than loading a million positions for one month's.
+:func:`db.map.period.period_map_data` instead.
 """
 
-import json
 import sqlite3
 from dataclasses import dataclass, field
 from threading import Lock
@@ -24,10 +22,10 @@ import numpy.typing as npt
 
 from db.map.selection import Selection, select
 from db.map.spatial import CellSums, SpatialIndex, spatial_index_of
-from db.records.queries import MAP_LAT, MAP_LON, Area, IncidentFilter, where_clause
-from db.trends.column_sums import parse_ints, stamp_of
-from db.trends.positions import OBS_LAT, OBS_LON, Floats, Positions, positions_of
-from db.trends.timeline import DIMENSION_COLUMNS, Dimension
+from db.records.queries import MAP_LAT, MAP_LON, Area, IncidentFilter
+from db.trends.column_sums import stamp_of
+from db.trends.positions import Floats, Positions, positions_of
+from db.trends.timeline import Dimension
 
 MAX_POINTS = 5_000
 """More incidents than this in view are shown as a density grid: beyond it, points only hide each other."""
@@ -85,7 +83,7 @@ class _Placed:
         if self._totals is None:
             n = min(len(self.mask), len(self.chosen.count))
             mask = self.mask[:n]
-            self._totals = _totals(self.chosen.codes[:n][mask], self.chosen.count[:n][mask], self.chosen.vocab)
+            self._totals = totals_by_key(self.chosen.codes[:n][mask], self.chosen.count[:n][mask], self.chosen.vocab)
         return self._totals
 
     def sums(self, index: SpatialIndex) -> CellSums:
@@ -122,14 +120,14 @@ def map_data(
     if sums is not None:
         counts = sums.grid(view, cells)
         apart = index.outside[placed.mask[index.outside]]  # the few far-off positions, binned one by one
-        apart = apart[_within(lat[apart], lon[apart], view)]
-        counts += _grid(lat[apart], lon[apart], view, cells).counts
+        apart = apart[within(lat[apart], lon[apart], view)]
+        counts += density_grid(lat[apart], lon[apart], view, cells).counts
         estimate = int(counts.sum())
         if estimate > 2 * max_points:  # a grid whichever way the fine cells at its edges fall
             return MapData(placed.total, estimate, {}, None, DensityGrid(view, counts))
     picked = _in_view(index, positions, placed.mask, view)
     if len(picked) > max_points:
-        return MapData(placed.total, len(picked), {}, None, _grid(lat[picked], lon[picked], view, cells))
+        return MapData(placed.total, len(picked), {}, None, density_grid(lat[picked], lon[picked], view, cells))
     chosen = placed.chosen
     points = MapPoints(
         rowids=picked,
@@ -159,7 +157,7 @@ def _placed(
     mask[:n] = chosen.mask[:n]
     mask &= lat == lat  # NaN: no position
     if flt.area is not None:
-        mask &= _within(lat, lon, flt.area)
+        mask &= within(lat, lon, flt.area)
     placed = _Placed(key, chosen, mask, int(np.count_nonzero(mask)))
     if path:
         _last[path] = placed
@@ -174,77 +172,25 @@ def _in_view(index: SpatialIndex, positions: Positions, mask: npt.NDArray[np.boo
     lat, lon = positions.lat, positions.lon
     runs = index.runs(view)
     if sum(b - a for a, b in runs) > index.size // 4:
-        return np.flatnonzero(mask & _within(lat, lon, view)).astype(np.int64)
+        return np.flatnonzero(mask & within(lat, lon, view)).astype(np.int64)
     rowids = np.concatenate([*(index.order[a:b] for a, b in runs), index.outside])
     rowids = rowids[mask[rowids]]
-    rowids = rowids[_within(lat[rowids], lon[rowids], view)]
+    rowids = rowids[within(lat[rowids], lon[rowids], view)]
     return np.sort(rowids).astype(np.int64)
 
 
-def period_map_data(
-    conn: sqlite3.Connection,
-    flt: IncidentFilter,
-    view: Area,
-    *,
-    dimension: Dimension | None = None,
-    max_points: int = MAX_POINTS,
-    cells: tuple[int, int] = (48, 64),
-) -> MapData:
-    """:func:`map_data` from SQL alone: one query for the filter's incidents with a position.
-
-    For a bounded period in a process without the in-memory copies (a report of a month reads its
-    83,000 incidents through the index on their time in a fraction of a second, where loading the
-    copies reads a million); the result is the same as :func:`map_data`'s.
-    """
-    column = DIMENSION_COLUMNS[dimension] if dimension else None
-    where, params = where_clause(flt)
-    value = f"coalesce({column}, '')" if column else "''"
-    columns = ("rowid", MAP_LAT, MAP_LON, f"coalesce({OBS_LAT}, 'nan')", f"coalesce({OBS_LON}, 'nan')", "count")
-    parts = ", ".join(f"group_concat(c{i})" for i in range(len(columns)))
-    inner = ", ".join(f"{c} AS c{i}" for i, c in enumerate(columns))
-    row = conn.execute(
-        f"SELECT {parts}, json_group_array(v) FROM (SELECT {inner}, {value} AS v FROM incidents "
-        f"WHERE {where} AND {MAP_LAT} IS NOT NULL ORDER BY rowid)",
-        params,
-    ).fetchone()
-    rowids = parse_ints(row[0])
-    lat, lon, obs_lat, obs_lon = (
-        np.fromstring(text, dtype=np.float64, sep=",").astype(np.float32) if text else np.zeros(0, np.float32)
-        for text in row[1:5]
-    )
-    count = parse_ints(row[5])
-    values: list[str] = json.loads(row[6]) if rowids.size else []
-    vocab_raw = sorted(set(values)) or [""]
-    number = {v: i for i, v in enumerate(vocab_raw)}
-    codes = np.fromiter((number[v] for v in values), dtype=np.int64, count=len(values))
-    vocab = [v or None for v in vocab_raw]
-    inside = np.flatnonzero(_within(lat, lon, view))
-    if len(inside) > max_points:
-        return MapData(len(rowids), len(inside), {}, None, _grid(lat[inside], lon[inside], view, cells))
-    points = MapPoints(
-        rowids=rowids[inside],
-        lat=lat[inside],
-        lon=lon[inside],
-        obs_lat=obs_lat[inside],
-        obs_lon=obs_lon[inside],
-        count=count[inside],
-        keys=[vocab[c] for c in codes[inside].tolist()],
-    )
-    return MapData(len(rowids), len(inside), _totals(codes, count, vocab), points, None)
-
-
-def _within(lat: Floats, lon: Floats, area: Area) -> npt.NDArray[np.bool_]:
+def within(lat: Floats, lon: Floats, area: Area) -> npt.NDArray[np.bool_]:
     return (lat >= area.south) & (lat <= area.north) & (lon >= area.west) & (lon <= area.east)
 
 
-def _totals(
+def totals_by_key(
     codes: npt.NDArray[np.integer], count: npt.NDArray[np.integer], vocab: list[str | None]
 ) -> dict[str | None, int]:
     sums = np.bincount(codes, weights=count, minlength=len(vocab)) if len(codes) else np.zeros(len(vocab))
     return {vocab[i]: int(sums[i]) for i in np.flatnonzero(sums)}
 
 
-def _grid(lat: Floats, lon: Floats, view: Area, cells: tuple[int, int]) -> DensityGrid:
+def density_grid(lat: Floats, lon: Floats, view: Area, cells: tuple[int, int]) -> DensityGrid:
     rows, columns = cells
     height = max(view.north - view.south, 1e-9)
     width = max(view.east - view.west, 1e-9)

@@ -53,7 +53,7 @@ _lock = Lock()
 
 def positions_of(conn: sqlite3.Connection) -> Positions:
     """The up-to-date positions of ``conn``'s database (read whole for a database in memory)."""
-    stamp = _stamp(conn)
+    stamp = position_stamp(conn)
     with _lock:
         copy = _copies.get(stamp.path) if stamp.path else None
         if copy is None or copy.stamp.epoch != stamp.epoch or copy.stamp.versions > stamp.versions:
@@ -72,7 +72,7 @@ def positions_loaded(conn: sqlite3.Connection) -> bool:
         return bool(path) and path in _copies
 
 
-def _stamp(conn: sqlite3.Connection) -> PositionStamp:
+def position_stamp(conn: sqlite3.Connection) -> PositionStamp:
     path = conn.execute("SELECT file FROM pragma_database_list WHERE name = 'main'").fetchone()[0] or ""
     epoch = conn.execute("SELECT value FROM meta WHERE key = ?", (META_EPOCH,)).fetchone()
     versions = conn.execute("SELECT coalesce(max(rowid), 0) FROM incident_versions").fetchone()[0]

@@ -19,8 +19,9 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QComboBox, QFileDialog, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
 from db.map.layers import LayerError, stored_layers
+from db.map.period import period_map_data
 from db.map.shapes import fan_outline, theatre_bounds, theatre_shapes
-from db.map.view import MAX_POINTS, MapData, map_data, map_incident, period_map_data, position_of, rowid_of
+from db.map.view import MAX_POINTS, MapData, map_data, map_incident, position_of, rowid_of
 from db.model.display import ENUM_LABELS, local_time_text
 from db.records.queries import Area, IncidentFilter
 from db.storage.store import Store
