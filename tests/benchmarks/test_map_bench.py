@@ -166,7 +166,7 @@ def test_map_redraw_budgets(qtbot, million: Path) -> None:  # type: ignore[no-un
     assert points_in_view is not None
     assert all(p50 < REDRAW_BUDGET_MS for _, p50, *_ in results), results
     assert pan_points[0] < FRAME_BUDGET_MS and pan_grid[0] < FRAME_BUDGET_MS
-    assert held < MEMORY_BUDGET_MB
+    assert added < MEMORY_BUDGET_MB and held < MEMORY_BUDGET_MB
 
 
 class _PaintCounter(QObject):
