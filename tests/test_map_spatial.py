@@ -1,6 +1,7 @@
 """The map's spatial index: the incidents of a view found without looking at the rest, density grids
 summed from running counts per fine cell, and the report's period read from SQL alone (issue 16)."""
 
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
@@ -8,7 +9,7 @@ import pytest
 from test_map import spread  # noqa: F401 (a fixture)
 
 from db.map.period import period_map_data
-from db.map.spatial import build_index
+from db.map.spatial import build_index, spatial_index_of
 from db.map.view import map_data
 from db.records.queries import Area, IncidentFilter, day_bounds
 from db.trends.positions import Positions, PositionStamp
@@ -104,3 +105,29 @@ def test_a_period_read_from_sql_draws_what_the_in_memory_copies_draw(store, spre
         for name in ("lat", "lon", "obs_lat", "obs_lon"):
             assert np.allclose(getattr(sql.points, name), getattr(memory.points, name), equal_nan=True), name
     assert period_map_data(store.conn, IncidentFilter(text="zzz"), Area(44.0, 30.0, 52.0, 40.0)).placed == 0
+
+
+def test_the_index_follows_a_save_without_sorting_again() -> None:
+    before = replace(_positions(), stamp=PositionStamp("/follow-test/db", "e", 10))
+    first = spatial_index_of(before)
+    lat, lon = before.lat.copy(), before.lon.copy()
+    moved = np.array([5, 6, 7, 100, 19_999], dtype=np.int64)
+    lat[moved] = np.array([48.41, 48.42, 46.48, np.nan, 47.6], dtype=np.float32)  # one far off, one loses its place
+    lon[moved] = np.array([37.71, 37.72, 30.72, np.nan, 35.5], dtype=np.float32)
+    lat, lon = np.append(lat, np.float32(48.43)), np.append(lon, np.float32(37.73))  # and a new incident
+    changed = np.append(moved, len(lat) - 1)
+    after = Positions(
+        PositionStamp("/follow-test/db", "e", 12), lat, lon, lat, lon, since=before.stamp, changed=changed
+    )
+    followed = spatial_index_of(after)
+    assert followed.lattice == first.lattice and followed.stamp == after.stamp
+    # Every rowid with a position is in the run of its own cell, or kept apart if off the lattice.
+    rowids = np.flatnonzero(lat == lat)
+    cell, on = followed.lattice.cells_of(lat[rowids], lon[rowids])
+    assert sorted(followed.outside.tolist()) == rowids[~on].tolist()
+    assert len(followed.order) == int(on.sum())
+    run_of = np.searchsorted(followed.starts, np.arange(len(followed.order)), side="right") - 1
+    where = dict(zip(followed.order.tolist(), run_of.tolist(), strict=True))
+    assert all(where[r] == c for r, c in zip(rowids[on].tolist(), cell[on].tolist(), strict=True))
+    post = Area(48.40, 37.70, 48.44, 37.74)
+    assert {5, 6, len(lat) - 1} <= set(followed.candidates(post).tolist())

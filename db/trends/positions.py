@@ -12,7 +12,7 @@ versions added since the copy was made are the only ones to read again. A rebuil
 """
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from threading import Lock
 
 import numpy as np
@@ -44,6 +44,10 @@ class Positions:
     lon: Floats
     obs_lat: Floats
     obs_lon: Floats
+    since: PositionStamp | None = None
+    """The stamp of the copy this one was refreshed from (None: read whole), and the rowids read again:
+    what a structure built on the older copy must look at to follow (db.map.spatial)."""
+    changed: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 _SLICE = 100_000
@@ -106,7 +110,8 @@ def _load(conn: sqlite3.Connection, stamp: PositionStamp) -> Positions:
         rowids, values = _read(conn, "WHERE rowid >= ? AND rowid < ?", (first, first + _SLICE))
         for array, column in zip(arrays, values, strict=True):
             array[rowids] = column
-    return Positions(stamp, *arrays)
+    lat, lon, obs_lat, obs_lon = arrays
+    return Positions(stamp, lat, lon, obs_lat, obs_lon)
 
 
 def _refreshed(conn: sqlite3.Connection, copy: Positions, stamp: PositionStamp) -> Positions:
@@ -121,7 +126,8 @@ def _refreshed(conn: sqlite3.Connection, copy: Positions, stamp: PositionStamp) 
     for array, previous, column in zip(arrays, old, values, strict=True):
         array[: len(previous)] = previous
         array[rowids] = column
-    return Positions(stamp, *arrays)
+    lat, lon, obs_lat, obs_lon = arrays
+    return Positions(stamp, lat, lon, obs_lat, obs_lon, since=copy.stamp, changed=rowids)
 
 
 def rowids_in_area(conn: sqlite3.Connection, area: Area) -> npt.NDArray[np.int64]:
