@@ -130,8 +130,8 @@ class SpatialIndex:
         One pass over the sorted rowids (a gather, a running sum, a gather at the cells' starts): a few
         milliseconds for a million, paid once per filter."""
         running = np.zeros(len(self.order) + 1, dtype=np.int32)
-        np.cumsum(placed[self.order], out=running[1:])
-        return CellSums(self.lattice, running[self.starts])
+        np.cumsum(np.take(placed, self.order), out=running[1:])  # take: a third faster than [] on int32
+        return CellSums(self.lattice, np.take(running, self.starts))
 
 
 @dataclass(frozen=True)
