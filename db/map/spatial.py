@@ -202,8 +202,8 @@ def build_index(positions: Positions) -> SpatialIndex:
 def _followed(index: SpatialIndex, positions: Positions) -> SpatialIndex:
     """``index`` with the incidents ``positions`` read again moved to their cells (a save, a merge).
 
-    A few copies of the sorted rowids (milliseconds), where sorting them again takes a third of a
-    second: the map stays quick after each save. The lattice stays; a new position beyond it joins
+    A few passes over the sorted rowids (some 30 ms for a million), where sorting them again takes
+    a third of a second: the map stays quick after each save. The lattice stays; a new position beyond it joins
     the few kept apart, and a database that has grown well beyond it is indexed afresh."""
     changed = positions.changed
     lattice = index.lattice
