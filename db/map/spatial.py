@@ -22,7 +22,7 @@ incidents in view are binned one by one.
 Why in memory rather than a rollup table kept by the projection: a filter combines the period
 with six coded columns, free text and conflicts, so a table of counts per cell and day would answer
 only part of them and cost every save a write; the filter's selection is a mask over rowids
-anyway (:mod:`db.trends.incident_cube`), and one pass over it per filter change (a few ms) builds
+anyway (:mod:`db.trends.incident_cube`), and one pass over it per filter change (10–20 ms) builds
 the running counts the pans then read.
 """
 
@@ -127,8 +127,8 @@ class SpatialIndex:
     def sums(self, placed: npt.NDArray[np.bool_]) -> "CellSums":
         """The running count, cell by cell, of the incidents on the lattice that ``placed`` marks (a mask by rowid).
 
-        One pass over the sorted rowids (a gather, a running sum, a gather at the cells' starts): a few
-        milliseconds for a million, paid once per filter."""
+        One pass over the sorted rowids (a gather, a running sum, a gather at the cells' starts): 10–20 ms
+        of CPU for a million, paid once per filter."""
         running = np.zeros(len(self.order) + 1, dtype=np.int32)
         np.cumsum(np.take(placed, self.order), out=running[1:])  # take: a third faster than [] on int32
         return CellSums(self.lattice, np.take(running, self.starts))
