@@ -1,46 +1,36 @@
 """What the map shows for a filter and a view: points when few enough, else counts per grid cell.
 
-The filter's incidents are chosen the way the timeline chooses them (the per-incident arrays of
-:mod:`db.trends.incident_cube` for whole days and coded columns, FTS5 rowids for text, SQL for the rest),
-their positions come from :mod:`db.trends.positions`, and everything after is numpy over those
-arrays: no query reads a million rows. A view with more than ``max_points`` incidents in it is
-returned as a density grid, whose size is the caller's number of cells, so drawing costs the
-same whatever the count.
+The filter's incidents come from :mod:`db.map.selection` (masks by rowid over the in-memory
+columns), their positions from :mod:`db.trends.positions`, and where they lie from
+:mod:`db.map.spatial`. What depends only on the filter (the mask of incidents placed on the map, the
+legend's totals, the running count of incidents per fine cell) is computed once per filter and
+kept, so that a pan or zoom costs what the view holds: a density grid is a look-up per cell drawn,
+points are read from the fine cells in view. A view with more than ``max_points`` incidents in it
+is returned as a density grid, whose size is the caller's number of cells.
+
+A process that has not loaded the in-memory copies (``truceline report`` drawing one period) asks
+:func:`db.map.period.period_map_data` instead.
 """
 
-import json
 import sqlite3
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
+from threading import Lock
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
 
-from db.records.queries import Area, IncidentFilter, fts_query, where_clause
-from db.trends.column_sums import parse_ints, selected
-from db.trends.incident_cube import incident_cube_of, matching_rowids
-from db.trends.positions import Floats, positions_of
-from db.trends.rollups import rollup_filter, split_period
-from db.trends.timeline import DIMENSION_COLUMNS, Dimension
+from db.map.selection import Selection, select
+from db.map.spatial import CellSums, SpatialIndex, spatial_index_of
+from db.records.queries import MAP_LAT, MAP_LON, Area, IncidentFilter
+from db.trends.column_sums import stamp_of
+from db.trends.positions import Floats, Positions, positions_of
+from db.trends.timeline import Dimension
 
 MAX_POINTS = 5_000
 """More incidents than this in view are shown as a density grid: beyond it, points only hide each other."""
 
 Ints = npt.NDArray[np.int64]
-
-
-@dataclass(frozen=True)
-class Selection:
-    """The incidents a filter selects, as arrays indexed by rowid (no copies of the in-memory columns).
-
-    ``mask`` says which rowids are chosen; ``count`` and ``codes`` (the split dimension's value, a
-    position in ``vocab``) hold every rowid's, chosen or not.
-    """
-
-    mask: npt.NDArray[np.bool_]
-    count: npt.NDArray[np.integer]
-    codes: npt.NDArray[np.integer]
-    vocab: list[str | None]
 
 
 @dataclass(frozen=True)
@@ -78,6 +68,34 @@ class MapData:
     grid: DensityGrid | None
 
 
+@dataclass
+class _Placed:
+    """What one filter places on the map, by rowid over the positions' length; the rest on demand."""
+
+    key: tuple[object, ...]
+    chosen: Selection
+    mask: npt.NDArray[np.bool_]
+    total: int
+    _totals: dict[str | None, int] | None = None
+    _sums: CellSums | None = field(default=None, repr=False)
+
+    def totals(self) -> dict[str | None, int]:
+        if self._totals is None:
+            n = min(len(self.mask), len(self.chosen.count))
+            mask = self.mask[:n]
+            self._totals = totals_by_key(self.chosen.codes[:n][mask], self.chosen.count[:n][mask], self.chosen.vocab)
+        return self._totals
+
+    def sums(self, index: SpatialIndex) -> CellSums:
+        if self._sums is None:
+            self._sums = index.sums(self.mask)
+        return self._sums
+
+
+_last: dict[str, _Placed] = {}
+_lock = Lock()
+
+
 def map_data(
     conn: sqlite3.Connection,
     flt: IncidentFilter,
@@ -93,112 +111,86 @@ def map_data(
     Everything is a mask over rowids until the few arrays drawn are gathered: on a million
     incidents a gather costs as much as the whole selection.
     """
-    chosen = select(conn, flt, tz, dimension)
     positions = positions_of(conn)
-    n = min(len(chosen.mask), len(positions.lat))
-    lat, lon = positions.lat[:n], positions.lon[:n]
-    placed = chosen.mask[:n] & (lat == lat)  # NaN: no position
-    if flt.area is not None:
-        placed &= _within(lat, lon, flt.area)
-    in_view = placed & _within(lat, lon, view)
-    shown = int(np.count_nonzero(in_view))
-    total = int(np.count_nonzero(placed))
-    if shown > max_points:
-        return MapData(total, shown, {}, None, _grid(lat[in_view], lon[in_view], view, cells))
-    count, codes = chosen.count[:n], chosen.codes[:n]
-    picked = np.flatnonzero(in_view)
+    index = spatial_index_of(positions)
+    with _lock:
+        placed = _placed(conn, flt, tz, dimension, positions)
+        sums = placed.sums(index) if placed.total > max_points and index.lattice.fits(view, cells) else None
+    lat, lon = positions.lat, positions.lon
+    if sums is not None:
+        counts = sums.grid(view, cells)
+        apart = index.outside[placed.mask[index.outside]]  # the few far-off positions, binned one by one
+        apart = apart[within(lat[apart], lon[apart], view)]
+        counts += density_grid(lat[apart], lon[apart], view, cells).counts
+        estimate = int(counts.sum())
+        if estimate > 2 * max_points:  # a grid whichever way the fine cells at its edges fall
+            return MapData(placed.total, estimate, {}, None, DensityGrid(view, counts))
+    picked = _in_view(index, positions, placed.mask, view)
+    if len(picked) > max_points:
+        return MapData(placed.total, len(picked), {}, None, density_grid(lat[picked], lon[picked], view, cells))
+    chosen = placed.chosen
     points = MapPoints(
-        rowids=picked.astype(np.int64),
+        rowids=picked,
         lat=lat[picked],
         lon=lon[picked],
         obs_lat=positions.obs_lat[picked],
         obs_lon=positions.obs_lon[picked],
-        count=count[picked].astype(np.int64),
-        keys=[chosen.vocab[c] for c in codes[picked].tolist()],
+        count=chosen.count[picked].astype(np.int64),
+        keys=[chosen.vocab[c] for c in chosen.codes[picked].tolist()],
     )
-    return MapData(total, shown, _totals(codes[placed], count[placed], chosen.vocab), points, None)
+    return MapData(placed.total, len(picked), placed.totals(), points, None)
 
 
-def select(conn: sqlite3.Connection, flt: IncidentFilter, tz: ZoneInfo, dimension: Dimension | None) -> Selection:
-    """The incidents ``flt`` selects, whatever its area (the caller applies that to positions)."""
-    column = DIMENSION_COLUMNS[dimension] if dimension else None
-    flt = replace(flt, area=None)
-    rest = rollup_filter(replace(flt, text=""))
-    split = split_period(flt.start_utc, flt.end_utc, tz)
-    cube = incident_cube_of(conn, tz) if rest is not None else None
-    if cube is None or rest is None:
-        return _from_sql(conn, flt, column)
-    size = len(cube.days)
-    if split.whole is not None:
-        mask = selected(cube.days, cube.codes, cube.vocab, rest.values, *split.whole)
-    else:
-        mask = np.zeros(size, dtype=np.bool_)
-    if fts_query(flt.text):
-        matches = matching_rowids(conn, flt.text)
-        words = np.zeros(size, dtype=np.bool_)
-        words[matches[matches < size]] = True
-        mask &= words
-    vocab: list[str | None]
-    codes: npt.NDArray[np.integer]
-    if column is None:
-        codes, vocab = np.zeros(size, dtype=np.int8), [None]
-    else:
-        codes, vocab = cube.codes[column], [value or None for value in cube.vocab[column]]
-    chosen = Selection(mask, cube.count, codes, vocab)
-    for start, end in split.edges:
-        # Part days at either end of the period (a filter the filter bar never makes): from SQL.
-        chosen = _union(chosen, _from_sql(conn, replace(flt, start_utc=start, end_utc=end), column))
-    return chosen
+def _placed(
+    conn: sqlite3.Connection, flt: IncidentFilter, tz: ZoneInfo, dimension: Dimension | None, positions: Positions
+) -> _Placed:
+    """The filter's incidents that have a position (and lie in its area), kept for the next call."""
+    key = (positions.stamp, stamp_of(conn), flt, dimension)
+    path = positions.stamp.path
+    last = _last.get(path) if path else None
+    if last is not None and last.key == key:
+        return last
+    chosen = select(conn, flt, tz, dimension)
+    lat, lon = positions.lat, positions.lon
+    n = min(len(chosen.mask), len(lat))
+    mask = np.zeros(len(lat), dtype=np.bool_)
+    mask[:n] = chosen.mask[:n]
+    mask &= lat == lat  # NaN: no position
+    if flt.area is not None:
+        mask &= within(lat, lon, flt.area)
+    placed = _Placed(key, chosen, mask, int(np.count_nonzero(mask)))
+    if path:
+        _last[path] = placed
+    return placed
 
 
-def _from_sql(conn: sqlite3.Connection, flt: IncidentFilter, column: str | None) -> Selection:
-    """:func:`select` for filters the in-memory arrays cannot answer (conflicts only, part days)."""
-    where, params = where_clause(flt)
-    value = f"coalesce({column}, '')" if column else "''"
-    found = conn.execute(f"SELECT json_group_array(DISTINCT {value}) FROM incidents WHERE {where}", params)
-    vocab_raw: list[str] = sorted(json.loads(found.fetchone()[0])) or [""]
-    cases = " ".join(f"WHEN ? THEN {i}" for i in range(len(vocab_raw)))
-    row = conn.execute(
-        f"SELECT group_concat(rowid), group_concat(count), group_concat(code) FROM "
-        f"(SELECT rowid, count, CASE {value} {cases} ELSE 0 END AS code FROM incidents WHERE {where} ORDER BY rowid)",
-        [*vocab_raw, *params],
-    ).fetchone()
-    rowids = parse_ints(row[0])
-    size = int(rowids.max()) + 1 if len(rowids) else 0
-    mask = np.zeros(size, dtype=np.bool_)
-    count = np.zeros(size, dtype=np.int64)
-    codes = np.zeros(size, dtype=np.int64)
-    mask[rowids], count[rowids], codes[rowids] = True, parse_ints(row[1]), parse_ints(row[2])
-    return Selection(mask, count, codes, [v or None for v in vocab_raw])
+def _in_view(index: SpatialIndex, positions: Positions, mask: npt.NDArray[np.bool_], view: Area) -> Ints:
+    """Rowids (ascending) that ``mask`` marks and whose position lies in ``view``.
+
+    A view over much of the theatre compares every position; a smaller one only those in the fine
+    cells it touches."""
+    lat, lon = positions.lat, positions.lon
+    runs = index.runs(view)
+    if sum(b - a for a, b in runs) > index.size // 4:
+        return np.flatnonzero(mask & within(lat, lon, view)).astype(np.int64)
+    rowids = np.concatenate([*(index.order[a:b] for a, b in runs), index.outside])
+    rowids = rowids[mask[rowids]]
+    rowids = rowids[within(lat[rowids], lon[rowids], view)]
+    return np.sort(rowids).astype(np.int64)
 
 
-def _union(a: Selection, b: Selection) -> Selection:
-    """Both selections (``b``'s codes translated into ``a``'s vocabulary, extended as needed)."""
-    vocab = list(a.vocab)
-    for value in b.vocab:
-        if value not in vocab:
-            vocab.append(value)
-    translate = np.array([vocab.index(v) for v in b.vocab], dtype=np.int64)
-    size = max(len(a.mask), len(b.mask))
-    mask = np.zeros(size, dtype=np.bool_)
-    count = np.zeros(size, dtype=np.int64)
-    codes = np.zeros(size, dtype=np.int64)
-    mask[: len(a.mask)], count[: len(a.count)], codes[: len(a.codes)] = a.mask, a.count, a.codes
-    rows = np.flatnonzero(b.mask)
-    mask[rows], count[rows], codes[rows] = True, b.count[rows], translate[b.codes[rows]]
-    return Selection(mask, count, codes, vocab)
-
-
-def _within(lat: Floats, lon: Floats, area: Area) -> npt.NDArray[np.bool_]:
+def within(lat: Floats, lon: Floats, area: Area) -> npt.NDArray[np.bool_]:
     return (lat >= area.south) & (lat <= area.north) & (lon >= area.west) & (lon <= area.east)
 
 
-def _totals(codes: Ints, count: Ints, vocab: list[str | None]) -> dict[str | None, int]:
+def totals_by_key(
+    codes: npt.NDArray[np.integer], count: npt.NDArray[np.integer], vocab: list[str | None]
+) -> dict[str | None, int]:
     sums = np.bincount(codes, weights=count, minlength=len(vocab)) if len(codes) else np.zeros(len(vocab))
     return {vocab[i]: int(sums[i]) for i in np.flatnonzero(sums)}
 
 
-def _grid(lat: Floats, lon: Floats, view: Area, cells: tuple[int, int]) -> DensityGrid:
+def density_grid(lat: Floats, lon: Floats, view: Area, cells: tuple[int, int]) -> DensityGrid:
     rows, columns = cells
     height = max(view.north - view.south, 1e-9)
     width = max(view.east - view.west, 1e-9)
@@ -240,3 +232,11 @@ def map_incident(conn: sqlite3.Connection, rowid: int) -> MapIncident | None:
 def rowid_of(conn: sqlite3.Connection, incident_id: str) -> int | None:
     row = conn.execute("SELECT rowid FROM incidents WHERE incident_id = ?", (incident_id,)).fetchone()
     return int(row[0]) if row else None
+
+
+def position_of(conn: sqlite3.Connection, rowid: int | None) -> tuple[float, float]:
+    """Latitude and longitude of the incident's map position as the map draws it (NaN: none, or no such rowid)."""
+    row = conn.execute(f"SELECT {MAP_LAT}, {MAP_LON} FROM incidents WHERE rowid = ?", (rowid,)).fetchone()
+    if row is None or row[0] is None or row[1] is None:
+        return float("nan"), float("nan")
+    return float(np.float32(row[0])), float(np.float32(row[1]))

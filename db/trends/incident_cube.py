@@ -44,6 +44,7 @@ CODED = ("zone_id", "sector_id", "category", "obs_type", "weapon_class", "verifi
 _VALUE = {"sector_id": "coalesce(sector_id, '')"}
 # Small types: a million incidents take 21 MB (codes are positions in short vocabularies).
 _DTYPES: dict[str, type[np.integer]] = {"day": np.int32, "late": np.int8, "count": np.int32}
+_SLICE = 100_000
 
 
 @dataclass(frozen=True)
@@ -141,9 +142,20 @@ def _exact_terms(conn: sqlite3.Connection, text: str) -> str | None:
 
 def _read(conn: sqlite3.Connection, where: str, params: Sequence[str]) -> tuple[dict[str, Ints], dict[str, list[str]]]:
     """Rowid, day, late, count and every coded column of the selected incidents, and the vocabularies."""
+    vocab = _vocabularies(conn, where, params)
+    return _columns(conn, where, params, vocab), vocab
+
+
+def _vocabularies(conn: sqlite3.Connection, where: str, params: Sequence[object]) -> dict[str, list[str]]:
     lists = ", ".join(f"json_group_array(DISTINCT {_VALUE.get(c, c)})" for c in CODED)
     found = conn.execute(f"SELECT {lists} FROM incidents {where}", list(params)).fetchone()
-    vocab = {column: sorted(json.loads(text)) for column, text in zip(CODED, found, strict=True)}
+    return {column: sorted(json.loads(text)) for column, text in zip(CODED, found, strict=True)}
+
+
+def _columns(
+    conn: sqlite3.Connection, where: str, params: Sequence[object], vocab: dict[str, list[str]]
+) -> dict[str, Ints]:
+    """The selected incidents' columns, coded by positions in ``vocab`` (which holds every value they take)."""
     parts = [
         "group_concat(rowid)",
         f"group_concat({day_number_sql('obs_day')})",
@@ -157,7 +169,7 @@ def _read(conn: sqlite3.Connection, where: str, params: Sequence[str]) -> tuple[
         case_params += vocab[column]
     texts = conn.execute(f"SELECT {', '.join(parts)} FROM incidents {where}", [*case_params, *params]).fetchone()
     names = ("rowid", "day", "late", "count", *CODED)
-    return {name: parse_ints(text) for name, text in zip(names, texts, strict=True)}, vocab
+    return {name: parse_ints(text) for name, text in zip(names, texts, strict=True)}
 
 
 def _empty(name: str, size: int) -> Ints:
@@ -167,13 +179,17 @@ def _empty(name: str, size: int) -> Ints:
 
 
 def _load(conn: sqlite3.Connection, stamp: Stamp) -> IncidentCube:
-    columns, vocab = _read(conn, "", ())
-    rowids = columns["rowid"]
-    size = int(rowids.max()) + 1 if len(rowids) else 0
-    arrays = {}
-    for name in ("day", "late", "count", *CODED):
-        arrays[name] = _empty(name, size)
-        arrays[name][rowids] = columns[name]
+    """Read every incident, in slices of rowids: the text SQLite hands over for a million at once, and
+    the numbers parsed from it, would take four times the arrays' memory for a moment (and the C
+    allocator keeps much of what a process once held)."""
+    vocab = _vocabularies(conn, "", ())
+    top = int(conn.execute("SELECT coalesce(max(rowid), 0) FROM incidents").fetchone()[0])
+    size = top + 1 if top else 0
+    arrays = {name: _empty(name, size) for name in ("day", "late", "count", *CODED)}
+    for first in range(0, size, _SLICE):
+        columns = _columns(conn, "WHERE rowid >= ? AND rowid < ?", (first, first + _SLICE), vocab)
+        for name, array in arrays.items():
+            array[columns["rowid"]] = columns[name]
     return IncidentCube(stamp, arrays["day"], arrays["late"], arrays["count"], {c: arrays[c] for c in CODED}, vocab)
 
 

@@ -12,7 +12,7 @@ versions added since the copy was made are the only ones to read again. A rebuil
 """
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from threading import Lock
 
 import numpy as np
@@ -25,8 +25,8 @@ from db.trends.column_sums import META_EPOCH, parse_ints
 Floats = npt.NDArray[np.float32]
 
 # The observer's position, kept only when the map position is the event's (for the joining line).
-_OBS_LAT = "CASE WHEN event_lat IS NOT NULL THEN observer_lat END"
-_OBS_LON = "CASE WHEN event_lat IS NOT NULL THEN observer_lon END"
+OBS_LAT = "CASE WHEN event_lat IS NOT NULL THEN observer_lat END"
+OBS_LON = "CASE WHEN event_lat IS NOT NULL THEN observer_lon END"
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,10 @@ class Positions:
     lon: Floats
     obs_lat: Floats
     obs_lon: Floats
+    since: PositionStamp | None = None
+    """The stamp of the copy this one was refreshed from (None: read whole), and the rowids read again:
+    what a structure built on the older copy must look at to follow (db.map.spatial)."""
+    changed: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 _SLICE = 100_000
@@ -54,7 +58,7 @@ _lock = Lock()
 
 def positions_of(conn: sqlite3.Connection) -> Positions:
     """The up-to-date positions of ``conn``'s database (read whole for a database in memory)."""
-    stamp = _stamp(conn)
+    stamp = position_stamp(conn)
     with _lock:
         copy = _copies.get(stamp.path) if stamp.path else None
         if copy is None or copy.stamp.epoch != stamp.epoch or copy.stamp.versions > stamp.versions:
@@ -66,7 +70,14 @@ def positions_of(conn: sqlite3.Connection) -> Positions:
     return copy
 
 
-def _stamp(conn: sqlite3.Connection) -> PositionStamp:
+def positions_loaded(conn: sqlite3.Connection) -> bool:
+    """Whether this process holds a copy of ``conn``'s positions (possibly a few versions behind)."""
+    path = conn.execute("SELECT file FROM pragma_database_list WHERE name = 'main'").fetchone()[0] or ""
+    with _lock:
+        return bool(path) and path in _copies
+
+
+def position_stamp(conn: sqlite3.Connection) -> PositionStamp:
     path = conn.execute("SELECT file FROM pragma_database_list WHERE name = 'main'").fetchone()[0] or ""
     epoch = get_meta(conn, META_EPOCH)
     versions = conn.execute("SELECT coalesce(max(rowid), 0) FROM incident_versions").fetchone()[0]
@@ -77,7 +88,7 @@ def _read(
     conn: sqlite3.Connection, where: str, params: tuple[object, ...]
 ) -> tuple[npt.NDArray[np.int64], list[Floats]]:
     """Rowids and the four position columns of the selected incidents (NaN for a missing value)."""
-    columns = (MAP_LAT, MAP_LON, _OBS_LAT, _OBS_LON)
+    columns = (MAP_LAT, MAP_LON, OBS_LAT, OBS_LON)
     parts = ["group_concat(rowid)", *(f"group_concat(coalesce({c}, 'nan'))" for c in columns)]
     texts = conn.execute(f"SELECT {', '.join(parts)} FROM incidents {where}", params).fetchone()
     rowids = parse_ints(texts[0])
@@ -100,7 +111,8 @@ def _load(conn: sqlite3.Connection, stamp: PositionStamp) -> Positions:
         rowids, values = _read(conn, "WHERE rowid >= ? AND rowid < ?", (first, first + _SLICE))
         for array, column in zip(arrays, values, strict=True):
             array[rowids] = column
-    return Positions(stamp, *arrays)
+    lat, lon, obs_lat, obs_lon = arrays
+    return Positions(stamp, lat, lon, obs_lat, obs_lon)
 
 
 def _refreshed(conn: sqlite3.Connection, copy: Positions, stamp: PositionStamp) -> Positions:
@@ -115,7 +127,8 @@ def _refreshed(conn: sqlite3.Connection, copy: Positions, stamp: PositionStamp) 
     for array, previous, column in zip(arrays, old, values, strict=True):
         array[: len(previous)] = previous
         array[rowids] = column
-    return Positions(stamp, *arrays)
+    lat, lon, obs_lat, obs_lon = arrays
+    return Positions(stamp, lat, lon, obs_lat, obs_lon, since=copy.stamp, changed=rowids)
 
 
 def rowids_in_area(conn: sqlite3.Connection, area: Area) -> npt.NDArray[np.int64]:

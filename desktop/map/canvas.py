@@ -430,7 +430,8 @@ class MapCanvas(pg.PlotWidget):
         x0 = area.west + (area.east - area.west) * 14 / width
         y0 = area.south + (area.north - area.south) * 16 / height
         self.scale_line.setData([x0, x0 + km / km_per_lon], [y0, y0])
-        self.scale_text.setText(f"{km:g} km")
+        if self.scale_text.toPlainText() != f"{km:g} km":  # a new text is laid out again: only when it changed
+            self.scale_text.setText(f"{km:g} km")
         self.scale_text.setPos(x0, y0)
         self.north.setPos(
             area.west + (area.east - area.west) * 10 / width, area.north - (area.north - area.south) * 6 / height

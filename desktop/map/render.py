@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication
 
 from db.records.queries import Area, IncidentFilter
 from db.storage.store import Store
+from db.trends.positions import positions_loaded
 from db.trends.timeline import Dimension
 from desktop.map.view import MapView
 
@@ -51,7 +52,10 @@ def _render(
     view: Area | None,
     period: str | None,
 ) -> None:
-    widget = MapView(store)
+    # A bounded period is read through the index on time unless the copies of every position are loaded
+    # already (the window drew its map): loading them for one picture costs seconds on a million incidents.
+    bounded = flt.start_utc is not None and flt.end_utc is not None
+    widget = MapView(store, in_memory=not bounded or positions_loaded(store.conn))
     widget.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
     widget.period_label = period
     try:

@@ -19,12 +19,12 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from db.map.layers import LayerError, stored_layers
+from db.map.period import period_map_data
 from db.map.shapes import fan_outline, theatre_bounds, theatre_shapes
-from db.map.view import MAX_POINTS, MapData, map_data, map_incident, rowid_of
+from db.map.view import MAX_POINTS, MapData, map_data, map_incident, position_of, rowid_of
 from db.model.display import ENUM_LABELS, local_time_text
 from db.records.queries import Area, IncidentFilter
 from db.storage.store import Store
-from db.trends.positions import positions_of
 from db.trends.timeline import Dimension
 from desktop.map.canvas import MapCanvas
 from desktop.map.layers import layer_items
@@ -47,9 +47,19 @@ class MapView(QWidget):
     incidentSelected = Signal(str)  # noqa: N815 (Qt naming); an incident_id
     areaChosen = Signal(object)  # noqa: N815 (Qt naming); an Area
 
-    def __init__(self, store: Store, parent: QWidget | None = None, *, display_tz: ZoneInfo | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        parent: QWidget | None = None,
+        *,
+        display_tz: ZoneInfo | None = None,
+        in_memory: bool = True,
+    ) -> None:
         super().__init__(parent)
         self._store = store
+        # False: every redraw asks SQL for the filter's incidents (one picture of a bounded period in a
+        # process that has not loaded the in-memory copies); True: the copies, loaded once, answer pans.
+        self._in_memory = in_memory
         self._display_tz = display_tz or store.tz
         self._filter = IncidentFilter()
         self._filtered = False
@@ -131,15 +141,20 @@ class MapView(QWidget):
         width, height = self.canvas.view_pixels()
         cells = (max(int(height // DENSITY_CELL_PX), 4), max(int(width // DENSITY_CELL_PX), 4))
         area = self.canvas.view_area()
-        data = map_data(
-            self._store.conn,
-            self._filter,
-            self._store.tz,
-            area,
-            dimension=dimension,
-            cells=cells,
-            max_points=self.max_points,
-        )
+        if self._in_memory:
+            data = map_data(
+                self._store.conn,
+                self._filter,
+                self._store.tz,
+                area,
+                dimension=dimension,
+                cells=cells,
+                max_points=self.max_points,
+            )
+        else:
+            data = period_map_data(
+                self._store.conn, self._filter, area, dimension=dimension, cells=cells, max_points=self.max_points
+            )
         self._data = data
         self._colours = self._legend(data, dimension) if data.points is not None else {}
         if data.points is not None:
@@ -283,9 +298,7 @@ class MapView(QWidget):
         if incident is None:
             self.canvas.show_selected(None, None, None)
             return
-        positions = positions_of(self._store.conn)
-        lat = float(positions.lat[rowid]) if rowid is not None and rowid < len(positions.lat) else float("nan")
-        lon = float(positions.lon[rowid]) if rowid is not None and rowid < len(positions.lon) else float("nan")
+        lat, lon = position_of(self._store.conn, rowid)
         fan = None
         if incident.observer and incident.bearing_deg is not None and incident.dist_max_km is not None:
             fan = fan_outline(
