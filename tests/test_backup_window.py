@@ -40,8 +40,9 @@ def test_the_status_bar_says_when_the_last_verified_backup_was_made(
 ) -> None:  # type: ignore[no-untyped-def]
     assert window.backups.label.text() == "No backup yet"
     save(store, writer)
-    window.backup_now()
-    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Backup verified"), timeout=10_000)
+    with qtbot.waitSignal(window.backups.manualDone, timeout=30_000):
+        window.backup_now()
+    assert window.statusBar().currentMessage().startswith("Backup verified")
     assert window.backups.label.text().startswith("Last backup today ")
     assert len(list_backups(store.data_dir / "backups")) == 1
 
@@ -50,17 +51,14 @@ def test_the_rolling_backup_runs_off_the_gui_thread_only_when_data_changed(
     qtbot, window: MainWindow, store: Store, writer: Writer
 ) -> None:  # type: ignore[no-untyped-def]
     save(store, writer)
-    worker = window.backups.backup_if_changed()
-    assert worker is not None
-    with qtbot.waitSignal(worker.succeeded, timeout=10_000) as first:
-        pass
+    with qtbot.waitSignal(window.backups.backedUp, timeout=20_000) as first:
+        worker = window.backups.backup_if_changed()
+        assert worker is not None
     assert first.args[0] is not None and first.args[0].label == "auto"
-    qtbot.waitUntil(lambda: window.backups.label.text().startswith("Last backup"))
+    assert window.backups.label.text().startswith("Last backup")
     worker.wait()
-    again = window.backups.backup_if_changed()
-    assert again is not None
-    with qtbot.waitSignal(again.succeeded, timeout=10_000) as second:
-        pass
+    with qtbot.waitSignal(window.backups.backedUp, timeout=20_000) as second:
+        assert window.backups.backup_if_changed() is not None
     assert second.args[0] is None  # nothing changed: no new file
     assert len(list_backups(store.data_dir / "backups")) == 1
 
@@ -166,8 +164,9 @@ def test_a_failed_backup_now_is_explained_and_leaves_no_file(
     shown: list[str] = []
     monkeypatch.setattr("desktop.window.backup_schedule.make_backup", full)
     monkeypatch.setattr(QMessageBox, "warning", lambda _parent, _title, text: shown.append(text))
-    window.backup_now()
-    qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
+    with qtbot.waitSignal(window.backups.manualFailed, timeout=20_000):
+        window.backup_now()
+    assert shown
     assert "No backup was made" in shown[0] and "disk is full" in shown[0]
     assert list_backups(store.data_dir / "backups") == []
     assert window.backups.label.text() == "No backup yet"

@@ -25,7 +25,7 @@ from desktop.window.main_window import MainWindow
 
 
 def finish(qtbot, dialog) -> None:  # type: ignore[no-untyped-def]
-    qtbot.waitUntil(lambda: dialog.task is not None and dialog.task.isFinished(), timeout=10_000)
+    qtbot.waitUntil(lambda: dialog.task is not None and dialog.task.isFinished(), timeout=30_000)
     # The task posted its end-of-task signal before it finished: deliver it now, no guessed delay.
     QApplication.sendPostedEvents()
 
@@ -40,7 +40,7 @@ def test_export_writes_the_filtered_incidents_with_progress(
     assert "Exports the 1 incident the filter bar selects" in dialog.scope.text()
     out = tmp_path / "fire.csv"
     dialog.path.setText(str(out))
-    with qtbot.waitSignal(dialog.exported, timeout=10_000) as signal:
+    with qtbot.waitSignal(dialog.exported, timeout=30_000) as signal:
         dialog.export_button.click()
     assert signal.args[0].rows == 1
     assert dialog.progress.value() == dialog.progress.maximum()
@@ -58,7 +58,7 @@ def test_export_acled_summary_preset_and_no_bom(qtbot, store: Store, writer: Wri
     dialog.preset.setCurrentIndex(dialog.preset.findData("summary"))
     dialog.bom.setChecked(False)
     dialog.path.setText(str(tmp_path / "summary.csv"))
-    with qtbot.waitSignal(dialog.exported, timeout=10_000):
+    with qtbot.waitSignal(dialog.exported, timeout=30_000):
         dialog.export_button.click()
     first = (tmp_path / "summary.csv").read_bytes().split(b"\r\n")[0].decode()
     assert first == ",".join(PRESETS["summary"])
@@ -66,7 +66,7 @@ def test_export_acled_summary_preset_and_no_bom(qtbot, store: Store, writer: Wri
     dialog.format.setCurrentIndex(dialog.format.findData("acled"))
     assert not dialog.preset.isEnabled()  # ACLED columns are fixed
     dialog.path.setText(str(tmp_path / "acled.csv"))
-    with qtbot.waitSignal(dialog.exported, timeout=10_000):
+    with qtbot.waitSignal(dialog.exported, timeout=30_000):
         dialog.export_button.click()
     assert (tmp_path / "acled.csv").read_bytes().startswith(b"event_id_cnty,")
     finish(qtbot, dialog)
@@ -130,7 +130,7 @@ def test_import_previews_then_imports(qtbot, store: Store, writer: Writer, tmp_p
     finish(qtbot, dialog)
     assert "would add 2; 0 already present" in dialog.summary.text()
     assert dialog.import_button.isEnabled() and version_count(target) == 0
-    with qtbot.waitSignal(dialog.imported, timeout=10_000):
+    with qtbot.waitSignal(dialog.imported, timeout=30_000):
         dialog.import_button.click()
     finish(qtbot, dialog)
     assert "added 2" in dialog.summary.text() and version_count(target) == 2

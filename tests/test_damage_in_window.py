@@ -51,7 +51,7 @@ def corrupt_behind_the_window(store: Store) -> None:
 
 def test_damage_found_while_reading_stops_the_window_and_is_noted(qtbot, window: MainWindow, store: Store) -> None:  # type: ignore[no-untyped-def]
     corrupt_behind_the_window(store)
-    with qtbot.waitSignal(window.damage.damaged, timeout=10_000):
+    with qtbot.waitSignal(window.damage.damaged, timeout=30_000):
         window.refresh_action.trigger()  # F5: the slot meets the damage, as a user's key press would
     assert window.damage.stopped
     assert not window.tabs.isVisible() and not window.filter_bar.isVisible()  # no blank rows, no stale numbers
@@ -87,7 +87,7 @@ def test_a_save_that_meets_damage_keeps_the_draft_and_stops_the_window(  # type:
     monkeypatch.setattr("desktop.form.incident_form.record_incident", failing_disk)
     monkeypatch.setattr("desktop.form.incident_form.save_failed", lambda _form, error: None)
     monkeypatch.setattr(type(form), "_ask", lambda _self, _box: None)
-    with qtbot.waitSignal(window.damage.damaged, timeout=10_000):
+    with qtbot.waitSignal(window.damage.damaged, timeout=30_000):
         form.save()
     assert list((store.data_dir / "drafts").iterdir()), "the typed form must survive as a draft"
     assert window.stopped_panel.isVisible()

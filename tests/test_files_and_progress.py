@@ -23,7 +23,7 @@ def test_the_export_offers_a_new_name_in_the_last_folder_used(qtbot, store, writ
     qtbot.addWidget(dialog)
     assert Path(dialog.path.text()).parent == Path.home() and "truceline-export-" in dialog.path.text()
     dialog.path.setText(str(stick / "first.csv"))
-    with qtbot.waitSignal(dialog.exported, timeout=10_000):
+    with qtbot.waitSignal(dialog.exported, timeout=30_000):
         dialog.export_button.click()
     qtbot.waitUntil(lambda: dialog.task is not None and dialog.task.isFinished())
     again = CsvExportDialog(store, IncidentFilter(), None)
@@ -48,7 +48,7 @@ def test_an_existing_file_is_replaced_only_when_the_user_says_so(  # type: ignor
     assert dialog.task is None and "Not exported" in dialog.message.text()
     assert target.read_text() == "yesterday's report"
     answer(monkeypatch, "Replace", seen)
-    with qtbot.waitSignal(dialog.exported, timeout=10_000):
+    with qtbot.waitSignal(dialog.exported, timeout=30_000):
         dialog.export_button.click()
     qtbot.waitUntil(lambda: dialog.task is not None and dialog.task.isFinished())
     assert target.read_text(encoding="utf-8-sig").startswith("incident_id")
@@ -103,5 +103,5 @@ def test_the_bundle_export_bar_is_a_real_bar_from_the_start(qtbot, store, writer
     dialog.start()
     # Reading the versions reports too (tests/test_exchange_window.py follows it rising): no busy bar.
     assert (dialog.progress.maximum(), dialog.progress.value()) == (1000, 0)
-    qtbot.waitUntil(lambda: dialog.close_button.isEnabled(), timeout=10_000)
+    qtbot.waitUntil(lambda: dialog.close_button.isEnabled(), timeout=30_000)
     assert dialog.progress.value() == dialog.progress.maximum()

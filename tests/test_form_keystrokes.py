@@ -121,7 +121,7 @@ def test_the_trial_report_takes_at_most_50_keystrokes_beyond_the_narrative(  # t
     board.tab("narrative")
     board.narrative(NARRATIVES[0])
     assert form.problems() == {}
-    with qtbot.waitSignal(form.saved, timeout=3000):
+    with qtbot.waitSignal(form.saved, timeout=30_000):
         board.press(Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
 
     # Save and new from this: the same moment, place and means; the cursor on what was observed.
@@ -136,7 +136,7 @@ def test_the_trial_report_takes_at_most_50_keystrokes_beyond_the_narrative(  # t
     board.tab("narrative")
     board.narrative(NARRATIVES[1])
     assert form.problems() == {}
-    with qtbot.waitSignal(form.saved, timeout=3000):
+    with qtbot.waitSignal(form.saved, timeout=30_000):
         board.press(Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: not form.isVisible())
 

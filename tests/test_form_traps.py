@@ -60,7 +60,7 @@ def test_a_position_outside_the_theatre_is_saved_only_when_confirmed(  # type: i
     assert store.conn.execute("SELECT count(*) FROM incidents").fetchone() == (0,)
     assert focused() is form.field_widget("observer_position")
     message_boxes.answers.append("Save anyway")
-    with qtbot.waitSignal(form.saved, timeout=2000) as blocker:
+    with qtbot.waitSignal(form.saved, timeout=30_000) as blocker:
         assert form.save() is True
     assert get_incident(store.conn, blocker.args[0].incident_id).incident.observer_lat == 37.70
 

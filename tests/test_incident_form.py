@@ -251,7 +251,7 @@ def test_a_full_incident_is_entered_from_the_keyboard_and_saved(qtbot, make_form
     assert focused() is form.field_widget("narrative")
     keys(qtbot, focused(), "Twelve impacts, 3–5 km ENE.")
     assert form.problems() == {}
-    with qtbot.waitSignal(form.saved, timeout=2000) as blocker:
+    with qtbot.waitSignal(form.saved, timeout=30_000) as blocker:
         ctrl_s(qtbot)
     saved = blocker.args[0]
     assert form.result() == QDialog.DialogCode.Accepted and not form.isVisible()
@@ -289,7 +289,7 @@ def test_ctrl_enter_saves_and_plain_enter_does_not(qtbot, make_form, key, modifi
     fill_valid(qtbot, form)
     qtbot.keyClick(focused(), key)  # a stray Enter in a field neither saves nor closes
     assert form.isVisible()
-    with qtbot.waitSignal(form.saved, timeout=2000):
+    with qtbot.waitSignal(form.saved, timeout=30_000):
         qtbot.keyClick(focused(), key, modifiers)
 
 
@@ -366,7 +366,7 @@ def test_times_are_entered_in_the_display_zone(qtbot, make_form, store) -> None:
     fill_valid(qtbot, form)
     type_into(qtbot, form, "observed_start_date", "2026-05-01")
     type_into(qtbot, form, "observed_start_time", "21:15")
-    with qtbot.waitSignal(form.saved, timeout=2000) as blocker:
+    with qtbot.waitSignal(form.saved, timeout=30_000) as blocker:
         ctrl_s(qtbot)
     assert get_incident(store.conn, blocker.args[0].incident_id).incident.observed_start == "2026-05-01T21:15:00Z"
 
@@ -467,7 +467,7 @@ def test_a_time_that_happened_twice_asks_which(qtbot, make_form, store, message_
     type_into(qtbot, form, "observed_start_time", "03:30")
     assert form.problems() == {} and save_button(form).isEnabled()  # asked on saving, not while typing
     message_boxes.answers.append(answer)
-    with qtbot.waitSignal(form.saved, timeout=3000) as blocker:
+    with qtbot.waitSignal(form.saved, timeout=30_000) as blocker:
         ctrl_s(qtbot)
     assert len(message_boxes.seen) == 1
     assert "03:30 on 2026-10-25 happened twice" in message_boxes.seen[0]
@@ -528,7 +528,7 @@ def test_a_zone_override_shows_the_mismatch_and_is_kept(qtbot, make_form, store)
     assert form.placement_warning == "⚠ position: EAST"
     type_into(qtbot, form, "observer_position", "48.41, 37.71")  # moving keeps the override
     assert form.values()["zone_id"] == "WEST" and form.placement_warning
-    with qtbot.waitSignal(form.saved, timeout=2000) as blocker:
+    with qtbot.waitSignal(form.saved, timeout=30_000) as blocker:
         ctrl_s(qtbot)
     assert get_incident(store.conn, blocker.args[0].incident_id).incident.zone_id == "WEST"
 
@@ -588,7 +588,7 @@ def test_an_amendment_needs_a_reason_and_keeps_the_version_chain(qtbot, make_for
     assert form.isVisible() and focused() is form.field_widget("reason")
     assert len(incident_history(store.conn, incident_id)) == 1
     qtbot.keyClicks(focused(), "recounted with the team")
-    with qtbot.waitSignal(form.saved, timeout=2000) as blocker:
+    with qtbot.waitSignal(form.saved, timeout=30_000) as blocker:
         ctrl_s(qtbot)
     assert blocker.args[0].ref == before.ref
     history = incident_history(store.conn, incident_id)
@@ -609,7 +609,7 @@ def test_an_amendment_based_on_an_old_version_makes_a_conflict_not_an_overwrite(
     amend_incident(store.conn, writer, incident_id, changed, "merged from another laptop", store.calendar)
     type_into(qtbot, form, "reason", "my correction")
     type_into(qtbot, form, "place", "Toretsk")
-    with qtbot.waitSignal(form.saved, timeout=2000):
+    with qtbot.waitSignal(form.saved, timeout=30_000):
         ctrl_s(qtbot)
     assert get_incident(store.conn, incident_id).heads == 2
 
@@ -627,7 +627,7 @@ def test_esc_without_changes_closes_at_once(qtbot, make_form, message_boxes) -> 
 def test_esc_with_changes_asks_before_discarding(qtbot, make_form, store, message_boxes) -> None:  # type: ignore[no-untyped-def]
     form = make_form()
     type_into(qtbot, form, "place", "Торецьк")
-    qtbot.waitUntil(lambda: load_drafts(store.data.drafts) != [], timeout=3000)
+    qtbot.waitUntil(lambda: load_drafts(store.data.drafts) != [], timeout=30_000)
     message_boxes.answers.extend(["Keep editing", "Discard"])
     qtbot.keyClick(focused(), Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: len(message_boxes.seen) == 1)
@@ -650,7 +650,7 @@ def test_a_draft_survives_the_form_and_restores_every_value(qtbot, make_form, st
     type_into(qtbot, form, "narrative", "Перший рядок\nsecond line")
     typed = form.values()
     drafts_dir = store.data.drafts
-    qtbot.waitUntil(lambda: [d.fields for d in load_drafts(drafts_dir)] == [typed], timeout=3000)
+    qtbot.waitUntil(lambda: [d.fields for d in load_drafts(drafts_dir)] == [typed], timeout=30_000)
     form.deleteLater()  # as if the laptop died: nothing is asked, nothing is cleaned up
     qtbot.waitUntil(lambda: not Shiboken.isValid(form))
     (draft,) = load_drafts(drafts_dir)
@@ -658,7 +658,7 @@ def test_a_draft_survives_the_form_and_restores_every_value(qtbot, make_form, st
     assert again.values() == typed
     assert again.placement_warning  # the override is still an override
     assert again.is_changed() and again.draft_id == draft.draft_id
-    with qtbot.waitSignal(again.saved, timeout=2000):
+    with qtbot.waitSignal(again.saved, timeout=30_000):
         ctrl_s(qtbot)
     assert load_drafts(drafts_dir) == []
 
@@ -668,7 +668,7 @@ def test_a_draft_of_an_amendment_keeps_its_incident_and_base(qtbot, make_form, s
     form = make_form(register=False, incident_id=incident_id)
     type_into(qtbot, form, "reason", "fixing the place")
     drafts_dir = store.data.drafts
-    qtbot.waitUntil(lambda: load_drafts(drafts_dir) != [], timeout=3000)
+    qtbot.waitUntil(lambda: load_drafts(drafts_dir) != [], timeout=30_000)
     form.deleteLater()
     qtbot.waitUntil(lambda: not Shiboken.isValid(form))
     (draft,) = load_drafts(drafts_dir)
@@ -682,7 +682,7 @@ def test_the_last_zone_sector_and_means_are_the_next_defaults(qtbot, make_form, 
     form = make_form()
     fill_valid(qtbot, form)
     type_into(qtbot, form, "means", "seen")
-    with qtbot.waitSignal(form.saved, timeout=2000):
+    with qtbot.waitSignal(form.saved, timeout=30_000):
         ctrl_s(qtbot)
     assert (settings.value(SETTING_ZONE), settings.value(SETTING_SECTOR), settings.value(SETTING_MEANS)) == (
         "EAST",
@@ -715,7 +715,7 @@ def test_a_failed_save_keeps_the_form_and_everything_typed(  # type: ignore[no-u
     assert form.isVisible() and saved == [] and form.values()["narrative"] == "important words"
     assert load_drafts(store.data.drafts) != []  # written before trying to save
     monkeypatch.undo()
-    with qtbot.waitSignal(form.saved, timeout=2000):
+    with qtbot.waitSignal(form.saved, timeout=30_000):
         ctrl_s(qtbot)
 
 
@@ -729,7 +729,7 @@ def test_the_form_fits_a_small_laptop_screen_without_scrolling(qtbot, make_form,
             lambda scroll=scroll: (
                 not scroll.verticalScrollBar().isVisible() and not scroll.horizontalScrollBar().isVisible()
             ),
-            timeout=2000,
+            timeout=30_000,
         )
         assert form.sizeHint().width() <= 1366 and form.sizeHint().height() <= 720
         assert form.grab().save(str(tmp_path / "form.png"))
@@ -751,7 +751,7 @@ def test_a_save_on_a_full_disk_says_so_and_keeps_everything_typed(  # type: igno
     assert store.conn.execute("SELECT count(*) FROM incident_versions").fetchone()[0] == 0
     assert form.isVisible() and form.values()["narrative"] == "x" * 9000
     store.conn.execute("PRAGMA max_page_count = 1073741823")
-    with qtbot.waitSignal(form.saved, timeout=2000):
+    with qtbot.waitSignal(form.saved, timeout=30_000):
         ctrl_s(qtbot)
 
 

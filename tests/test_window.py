@@ -67,7 +67,7 @@ def test_ctrl_n_saves_an_incident_that_appears_in_table_and_history(qtbot, windo
     ):
         type_into(qtbot, form, name, text)
     assert form.problems() == {}
-    with qtbot.waitSignal(form.saved, timeout=3000):
+    with qtbot.waitSignal(form.saved, timeout=30_000):
         qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: window.count_label.text() == "1 incident")
     assert window.statusBar().currentMessage().startswith("Saved ")
@@ -98,7 +98,7 @@ def test_selection_survives_a_refresh_and_edit_makes_a_version(qtbot, window: Ma
     type_into(qtbot, form, "count", "9")
     type_into(qtbot, form, "reason", "recounted")
     assert form.problems() == {}
-    with qtbot.waitSignal(form.saved, timeout=3000):
+    with qtbot.waitSignal(form.saved, timeout=30_000):
         qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     history = incident_history(store.conn, selected)
     assert [h.version.reason for h in history] == [None, "recounted"]

@@ -55,7 +55,10 @@ class BackupWorker(BackgroundTask):
 class BackupSchedule(QObject):
     """The rolling schedule and the status-bar label saying when the last verified backup was made."""
 
-    backupFailed = Signal(str)  # noqa: N815 (Qt signal naming)
+    backupFailed = Signal(str)  # noqa: N815 (Qt signal naming) a scheduled backup failed
+    manualDone = Signal(object)  # noqa: N815 the BackupInfo of a backup a person asked for
+    backedUp = Signal(object)  # noqa: N815 any backup ended well: its BackupInfo, or None when nothing changed
+    manualFailed = Signal(str)  # noqa: N815 why a backup a person asked for was not made
 
     def __init__(self, data_dir: Path, tz: ZoneInfo, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -89,19 +92,32 @@ class BackupSchedule(QObject):
         return self.backup_if_changed(MANUAL)
 
     def backup_if_changed(self, label: str = "auto") -> BackupWorker | None:
-        """Start a background backup unless one is running; returns its worker."""
+        """Start a background backup unless one is running; returns its worker.
+
+        Its result is connected before it starts (a failure can come before this returns): a
+        backup a person asked for ends in ``manualDone`` or ``manualFailed``, a scheduled one that
+        failed in ``backupFailed``.
+        """
         if self._worker is not None and self._worker.isRunning():
             return None
         worker = BackupWorker(self._data_dir, label, self)
-        worker.succeeded.connect(self._backed_up)
-        if label != MANUAL:  # a person who asked is answered by the window itself
+        if label == MANUAL:
+            worker.succeeded.connect(self._manual_backed_up)
+            worker.failed.connect(self.manualFailed)
+        else:
+            worker.succeeded.connect(self._backed_up)
             worker.failed.connect(self._report_failure)
         self._worker = worker
         worker.start()
         return worker
 
-    def _backed_up(self, _info: BackupInfo | None) -> None:
+    def _backed_up(self, info: BackupInfo | None) -> None:
         self.show_last_backup()
+        self.backedUp.emit(info)
+
+    def _manual_backed_up(self, info: BackupInfo) -> None:
+        self._backed_up(info)
+        self.manualDone.emit(info)
 
     def _report_failure(self, text: str) -> None:
         if text:  # "" is a cancelled backup: nothing to report

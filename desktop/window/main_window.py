@@ -33,6 +33,7 @@ from db.csv_io.importing import ImportSummary
 from db.model.display import counted, local_time_text
 from db.records.incidents import Saved, get_incident, incident_history
 from db.records.monitors import Monitor
+from db.storage.backup import BackupInfo
 from db.storage.connection import checkpoint
 from db.storage.damage import damage_seen
 from db.storage.drafts import delete_draft, load_drafts
@@ -145,6 +146,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.profile_label)
         self.backups = BackupSchedule(store.data_dir, tz, self)
         self.backups.backupFailed.connect(self._backup_failed)
+        self.backups.manualDone.connect(self._manual_backup_done)
+        self.backups.manualFailed.connect(self._manual_backup_failed)
         self.statusBar().addPermanentWidget(self.backups.label)
         # Set when the user chose to restore a backup after a failed start-up check: the
         # application closes this window and runs the recovery (desktop/window/app.py).
@@ -458,10 +461,9 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("A backup is already being taken; try again when it is done.", 10000)
             return
         self.statusBar().showMessage("Taking a verified backup…")
-        worker.succeeded.connect(
-            lambda info: self.statusBar().showMessage(f"Backup verified and saved: {info.path.name}", 10000)
-        )
-        worker.failed.connect(self._manual_backup_failed)
+
+    def _manual_backup_done(self, info: BackupInfo) -> None:
+        self.statusBar().showMessage(f"Backup verified and saved: {info.path.name}", 10000)
 
     def _manual_backup_failed(self, error: str) -> None:
         self.statusBar().clearMessage()
