@@ -2,12 +2,12 @@
 migrates a database that holds records after a backup, leaving `truceline check` passing."""
 
 import hashlib
-import sqlite3
 from pathlib import Path
 
 import pytest
 from support import valid_raw
 
+from db.core.sql_driver import sqlite3
 from db.exchange.log import state_hash
 from db.model.validation import validate_incident
 from db.records.incidents import record_incidents

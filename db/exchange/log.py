@@ -7,11 +7,11 @@ the bundles were imported in.
 """
 
 import hashlib
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from db.core.clock import new_id, utc_now_text
+from db.core.sql_driver import sqlite3
 
 
 @dataclass(frozen=True)

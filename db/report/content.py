@@ -12,13 +12,13 @@ versions) and the references of the incidents counted, so every number can be tr
 """
 
 import hashlib
-import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from db.core.errors import TrucelineError
+from db.core.sql_driver import sqlite3
 from db.model import enums
 from db.model.display import local_time_text
 from db.model.theatre import Theatre

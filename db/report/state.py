@@ -7,10 +7,10 @@ while the report's numbers are read, and the answer is kept for as long as no ve
 change with every version stored, and a restored or swapped file changes them too).
 """
 
-import sqlite3
 import threading
 from pathlib import Path
 
+from db.core.sql_driver import sqlite3
 from db.exchange.log import state_hash
 from db.storage.connection import connect
 

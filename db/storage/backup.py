@@ -14,7 +14,6 @@ import hashlib
 import logging
 import os
 import re
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,6 +21,7 @@ from pathlib import Path
 
 from db.core.atomic_file import mark_in_use
 from db.core.errors import DatabaseError, DiskFullError
+from db.core.sql_driver import sqlite3
 from db.storage.leftovers import remove_partial_backups
 
 log = logging.getLogger(__name__)

@@ -12,12 +12,12 @@ foreign keys, ``trusted_schema=OFF`` and a busy timeout, and runs in autocommit 
 write is an explicit ``BEGIN IMMEDIATE … COMMIT``.
 """
 
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from db.core.errors import DamagedDatabaseError, DatabaseError, DiskFullError
+from db.core.sql_driver import sqlite3
 from db.storage.damage import damage_seen, is_damage
 
 BUSY_TIMEOUT_MS = 5000

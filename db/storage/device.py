@@ -9,7 +9,6 @@ does not name is set aside, never overwritten.
 
 import base64
 import os
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from db.core.atomic_file import write_atomically
 from db.core.clock import new_id, utc_now_text
 from db.core.errors import DatabaseError
+from db.core.sql_driver import sqlite3
 from db.storage import paths
 from db.storage.connection import transaction
 

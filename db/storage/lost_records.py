@@ -9,10 +9,10 @@ from the shorter chain), records were lost. Each finding names the device, the s
 and the backup that has them.
 """
 
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from db.core.sql_driver import sqlite3
 from db.storage.backup import BackupInfo, list_backups
 
 # The newest few backups are enough: an older one is only "ahead" if every newer one is too.

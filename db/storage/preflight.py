@@ -17,11 +17,11 @@ It runs before this process holds any connection to the database, so reading siz
 drop another connection's locks.
 """
 
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from db.core.errors import DamagedDatabaseError, DatabaseError
+from db.core.sql_driver import sqlite3
 from db.storage import paths
 from db.storage.backup import list_backups
 

@@ -10,12 +10,12 @@ reusing those numbers for different versions would look like tampering when the 
 
 import logging
 import os
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from db.core.errors import DamagedDatabaseError, DatabaseError
+from db.core.sql_driver import sqlite3
 from db.storage import paths
 from db.storage.backup import BackupInfo, list_backups
 from db.storage.damage import clear_damage

@@ -6,7 +6,6 @@ database through the same checks.
 
 import logging
 import os
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlite_utils import Database
 
 from db.core.errors import DamagedDatabaseError, DatabaseError
+from db.core.sql_driver import sqlite3
 from db.model.theatre import Theatre, default_theatre, parse_theatre
 from db.storage import paths
 from db.storage.backup import make_backup

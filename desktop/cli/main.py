@@ -7,7 +7,6 @@ damage).
 
 import argparse
 import logging
-import sqlite3
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -17,6 +16,7 @@ from pathlib import Path
 from db.core.activity_log import start_log, stop_log
 from db.core.errors import BusyError, DamagedDatabaseError, FieldProblem, TrucelineError, ValidationError
 from db.core.identity import APP_NAME, VERSION
+from db.core.sql_driver import sqlite3
 from db.core.untrusted_text import escaped
 from db.model.display import counted
 from db.storage import paths

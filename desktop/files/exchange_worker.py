@@ -8,12 +8,12 @@ runs; the import's single transaction makes its result appear all at once. Cance
 """
 
 import logging
-import sqlite3
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal
 
 from db.core.errors import TrucelineError
+from db.core.sql_driver import sqlite3
 from db.exchange.export import NothingToExport, export_bundle
 from db.exchange.importing import import_bundle
 from db.exchange.verify import BundleCancelled

@@ -7,7 +7,6 @@ glance that today's records are safe beyond the database file.
 """
 
 import logging
-import sqlite3
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -16,6 +15,7 @@ from PySide6.QtCore import QEventLoop, QObject, Qt, QThread, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QProgressDialog, QWidget
 
 from db.core.errors import TrucelineError
+from db.core.sql_driver import sqlite3
 from db.storage import paths
 from db.storage.backup import BackupInfo, list_backups, make_backup, rolling_backup
 from db.storage.connection import connect
