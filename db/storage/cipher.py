@@ -35,6 +35,8 @@ from db.core.atomic_file import fsync_directory, write_atomically
 from db.core.errors import DatabaseError, WrongPassphraseError
 
 KEY_FILE = "key.json"
+# Left by an emergency erase, so the directory is never mistaken for a plain (or damaged) one afterwards.
+ERASED_NOTE = "key-erased.txt"
 FORMAT = "truceline-key-1"
 # Set by tests, demonstrations and training machines: new data directories are created plain.
 ENV_PLAIN = "TRUCELINE_PLAIN"
@@ -64,7 +66,11 @@ def key_file(directory: Path) -> Path:
 
 def is_encrypted(directory: Path) -> bool:
     """Whether ``directory`` holds (or held, before an erase left the database behind) an encrypted store."""
-    return key_file(directory).exists()
+    return key_file(directory).exists() or is_erased(directory)
+
+
+def is_erased(directory: Path) -> bool:
+    return (directory / ERASED_NOTE).exists() and not key_file(directory).exists()
 
 
 def new_directories_plain() -> bool:
@@ -103,6 +109,8 @@ def create_key(directory: Path, passphrase: str, params: KdfParams = DEFAULT_KDF
         raise DatabaseError(f"passphrase: {problem}")
     if is_encrypted(directory):
         raise DatabaseError(f"{key_file(directory)}: this data directory already has a key; it was not replaced")
+    if (directory / "truceline.db").exists():
+        raise DatabaseError(f"{directory}: this data directory already holds a database; encrypt it instead")
     document, data_key = new_wrapped_key(passphrase, params)
     directory.mkdir(parents=True, exist_ok=True)
     write_atomically(key_file(directory), document, private=True)
@@ -194,7 +202,9 @@ def erase_key(directory: Path) -> bool:
             os.fsync(out.fileno())
         path.unlink()
     if found:
-        fsync_directory(directory)
+        note = "The key of this data directory was destroyed on purpose (emergency erase); its encrypted files "
+        note += "cannot be read by anyone.\n"
+        write_atomically(directory / ERASED_NOTE, note.encode("utf-8"))
     return found
 
 
@@ -263,9 +273,8 @@ def _unwrap(path: Path, passphrase: str) -> bytes:
     try:
         document = json.loads(path.read_bytes())
     except FileNotFoundError as error:
-        raise DatabaseError(
-            f"{path}: the key file is missing: the encrypted data cannot be opened (was it erased?)"
-        ) from error
+        erased = " (it was erased on purpose)" if is_erased(path.parent) else ""
+        raise DatabaseError(f"{path}: the key file is missing{erased}: the encrypted data cannot be opened") from error
     except (OSError, ValueError) as error:
         raise DatabaseError(f"{path}: the key file cannot be read: {error}") from error
     try:
@@ -300,3 +309,22 @@ def _fields(document: Any) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
+
+
+class Throttle:
+    """Wrong passphrases slow down: after the n-th wrong one in a row, the next try waits
+    ``first × 2^(n-1)`` seconds (at most ``longest``). Kept in memory only: a wrong passphrase
+    writes nothing, so it cannot be used to change or fill anything on disk."""
+
+    def __init__(self, first: float = 1.0, longest: float = 60.0) -> None:
+        self.first = first
+        self.longest = longest
+        self.failures = 0
+
+    def failed(self) -> float:
+        """Count a wrong passphrase; the seconds to wait before the next try."""
+        self.failures += 1
+        return float(min(self.first * 2 ** (self.failures - 1), self.longest))
+
+    def succeeded(self) -> None:
+        self.failures = 0

@@ -166,6 +166,11 @@ def open_store(
 def ensure_unlocked(directory: Path, *, plain: bool = False) -> bool:
     """Whether ``directory`` is encrypted; raises :class:`LockedError` if its key is not held here, or
     if it is new, meant to be encrypted, and has no key yet."""
+    if cipher.is_erased(directory):
+        raise LockedError(
+            f"{directory}: the key of this data directory was erased: its encrypted records cannot be read. "
+            "Start with another (empty) data directory"
+        )
     if cipher.is_encrypted(directory):
         if not cipher.is_unlocked(directory):
             raise LockedError(

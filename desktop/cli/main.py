@@ -25,6 +25,7 @@ from db.storage.damage import clear_damage, damage_noted, is_damage, record_dama
 from db.storage.recovery import restore_backup, verified_backups
 from db.storage.store import Store, open_store
 from desktop.cli import mission as cli_mission
+from desktop.cli import passphrase as cli_passphrase
 from desktop.cli import profile as cli_profile
 from desktop.cli import report as cli_report
 
@@ -144,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     log.add_argument("--limit", type=_positive, default=50, metavar="N", help="how many imports to list (default 50)")
     cli_report.add_parser(sub)
     cli_mission.add_parser(sub)
+    cli_passphrase.add_arguments(parser, sub)
     return parser
 
 
@@ -177,6 +179,8 @@ def _run(args: argparse.Namespace) -> int:
         return _guarded(lambda: cmd_restore(args))
     if args.command == "mission" and args.mission_command == "init":
         return cli_mission.init(args)
+    if args.command in cli_passphrase.COMMAND_NAMES:
+        return cli_passphrase.run(args)
     try:
         return run_command(args)
     except BrokenPipeError:
@@ -188,7 +192,8 @@ def _run(args: argparse.Namespace) -> int:
 def run_command(args: argparse.Namespace) -> int:
     """Open the store and run one subcommand on it; errors become one line on stderr."""
     try:
-        store = open_store(despite_damage_note=args.command == "check")
+        cli_passphrase.unlock_if_needed(args)
+        store = open_store(despite_damage_note=args.command == "check", plain=args.plain)
     except DamagedDatabaseError as error:
         log.warning("refused to open for 'truceline %s': %s", args.command, escaped(error))
         print(f"truceline: {escaped(error)}", file=sys.stderr)
@@ -365,6 +370,7 @@ def report_damage() -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     from desktop.window.instance_lock import InstanceLock
 
+    cli_passphrase.unlock_if_needed(args)
     backup = None
     if args.backup is not None:
         backup = backup_info(args.backup)
