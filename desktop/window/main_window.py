@@ -55,6 +55,7 @@ from desktop.widgets.screen_fit import fit_to_screen
 from desktop.window.app_icon import application_icon
 from desktop.window.backup_schedule import BackupSchedule
 from desktop.window.damage_guard import DamageGuard, stop_window
+from desktop.window.screen_lock import ScreenLock, window_title
 from desktop.window.settings_dialog import SettingsDialog, display_tz
 
 CHECKPOINT_INTERVAL_MS = 20_000
@@ -73,7 +74,7 @@ class MainWindow(QMainWindow):
         self._stopped = False
         # Every committed change is announced here once; every view below follows it.
         self.changes = changes or Changes(self)
-        self.setWindowTitle(f"{APP_NAME} {VERSION}")
+        self.setWindowTitle(window_title(store))
         self.setWindowIcon(application_icon())
         self.setMinimumSize(900, 560)
 
@@ -155,6 +156,8 @@ class MainWindow(QMainWindow):
         )
         self.exchange.imported.connect(lambda _added: self.changes.records("bundle import"))
         self.exchange.message.connect(lambda text: self.statusBar().showMessage(text, 15000))
+        # Ctrl+L and the idle time hide every record until the passphrase (desktop/window/screen_lock.py).
+        self.screen_lock = ScreenLock(self, store, settings, hide=(self.filter_bar, self.tabs))
         self._build_actions()
 
         self.filter_bar.filterChanged.connect(self._apply_filter)
@@ -271,6 +274,7 @@ class MainWindow(QMainWindow):
             file_menu.addAction(act) if act else file_menu.addSeparator()
         file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
+        file_menu.addAction(self.screen_lock.action)
         file_menu.addAction(self.quit_action)
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.find_action)
@@ -596,6 +600,7 @@ class MainWindow(QMainWindow):
             return
         self._stopped = True
         self.damage.uninstall()
+        self.screen_lock.stop()
         self.changes.close()  # followers stop their timers; later announcements are ignored
         self.data_version.stop()
         self._drafts_offer.stop()
