@@ -11,11 +11,12 @@ The idle time is a setting (minutes, 0 = never); the timer belongs to the window
 from collections.abc import Sequence
 
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from db.core.identity import APP_NAME, VERSION
 from db.storage.store import Store
+from desktop.form.draft import DraftKeeper
 from desktop.window.passphrase_dialog import PassphrasePrompt
 
 SETTING_IDLE_MINUTES = "security/lock_after_minutes"
@@ -109,7 +110,17 @@ class ScreenLock(QObject):
             self.idle.start(self._idle_ms)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
-        if event.type() in _INPUT and self._idle_ms and not self.locked:
+        if event.type() not in _INPUT or self.locked:
+            return False
+        if (
+            isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_L
+            and event.modifiers() == Qt.KeyboardModifier.ControlModifier
+        ):
+            # A modal dialog (the entry form) blocks the window's shortcuts; Ctrl+L must still lock.
+            self.lock()
+            return True
+        if self._idle_ms:
             self.idle.start(self._idle_ms)
         return False
 
@@ -118,6 +129,8 @@ class ScreenLock(QObject):
             return
         self.locked = True
         self.idle.stop()
+        for keeper in self._window.findChildren(DraftKeeper):
+            keeper.flush()
         for widget in self._hide:
             widget.hide()
         self._hidden_windows = [
