@@ -5,6 +5,9 @@ import os
 # Before anything imports Qt: no screen in tests, and pyqtgraph must use PySide6.
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ["PYQTGRAPH_QT_LIB"] = "PySide6"
+# New data directories are plain in tests, module fixtures and subprocesses included; the tests of
+# encryption remove it to get what a real user gets (db/storage/cipher.py ENV_PLAIN).
+os.environ["TRUCELINE_PLAIN"] = "1"
 
 from collections.abc import Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -13,7 +16,7 @@ import live_file_guard  # noqa: E402
 import pytest  # noqa: E402
 
 from db.records.monitors import Monitor, add_monitor, set_local_profile  # noqa: E402
-from db.storage import cipher, paths  # noqa: E402
+from db.storage import paths  # noqa: E402
 from db.storage.store import Store, open_store  # noqa: E402
 from db.storage.versions import Writer  # noqa: E402
 
@@ -35,8 +38,6 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Every test gets its own data directory; nothing touches the real user's data."""
     directory = tmp_path / "data"
     monkeypatch.setenv(paths.ENV_DATA_DIR, str(directory))
-    # New directories are plain in tests (tests/test_encryption.py covers the encrypted default).
-    monkeypatch.setenv(cipher.ENV_PLAIN, "1")
     paths.set_data_dir(None)
     yield directory
     paths.set_data_dir(None)
