@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 from test_window import open_form, type_into
 
 from db.core.identity import APP_NAME, VERSION
@@ -128,3 +128,42 @@ def test_later_starts_unlock_and_a_wrong_passphrase_waits(qtbot, data_dir: Path)
         dialog.prompt.button.click()
     assert cipher.is_unlocked(data_dir)
     cipher._unlocked.clear()
+
+
+def test_the_emergency_erase_needs_the_word_and_closes_the_window(  # type: ignore[no-untyped-def]
+    qtbot, encrypted: Store, person: Monitor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop.window.key_dialogs import EraseDialog
+
+    window = make_window(qtbot, encrypted, person, tmp_path)
+    dialog = EraseDialog(encrypted.data_dir, window)
+    qtbot.addWidget(dialog)
+    assert "not yet exported in a bundle" in dialog.findChildren(QLabel)[0].text()
+    qtbot.keyClicks(dialog.word, "erase")
+    assert not dialog.erase_button.isEnabled()
+    dialog.accept()
+    assert cipher.is_unlocked(encrypted.data_dir) and (encrypted.data_dir / "key.json").exists()
+    dialog.word.setText(cipher.ERASE_WORD)
+    with qtbot.waitSignal(dialog.accepted):
+        dialog.erase_button.click()
+    assert not (encrypted.data_dir / "key.json").exists() and cipher.is_erased(encrypted.data_dir)
+    window._erased()
+    qtbot.waitUntil(lambda: not window.isVisible())
+    assert window.erased
+
+
+def test_changing_the_passphrase_in_the_window(qtbot, encrypted: Store, person: Monitor, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from desktop.window.key_dialogs import ChangePassphraseDialog
+
+    dialog = ChangePassphraseDialog(encrypted.data_dir)
+    qtbot.addWidget(dialog)
+    dialog.current.setText("not the passphrase")
+    dialog.first.setText("a brand new passphrase")
+    dialog.second.setText("a brand new passphrase")
+    dialog.accept()
+    assert "current passphrase is wrong; nothing was changed" in dialog.problem.text()
+    dialog.current.setText(PASSPHRASE)
+    with qtbot.waitSignal(dialog.accepted):
+        dialog.accept()
+    cipher.forget(encrypted.data_dir)
+    cipher.unlock(encrypted.data_dir, "a brand new passphrase")

@@ -41,6 +41,8 @@ FORMAT = "truceline-key-1"
 # Set by tests, demonstrations and training machines: new data directories are created plain.
 ENV_PLAIN = "TRUCELINE_PLAIN"
 KEY_BYTES = 32
+# The word an emergency erase must be confirmed with, in the window and on the command line.
+ERASE_WORD = "ERASE"
 MIN_PASSPHRASE = 8
 _WRAP_CONTEXT = b"truceline data key v1"
 _SEALED_MAGIC = b"TLSEALED1\n"

@@ -78,6 +78,9 @@ def save_draft(directory: Path, draft: Draft) -> None:
 def _protect(directory: Path, data: bytes) -> bytes:
     """Sealed with the data directory's key when it is encrypted (db/storage/cipher.py); plain otherwise."""
     if cipher.key_for(directory.parent) is None:
+        if cipher.is_encrypted(directory.parent):
+            # Locked or erased: a draft is never written in plain text into an encrypted directory.
+            raise PermissionError(f"{directory}: the data directory's key is not available; the draft was not written")
         return data
     return cipher.seal(directory.parent, PURPOSE, data)
 

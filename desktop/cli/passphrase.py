@@ -20,7 +20,7 @@ from db.storage import cipher, paths
 from db.storage.conversion import encrypt_directory
 
 EXIT_ERROR = 2
-ERASE_WORD = "ERASE"
+ERASE_WORD = cipher.ERASE_WORD
 TERMINAL_TRIES = 3
 # Seconds before a wrong passphrase is reported (tests make it 0); on a terminal it doubles per try.
 throttle_first_s = 1.0

@@ -216,7 +216,7 @@ def run_main_window(app: QApplication, store: Store) -> tuple[int, bool]:
             check.wait()
         if window.recovery_requested:
             return code, True
-        if window.damage.stopped:
+        if window.damage.stopped or window.erased:
             return code, False  # never back up a damaged file; the next start offers the restore
         error = window.backups.backup_at_exit(None)
         if error:

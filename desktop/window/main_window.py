@@ -55,6 +55,7 @@ from desktop.widgets.screen_fit import fit_to_screen
 from desktop.window.app_icon import application_icon
 from desktop.window.backup_schedule import BackupSchedule
 from desktop.window.damage_guard import DamageGuard, stop_window
+from desktop.window.key_dialogs import key_actions
 from desktop.window.screen_lock import ScreenLock, window_title
 from desktop.window.settings_dialog import SettingsDialog, display_tz
 
@@ -150,6 +151,8 @@ class MainWindow(QMainWindow):
         # Set when the user chose to restore a backup after a failed start-up check: the
         # application closes this window and runs the recovery (desktop/window/app.py).
         self.recovery_requested = False
+        # Set by an emergency erase (desktop/window/key_dialogs.py): the window closes without a backup.
+        self.erased = False
         # Export for exchange, Import bundles, Import log: File menu entries with their own dialogs.
         self.exchange = ExchangeMenu(
             self, store, lambda: self._profile.callsign, lambda: display_tz(self._settings, self._store)
@@ -274,6 +277,9 @@ class MainWindow(QMainWindow):
             file_menu.addAction(act) if act else file_menu.addSeparator()
         file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
+        if self._store.encrypted:
+            for act in key_actions(self, self._store.data_dir, self._erased):
+                file_menu.addAction(act)
         file_menu.addAction(self.screen_lock.action)
         file_menu.addAction(self.quit_action)
         view_menu = self.menuBar().addMenu("&View")
@@ -589,6 +595,12 @@ class MainWindow(QMainWindow):
         self.stopped_panel = stop_window(
             self, what, self._store.data_dir, hide=(self.filter_bar, self.tabs), keep=(self.quit_action,)
         )
+
+    def _erased(self) -> None:
+        """The key was destroyed: nothing more is shown or written (no backup at closing); close at once."""
+        self.erased = True
+        self.screen_lock.lock()
+        self.close()
 
     def shutdown(self) -> None:
         """Stop every timer, worker thread and pending call that uses the store; the store closes next.
