@@ -174,6 +174,10 @@ def _run(args: argparse.Namespace) -> int:
     if args.command is None:
         from desktop.window.app import run_window
 
+        if args.passphrase_fd is not None:  # the window then asks nothing (kiosk set-ups, the smoke test)
+            refused = _guarded(lambda: cli_passphrase.unlocked(args))
+            if refused:
+                return refused
         return run_window(smoke_test=args.smoke_test)
     if args.command == "restore":
         return _guarded(lambda: cmd_restore(args))

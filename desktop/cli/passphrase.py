@@ -114,6 +114,12 @@ def unlock_if_needed(args: argparse.Namespace) -> None:
             print("truceline: the passphrase is wrong; try again", file=sys.stderr)
 
 
+def unlocked(args: argparse.Namespace) -> int:
+    """:func:`unlock_if_needed` as an exit status for ``_guarded`` (0: unlocked or nothing to unlock)."""
+    unlock_if_needed(args)
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     """``init``, ``encrypt``, ``passphrase`` and ``erase``; errors are one line on stderr."""
     try:

@@ -56,7 +56,7 @@ from desktop.window.app_icon import application_icon
 from desktop.window.backup_schedule import BackupSchedule
 from desktop.window.damage_guard import DamageGuard, stop_window
 from desktop.window.key_dialogs import key_actions
-from desktop.window.screen_lock import ScreenLock, window_title
+from desktop.window.screen_lock import ScreenLock, idle_minutes, window_title
 from desktop.window.settings_dialog import SettingsDialog, display_tz
 
 CHECKPOINT_INTERVAL_MS = 20_000
@@ -434,6 +434,7 @@ class MainWindow(QMainWindow):
         self._return_focus_after(dialog)
         if dialog.exec():
             self._profile = dialog.profile
+            self.screen_lock.set_idle_minutes(idle_minutes(self._settings))
             self.changes.settings()
         if dialog.layers_changed:
             self.map.reload_layers()
