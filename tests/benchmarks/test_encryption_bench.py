@@ -99,7 +99,9 @@ def export_seconds(store: Store, out: Path) -> float:
 def test_encryption_costs_little(pair: tuple[Path, Path], tmp_path: Path) -> None:
     save = both(pair, save_p99)
     trends = both(pair, trends_median)
-    export = both(pair, lambda store: export_seconds(store, tmp_path / "out.csv"))
+    # Alternated and the best of three each: the shared machine's load moves more than the cipher costs.
+    runs = [both(pair, lambda store: export_seconds(store, tmp_path / "out.csv")) for _ in range(3)]
+    export = (min(r[0] for r in runs), min(r[1] for r in runs))
     rows = [
         (f"{name}: plain / encrypted", f"{p:.2f} / {e:.2f} {unit} (x{e / p:.2f})")
         for name, (p, e), unit in (
@@ -132,8 +134,9 @@ def test_the_window_starts_nearly_as_fast(qtbot, pair: tuple[Path, Path], tmp_pa
         store.close()
         return elapsed
 
-    times = {directory: statistics.median(start(directory) for _ in range(3)) for directory in pair}
-    plain, encrypted = (times[d] for d in pair)
+    # Alternated, the best of five each (the shared machine's load moves more than the cipher costs).
+    runs = [(start(pair[0]), start(pair[1])) for _ in range(5)]
+    plain, encrypted = min(r[0] for r in runs), min(r[1] for r in runs)
     report(
         "window start (open, build, show)",
         [("plain / encrypted", f"{plain:.2f} / {encrypted:.2f} s (x{encrypted / plain:.2f})")],
