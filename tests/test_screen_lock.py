@@ -54,7 +54,8 @@ def make_window(qtbot, store: Store, person: Monitor, tmp_path: Path, idle: int 
 def test_an_encrypted_window_says_nothing_of_plain(qtbot, encrypted: Store, person: Monitor, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     window = make_window(qtbot, encrypted, person, tmp_path)
     assert window.windowTitle() == f"{APP_NAME} {VERSION}"
-    assert "&Lock" in [a.text() for a in window.menuBar().actions()[0].menu().actions()]
+    texts = [a.text() for a in window.menuBar().actions()[0].menu().actions()]
+    assert {"Loc&k", "Change &passphrase…", "E&mergency erase…"} <= set(texts)
 
 
 def test_ctrl_l_hides_every_record_and_the_form_until_the_passphrase(  # type: ignore[no-untyped-def]
@@ -167,3 +168,14 @@ def test_changing_the_passphrase_in_the_window(qtbot, encrypted: Store, person: 
         dialog.accept()
     cipher.forget(encrypted.data_dir)
     cipher.unlock(encrypted.data_dir, "a brand new passphrase")
+
+
+def test_an_encrypted_file_menu_underlines_each_letter_once(
+    qtbot, encrypted: Store, person: Monitor, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from test_mnemonics import letter
+
+    window = make_window(qtbot, encrypted, person, tmp_path)
+    texts = [a.text() for a in window.menuBar().actions()[0].menu().actions() if not a.isSeparator()]
+    letters = [letter(t) for t in texts]
+    assert len(set(letters)) == len(letters) and None not in letters, texts

@@ -114,7 +114,7 @@ def key_actions(window: QMainWindow, directory: Path, erased: Callable[[], None]
     """The File menu's "Change passphrase…" and "Emergency erase…" (only for an encrypted directory)."""
     change = QAction("Change &passphrase…", window)
     change.triggered.connect(lambda: ChangePassphraseDialog(directory, window).exec())
-    erase = QAction("Emergency &erase…", window)
+    erase = QAction("E&mergency erase…", window)
     erase.setStatusTip("Destroy the key: every encrypted file of this laptop becomes unreadable at once")
 
     def ask() -> None:

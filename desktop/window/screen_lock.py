@@ -88,7 +88,7 @@ class ScreenLock(QObject):
         self.panel.hide()
         self.panel.prompt.button.clicked.connect(self.try_unlock)
         self.panel.prompt.field.returnPressed.connect(self.try_unlock)
-        self.action = QAction("&Lock", window)
+        self.action = QAction("Loc&k", window)
         self.action.setShortcut(QKeySequence("Ctrl+L"))
         # Ctrl+L works from the entry form too: a monitor interrupted mid-entry locks at once.
         self.action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
