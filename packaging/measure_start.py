@@ -85,7 +85,7 @@ def main() -> int:
         home, data = Path(scratch) / "home", Path(scratch) / "data"
         home.mkdir()
         subprocess.run(
-            [str(program), "--data-dir", str(data), "demo", "--incidents", str(args.incidents)],
+            [str(program), "--data-dir", str(data), "--plain", "demo", "--incidents", str(args.incidents)],
             check=True,
             capture_output=True,
             env=clean_env(home),

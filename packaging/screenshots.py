@@ -35,7 +35,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QWidget  # noqa: E402
 from db.records.demo import generate  # noqa: E402
 from db.records.incidents import amend_incident, get_incident  # noqa: E402
 from db.records.monitors import add_monitor, local_profile, set_local_profile  # noqa: E402
-from db.storage import paths  # noqa: E402
+from db.storage import cipher, paths  # noqa: E402
 from db.storage.store import Store, open_store  # noqa: E402
 from desktop.window.app import make_application  # noqa: E402
 from desktop.window.gallery import Context, exhibits  # noqa: E402
@@ -106,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
             data = Path(scratch) / "data"
             paths.set_data_dir(data)
             app = make_application()
+            # Encrypted, as a real laptop's (a plain directory's title bar says "plain – not encrypted").
+            cipher.create_key(data, "screenshots only, thrown away", cipher.KdfParams(1, 1024, 1))
             store = open_store(data)
             try:
                 seed(store)

@@ -35,7 +35,7 @@ version=$(run "$bundle/$program" --version) || fail "--version exited non-zero"
 echo "$version"
 
 step "demo --incidents 1000"
-out=$(run "$bundle/$program" --data-dir "$data" demo --incidents 1000) || fail "demo: $out"
+out=$(run "$bundle/$program" --data-dir "$data" --plain demo --incidents 1000) || fail "demo: $out"
 grep -q "^Added 1,000 demo incidents" <<<"$out" || fail "demo printed: $out"
 echo "ok"
 

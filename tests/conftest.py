@@ -5,6 +5,9 @@ import os
 # Before anything imports Qt: no screen in tests, and pyqtgraph must use PySide6.
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ["PYQTGRAPH_QT_LIB"] = "PySide6"
+# New data directories are plain in tests, module fixtures and subprocesses included; the tests of
+# encryption remove it to get what a real user gets (db/storage/cipher.py ENV_PLAIN).
+os.environ["TRUCELINE_PLAIN"] = "1"
 
 from collections.abc import Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402

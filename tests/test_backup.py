@@ -1,7 +1,6 @@
 """Rolling backups: verified copies taken only when the data changed, thinned like backup tools do."""
 
 import os
-import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -11,6 +10,7 @@ import pytest
 from support import save, small_files
 
 from db.core.errors import DatabaseError
+from db.core.sql_driver import sqlite3
 from db.storage.backup import (
     BackupInfo,
     backups_to_thin,

@@ -6,7 +6,6 @@ the period summary, the review queue and the conflict list.
 """
 
 import json
-import sqlite3
 from dataclasses import replace
 from datetime import date, time
 from pathlib import Path
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from support import make_conflict, valid_raw
 
 from db.core.resources import resource_path
+from db.core.sql_driver import sqlite3
 from db.csv_io.export import export_csv
 from db.model.validation import validate_incident
 from db.records.incidents import Saved, amend_incident, record_incident, record_incidents

@@ -75,7 +75,7 @@ def test_backup_writes_a_verified_copy(tmp_path: Path, capsys: pytest.CaptureFix
 
 
 def test_check_fails_with_exit_1_on_a_tampered_version(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    import sqlite3
+    from db.core.sql_driver import sqlite3
 
     data = tmp_path / "d"
     assert run("--data-dir", str(data), "demo", "--incidents", "20") == 0

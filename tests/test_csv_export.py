@@ -4,7 +4,6 @@ import csv
 import errno
 import os
 import re
-import sqlite3
 import unicodedata
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +15,7 @@ from hypothesis import strategies as st
 from support import save
 
 from db.core.errors import ValidationError
+from db.core.sql_driver import sqlite3
 from db.csv_io.acled import ACLED_COLUMNS
 from db.csv_io.columns import FORMULA_TRIGGERS, NATIVE_COLUMNS, neutralise, restore, sql_text_cell
 from db.csv_io.export import ExportCancelled, ExportFailed, export_csv, offset_changes

@@ -1,7 +1,6 @@
 """Damage met while the window is open stops it: nothing more is written, no blank rows, one
 sentence saying what happened and where the records are, and the next start offers the restore."""
 
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -10,6 +9,7 @@ from support import save
 from test_window import open_form, type_into
 
 from db.core.errors import DamagedDatabaseError
+from db.core.sql_driver import sqlite3
 from db.storage.backup import make_backup
 from db.storage.damage import damage_noted
 from db.storage.store import Store, open_store

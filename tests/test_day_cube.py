@@ -1,7 +1,6 @@
 """The in-memory copy of daily_counts answers exactly what SQL answers, and stays exact as the
 data changes: saves and amendments reload only their days, a rebuilt projection reloads all."""
 
-import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
@@ -10,6 +9,7 @@ from support import record_events, save
 
 import db.trends.day_cube as day_cube
 import db.trends.incident_cube as incident_cube
+from db.core.sql_driver import sqlite3
 from db.records.incidents import amend_incident, get_incident
 from db.records.queries import IncidentFilter
 from db.storage.connection import transaction

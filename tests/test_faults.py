@@ -2,7 +2,6 @@
 a database from a newer Truceline. Each gives a clear message and changes nothing."""
 
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +10,7 @@ import pytest
 from support import save, small_files, version_count
 
 from db.core.errors import DatabaseError, DiskFullError
+from db.core.sql_driver import sqlite3
 from db.exchange.importing import import_bundle
 from db.storage.connection import connect
 from db.storage.integrity import check_database

@@ -1,13 +1,13 @@
 """Recording and amending incidents: versions are the truth, the incident row is a projection."""
 
 import json
-import sqlite3
 
 import pytest
 from support import valid_raw
 
 from db.core.errors import NotFoundError, ValidationError
 from db.core.hashing import canonical_json, sha256_hex
+from db.core.sql_driver import sqlite3
 from db.model.validation import validate_incident
 from db.records.incidents import (
     Amendment,

@@ -4,7 +4,6 @@ counted as a backup), a demo stopped by a full disk says exactly what it saved, 
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from support import laptop_with_backup
 
 from db.core.atomic_file import mark_in_use
 from db.core.errors import DiskFullError
+from db.core.sql_driver import sqlite3
 from db.records import demo
 from db.storage.backup import list_backups
 from db.storage.connection import bulk_writes

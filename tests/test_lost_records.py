@@ -2,13 +2,13 @@
 they are, and a database on which damage was found is not used again until someone looks."""
 
 import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
 from support import save
 
 from db.core.errors import DamagedDatabaseError
+from db.core.sql_driver import sqlite3
 from db.records.monitors import add_monitor, set_local_profile
 from db.storage.backup import make_backup
 from db.storage.damage import damage_noted, is_damage, record_damage

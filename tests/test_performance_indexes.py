@@ -2,12 +2,12 @@
 that holds records after a backup, leaving `truceline check` passing. (The state hash no longer reads
 ``incident_versions_state``: it comes from the devices' chains, tests/test_state_hash.py.)"""
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 from support import valid_raw
 
+from db.core.sql_driver import sqlite3
 from db.exchange.log import state_hash
 from db.model.validation import validate_incident
 from db.records.incidents import record_incidents

@@ -1,12 +1,12 @@
 """A damaged database: refused as it is, kept aside, and replaced by the latest verified backup."""
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 from support import damage, laptop_with_backup
 
 from db.core.errors import DamagedDatabaseError, DatabaseError
+from db.core.sql_driver import sqlite3
 from db.storage.backup import make_backup
 from db.storage.integrity import check_database
 from db.storage.recovery import restore_backup, start_empty, verified_backups

@@ -5,7 +5,6 @@ files as they were found."""
 
 import hashlib
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 from support import laptop_with_backup, save
 
 from db.core.errors import DamagedDatabaseError
+from db.core.sql_driver import sqlite3
 from db.records.monitors import add_monitor
 from db.storage.connection import connect
 from db.storage.integrity import check_database

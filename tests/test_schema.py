@@ -1,7 +1,6 @@
 """Schema from a blank database, migration safety, and the connection's settings."""
 
 import shutil
-import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from sqlite_utils import Database
 from support import valid_raw
 
 from db.core.errors import DamagedDatabaseError, DatabaseError
+from db.core.sql_driver import sqlite3
 from db.model.validation import validate_incident
 from db.records.incidents import amend_incident, get_incident, record_incidents
 from db.records.monitors import add_monitor

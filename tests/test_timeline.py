@@ -6,7 +6,6 @@ changes of Europe/Kyiv in 2026 (29 March, 25 October).
 """
 
 import re
-import sqlite3
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import valid_raw
 
+from db.core.sql_driver import sqlite3
 from db.model.incident import Incident
 from db.model.validation import validate_incident
 from db.records.incidents import record_incidents

@@ -47,7 +47,7 @@ def open_form(qtbot, window: MainWindow) -> IncidentForm:  # type: ignore[no-unt
 
 
 def test_window_title_menus_and_status(window: MainWindow, monitor) -> None:  # type: ignore[no-untyped-def]
-    assert window.windowTitle() == f"{APP_NAME} {VERSION}"
+    assert window.windowTitle() == f"{APP_NAME} {VERSION} – plain – not encrypted"  # tests use plain directories
     menus = [a.text() for a in window.menuBar().actions()]
     assert menus == ["&File", "&View", "&Help"]
     assert window.count_label.text() == "0 incidents"

@@ -18,7 +18,6 @@ Everything waits on acknowledgements and process exits, never on sleeps; a watch
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -28,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from db.core.sql_driver import sqlite3
 from db.storage import paths
 
 WRITER = Path(__file__).parent / "helpers" / "torture_writer.py"

@@ -63,3 +63,11 @@ class BusyError(DatabaseError):
 
 class DiskFullError(DatabaseError):
     """A write failed for lack of disk space; nothing was written."""
+
+
+class LockedError(DatabaseError):
+    """The data directory is encrypted and its passphrase has not been given in this process."""
+
+
+class WrongPassphraseError(DatabaseError):
+    """The passphrase does not open the data directory's key; nothing was opened or changed."""

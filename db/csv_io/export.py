@@ -12,7 +12,6 @@ number written must equal the count.
 """
 
 import logging
-import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from db.core.atomic_file import atomic_output, remove_abandoned_beside, why_not_written
 from db.core.errors import FieldProblem, TrucelineError, ValidationError
+from db.core.sql_driver import sqlite3
 from db.csv_io.acled import ACLED_COLUMNS, acled_cells
 from db.csv_io.columns import (
     BOOLEAN_COLUMNS,

@@ -19,13 +19,13 @@ import csv
 import json
 import logging
 import re
-import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from db.core.errors import TrucelineError, ValidationError
+from db.core.sql_driver import sqlite3
 from db.csv_io.acled import ACLED_COLUMNS
 from db.csv_io.columns import IMPORTED_COLUMNS, NATIVE_COLUMNS, restore
 from db.model.incident import FIELD_NAMES, Incident

@@ -10,8 +10,8 @@ another laptop's, or that its laptop did not sign.
 
 import base64
 import binascii
-import sqlite3
 
+from db.core.sql_driver import sqlite3
 from db.core.untrusted_text import escaped
 from db.exchange.bundle_file import BundleError
 from db.exchange.verify import VerifiedBundle

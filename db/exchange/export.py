@@ -17,7 +17,6 @@ megabyte, so the bar never stands still for seconds and Cancel is answered promp
 """
 
 import json
-import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from pathlib import Path
 from db.core.clock import utc_now_text
 from db.core.errors import DatabaseError, TrucelineError
 from db.core.hashing import GENESIS_CHAIN, b64, canonical_json, sha256_hex
+from db.core.sql_driver import sqlite3
 from db.exchange.bundle_file import FORMAT, FORMAT_VERSION, VERSIONS, BundleError, version_line, write_bundle_file
 from db.exchange.seal_keys import seal_recipients
 from db.exchange.sealed import device_seal_key

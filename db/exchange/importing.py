@@ -18,7 +18,6 @@ order of the same bundles ends in the same database (:func:`db.exchange.log.stat
 """
 
 import json
-import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from db.core.clock import utc_now_text
 from db.core.hashing import chain_hash
+from db.core.sql_driver import sqlite3
 from db.exchange.authors import check_authors
 from db.exchange.bundle_file import BundleError
 from db.exchange.log import Gap, log_import, sequence_gaps

@@ -10,11 +10,11 @@ the versions held: milliseconds on a million versions, where hashing every versi
 """
 
 import hashlib
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from db.core.clock import new_id, utc_now_text
+from db.core.sql_driver import sqlite3
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ one mission authority; replacing it is refused.
 import base64
 import binascii
 import hashlib
-import sqlite3
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -21,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from db.core.atomic_file import write_atomically
 from db.core.errors import TrucelineError
 from db.core.hashing import canonical_json
+from db.core.sql_driver import sqlite3
 from db.model.payload_check import load_capped_json
 from db.storage.connection import transaction
 

@@ -16,7 +16,6 @@ whoever slipped in their own key could then read every bundle the laptop writes.
 import base64
 import binascii
 import os
-import sqlite3
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -28,6 +27,7 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from db.core.atomic_file import write_atomically
 from db.core.errors import TrucelineError
 from db.core.hashing import canonical_json
+from db.core.sql_driver import sqlite3
 from db.exchange.mission import fingerprint
 from db.exchange.sealed import (
     DEVICE,
@@ -41,6 +41,7 @@ from db.exchange.sealed import (
 from db.model.payload_check import load_capped_json
 from db.storage.connection import transaction
 from db.storage.device import DeviceIdentity
+from db.storage.paths import DataDir
 
 PUBLIC_KIND = "truceline-mission-seal-key"
 PRIVATE_KIND = "truceline-mission-seal-private-key"
@@ -148,7 +149,7 @@ def hold_seal_key(conn: sqlite3.Connection, data_dir: Path, key_file: Path, pass
     """
     key = unlock_seal_key(key_file, passphrase)
     shown = trust_seal_key(conn, raw_public(key.public_key()))
-    held = data_dir / KEY_FILE
+    held = DataDir(data_dir).held_seal_key
     if held.exists() and held.resolve() != key_file.resolve():
         raise SealKeyError(f"{held}: a mission sealing key is already held here; it was left as it is")
     try:
@@ -163,7 +164,7 @@ def hold_seal_key(conn: sqlite3.Connection, data_dir: Path, key_file: Path, pass
 
 def held_seal_key(data_dir: Path) -> Path | None:
     """The private sealing key file this laptop holds, if it is a supervisor's."""
-    path = data_dir / KEY_FILE
+    path = DataDir(data_dir).held_seal_key
     return path if path.exists() else None
 
 

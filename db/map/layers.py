@@ -10,12 +10,12 @@ same backups) as the theatre, and a theatre file loaded later starts without the
 
 import json
 import math
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from db.core.errors import TrucelineError
+from db.core.sql_driver import sqlite3
 from db.model.theatre import Theatre
 from db.storage.connection import transaction
 from db.storage.meta import set_meta

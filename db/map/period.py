@@ -10,12 +10,12 @@ times faster than reals, and a centimetre is finer than anything drawn.
 """
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from threading import Lock
 
 import numpy as np
 
+from db.core.sql_driver import sqlite3
 from db.map.view import MAX_POINTS, Ints, MapData, MapPoints, density_grid, totals_by_key, within
 from db.records.queries import MAP_LAT, MAP_LON, Area, IncidentFilter, where_clause
 from db.trends.column_sums import parse_ints

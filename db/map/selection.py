@@ -6,13 +6,13 @@ rest); nothing here reads a million rows from SQL when the arrays can answer.
 """
 
 import json
-import sqlite3
 from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
 
+from db.core.sql_driver import sqlite3
 from db.records.queries import IncidentFilter, fts_query, where_clause
 from db.trends.column_sums import parse_ints, selected
 from db.trends.incident_cube import incident_cube_of, matching_rowids

@@ -12,7 +12,6 @@ A process that has not loaded the in-memory copies (``truceline report`` drawing
 :func:`db.map.period.period_map_data` instead.
 """
 
-import sqlite3
 from dataclasses import dataclass, field
 from threading import Lock
 from zoneinfo import ZoneInfo
@@ -20,6 +19,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import numpy.typing as npt
 
+from db.core.sql_driver import sqlite3
 from db.map.selection import Selection, select
 from db.map.spatial import CellSums, SpatialIndex, spatial_index_of
 from db.records.queries import MAP_LAT, MAP_LON, Area, IncidentFilter

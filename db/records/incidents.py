@@ -6,13 +6,13 @@ functions return.
 """
 
 import json
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from db.core.clock import new_id
 from db.core.errors import NotFoundError, TrucelineError
+from db.core.sql_driver import sqlite3
 from db.model.incident import FIELD_NAMES, Incident
 from db.model.validation import validate_reason
 from db.storage.connection import transaction

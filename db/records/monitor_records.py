@@ -10,13 +10,13 @@ the device can check the binding; a relaying laptop cannot alter it.
 
 import base64
 import binascii
-import sqlite3
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from db.core.hashing import canonical_json
+from db.core.sql_driver import sqlite3
 from db.storage.device import DeviceIdentity
 
 RECORD_KIND = "truceline-monitor"

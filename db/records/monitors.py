@@ -1,10 +1,10 @@
 """Monitors (the people who record and review) and this laptop's signed-in profile."""
 
-import sqlite3
 from dataclasses import dataclass
 
 from db.core.clock import new_id, utc_now_text
 from db.core.errors import FieldProblem, NotFoundError, TrucelineError, ValidationError
+from db.core.sql_driver import sqlite3
 from db.model import enums
 from db.model.validation import check_text_field
 from db.storage.connection import transaction

@@ -6,13 +6,13 @@ days in the mission time zone, both inclusive, turned into a half-open UTC range
 """
 
 import re
-import sqlite3
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from db.core.sql_driver import sqlite3
 from db.records.incidents import IncidentRecord, record_from_row
 from db.storage.projection import PROJECTION_COLUMNS
 

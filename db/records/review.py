@@ -7,12 +7,12 @@ refused by every decision: a judgement on one of two competing versions would hi
 """
 
 import json
-import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from db.core.errors import FieldProblem, NotFoundError, TrucelineError, ValidationError
+from db.core.sql_driver import sqlite3
 from db.model import enums
 from db.model.incident import FIELD_NAMES, Incident
 from db.model.validation import validate_incident, validate_reason

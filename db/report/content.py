@@ -17,13 +17,13 @@ in words are read in full.
 """
 
 import hashlib
-import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from db.core.errors import TrucelineError
+from db.core.sql_driver import sqlite3
 from db.exchange.log import state_hash
 from db.model import enums
 from db.model.display import local_time_text

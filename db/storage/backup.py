@@ -14,7 +14,6 @@ import hashlib
 import logging
 import os
 import re
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,6 +21,8 @@ from pathlib import Path
 
 from db.core.atomic_file import mark_in_use
 from db.core.errors import DatabaseError, DiskFullError
+from db.core.sql_driver import sqlite3
+from db.storage.connection import open_file
 from db.storage.leftovers import remove_partial_backups
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ def backup_to(conn: sqlite3.Connection, dest: Path, progress: Progress | None = 
         # only after SQLite's own connection to it, whose locks it would otherwise drop.
         marker = os.open(temp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
         mark_in_use(marker)
-        target = sqlite3.connect(temp)
+        target = open_file(temp)
         try:
             if progress is None:
                 conn.backup(target)
@@ -138,7 +139,7 @@ def data_fingerprint(conn: sqlite3.Connection) -> str:
 def backup_fingerprint(backup: BackupInfo) -> str | None:
     """The fingerprint of a backup file's data (None if it cannot be read)."""
     try:
-        conn = sqlite3.connect(f"file:{backup.path}?mode=ro&immutable=1", uri=True)
+        conn = open_file(backup.path, query="mode=ro&immutable=1")
     except sqlite3.Error:
         return None
     try:

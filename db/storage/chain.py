@@ -16,13 +16,13 @@ when the missing version arrives later, its link to the versions after it is che
 """
 
 import base64
-import sqlite3
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from db.core.hashing import b64, canonical_json
+from db.core.sql_driver import sqlite3
 
 HEAD_KIND = "truceline-chain-head"
 

@@ -12,15 +12,18 @@ foreign keys, ``trusted_schema=OFF`` and a busy timeout, and runs in autocommit 
 write is an explicit ``BEGIN IMMEDIATE … COMMIT``.
 """
 
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 from db.core.errors import DamagedDatabaseError, DatabaseError, DiskFullError
+from db.core.sql_driver import sqlite3
+from db.storage.cipher import key_for, sqlcipher_key_pragma
 from db.storage.damage import damage_seen, is_damage
 
 BUSY_TIMEOUT_MS = 5000
+ENCRYPTED_CACHE_KIB = 65_536
 
 
 def connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
@@ -29,11 +32,9 @@ def connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
     conn: sqlite3.Connection | None = None
     try:
         if readonly:
-            conn = sqlite3.connect(f"file:{target}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
+            conn = open_file(path, query="mode=ro", isolation_level=None, check_same_thread=False)
         else:
-            conn = sqlite3.connect(
-                target, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
-            )
+            conn = open_file(path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         if not readonly and target != ":memory:":
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
@@ -54,6 +55,29 @@ def connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
         raise DatabaseError(f"{target}: cannot open the database: {error}") from error
     except BaseException:
         close_quietly(conn)
+        raise
+    return conn
+
+
+def open_file(path: Path | str, *, query: str = "", keyed: bool = True, **options: Any) -> sqlite3.Connection:
+    """A bare connection to ``path`` (URI ``query`` such as ``mode=ro&immutable=1``), keyed if the file
+    lies in an unlocked encrypted data directory (db/storage/cipher.py): backups, set-aside copies and
+    read-only looks need the key exactly as the live connection does. No pragmas beyond the key."""
+    target = f"file:{path}?{query}" if query else str(path)
+    conn = sqlite3.connect(target, uri=bool(query), **options)
+    try:
+        # SQLCipher writes its own error lines to stderr on a wrong key; the caller reports it in words.
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        data_key = key_for(path) if keyed else None
+        if data_key is not None:
+            conn.execute(sqlcipher_key_pragma(data_key))
+            # A page read from the OS cache must be decrypted and authenticated again on every miss of
+            # SQLite's own cache (2 MB by default, and no mmap for encrypted files): a larger one keeps
+            # index walks (the table's pages, a CSV export in time order) near plain speed. Memory is
+            # taken only as pages are read.
+            conn.execute(f"PRAGMA cache_size = -{ENCRYPTED_CACHE_KIB}")
+    except BaseException:
+        conn.close()
         raise
     return conn
 

@@ -8,7 +8,6 @@ or command) refuse the file and offer the restore, instead of carrying on as if 
 back, a transient I/O error), and a restore or a fresh start clears it too.
 """
 
-import sqlite3
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -16,6 +15,7 @@ from pathlib import Path
 
 from db.core.atomic_file import write_atomically
 from db.core.errors import DamagedDatabaseError
+from db.core.sql_driver import sqlite3
 from db.storage.paths import DataDir
 
 # Primary result codes (the low byte of the extended code) that mean the file cannot be trusted.

@@ -9,7 +9,6 @@ does not name is set aside, never overwritten.
 
 import base64
 import os
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +19,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from db.core.atomic_file import write_atomically
 from db.core.clock import new_id, utc_now_text
 from db.core.errors import DatabaseError
-from db.storage import paths
+from db.core.sql_driver import sqlite3
+from db.storage import cipher, paths
 from db.storage.connection import transaction
 from db.storage.meta import get_meta, set_meta
 
@@ -117,10 +117,33 @@ def set_key_aside(key_path: Path, folder: Path | None = None) -> Path:
     return retired
 
 
+def protect_device_key(path: Path) -> bool:
+    """Re-write a plain device key of an encrypted directory as an encrypted PEM; whether it was plain."""
+    try:
+        pem = path.read_bytes()
+    except FileNotFoundError:
+        return False
+    except OSError as error:
+        raise DatabaseError(f"{path}: cannot read this laptop's device key: {error.strerror}") from error
+    if b"ENCRYPTED" in pem:
+        return False
+    _write_key(path, _read_key(path))
+    return True
+
+
+def _pem_password(path: Path) -> bytes | None:
+    """The device key's PEM password in an encrypted directory: derived from the data key, so changing
+    the passphrase leaves the PEM as it is and erasing the key makes it unreadable too."""
+    if cipher.key_for(path.parent) is None:
+        return None
+    return cipher.derived_key(path.parent, "device key").hex().encode("ascii")
+
+
 def _read_key(path: Path) -> Ed25519PrivateKey:
     try:
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    except (OSError, ValueError) as error:
+        pem = path.read_bytes()
+        key = serialization.load_pem_private_key(pem, password=_pem_password(path) if b"ENCRYPTED" in pem else None)
+    except (OSError, ValueError, TypeError) as error:
         raise DatabaseError(f"{path}: cannot read this laptop's device key: {error}") from error
     if not isinstance(key, Ed25519PrivateKey):
         raise DatabaseError(f"{path}: the device key is not an Ed25519 key")
@@ -129,6 +152,10 @@ def _read_key(path: Path) -> Ed25519PrivateKey:
 
 def _write_key(path: Path, key: Ed25519PrivateKey) -> None:
     """Write the key with owner-only permissions, atomically, and flushed to disk."""
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    password = _pem_password(path)
+    protection: serialization.KeySerializationEncryption = (
+        serialization.NoEncryption() if password is None else serialization.BestAvailableEncryption(password)
+    )
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, protection)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(path, pem, private=True)

@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from db.core.atomic_file import write_atomically
+from db.storage import cipher
 
 log = logging.getLogger(__name__)
 
 FORMAT = 1
+PURPOSE = "drafts"
 SUFFIX = ".json"
 # Draft ids become file names: UUIDs in practice; anything that could climb out of the directory
 # or hide as a dot file is refused.
@@ -70,7 +72,29 @@ def save_draft(directory: Path, draft: Draft) -> None:
     text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
     # The temporary name starts with a dot and does not end in .json, so a reader never mistakes a
     # half-written file (left by a crash mid-write) for a draft.
-    write_atomically(path, text.encode("utf-8"), private=True)
+    write_atomically(path, _protect(directory, text.encode("utf-8")), private=True)
+
+
+def _protect(directory: Path, data: bytes) -> bytes:
+    """Sealed with the data directory's key when it is encrypted (db/storage/cipher.py); plain otherwise."""
+    if cipher.key_for(directory.parent) is None:
+        if cipher.is_encrypted(directory.parent):
+            # Locked or erased: a draft is never written in plain text into an encrypted directory.
+            raise PermissionError(f"{directory}: the data directory's key is not available; the draft was not written")
+        return data
+    return cipher.seal(directory.parent, PURPOSE, data)
+
+
+def seal_plain_drafts(directory: Path) -> int:
+    """Seal every plain draft of a directory just encrypted (db/storage/conversion.py); how many."""
+    drafts, _problems = read_drafts(directory)
+    sealed = 0
+    for draft in drafts:
+        path = _path(directory, draft.draft_id)
+        if not cipher.is_sealed(path.read_bytes()):
+            save_draft(directory, draft)
+            sealed += 1
+    return sealed
 
 
 def read_drafts(directory: Path) -> tuple[list[Draft], list[DraftProblem]]:
@@ -114,7 +138,10 @@ def _path(directory: Path, draft_id: str) -> Path:
 
 
 def _read(path: Path) -> Draft:
-    data = json.loads(path.read_text(encoding="utf-8"))
+    raw = path.read_bytes()
+    if cipher.is_sealed(raw):
+        raw = cipher.open_sealed(path.parent.parent, PURPOSE, raw)
+    data = json.loads(raw.decode("utf-8"))
     if not isinstance(data, dict):
         raise ValueError("not a draft (the file holds no JSON object)")
     if data.get("format") != FORMAT:

@@ -5,7 +5,6 @@ sequence number and the version at fault, so a broken record can be found and ex
 """
 
 import base64
-import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
@@ -13,6 +12,7 @@ from typing import Any
 
 from db.core.errors import BusyError
 from db.core.hashing import GENESIS_CHAIN, canonical_json, chain_hash, sha256_hex, version_hash
+from db.core.sql_driver import sqlite3
 from db.model.incident import Incident
 from db.model.payload_check import MAX_PAYLOAD_BYTES, load_capped_json, shape_problems
 from db.storage.chain import SignedHead, head_is_valid

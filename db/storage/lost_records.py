@@ -9,11 +9,12 @@ from the shorter chain), records were lost. Each finding names the device, the s
 and the backup that has them.
 """
 
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from db.core.sql_driver import sqlite3
 from db.storage.backup import BackupInfo, list_backups
+from db.storage.connection import open_file
 
 # The newest few backups are enough: an older one is only "ahead" if every newer one is too.
 BACKUPS_COMPARED = 5
@@ -64,7 +65,7 @@ def _per_device(conn: sqlite3.Connection) -> dict[str, tuple[int, int]]:
 
 def _compare(conn: sqlite3.Connection, here: dict[str, tuple[int, int]], backup: BackupInfo) -> list[LostRecords]:
     try:
-        other = sqlite3.connect(f"file:{backup.path}?mode=ro", uri=True)
+        other = open_file(backup.path, query="mode=ro")
     except sqlite3.Error:
         return []
     try:

@@ -1,6 +1,6 @@
 """The ``meta`` table: one value per key (this laptop's device id, the theatre, epochs, last export)."""
 
-import sqlite3
+from db.core.sql_driver import sqlite3
 
 
 def get_meta(conn: sqlite3.Connection, key: str) -> str | None:

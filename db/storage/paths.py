@@ -56,6 +56,21 @@ class DataDir:
         return self.root / "device_key.pem"
 
     @property
+    def cipher_key(self) -> Path:
+        """The data key, locked with the passphrase, and the KDF's settings (db/storage/cipher.py)."""
+        return self.root / "key.json"
+
+    @property
+    def erased_note(self) -> Path:
+        """Left by an emergency erase: the key material is gone, the records cannot be read."""
+        return self.root / "key-erased.txt"
+
+    @property
+    def held_seal_key(self) -> Path:
+        """The mission's private sealing key, passphrase-protected, on a supervisor's laptop only."""
+        return self.root / "mission-seal-key.json"
+
+    @property
     def users_lock(self) -> Path:
         """Held shared by every open store and exclusively by a restore (db/storage/usage_lock.py)."""
         return self.root / "truceline.users"

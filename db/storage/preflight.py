@@ -17,13 +17,14 @@ It runs before this process holds any connection to the database, so reading siz
 drop another connection's locks.
 """
 
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from db.core.errors import DamagedDatabaseError, DatabaseError
+from db.core.sql_driver import sqlite3
 from db.storage import paths
 from db.storage.backup import list_backups
+from db.storage.connection import open_file
 from db.storage.paths import DataDir
 
 WAL_HEADER_BYTES = 32
@@ -150,9 +151,8 @@ def _look(
 ) -> _State | None:
     """Read-only facts about ``database``: ``immutable`` reads the main file alone (no journal, no
     locks) and returns None if it cannot; otherwise SQLite errors are raised to the caller."""
-    uri = f"file:{database}?mode=ro{'&immutable=1' if immutable else ''}"
     try:
-        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S)
+        conn = open_file(database, query="mode=ro&immutable=1" if immutable else "mode=ro", timeout=BUSY_TIMEOUT_S)
         try:
             if quick:
                 result = conn.execute("PRAGMA quick_check").fetchone()[0]

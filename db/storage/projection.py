@@ -18,7 +18,6 @@ caller cannot forget the cut-off.
 
 import base64
 import hashlib
-import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -27,6 +26,7 @@ from itertools import groupby
 from zoneinfo import ZoneInfo
 
 from db.core.clock import new_id
+from db.core.sql_driver import sqlite3
 from db.model.incident import FIELD_NAMES, Incident
 from db.storage.meta import set_meta
 from db.storage.rollup_schema import NARROW_ROLLUPS, ROLLUP_TABLES, narrow_fill, stale_groups

@@ -10,14 +10,15 @@ reusing those numbers for different versions would look like tampering when the 
 
 import logging
 import os
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from db.core.errors import DamagedDatabaseError, DatabaseError
+from db.core.sql_driver import sqlite3
 from db.storage import paths
 from db.storage.backup import BackupInfo, list_backups
+from db.storage.connection import open_file
 from db.storage.damage import clear_damage
 from db.storage.device import META_DEVICE_ID, META_RETIRED_DEVICE, set_key_aside
 from db.storage.usage_lock import using_data_dir
@@ -118,8 +119,8 @@ def _restore_backup(data_dir: Path, backup: BackupInfo | None) -> Recovery:
     temp = database.with_name(database.name + ".restoring")
     temp.unlink(missing_ok=True)
     try:
-        source = sqlite3.connect(f"file:{backup.path}?mode=ro", uri=True)
-        target = sqlite3.connect(temp)
+        source = open_file(backup.path, query="mode=ro")
+        target = open_file(temp)
         try:
             source.backup(target)
             # The next start sees no local device and creates a new one; the old one is remembered
@@ -154,7 +155,7 @@ def start_empty(data_dir: Path) -> Path | None:
         kept = set_aside(data_dir)
         _retire_key(data_dir, kept)
         try:
-            fresh = sqlite3.connect(data_dir / paths.DATABASE_NAME)
+            fresh = open_file(data_dir / paths.DATABASE_NAME)
             try:
                 fresh.execute("PRAGMA journal_mode = WAL")  # writes the file's header
             finally:
@@ -173,7 +174,7 @@ def _retire_key(data_dir: Path, kept: Path | None) -> None:
 
 def _passes_check(path: Path) -> bool:
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = open_file(path, query="mode=ro")
         try:
             return bool(conn.execute("PRAGMA quick_check").fetchone()[0] == "ok")
         finally:
@@ -183,7 +184,7 @@ def _passes_check(path: Path) -> bool:
 
 
 def _what_is_there(database: Path) -> tuple[tuple[DeviceRange, ...], str | None]:
-    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    conn = open_file(database, query="mode=ro")
     try:
         own = conn.execute("SELECT value FROM meta WHERE key = ?", (META_RETIRED_DEVICE,)).fetchone()
         rows = conn.execute(

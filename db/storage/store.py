@@ -6,7 +6,6 @@ database through the same checks.
 
 import logging
 import os
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,11 +13,13 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
-from db.core.errors import DamagedDatabaseError, DatabaseError
+from db.core.errors import DamagedDatabaseError, DatabaseError, LockedError
+from db.core.sql_driver import sqlite3
 from db.model.theatre import Theatre, default_theatre, parse_theatre
-from db.storage import paths
+from db.storage import cipher, paths
 from db.storage.backup import make_backup
-from db.storage.connection import connect, transaction
+from db.storage.connection import connect, open_file, transaction
+from db.storage.conversion import finish_conversion
 from db.storage.damage import damage_noted
 from db.storage.device import DeviceIdentity, load_or_create_device
 from db.storage.leftovers import remove_leftovers
@@ -49,6 +50,8 @@ class Store:
     device: DeviceIdentity
     theatre: Theatre
     usage: UsageLock | None = None
+    # False for a plain (demonstration or training) directory: the title bar says so.
+    encrypted: bool = False
     tz: ZoneInfo = field(init=False)
     calendar: Calendar = field(init=False)
     _before_close: list[Callable[[], None]] = field(init=False, default_factory=list, repr=False)
@@ -93,7 +96,9 @@ def calendar_of(theatre: Theatre) -> Calendar:
     return Calendar(ZoneInfo(theatre.time_zone), theatre.reporting_cutoff)
 
 
-def open_store(data_dir: Path | None = None, *, check: bool = True, despite_damage_note: bool = False) -> Store:
+def open_store(
+    data_dir: Path | None = None, *, check: bool = True, despite_damage_note: bool = False, plain: bool = False
+) -> Store:
     """Open (creating if needed) the data directory and its database, ready to use.
 
     A database that vanished while the directory shows it held records, a file cut short and a
@@ -102,8 +107,14 @@ def open_store(data_dir: Path | None = None, *, check: bool = True, despite_dama
     the window runs it in the background right after it is shown (desktop/window/startup_check.py).
     A database on which damage was found while it was in use (db/storage/damage.py) is refused until a
     restore, or until ``truceline check`` (the one caller passing ``despite_damage_note``) finds it sound.
+
+    An encrypted directory opens only once its key was unlocked in this process (db/storage/cipher.py);
+    a new directory is encrypted unless ``plain`` (demonstration, training) or ``TRUCELINE_PLAIN`` says
+    otherwise, so its key must have been created first. A conversion to encryption that was interrupted
+    after its commit point is finished first (db/storage/conversion.py).
     """
     directory = data_dir or paths.data_dir()
+    encrypted = ensure_unlocked(directory, plain=plain)
     noted = damage_noted(directory)
     if noted is not None and not despite_damage_note:
         raise DamagedDatabaseError(
@@ -156,7 +167,36 @@ def open_store(data_dir: Path | None = None, *, check: bool = True, despite_dama
         usage.release()
         raise
     log.info("opened %s (theatre %s)", directory / paths.DATABASE_NAME, theatre.name)
-    return Store(directory, conn, device, theatre, usage)
+    return Store(directory, conn, device, theatre, usage, encrypted)
+
+
+def ensure_unlocked(directory: Path, *, plain: bool = False) -> bool:
+    """Whether ``directory`` is encrypted; raises :class:`LockedError` if its key is not held here, or
+    if it is new, meant to be encrypted, and has no key yet."""
+    if cipher.is_erased(directory):
+        raise LockedError(
+            f"{directory}: the key of this data directory was erased: its encrypted records cannot be read. "
+            "Start with another (empty) data directory"
+        )
+    if cipher.is_encrypted(directory):
+        if not cipher.is_unlocked(directory):
+            raise LockedError(
+                f"{directory}: this data directory is encrypted: its passphrase is needed "
+                "(the command line asks on the terminal, or reads it with --passphrase-fd)"
+            )
+        finish_conversion(directory)
+        return True
+    if cipher.is_unlocked(directory):
+        raise DatabaseError(
+            f"{cipher.key_file(directory)}: the key file is gone (erased?): the encrypted data cannot be opened"
+        )
+    new = not (directory / paths.DATABASE_NAME).exists()
+    if new and not plain and not cipher.new_directories_plain():
+        raise LockedError(
+            f"{directory}: a new data directory is encrypted: choose a passphrase first "
+            "(the window asks for one; on the command line run 'truceline init')"
+        )
+    return False
 
 
 def writable(directory: Path) -> bool:
@@ -179,7 +219,7 @@ def refuse_foreign_schema(path: Path) -> None:
     if not path.exists() or path.stat().st_size == 0:
         return
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = open_file(path, query="mode=ro")
         try:
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         finally:

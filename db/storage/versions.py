@@ -6,12 +6,12 @@ that the sequence numbers and chain links it hands out cannot be taken by anothe
 """
 
 import json
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from db.core.clock import new_id, utc_now_text
 from db.core.hashing import chain_hash, version_hash
+from db.core.sql_driver import sqlite3
 from db.model.incident import Incident
 
 

@@ -6,7 +6,6 @@ code per filter column (its position in the column's vocabulary) and a measure. 
 summing them per group and day, and knowing when a copy is out of date work the same for both.
 """
 
-import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -16,6 +15,7 @@ from typing import Generic, Protocol, TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from db.core.sql_driver import sqlite3
 from db.storage.meta import get_meta
 
 EPOCH_DAY = date(1970, 1, 1)

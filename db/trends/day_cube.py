@@ -16,13 +16,13 @@ backup).
 """
 
 import json
-import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 
+from db.core.sql_driver import sqlite3
 from db.storage.rollup_schema import DAILY_COUNTS_KEY
 from db.trends.column_sums import (
     Copies,

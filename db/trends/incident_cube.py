@@ -16,7 +16,6 @@ start-up check does in the background.
 
 import json
 import re
-import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -24,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from db.core.sql_driver import sqlite3
 from db.records.queries import fts_query, utc_text
 from db.trends.column_sums import (
     Copies,

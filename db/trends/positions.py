@@ -11,13 +11,13 @@ versions added since the copy was made are the only ones to read again. A rebuil
 (new rollup epoch) or fewer versions than before (a restored backup) reloads everything.
 """
 
-import sqlite3
 from dataclasses import dataclass, field
 from threading import Lock
 
 import numpy as np
 import numpy.typing as npt
 
+from db.core.sql_driver import sqlite3
 from db.records.queries import MAP_LAT, MAP_LON, Area
 from db.storage.meta import get_meta
 from db.trends.column_sums import META_EPOCH, parse_ints

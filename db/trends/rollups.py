@@ -11,13 +11,13 @@ two descriptions of it can never disagree, and any bounds (a region dragged on t
 reporting period from 19:30 to 19:30) still read the rollup for the days they cover whole.
 """
 
-import sqlite3
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from db.core.sql_driver import sqlite3
 from db.records.queries import IncidentFilter, fts_query, utc_text
 from db.storage.rollup_schema import DAILY_COUNTS, NARROW_ROLLUPS, Rollup
 from db.trends.day_cube import cube_of

@@ -1,7 +1,8 @@
 """Counts of incidents and violations per zone and per DMZ sector, from the timeline rollup."""
 
-import sqlite3
 from dataclasses import dataclass
+
+from db.core.sql_driver import sqlite3
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,13 @@ Sums come from the rollups when they can express the filter (the explosion kinds
 of some, measures of ``daily_area_counts``), else from ``incidents``.
 """
 
-import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from db.core.sql_driver import sqlite3
 from db.records.queries import IncidentFilter, day_bounds, where_clause
 from db.storage.rollup_schema import KIND_MEASURES, Rollup, measure_source
 from db.trends.rollups import rollup_filter, usable_rollup

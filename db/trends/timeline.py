@@ -7,7 +7,6 @@ weapon or verification state. Sums come from the rollups whenever they can expre
 a refresh stays within the 50 ms budget of ARCHITECTURE.md §10 on a million incidents.
 """
 
-import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -18,6 +17,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import numpy.typing as npt
 
+from db.core.sql_driver import sqlite3
 from db.records.queries import IncidentFilter, fts_query, utc_text, where_clause
 from db.storage.projection import Calendar
 from db.trends.column_sums import GroupSums

@@ -7,7 +7,6 @@ damage).
 
 import argparse
 import logging
-import sqlite3
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -17,6 +16,7 @@ from pathlib import Path
 from db.core.activity_log import start_log, stop_log
 from db.core.errors import BusyError, DamagedDatabaseError, FieldProblem, TrucelineError, ValidationError
 from db.core.identity import APP_NAME, VERSION
+from db.core.sql_driver import sqlite3
 from db.core.untrusted_text import escaped
 from db.model.display import counted
 from db.storage import paths
@@ -25,6 +25,7 @@ from db.storage.damage import clear_damage, damage_noted, is_damage, record_dama
 from db.storage.recovery import restore_backup, verified_backups
 from db.storage.store import Store, open_store
 from desktop.cli import mission as cli_mission
+from desktop.cli import passphrase as cli_passphrase
 from desktop.cli import profile as cli_profile
 from desktop.cli import report as cli_report
 from desktop.cli import seal as cli_seal
@@ -152,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     log.add_argument("--limit", type=_positive, default=50, metavar="N", help="how many imports to list (default 50)")
     cli_report.add_parser(sub)
     cli_mission.add_parser(sub)
+    cli_passphrase.add_arguments(parser, sub)
     return parser
 
 
@@ -180,11 +182,17 @@ def _run(args: argparse.Namespace) -> int:
     if args.command is None:
         from desktop.window.app import run_window
 
+        if args.passphrase_fd is not None:  # the window then asks nothing (kiosk set-ups, the smoke test)
+            refused = _guarded(lambda: cli_passphrase.unlocked(args))
+            if refused:
+                return refused
         return run_window(smoke_test=args.smoke_test)
     if args.command == "restore":
         return _guarded(lambda: cmd_restore(args))
     if args.command == "mission" and cli_mission.needs_no_store(args):
         return cli_mission.init_or_create(args)
+    if args.command in cli_passphrase.COMMAND_NAMES:
+        return cli_passphrase.run(args)
     try:
         return run_command(args)
     except BrokenPipeError:
@@ -196,7 +204,8 @@ def _run(args: argparse.Namespace) -> int:
 def run_command(args: argparse.Namespace) -> int:
     """Open the store and run one subcommand on it; errors become one line on stderr."""
     try:
-        store = open_store(despite_damage_note=args.command == "check")
+        cli_passphrase.unlock_if_needed(args)
+        store = open_store(despite_damage_note=args.command == "check", plain=args.plain)
     except DamagedDatabaseError as error:
         log.warning("refused to open for 'truceline %s': %s", args.command, escaped(error))
         print(f"truceline: {escaped(error)}", file=sys.stderr)
@@ -373,6 +382,7 @@ def report_damage() -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     from desktop.window.instance_lock import InstanceLock
 
+    cli_passphrase.unlock_if_needed(args)
     backup = None
     if args.backup is not None:
         backup = backup_info(args.backup)

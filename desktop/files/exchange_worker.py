@@ -8,7 +8,6 @@ runs; the import's single transaction makes its result appear all at once. Cance
 """
 
 import logging
-import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from PySide6.QtCore import QObject, Signal
 
 from db.core.errors import TrucelineError
+from db.core.sql_driver import sqlite3
 from db.exchange.export import ExportResult, NothingToExport, export_bundle
 from db.exchange.importing import import_bundle
 from db.exchange.verify import BundleCancelled

@@ -59,6 +59,12 @@ class DraftKeeper(QObject):
     def stop(self) -> None:
         self._timer.stop()
 
+    def flush(self) -> None:
+        """Write a pending draft now (the window is being locked: nothing typed may wait on a timer)."""
+        if self._timer.isActive():
+            self._timer.stop()
+            self.write()
+
     def write(self) -> None:
         draft = self._content(self.draft_id)
         if draft is None:

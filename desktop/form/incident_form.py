@@ -10,7 +10,6 @@ draft file about a second after the typing stops (desktop/form/draft.py), so a c
 
 import datetime
 import html
-import sqlite3
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from db.core.clock import utc_now_text
 from db.core.errors import TrucelineError, ValidationError
+from db.core.sql_driver import sqlite3
 from db.model.display import problem_sentence
 from db.model.geo import compass_point
 from db.model.incident import Incident

@@ -4,7 +4,6 @@ The content comes from :func:`db.report.content.build_report` (any thread, its o
 chart and the map are drawn with Qt on the GUI thread; the file is then written whole.
 """
 
-import sqlite3
 import tempfile
 from collections.abc import Callable
 from dataclasses import replace
@@ -15,6 +14,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QComboBox
 
+from db.core.sql_driver import sqlite3
 from db.map.settlements import settlements_near
 from db.map.shapes import theatre_bounds
 from db.records.monitors import local_profile

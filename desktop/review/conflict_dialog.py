@@ -8,7 +8,6 @@ The result is saved with :func:`db.records.incidents.resolve_conflict`, a new ve
 all the heads, so the history keeps both sides.
 """
 
-import sqlite3
 from string import ascii_uppercase
 from zoneinfo import ZoneInfo
 
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from db.core.errors import TrucelineError, ValidationError
+from db.core.sql_driver import sqlite3
 from db.model.display import FIELD_LABELS, format_value, local_time_text
 from db.model.incident import FIELD_NAMES, Incident
 from db.model.validation import MAX_REASON, validate_incident

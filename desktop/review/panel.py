@@ -8,7 +8,6 @@ versions would hide the other); they are listed apart and open a :class:`Conflic
 A monitor sees the panel disabled; the database refuses them anyway.
 """
 
-import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -32,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from db.core.errors import NotFoundError, TrucelineError, ValidationError
+from db.core.sql_driver import sqlite3
 from db.model import enums
 from db.model.validation import MAX_REASON
 from db.records.incidents import Saved, incident_history

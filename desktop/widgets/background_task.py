@@ -13,12 +13,12 @@ anything unexpected logged with its traceback.
 """
 
 import logging
-import sqlite3
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QThread, Signal
 
 from db.core.errors import TrucelineError
+from db.core.sql_driver import sqlite3
 from db.storage.damage import damage_seen
 
 Progress = Callable[[int, int], bool]

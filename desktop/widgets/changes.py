@@ -9,12 +9,13 @@ announcements into one request to the view (which refreshes now if it is on scre
 next shown), and asks nothing once the notifier was closed (the store is about to close).
 """
 
-import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from PySide6.QtCore import QObject, QTimer, Signal
+
+from db.core.sql_driver import sqlite3
 
 # A burst of announcements (an import run of many files, a save then a poll) becomes one refresh.
 COALESCE_MS = 50

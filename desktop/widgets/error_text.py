@@ -5,9 +5,8 @@ mark them; a panel that has no field of that name shows the label instead ("Acto
 required…"), with the incident's reference when the error carries one.
 """
 
-import sqlite3
-
 from db.core.errors import ValidationError
+from db.core.sql_driver import sqlite3
 from db.model.display import FIELD_LABELS
 from db.records.review import DecisionInvalidError
 

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from db.core.errors import DamagedDatabaseError, TrucelineError
 from db.core.identity import APP_ID, APP_NAME, ORGANISATION, VERSION
 from db.records.monitors import local_profile
-from db.storage import paths
+from db.storage import cipher, paths
 from db.storage.recovery import restore_backup, start_empty, verified_backups
 from db.storage.store import Store, open_store
 from desktop.widgets.preferences import settings
@@ -23,6 +23,7 @@ from desktop.window.app_icon import application_icon
 from desktop.window.error_dialog import UnexpectedErrors
 from desktop.window.instance_lock import InstanceLock
 from desktop.window.main_window import MainWindow
+from desktop.window.passphrase_dialog import NewPassphraseDialog, UnlockDialog
 from desktop.window.profile_dialog import ProfileDialog
 from desktop.window.recovery_dialog import RecoveryDialog
 from desktop.window.startup_check import StartupCheck
@@ -128,11 +129,29 @@ def smoke(app: QApplication) -> int:
         store.close()
 
 
+def unlock_or_create(directory: Path) -> bool | None:
+    """Ask the passphrase that unlocks ``directory``, or a new one for a new directory; whether the
+    user chose a plain (training) directory, None if they quit."""
+    if cipher.is_erased(directory) or cipher.is_unlocked(directory):
+        return False  # open_store says what an erased directory means
+    if cipher.is_encrypted(directory):
+        return False if UnlockDialog(directory).exec() else None
+    if (directory / paths.DATABASE_NAME).exists() or cipher.new_directories_plain():
+        return False
+    dialog = NewPassphraseDialog(directory)
+    if not dialog.exec():
+        return None
+    return dialog.plain
+
+
 def open_or_recover() -> Store | None:
     """The store, after the user restored a backup or started empty if the file was damaged."""
     while True:
+        plain = unlock_or_create(paths.data_dir())
+        if plain is None:
+            return None
         try:
-            return open_store(check=False)
+            return open_store(check=False, plain=plain)
         except DamagedDatabaseError as error:
             if not offer_recovery(str(error)):
                 return None
@@ -190,7 +209,7 @@ def run_main_window(app: QApplication, store: Store) -> tuple[int, bool]:
             check.wait()
         if window.recovery_requested:
             return code, True
-        if window.damage.stopped:
+        if window.damage.stopped or window.erased:
             return code, False  # never back up a damaged file; the next start offers the restore
         error = window.backups.backup_at_exit(None)
         if error:

@@ -11,7 +11,6 @@ file stays for the next start.
 """
 
 import html
-import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -21,6 +20,7 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QMainWindow, QPushButton, QVBoxLayout, QWidget
 
+from db.core.sql_driver import sqlite3
 from db.storage import damage
 from db.storage.backup import list_backups
 from db.storage.paths import DataDir

@@ -24,7 +24,9 @@ from desktop.form.incident_form import IncidentForm
 from desktop.map.pick_dialog import MapPickDialog
 from desktop.report.dialog import ReportDialog
 from desktop.review.conflict_dialog import ConflictDialog
+from desktop.window.key_dialogs import ChangePassphraseDialog, EraseDialog
 from desktop.window.main_window import MainWindow
+from desktop.window.passphrase_dialog import NewPassphraseDialog, UnlockDialog
 from desktop.window.profile_dialog import ProfileDialog
 from desktop.window.recovery_dialog import RecoveryDialog
 from desktop.window.settings_dialog import SettingsDialog, display_tz
@@ -125,4 +127,10 @@ def exhibits(scratch: Path) -> list[Exhibit]:
             "The database is damaged",
             lambda c: RecoveryDialog("The database failed its integrity check.", c.store.data_dir, None, c.window),
         ),
+        Exhibit("new-passphrase", "First start: the passphrase", lambda c: NewPassphraseDialog(scratch, c.window)),
+        Exhibit("unlock", "Unlocking the data", lambda c: UnlockDialog(c.store.data_dir, c.window)),
+        Exhibit(
+            "change-passphrase", "Change the passphrase", lambda c: ChangePassphraseDialog(c.store.data_dir, c.window)
+        ),
+        Exhibit("emergency-erase", "Emergency erase", lambda c: EraseDialog(c.store.data_dir, c.window)),
     ]

@@ -56,6 +56,8 @@ from desktop.widgets.screen_fit import fit_to_screen
 from desktop.window.app_icon import application_icon
 from desktop.window.backup_schedule import BackupSchedule
 from desktop.window.damage_guard import DamageGuard, stop_window
+from desktop.window.key_dialogs import key_actions
+from desktop.window.screen_lock import ScreenLock, idle_minutes, window_title
 from desktop.window.settings_dialog import SettingsDialog, display_tz
 
 CHECKPOINT_INTERVAL_MS = 20_000
@@ -74,7 +76,7 @@ class MainWindow(QMainWindow):
         self._stopped = False
         # Every committed change is announced here once; every view below follows it.
         self.changes = changes or Changes(self)
-        self.setWindowTitle(f"{APP_NAME} {VERSION}")
+        self.setWindowTitle(window_title(store))
         self.setWindowIcon(application_icon())
         self.setMinimumSize(900, 560)
 
@@ -152,12 +154,16 @@ class MainWindow(QMainWindow):
         # Set when the user chose to restore a backup after a failed start-up check: the
         # application closes this window and runs the recovery (desktop/window/app.py).
         self.recovery_requested = False
+        # Set by an emergency erase (desktop/window/key_dialogs.py): the window closes without a backup.
+        self.erased = False
         # Export for exchange, Import bundles, Import log: File menu entries with their own dialogs.
         self.exchange = ExchangeMenu(
             self, store, lambda: self._profile.callsign, lambda: display_tz(self._settings, self._store)
         )
         self.exchange.imported.connect(lambda _added: self.changes.records("bundle import"))
         self.exchange.message.connect(lambda text: self.statusBar().showMessage(text, 15000))
+        # Ctrl+L and the idle time hide every record until the passphrase (desktop/window/screen_lock.py).
+        self.screen_lock = ScreenLock(self, store, settings, hide=(self.filter_bar, self.tabs))
         self._build_actions()
 
         self.filter_bar.filterChanged.connect(self._apply_filter)
@@ -274,6 +280,10 @@ class MainWindow(QMainWindow):
             file_menu.addAction(act) if act else file_menu.addSeparator()
         file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
+        if self._store.encrypted:
+            for act in key_actions(self, self._store.data_dir, self._erased):
+                file_menu.addAction(act)
+        file_menu.addAction(self.screen_lock.action)
         file_menu.addAction(self.quit_action)
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.find_action)
@@ -427,6 +437,7 @@ class MainWindow(QMainWindow):
         self._return_focus_after(dialog)
         if dialog.exec():
             self._profile = dialog.profile
+            self.screen_lock.set_idle_minutes(idle_minutes(self._settings))
             self.changes.settings()
         if dialog.layers_changed:
             self.map.reload_layers()
@@ -588,6 +599,12 @@ class MainWindow(QMainWindow):
             self, what, self._store.data_dir, hide=(self.filter_bar, self.tabs), keep=(self.quit_action,)
         )
 
+    def _erased(self) -> None:
+        """The key was destroyed: nothing more is shown or written (no backup at closing); close at once."""
+        self.erased = True
+        self.screen_lock.lock()
+        self.close()
+
     def shutdown(self) -> None:
         """Stop every timer, worker thread and pending call that uses the store; the store closes next.
 
@@ -598,6 +615,7 @@ class MainWindow(QMainWindow):
             return
         self._stopped = True
         self.damage.uninstall()
+        self.screen_lock.stop()
         self.changes.close()  # followers stop their timers; later announcements are ignored
         self.data_version.stop()
         self._drafts_offer.stop()

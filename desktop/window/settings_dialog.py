@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -31,6 +32,7 @@ from db.records.monitors import Monitor
 from db.storage.store import Store, switch_theatre
 from desktop.report.produce import MARKING_KEY, marking_combo
 from desktop.window.profile_dialog import ProfileDialog
+from desktop.window.screen_lock import SETTING_IDLE_MINUTES, idle_minutes
 
 DISPLAY_TZ_KEY = "display/time_zone"
 # A theatre's name comes from its file: long ones are cut here (whole in the tooltip).
@@ -107,6 +109,14 @@ class SettingsDialog(QDialog):
         form.addRow("Theatre:", theatre_row)
         form.addRow("Report &marking:", self.marking)
         form.addRow("Map layers:", layers_row)
+        # Locking when idle (desktop/window/screen_lock.py): minutes without input, 0 = never.
+        self.lock_minutes = QSpinBox()
+        self.lock_minutes.setRange(0, 240)
+        self.lock_minutes.setSuffix(" min")
+        self.lock_minutes.setSpecialValueText("never")
+        self.lock_minutes.setValue(idle_minutes(settings))
+        self.lock_minutes.setToolTip("Hide every record after this long without typing or mouse (Ctrl+L locks at once)")
+        form.addRow("&Lock when idle after:", self.lock_minutes)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -199,4 +209,5 @@ class SettingsDialog(QDialog):
             return
         self._settings.setValue(DISPLAY_TZ_KEY, name)
         self._settings.setValue(MARKING_KEY, self.marking.currentText().strip())
+        self._settings.setValue(SETTING_IDLE_MINUTES, self.lock_minutes.value())
         super().accept()

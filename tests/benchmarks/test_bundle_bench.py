@@ -16,7 +16,6 @@ comparing with the versions held, projecting and refreshing the timeline rollups
 
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,7 @@ from pathlib import Path
 from benchutil import report
 from sqlite_utils import Database
 
+from db.core.sql_driver import sqlite3
 from db.exchange.importing import import_bundle
 from db.exchange.verify import verify_bundle
 from db.storage.connection import bulk_writes, connect, transaction

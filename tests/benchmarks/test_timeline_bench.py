@@ -4,7 +4,6 @@ On the shared million-incident database. Opening it with a Truceline that has a 
 step migrates it first (after a verified backup); the first run reports how long that took.
 """
 
-import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -14,6 +13,7 @@ from typing import Any
 
 from benchutil import report, timed
 
+from db.core.sql_driver import sqlite3
 from db.records.queries import IncidentFilter, day_bounds
 from db.storage.store import Store, open_store
 from db.trends.summary import period_summary, running_total

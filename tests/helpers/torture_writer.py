@@ -13,10 +13,11 @@ otherwise it saves until killed, ``--pace`` seconds apart, as a busy monitor mig
 """
 
 import argparse
-import sqlite3
 import sys
 import time
 from pathlib import Path
+
+from db.core.sql_driver import sqlite3
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 

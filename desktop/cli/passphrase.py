@@ -1,0 +1,188 @@
+"""The passphrase on the command line: asked on the terminal or read from a file descriptor, never an argument.
+
+An argument would be visible to every user of the machine (``ps``) and kept in shell history;
+``--passphrase-fd N`` reads it, one per line, from a descriptor the caller opened (a pipe from a
+password manager, a file only the user can read). Subcommands for the key itself: ``init`` (a new
+encrypted data directory), ``encrypt`` (convert a plain one), ``passphrase`` (change it) and
+``erase`` (destroy the key: every encrypted file becomes unreadable at once).
+"""
+
+import argparse
+import getpass
+import os
+import sys
+import time
+from pathlib import Path
+
+from db.core.errors import DatabaseError, TrucelineError, WrongPassphraseError
+from db.core.untrusted_text import escaped
+from db.storage import cipher, paths
+from db.storage.conversion import encrypt_directory
+
+EXIT_ERROR = 2
+ERASE_WORD = cipher.ERASE_WORD
+TERMINAL_TRIES = 3
+# Seconds before a wrong passphrase is reported (tests make it 0); on a terminal it doubles per try.
+throttle_first_s = 1.0
+
+
+def add_arguments(parser: argparse.ArgumentParser, sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    parser.add_argument(
+        "--passphrase-fd",
+        type=int,
+        metavar="N",
+        help="read the passphrase (and, for 'passphrase', the new one on the next line) from file descriptor N "
+        "instead of asking on the terminal; it is never taken as an argument",
+    )
+    parser.add_argument(
+        "--plain",
+        action="store_true",
+        help="create a new data directory without encryption (demonstration or training only; says so everywhere)",
+    )
+    sub.add_parser("init", help="create a new encrypted data directory: asks for a passphrase twice")
+    sub.add_parser(
+        "encrypt",
+        help="encrypt a plain data directory: verified copy first, then the plain files replaced",
+    )
+    sub.add_parser("passphrase", help="change the passphrase (the old one is needed; the data key stays)")
+    sub.add_parser(
+        "erase",
+        help=f"EMERGENCY: destroy the key so that every encrypted file is unreadable at once (type {ERASE_WORD})",
+        description="Destroys key.json: the database, backups, drafts and the device key become unreadable for "
+        "anyone, including you. Records not yet exported in a bundle to a supervisor are lost for good.",
+    )
+
+
+class Passphrases:
+    """Where passphrases come from for this command: the descriptor's lines, or the terminal."""
+
+    def __init__(self, fd: int | None) -> None:
+        self._lines: list[str] | None = None
+        if fd is not None:
+            try:
+                with os.fdopen(fd, "r", encoding="utf-8", closefd=True) as stream:
+                    self._lines = [line.rstrip("\r\n") for line in stream.read().splitlines()]
+            except OSError as error:
+                raise TrucelineError(f"--passphrase-fd {fd}: cannot read it: {error.strerror or error}") from error
+
+    @property
+    def from_terminal(self) -> bool:
+        return self._lines is None
+
+    def ask(self, prompt: str) -> str:
+        if self._lines is not None:
+            if not self._lines:
+                raise TrucelineError("--passphrase-fd: it holds no (further) passphrase line")
+            return self._lines.pop(0)
+        if not sys.stdin.isatty():
+            raise TrucelineError(
+                "this needs a passphrase and there is no terminal to ask it on; give it with --passphrase-fd N"
+            )
+        return getpass.getpass(prompt)
+
+    def new(self) -> str:
+        """A new passphrase, with its strength and a confirmation; refused if too short or not repeated."""
+        if self.from_terminal:
+            print("The passphrase cannot be recovered: if it is forgotten, the records are lost.", file=sys.stderr)
+        first = self.ask("New passphrase: ")
+        problem = cipher.passphrase_problem(first)
+        if problem is not None:
+            raise TrucelineError(f"new passphrase: {problem}; nothing was changed")
+        if self.from_terminal:
+            print(f"strength: {cipher.strength_hint(first)}", file=sys.stderr)
+        if self.ask("Repeat the new passphrase: ") != first:
+            raise TrucelineError("new passphrase: the two entries differ; nothing was changed")
+        return first
+
+
+def unlock_if_needed(args: argparse.Namespace) -> None:
+    """Unlock the data directory before a subcommand opens it (a wrong passphrase changes nothing)."""
+    directory = paths.data_dir()
+    if not cipher.is_encrypted(directory) or cipher.is_unlocked(directory):
+        return
+    source = Passphrases(args.passphrase_fd)
+    throttle = cipher.Throttle(first=throttle_first_s)
+    tries = TERMINAL_TRIES if source.from_terminal else 1
+    for attempt in range(tries):
+        try:
+            cipher.unlock(directory, source.ask(f"Passphrase for {directory}: "))
+            return
+        except WrongPassphraseError:
+            time.sleep(throttle.failed())
+            if attempt + 1 == tries:
+                raise
+            print("truceline: the passphrase is wrong; try again", file=sys.stderr)
+
+
+def unlocked(args: argparse.Namespace) -> int:
+    """:func:`unlock_if_needed` as an exit status for ``_guarded`` (0: unlocked or nothing to unlock)."""
+    unlock_if_needed(args)
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """``init``, ``encrypt``, ``passphrase`` and ``erase``; errors are one line on stderr."""
+    try:
+        return int(_COMMANDS[args.command](args, paths.data_dir()))
+    except TrucelineError as error:
+        print(f"truceline: {escaped(error)}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def cmd_init(args: argparse.Namespace, directory: Path) -> int:
+    if cipher.is_encrypted(directory) or (directory / paths.DATABASE_NAME).exists():
+        raise DatabaseError(f"{directory}: there is already a data directory here; nothing was changed")
+    if args.plain:
+        from db.storage.store import open_store
+
+        open_store(directory, plain=True).close()
+        print(f"Created a PLAIN data directory (not encrypted, for demonstration or training): {directory}")
+        return 0
+    cipher.create_key(directory, Passphrases(args.passphrase_fd).new())
+    from db.storage.store import open_store
+
+    open_store(directory).close()
+    print(f"Created an encrypted data directory: {directory}")
+    return 0
+
+
+def cmd_encrypt(args: argparse.Namespace, directory: Path) -> int:
+    if cipher.is_encrypted(directory):
+        raise DatabaseError(f"{directory}: this data directory is already encrypted; nothing was changed")
+    result = encrypt_directory(directory, Passphrases(args.passphrase_fd).new())
+    print(
+        f"Encrypted {directory}: the database (verified with the full check), {result.backups} backup(s), "
+        f"{result.damaged_copies} set-aside copy(ies), {result.drafts} draft(s) and the device key."
+    )
+    for path in result.left_plain:
+        print(f"not encrypted (it cannot be read as a database; move it away or delete it): {escaped(path)}")
+    return 0
+
+
+def cmd_passphrase(args: argparse.Namespace, directory: Path) -> int:
+    if not cipher.is_encrypted(directory):
+        raise DatabaseError(f"{directory}: this data directory is not encrypted; run 'truceline encrypt' first")
+    source = Passphrases(args.passphrase_fd)
+    old = source.ask("Current passphrase: ")
+    new = source.new()
+    try:
+        cipher.change_passphrase(directory, old, new)
+    except WrongPassphraseError:
+        time.sleep(throttle_first_s)
+        raise
+    print("The passphrase was changed; the old one no longer opens this data directory.")
+    return 0
+
+
+def cmd_erase(args: argparse.Namespace, directory: Path) -> int:
+    if not cipher.is_encrypted(directory):
+        raise DatabaseError(f"{directory}: this data directory is not encrypted: there is no key to destroy")
+    if Passphrases(args.passphrase_fd).ask(f"Type {ERASE_WORD} to destroy the key of {directory}: ") != ERASE_WORD:
+        raise TrucelineError(f"erase: the word typed was not {ERASE_WORD}; nothing was destroyed")
+    cipher.erase_key(directory)
+    print("The key was destroyed: the records in this data directory can no longer be read by anyone.")
+    return 0
+
+
+_COMMANDS = {"init": cmd_init, "encrypt": cmd_encrypt, "passphrase": cmd_passphrase, "erase": cmd_erase}
+COMMAND_NAMES = frozenset(_COMMANDS)
