@@ -46,7 +46,7 @@ class ExchangeMenu(QObject):
             "Import &log…", "Bundles imported here, sequence gaps, and the state hash", self.show_log
         )
         self.seal_action = self._action(
-            "Mission sealing &key…",
+            "Mission sealin&g key…",
             "Trust the mission's public sealing key: this laptop's bundles are then readable only by the mission",
             self.trust_seal_key,
         )
