@@ -27,6 +27,7 @@ from db.core.clock import utc_now_text
 from db.core.errors import DatabaseError, TrucelineError
 from db.core.hashing import GENESIS_CHAIN, b64, canonical_json, sha256_hex
 from db.exchange.bundle_file import FORMAT, FORMAT_VERSION, VERSIONS, BundleError, version_line, write_bundle_file
+from db.exchange.roster_file import held_roster_text
 from db.exchange.verify import BundleCancelled, verify_bundle
 from db.records.monitor_records import sign_own_monitors
 from db.storage.chain import SignedHead, sign_head, store_heads, stored_anchor, stored_head, stored_head_seqs
@@ -95,6 +96,7 @@ def export_bundle(
         own_label = conn.execute("SELECT label FROM devices WHERE device_id = ?", (device.device_id,)).fetchone()[0]
         monitors = _monitors(conn, content.authors)
         theatre = current_theatre(conn)
+        roster = held_roster_text(conn)
     versions_bytes = b"".join(content.lines)
     manifest = {
         "format": FORMAT,
@@ -105,6 +107,9 @@ def export_bundle(
         "monitors": monitors,
         "files": {VERSIONS: {"sha256": sha256_hex(versions_bytes), "versions": len(content.lines)}},
     }
+    if roster is not None:
+        # The newest roster held travels with every bundle (as received: its own signature proves it).
+        manifest["roster"] = roster
     manifest_bytes = canonical_json(manifest)
     sha = write_bundle_file(out, manifest_bytes, versions_bytes, device.private_key, steps.writing)
     try:
