@@ -270,7 +270,7 @@ def test_a_revoked_laptop_is_accepted_up_to_its_revocation(hq: Mission, team: di
 
 
 def test_a_decision_by_someone_the_roster_does_not_name_is_refused_whole(hq: Mission, team: dict[str, Laptop]) -> None:
-    """The rogue laptop is on the roster, but its user is not a supervisor: its own "supervisor" role counts for nothing."""
+    """The rogue laptop is on the roster, but its user is not a supervisor: its own "supervisor" role is nothing."""
     rogue, solb = team["rogue"], team["solb"]
     hq.trust(solb)
     load(solb, hq.roster([solb, rogue], supervisors=[solb]))
@@ -415,3 +415,29 @@ def test_check_and_the_import_log_list_what_is_kept_apart(
     out = capsys.readouterr().out
     assert "kept apart: 1 version(s)" in out and f"device {hart.store.device.device_id} version 1" in out
     solb.store = Laptop.reopen(solb.root, solb.name).store
+
+
+def test_a_laptop_holding_a_decision_apart_still_exports_and_relays_it(
+    hq: Mission, team: dict[str, Laptop], tmp_path: Path
+) -> None:
+    hart, solb = team["hart"], team["solb"]
+    saved = hart.record()
+    solb.receive(hart.export())
+    verify(solb, saved.incident_id)  # solb's version 1: a decision
+    solb.record(count=7)  # solb's version 2: a submission
+    [result] = hart.receive(solb.export())
+    assert (result.added, result.kept_apart) == (1, 1)
+    assert not [gap for gap in result.gaps if gap.device_id == solb.store.device.device_id]
+    relayed = hart.export(everything=True)  # solb's version 2 needs version 1's chain hash, held apart
+    hq_laptop = Laptop(tmp_path, "hq")
+    try:
+        hq.trust(hq_laptop)
+        load(hq_laptop, hq.roster([hart, solb], supervisors=[solb]))
+        [merged] = hq_laptop.receive(relayed)
+        assert merged.kept_apart == 0
+        assert [(g.device_id, g.first, g.last) for g in merged.gaps] == [(solb.store.device.device_id, 1, 1)]
+        # The decision itself comes from solb (or any laptop that accepted it): checked by this roster, merged.
+        hq_laptop.receive(solb.export(everything=True))
+        assert get_incident(hq_laptop.store.conn, saved.incident_id).incident.verification_state == "verified"
+    finally:
+        hq_laptop.close()

@@ -34,7 +34,7 @@ from db.storage.chain import SignedHead, sign_head, store_heads, stored_anchor, 
 from db.storage.connection import transaction
 from db.storage.device import DeviceIdentity
 from db.storage.store import current_theatre
-from db.storage.versions import SELECT_VERSIONS, Version
+from db.storage.versions import SELECT_VERSIONS, VERSION_COLUMNS, Version
 
 META_LAST_EXPORT = "last_export_rowid"
 PASS_WEIGHTS = (1, 1, 12)  # the shares of progress of reading, writing and verifying (see _Progress)
@@ -185,6 +185,9 @@ def _snapshot(conn: sqlite3.Connection) -> Iterator[None]:
         conn.execute("COMMIT")
 
 
+_SELECT_APART = f"SELECT {', '.join(VERSION_COLUMNS)} FROM quarantined_versions"
+
+
 def _plan(
     conn: sqlite3.Connection, device: DeviceIdentity, selected: dict[str, list[int]]
 ) -> list[tuple[str, list[tuple[int, int]]]]:
@@ -209,9 +212,12 @@ def _collect(
         runs = []
         for first, last in planned:
             version: Version | None = None
+            # Another laptop's versions kept apart here travel on too, to complete a signed run:
+            # every laptop applies its own roster to them.
             for row in conn.execute(
-                f"{SELECT_VERSIONS} WHERE device_id = ? AND device_seq BETWEEN ? AND ? ORDER BY device_seq",
-                (device_id, first, last),
+                f"{SELECT_VERSIONS} WHERE device_id = ? AND device_seq BETWEEN ? AND ? UNION ALL "
+                f"{_SELECT_APART} WHERE device_id = ? AND device_seq BETWEEN ? AND ? ORDER BY device_seq",
+                (device_id, first, last, device_id, first, last),
             ):
                 version = Version.from_row(row)
                 content.lines.append(version_line(version))
@@ -287,7 +293,8 @@ def _covered_runs(
 
 def _holds_all(conn: sqlite3.Connection, device_id: str, first: int, last: int) -> bool:
     count = conn.execute(
-        "SELECT count(*) FROM incident_versions WHERE device_id = ? AND device_seq BETWEEN ? AND ?",
+        "SELECT (SELECT count(*) FROM incident_versions WHERE device_id = ?1 AND device_seq BETWEEN ?2 AND ?3) + "
+        "(SELECT count(*) FROM quarantined_versions WHERE device_id = ?1 AND device_seq BETWEEN ?2 AND ?3)",
         (device_id, first, last),
     ).fetchone()[0]
     return bool(count == last - first + 1)
@@ -307,7 +314,9 @@ def _previous_chain(conn: sqlite3.Connection, device_id: str, first: int) -> str
     if first == 1:
         return GENESIS_CHAIN
     row = conn.execute(
-        "SELECT chain_sha256 FROM incident_versions WHERE device_id = ? AND device_seq = ?", (device_id, first - 1)
+        "SELECT chain_sha256 FROM incident_versions WHERE device_id = ?1 AND device_seq = ?2 UNION ALL "
+        "SELECT chain_sha256 FROM quarantined_versions WHERE device_id = ?1 AND device_seq = ?2",
+        (device_id, first - 1),
     ).fetchone()
     anchor = row[0] if row else stored_anchor(conn, device_id, first)
     if anchor is None:

@@ -190,9 +190,11 @@ def _new_versions(conn: sqlite3.Connection, chunk: Sequence[Version], path: Path
     new = [v for v in chunk if v.version_id not in held]
     for device_id, group in groupby(new, key=lambda v: v.device_id):
         seqs = [v.device_seq for v in group]
+        # Against the versions held and those kept apart (db/exchange/quarantine.py), each through its index.
         clash = conn.execute(
-            "SELECT min(device_seq) FROM incident_versions WHERE device_id = ? "
-            "AND device_seq IN (SELECT value FROM json_each(?))",
+            "SELECT min(s) FROM (SELECT min(device_seq) AS s FROM incident_versions WHERE device_id = ?1 "
+            "AND device_seq IN (SELECT value FROM json_each(?2)) UNION ALL SELECT min(device_seq) "
+            "FROM quarantined_versions WHERE device_id = ?1 AND device_seq IN (SELECT value FROM json_each(?2)))",
             (device_id, json.dumps(seqs)),
         ).fetchone()[0]
         if clash is not None:
