@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from laptops import Laptop
+from laptops import Laptop, Mission, rewrite_bundle
 from support import valid_raw
 
 from db.exchange.bundle_file import BundleError
-from db.exchange.mission import KEY_FILE, PUBLIC_FILE, create_authority, read_public_file, trust_authority
+from db.exchange.mission import KEY_FILE
 from db.exchange.quarantine import count_apart, kept_apart
 from db.exchange.roster_file import load_roster, sign_roster
 from db.model.validation import validate_incident
@@ -27,53 +27,6 @@ from db.records.roster import RosterError, roster_in_force
 from desktop.cli.main import main
 
 VERIFY = ReviewDecision("verified")
-
-
-class Mission:
-    """Headquarters: the authority's key on its stick, and the rosters it signs."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root / "hq"
-        create_authority(self.root)
-        self.issued = 0
-
-    def trust(self, *laptops: Laptop) -> None:
-        for laptop in laptops:
-            trust_authority(laptop.store.conn, read_public_file(self.root / PUBLIC_FILE))
-
-    def roster(
-        self,
-        laptops: list[Laptop],
-        supervisors: list[Laptop] = (),  # type: ignore[assignment]
-        revoked: dict[Laptop, int] | None = None,
-        number: int | None = None,
-    ) -> Path:
-        self.issued += 1
-        number = self.issued if number is None else number
-        document: dict[str, Any] = {
-            "number": number,
-            "mission": "Resiliency Force East",
-            "laptops": [
-                {
-                    "device_id": lap.store.device.device_id,
-                    "public_key": lap.store.device.public_key_b64,
-                    "label": lap.name,
-                }
-                for lap in laptops
-            ],
-            "supervisors": [
-                {"monitor_id": s.monitor.monitor_id, "name": s.monitor.name, "devices": [s.store.device.device_id]}
-                for s in supervisors
-            ],
-            "revoked": [
-                {"device_id": lap.store.device.device_id, "from_seq": seq} for lap, seq in (revoked or {}).items()
-            ],
-        }
-        source = self.root / f"roster-{number}.json"
-        source.write_text(json.dumps(document))
-        out = self.root / f"roster-{number}.signed"
-        sign_roster(source, self.root / KEY_FILE, out)
-        return out
 
 
 @pytest.fixture
@@ -441,3 +394,39 @@ def test_a_laptop_holding_a_decision_apart_still_exports_and_relays_it(
         assert get_incident(hq_laptop.store.conn, saved.incident_id).incident.verification_state == "verified"
     finally:
         hq_laptop.close()
+
+
+def test_a_bundle_carrying_a_forged_roster_is_refused_whole(
+    hq: Mission, team: dict[str, Laptop], tmp_path: Path
+) -> None:
+    hart, solb = team["hart"], team["solb"]
+    hq.trust(hart, solb)
+    load(solb, hq.roster([solb], supervisors=[solb]))
+    solb.record()
+    genuine = solb.export()
+
+    def promote(manifest: dict[str, Any], _lines: list[dict[str, Any]]) -> None:
+        signed = json.loads(manifest["roster"])
+        signed["roster"]["number"] = 50  # a higher number, to replace whatever the receiver holds
+        manifest["roster"] = json.dumps(signed)
+
+    forged = rewrite_bundle(genuine, tmp_path / "forged.zip", solb.store.device.private_key, promote)
+    before, state = hart.snapshot(), hart.state()
+    with pytest.raises(BundleError) as caught:
+        hart.receive(forged)
+    message = str(caught.value)
+    assert "the roster in " in message and "altered, or signed with another key" in message
+    assert "nothing from this bundle was applied" in message
+    assert hart.snapshot() == before and hart.state() == state and roster_in_force(hart.store.conn) is None
+    # A laptop that trusts no authority yet cannot check a roster: it passes over it, and keeps none.
+    newcomer = Laptop(tmp_path, "newcomer")
+    try:
+        [result] = newcomer.receive(genuine)
+        assert result.roster is None and result.added == 1
+        assert newcomer.store.conn.execute("SELECT count(*) FROM rosters").fetchone()[0] == 0
+    finally:
+        newcomer.close()
+    # An older roster in a bundle is passed over silently (bundles carry whatever their laptop had).
+    load(hart, hq.roster([solb, hart], supervisors=[solb]))
+    [result] = hart.receive(genuine)
+    assert result.roster is None and roster_in_force(hart.store.conn).number == 2  # type: ignore[union-attr]
