@@ -331,7 +331,7 @@ def test_an_edited_roster_in_the_database_allows_nothing(hq: Mission, team: dict
             '"name":"Monitor solb"}]',
         ),
     )
-    with pytest.raises(RosterError, match="altered, or signed with another key"):
+    with pytest.raises(NotSupervisorError, match="kept here: the roster is not signed by the mission authority"):
         verify(solb, saved.incident_id)
 
 

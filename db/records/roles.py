@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 
 from db.core.errors import TrucelineError
 from db.model import enums
-from db.records.roster import NO_ROSTER, roster_in_force
+from db.records.roster import NO_ROSTER, RosterError, roster_in_force
 from db.storage.versions import VersionDraft, Writer
 
 # What a monitor does with their own records: not a decision.
@@ -48,7 +48,10 @@ def supervisor_refusal(conn: sqlite3.Connection, monitor_id: str, device_id: str
     row = conn.execute("SELECT name, callsign, role FROM monitors WHERE monitor_id = ?", (monitor_id,)).fetchone()
     name, callsign, role = row if row is not None else (monitor_id, "?", "monitor")
     who = f"{name} ({callsign})"
-    roster = roster_in_force(conn)
+    try:
+        roster = roster_in_force(conn)
+    except RosterError as error:  # an edited roster allows nothing; say why
+        return str(error)
     if roster is None:
         if role == "supervisor":
             return None
