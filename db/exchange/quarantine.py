@@ -243,7 +243,7 @@ def count_apart(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT count(*) FROM quarantined_versions").fetchone()[0])
 
 
-def release(conn: sqlite3.Connection, calendar: Calendar, roster: Roster, local_device: str | None) -> int:
+def release(conn: sqlite3.Connection, calendar: Calendar, roster: Roster) -> int:
     """Move into ``incident_versions`` every version kept apart that ``roster`` allows; returns how many.
 
     Runs inside the caller's write transaction. Arrival order puts parents first; a pass that
@@ -255,7 +255,7 @@ def release(conn: sqlite3.Connection, calendar: Calendar, roster: Roster, local_
         if not rows:
             return released
         versions = [Version.from_row(row) for row in rows]
-        freed, stays = _sort_out(conn, versions, roster, local_device)
+        freed, stays = _sort_out(conn, versions, roster)
         for version, kind, why in stays:
             conn.execute(
                 "UPDATE quarantined_versions SET kind = ?, why = ? WHERE version_id = ?",
@@ -270,7 +270,7 @@ def release(conn: sqlite3.Connection, calendar: Calendar, roster: Roster, local_
 
 
 def _sort_out(
-    conn: sqlite3.Connection, versions: Sequence[Version], roster: Roster, local_device: str | None
+    conn: sqlite3.Connection, versions: Sequence[Version], roster: Roster
 ) -> tuple[list[Version], list[tuple[Version, str, str]]]:
     """Which kept versions ``roster`` frees, and the reasons of those that stay.
 

@@ -39,7 +39,6 @@ from db.records.roster import (
     trusted_authority,
 )
 from db.storage.connection import transaction
-from db.storage.device import META_DEVICE_ID
 from db.storage.projection import Calendar
 
 _MAX_KEY_FILE = 16 << 10
@@ -117,8 +116,7 @@ def adopt_roster(
             "refused (a roster's number must go up)"
         )
     _keep(conn, signed, where)
-    local = conn.execute("SELECT value FROM meta WHERE key = ?", (META_DEVICE_ID,)).fetchone()
-    released = release(conn, calendar, signed.roster, None if local is None else str(local[0]))
+    released = release(conn, calendar, signed.roster)
     return Loaded(signed.roster, released)
 
 

@@ -20,6 +20,7 @@ import binascii
 import re
 import sqlite3
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -76,8 +77,13 @@ class Roster:
     laptops: tuple[RosterLaptop, ...]
     supervisors: tuple[RosterSupervisor, ...]
 
+    @cached_property
+    def _by_device(self) -> dict[str, RosterLaptop]:
+        # Asked once per imported version: a lookup, not a walk through thousands of laptops.
+        return {laptop.device_id: laptop for laptop in self.laptops}
+
     def laptop(self, device_id: str) -> RosterLaptop | None:
-        return next((laptop for laptop in self.laptops if laptop.device_id == device_id), None)
+        return self._by_device.get(device_id)
 
     def laptop_refusal(self, device_id: str, device_seq: int) -> str | None:
         """Why this roster does not accept version ``device_seq`` of ``device_id`` (None when it does)."""
