@@ -20,6 +20,8 @@ from db.exchange.bundle_file import FORMAT, FORMAT_VERSION, MANIFEST, VERSIONS, 
 from db.exchange.export import export_bundle
 from db.exchange.importing import ImportResult, import_bundle
 from db.exchange.log import state_hash
+from db.exchange.mission import KEY_FILE, PUBLIC_FILE, create_authority, read_public_file, trust_authority
+from db.exchange.roster_file import load_roster, sign_roster
 from db.exchange.seal_keys import opening_keys
 from db.model.validation import validate_incident
 from db.records.incidents import Saved, amend_incident, record_incident
@@ -192,3 +194,53 @@ def forge_bundle(out: Path, key: Ed25519PrivateKey, device_id: str, label: str, 
     }
     write_bundle_file(out, canonical_json(manifest), versions_bytes, key)
     return out
+
+
+class Mission:
+    """Headquarters: the authority's key on its stick, and the rosters it signs."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root / "hq"
+        create_authority(self.root)
+        self.issued = 0
+
+    def trust(self, *laptops: Laptop) -> None:
+        for laptop in laptops:
+            trust_authority(laptop.store.conn, read_public_file(self.root / PUBLIC_FILE))
+
+    def roster(
+        self,
+        laptops: list[Laptop],
+        supervisors: list[Laptop] = (),  # type: ignore[assignment]
+        revoked: dict[Laptop, int] | None = None,
+        number: int | None = None,
+    ) -> Path:
+        self.issued += 1
+        number = self.issued if number is None else number
+        document: dict[str, Any] = {
+            "number": number,
+            "mission": "Resiliency Force East",
+            "laptops": [
+                {
+                    "device_id": lap.store.device.device_id,
+                    "public_key": lap.store.device.public_key_b64,
+                    "label": lap.name,
+                }
+                for lap in laptops
+            ],
+            "supervisors": [
+                {"monitor_id": s.monitor.monitor_id, "name": s.monitor.name, "devices": [s.store.device.device_id]}
+                for s in supervisors
+            ],
+            "revoked": [
+                {"device_id": lap.store.device.device_id, "from_seq": seq} for lap, seq in (revoked or {}).items()
+            ],
+        }
+        source = self.root / f"roster-{number}.json"
+        source.write_text(json.dumps(document))
+        out = self.root / f"roster-{number}.signed"
+        sign_roster(source, self.root / KEY_FILE, out)
+        return out
+
+    def load(self, laptop: Laptop, signed: Path) -> None:
+        load_roster(laptop.store.conn, laptop.store.calendar, signed)

@@ -33,12 +33,15 @@ def test_a_profile_is_created_shown_changed_and_then_import_csv_works(  # type: 
         "monitor",
         "HQ desk",
     )
-    assert main(["profile", "--role", "supervisor"]) == 0
+    # A profile cannot promote itself: supervisors are named by the mission's roster.
+    assert main(["profile", "--role", "supervisor"]) != 0
+    refused = "Oksana Bondar cannot make themself a supervisor: roles cannot be checked until the mission's roster"
+    assert refused in capsys.readouterr().err
     changed, _ = read(data_dir)
     assert changed is not None and (changed.monitor_id, changed.name, changed.role) == (
         profile.monitor_id,
         "Oksana Bondar",
-        "supervisor",
+        "monitor",
     )
     # A headquarters machine can now import a CSV export without ever opening the window.
     csv = tmp_path / "in.csv"

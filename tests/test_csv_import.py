@@ -136,7 +136,8 @@ def test_changed_row_becomes_a_conflict_never_an_overwrite(store: Store, writer:
     assert run_import(store, writer, out).present == 1
     report = check_database(store.conn, store.calendar)  # hashes, chains, projection = versions
     assert report.ok, report.problems
-    resolve_conflict(store.conn, writer, saved.incident_id, changed, "kept the recount", store.calendar)
+    judge = store.writer(add_monitor(store.conn, "Ingrid Solberg", "SOLB", "supervisor").monitor_id)
+    resolve_conflict(store.conn, judge, saved.incident_id, changed, "kept the recount", store.calendar)
     assert get_incident(store.conn, saved.incident_id).heads == 1
 
 

@@ -11,6 +11,7 @@ import db.trends.day_cube as day_cube
 import db.trends.incident_cube as incident_cube
 from db.core.sql_driver import sqlite3
 from db.records.incidents import amend_incident, get_incident
+from db.records.monitors import Monitor
 from db.records.queries import IncidentFilter
 from db.storage.connection import transaction
 from db.storage.projection import rebuild_projection
@@ -45,7 +46,7 @@ def both_ways(store: Store, monkeypatch: pytest.MonkeyPatch) -> list[tuple[Timel
 
 
 def test_the_cube_answers_what_sql_answers_as_the_data_changes(
-    store: Store, writer: Writer, monkeypatch: pytest.MonkeyPatch
+    store: Store, writer: Writer, supervisor: Monitor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     record_events(store, writer)
     for cube, sql in both_ways(store, monkeypatch):
@@ -77,7 +78,8 @@ def test_the_cube_answers_what_sql_answers_as_the_data_changes(
         sector_id="DMZ-09",
         verification_state="verified",
     )
-    amend_incident(store.conn, writer, first, moved, "wrong day and zone", store.calendar)
+    judge = store.writer(supervisor.monitor_id)  # verifying is a supervisor's decision
+    amend_incident(store.conn, judge, first, moved, "wrong day and zone", store.calendar)
     for cube, sql in both_ways(store, monkeypatch):
         assert cube == sql
     assert loads and all(where.startswith("WHERE day IN") for where in loads)  # only the changed days

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from laptops import Laptop
+from laptops import Laptop, Mission
 from support import valid_raw
 
 from db.model.validation import validate_incident
@@ -35,6 +35,11 @@ def test_three_laptops_and_a_supervisor_end_in_the_same_state(
     hart, kova, lee = (Laptop(tmp_path, name) for name in ("hart", "kova", "lee"))
     sup = Laptop(tmp_path, "sup", role="supervisor")
     usb = tmp_path / "usb"
+    # The mission's set-up: every laptop trusts the authority; the roster, loaded on the supervisor's
+    # laptop, names the four laptops and the supervisor, and travels to the others in sup's bundle.
+    hq = Mission(tmp_path)
+    hq.trust(hart, kova, lee, sup)
+    hq.load(sup, hq.roster([hart, kova, lee, sup], supervisors=[sup]))
     try:
         shared = hart.record(count=12, place="Торецьк")
         hart.record(count=2)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
-from laptops import Laptop
+from laptops import Laptop, Mission
 from support import valid_raw
 
 from db.exchange.export import NothingToExport
@@ -33,7 +33,14 @@ action = st.tuples(st.sampled_from(KINDS), st.integers(0, 2), st.integers(0, 100
 def test_laptops_exchanging_bundles_in_any_order_converge(script: list[tuple[str, int, int]], seed: int) -> None:
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory(prefix="truceline-prop-") as directory:
-        laptops = [Laptop(Path(directory), name) for name in NAMES]
+        laptops = [Laptop(Path(directory), name, role="supervisor") for name in NAMES]
+        # Resolving a conflict is a supervisor's decision: the mission's roster names all three,
+        # so that every laptop accepts the others' resolutions (db/records/roles.py).
+        hq = Mission(Path(directory))
+        hq.trust(*laptops)
+        signed = hq.roster(laptops, supervisors=laptops)
+        for laptop in laptops:
+            hq.load(laptop, signed)
         bundles: list[Path] = []
         try:
             for kind, who, value in script:

@@ -76,8 +76,9 @@ def varied(n: int, theatre) -> list[Incident]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def many(store, writer):  # type: ignore[no-untyped-def]
-    record_incidents(store.conn, writer, varied(N, store.theatre), store.calendar)
+def many(store, supervisor):  # type: ignore[no-untyped-def]
+    # Reviewed states are a supervisor's decisions (db/records/roles.py).
+    record_incidents(store.conn, store.writer(supervisor.monitor_id), varied(N, store.theatre), store.calendar)
     return N
 
 
@@ -177,7 +178,8 @@ def test_long_jumps_in_time_order_skip_by_time(qapp, store, many, monkeypatch, o
         assert jumper.record_at(row).incident_id == expected[row], row  # type: ignore[union-attr]
 
 
-def test_default_page_size_boundaries(qapp, store, writer) -> None:  # type: ignore[no-untyped-def]
+def test_default_page_size_boundaries(qapp, store, supervisor) -> None:  # type: ignore[no-untyped-def]
+    writer = store.writer(supervisor.monitor_id)  # reviewed states are a supervisor's (db/records/roles.py)
     total = 450
     record_incidents(store.conn, writer, varied(total, store.theatre), store.calendar)
     expected = expected_ids(store, "observed_start", True)

@@ -95,7 +95,7 @@ def test_amending_an_unknown_incident_is_refused(store, writer) -> None:  # type
         )
 
 
-def test_editing_from_a_stale_version_makes_a_visible_conflict_not_an_overwrite(store, writer) -> None:  # type: ignore[no-untyped-def]
+def test_editing_from_a_stale_version_makes_a_visible_conflict_not_an_overwrite(store, writer, supervisor) -> None:  # type: ignore[no-untyped-def]
     saved = save(store, writer)
     first = amend_incident(
         store.conn,
@@ -128,7 +128,7 @@ def test_editing_from_a_stale_version_makes_a_visible_conflict_not_an_overwrite(
         )
     resolved = resolve_conflict(
         store.conn,
-        writer,
+        store.writer(supervisor.monitor_id),  # resolving is a supervisor's decision
         saved.incident_id,
         validate_incident(valid_raw(count=25), theatre=store.theatre),
         "agreed 25",

@@ -30,7 +30,9 @@ def test_init_then_trust_shows_the_same_fingerprint(tmp_path: Path, capsys: pyte
     assert main(["--data-dir", laptop, "mission", "trust", str(hq / PUBLIC_FILE)]) == 0  # again: no change
     capsys.readouterr()
     assert main(["--data-dir", laptop, "mission", "show"]) == 0
-    assert capsys.readouterr().out.strip() == f"Mission authority: {created}"
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"Mission authority: {created}"
+    assert lines[1] == "No roster loaded: roles cannot be checked until the mission's roster is loaded."
 
 
 def test_another_authority_and_bad_files_are_refused_in_one_line(

@@ -29,19 +29,22 @@ VERIFY = ReviewDecision("verified", source_reliability="B", info_credibility=2)
 
 
 @pytest.fixture
-def queued(store: Store, writer: Writer) -> dict[str, Saved]:
-    """Incidents in every kind of state, with observation times out of insertion order."""
+def queued(store: Store, writer: Writer, supervisor: Monitor) -> dict[str, Saved]:
+    """Incidents in every kind of state, with observation times out of insertion order.
+
+    The states beyond "submitted" are a supervisor's to set (db/records/roles.py)."""
+    judge = store.writer(supervisor.monitor_id)
     return {
         "submitted": save(store, writer, observed_start="2026-04-03T10:00:00Z", observed_end=None),
         "under_review": save(
-            store, writer, verification_state="under_review", observed_start="2026-04-01T10:00:00Z", observed_end=None
+            store, judge, verification_state="under_review", observed_start="2026-04-01T10:00:00Z", observed_end=None
         ),
         "returned": save(
-            store, writer, verification_state="returned", observed_start="2026-04-02T10:00:00Z", observed_end=None
+            store, judge, verification_state="returned", observed_start="2026-04-02T10:00:00Z", observed_end=None
         ),
         "same_time": save(store, writer, observed_start="2026-04-02T10:00:00Z", observed_end=None),
         "verified": save(
-            store, writer, verification_state="verified", observed_start="2026-03-01T10:00:00Z", observed_end=None
+            store, judge, verification_state="verified", observed_start="2026-03-01T10:00:00Z", observed_end=None
         ),
         "draft": save(
             store, writer, verification_state="draft", observed_start="2026-03-01T10:00:00Z", observed_end=None

@@ -25,13 +25,22 @@ def no_blocking_boxes(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def queued(store: Store, writer: Writer) -> list[Saved]:
-    """Four queued incidents (oldest first), one verified, and one in conflict."""
+def queued(store: Store, writer: Writer, supervisor: Monitor) -> list[Saved]:
+    """Four queued incidents (oldest first), one verified, and one in conflict.
+
+    States beyond "submitted" are a supervisor's decisions (db/records/roles.py)."""
+    judge = store.writer(supervisor.monitor_id)
     out = [
-        save(store, writer, observed_start=f"2026-04-0{day}T10:00:00Z", observed_end=None, verification_state=state)
+        save(
+            store,
+            writer if state == "submitted" else judge,
+            observed_start=f"2026-04-0{day}T10:00:00Z",
+            observed_end=None,
+            verification_state=state,
+        )
         for day, state in ((1, "submitted"), (2, "under_review"), (3, "returned"), (4, "submitted"))
     ]
-    save(store, writer, observed_start="2026-03-01T10:00:00Z", observed_end=None, verification_state="verified")
+    save(store, judge, observed_start="2026-03-01T10:00:00Z", observed_end=None, verification_state="verified")
     conflicted = save(store, writer, observed_start="2026-03-02T10:00:00Z", observed_end=None)
     make_conflict(store, writer, conflicted)
     return [*out, conflicted]

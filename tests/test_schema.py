@@ -53,6 +53,7 @@ def test_migrations_build_the_whole_schema_from_a_blank_database(tmp_path: Path)
         "m005_sort_indexes",
         "m006_monitor_devices",
         "m007_performance_indexes",
+        "m008_roster",
     ]
     tables, indexes, triggers = describe(conn)
     assert tables == expected_schema.EXPECTED_TABLES
@@ -183,7 +184,7 @@ def make_m001_database(source: Path, target: Path) -> None:
 def history(tmp_path: Path) -> Path:
     """A data directory with incidents around the cut-off and the DST changes, one of them amended."""
     store = open_store(tmp_path / "current")
-    author = add_monitor(store.conn, "Amelia Hart", "HART", "monitor")
+    author = add_monitor(store.conn, "Amelia Hart", "HART", "supervisor")
     writer = store.writer(author.monitor_id)
     template = validate_incident(valid_raw(observed_end=None), theatre=store.theatre)
     incidents = [

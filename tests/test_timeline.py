@@ -24,6 +24,7 @@ from db.core.sql_driver import sqlite3
 from db.model.incident import Incident
 from db.model.validation import validate_incident
 from db.records.incidents import record_incidents
+from db.records.monitors import add_monitor
 from db.records.queries import IncidentFilter, day_bounds
 from db.storage.integrity import check_projection
 from db.storage.projection import refresh_rollups
@@ -177,8 +178,10 @@ def fresh_store(incidents: list[Spec]) -> Iterator[Store]:
         try:
             template = validate_incident(valid_raw(observed_end=None), theatre=store.theatre)
             if incidents:
+                # Reviewed states are a supervisor's decisions (db/records/roles.py).
+                author = add_monitor(store.conn, "Test Author", "AUTH", "supervisor").monitor_id
                 record_incidents(
-                    store.conn, store.writer("author"), [incident_of(template, s) for s in incidents], store.calendar
+                    store.conn, store.writer(author), [incident_of(template, s) for s in incidents], store.calendar
                 )
             yield store
         finally:
@@ -349,7 +352,8 @@ def test_a_write_that_skips_the_refresh_is_caught_and_never_miscounted() -> None
         assert store.conn.execute("SELECT sum(violations) FROM daily_area_counts").fetchone() == (10,)
 
 
-def test_the_rollups_follow_amendments_and_rebuilds(store, writer) -> None:  # type: ignore[no-untyped-def]
+def test_the_rollups_follow_amendments_and_rebuilds(store, supervisor) -> None:  # type: ignore[no-untyped-def]
+    writer = store.writer(supervisor.monitor_id)  # reviewed states are a supervisor's (db/records/roles.py)
     from db.records.incidents import amend_incident
     from db.storage.connection import transaction
     from db.storage.projection import rebuild_projection
@@ -395,7 +399,8 @@ def test_rollups_and_incidents_agree_on_the_demo(tmp_path: Path) -> None:
         store.close()
 
 
-def test_a_theatre_with_another_cutoff_redates_the_reporting_days(store, writer) -> None:  # type: ignore[no-untyped-def]
+def test_a_theatre_with_another_cutoff_redates_the_reporting_days(store, supervisor) -> None:  # type: ignore[no-untyped-def]
+    writer = store.writer(supervisor.monitor_id)  # reviewed states are a supervisor's (db/records/roles.py)
     from db.model.theatre import parse_theatre
     from db.storage.store import switch_theatre
 

@@ -19,9 +19,9 @@ from support import valid_raw
 from db.core import atomic_file
 from db.model.validation import validate_incident
 from db.records.incidents import record_incidents
+from db.records.monitors import Monitor
 from db.records.queries import IncidentFilter, day_bounds
 from db.storage.store import Store
-from db.storage.versions import Writer
 from db.trends.timeline import moving_average, timeline
 from desktop.trends.series import MAX_SERIES, OTHER, epoch
 from desktop.trends.timeline import TimelineView
@@ -53,7 +53,7 @@ def kyiv(text: str) -> str:
 
 
 @pytest.fixture
-def data(store: Store, writer: Writer) -> Store:
+def data(store: Store, supervisor: Monitor) -> Store:
     """36 incidents over 4 to 27 May 2026 (weeks of 4, 11, 18 and 25 May), every weapon, three zones.
 
     Weapon n has n + 1 incidents' worth of counts so that the ranking (and the fold into Other)
@@ -74,7 +74,8 @@ def data(store: Store, writer: Writer) -> Store:
             count=1 + WEAPONS.index(weapon) + i % 4,
         )
         incidents.append(validate_incident(raw, theatre=store.theatre))
-    record_incidents(store.conn, writer, incidents, store.calendar)
+    # Reviewed states are a supervisor's decisions (db/records/roles.py).
+    record_incidents(store.conn, store.writer(supervisor.monitor_id), incidents, store.calendar)
     return store
 
 

@@ -31,6 +31,7 @@ from db.csv_io.columns import IMPORTED_COLUMNS, NATIVE_COLUMNS, restore
 from db.model.incident import FIELD_NAMES, Incident
 from db.model.validation import validate_incident, validate_reason
 from db.records.incidents import IncidentRecord, record_from_row, write_imported
+from db.records.roles import is_decision, supervisor_refusal
 from db.storage.connection import transaction
 from db.storage.projection import PROJECTION_COLUMNS, Calendar
 from db.storage.versions import SELECT_VERSIONS, Version, Writer
@@ -117,6 +118,13 @@ class _Tally:
     conflicting: int = 0
     problems: list[ImportProblem] = field(default_factory=list)
     problem_count: int = 0
+    decider: str | None = None  # "" once the importer is known to be a supervisor
+
+    def refusal(self, conn: sqlite3.Connection, writer: Writer) -> str | None:
+        """Why the importer may not decide (asked once per file), or None."""
+        if self.decider is None:
+            self.decider = supervisor_refusal(conn, writer.author_id, writer.device_id) or ""
+        return self.decider or None
 
     def problem(self, line: int, column: str, value: str, reason: str) -> None:
         self.problem_count += 1
@@ -282,12 +290,20 @@ def _classify_and_write(
     held = _held(conn, [incident_id for _, incident_id, _ in batch])
     new: list[tuple[str, Incident]] = []
     diverging: list[tuple[str, Incident]] = []
-    for _, incident_id, incident in batch:
+    for line, incident_id, incident in batch:
         heads = held.get(incident_id)
+        if heads is not None and incident in heads:
+            tally.present += 1
+            continue
+        if is_decision(None, incident.verification_state):
+            # A reviewed state written here is this importer's decision (db/records/roles.py).
+            why = tally.refusal(conn, writer)
+            if why is not None:
+                state = incident.verification_state
+                tally.problem(line, "verification_state", state, f"only a supervisor can set it; {why}")
+                continue
         if heads is None:
             new.append((incident_id, incident))
-        elif incident in heads:
-            tally.present += 1
         else:
             diverging.append((incident_id, incident))
     tally.added += len(new)

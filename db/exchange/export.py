@@ -27,6 +27,7 @@ from db.core.errors import DatabaseError, TrucelineError
 from db.core.hashing import GENESIS_CHAIN, b64, canonical_json, sha256_hex
 from db.core.sql_driver import sqlite3
 from db.exchange.bundle_file import FORMAT, FORMAT_VERSION, VERSIONS, BundleError, version_line, write_bundle_file
+from db.exchange.roster_file import held_roster_text
 from db.exchange.seal_keys import seal_recipients
 from db.exchange.sealed import device_seal_key
 from db.exchange.verify import BundleCancelled, verify_bundle
@@ -36,7 +37,7 @@ from db.storage.connection import transaction
 from db.storage.device import DeviceIdentity
 from db.storage.meta import get_meta
 from db.storage.store import current_theatre
-from db.storage.versions import SELECT_VERSIONS, Version
+from db.storage.versions import SELECT_VERSIONS, VERSION_COLUMNS, Version
 
 META_LAST_EXPORT = "last_export_rowid"
 PASS_WEIGHTS = (1, 1, 12)  # the shares of progress of reading, writing and verifying (see _Progress)
@@ -101,6 +102,7 @@ def export_bundle(
         own_label = conn.execute("SELECT label FROM devices WHERE device_id = ?", (device.device_id,)).fetchone()[0]
         monitors = _monitors(conn, content.authors)
         theatre = current_theatre(conn)
+        roster = held_roster_text(conn)
     versions_bytes = b"".join(content.lines)
     manifest = {
         "format": FORMAT,
@@ -111,6 +113,9 @@ def export_bundle(
         "monitors": monitors,
         "files": {VERSIONS: {"sha256": sha256_hex(versions_bytes), "versions": len(content.lines)}},
     }
+    if roster is not None:
+        # The newest roster held travels with every bundle (as received: its own signature proves it).
+        manifest["roster"] = roster
     manifest_bytes = canonical_json(manifest)
     seal_to = seal_recipients(conn, device)
     sha = write_bundle_file(out, manifest_bytes, versions_bytes, device.private_key, steps.writing, seal_to)
@@ -188,6 +193,9 @@ def _snapshot(conn: sqlite3.Connection) -> Iterator[None]:
         conn.execute("COMMIT")
 
 
+_SELECT_APART = f"SELECT {', '.join(VERSION_COLUMNS)} FROM quarantined_versions"
+
+
 def _plan(
     conn: sqlite3.Connection, device: DeviceIdentity, selected: dict[str, list[int]]
 ) -> list[tuple[str, list[tuple[int, int]]]]:
@@ -212,9 +220,12 @@ def _collect(
         runs = []
         for first, last in planned:
             version: Version | None = None
+            # Another laptop's versions kept apart here travel on too, to complete a signed run:
+            # every laptop applies its own roster to them.
             for row in conn.execute(
-                f"{SELECT_VERSIONS} WHERE device_id = ? AND device_seq BETWEEN ? AND ? ORDER BY device_seq",
-                (device_id, first, last),
+                f"{SELECT_VERSIONS} WHERE device_id = ? AND device_seq BETWEEN ? AND ? UNION ALL "
+                f"{_SELECT_APART} WHERE device_id = ? AND device_seq BETWEEN ? AND ? ORDER BY device_seq",
+                (device_id, first, last, device_id, first, last),
             ):
                 version = Version.from_row(row)
                 content.lines.append(version_line(version))
@@ -290,7 +301,8 @@ def _covered_runs(
 
 def _holds_all(conn: sqlite3.Connection, device_id: str, first: int, last: int) -> bool:
     count = conn.execute(
-        "SELECT count(*) FROM incident_versions WHERE device_id = ? AND device_seq BETWEEN ? AND ?",
+        "SELECT (SELECT count(*) FROM incident_versions WHERE device_id = ?1 AND device_seq BETWEEN ?2 AND ?3) + "
+        "(SELECT count(*) FROM quarantined_versions WHERE device_id = ?1 AND device_seq BETWEEN ?2 AND ?3)",
         (device_id, first, last),
     ).fetchone()[0]
     return bool(count == last - first + 1)
@@ -310,7 +322,9 @@ def _previous_chain(conn: sqlite3.Connection, device_id: str, first: int) -> str
     if first == 1:
         return GENESIS_CHAIN
     row = conn.execute(
-        "SELECT chain_sha256 FROM incident_versions WHERE device_id = ? AND device_seq = ?", (device_id, first - 1)
+        "SELECT chain_sha256 FROM incident_versions WHERE device_id = ?1 AND device_seq = ?2 UNION ALL "
+        "SELECT chain_sha256 FROM quarantined_versions WHERE device_id = ?1 AND device_seq = ?2",
+        (device_id, first - 1),
     ).fetchone()
     anchor = row[0] if row else stored_anchor(conn, device_id, first)
     if anchor is None:

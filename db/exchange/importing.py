@@ -18,7 +18,7 @@ order of the same bundles ends in the same database (:func:`db.exchange.log.stat
 """
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from itertools import groupby
@@ -32,12 +32,15 @@ from db.core.sql_driver import sqlite3
 from db.exchange.authors import check_authors
 from db.exchange.bundle_file import BundleError
 from db.exchange.log import Gap, log_import, sequence_gaps
+from db.exchange.quarantine import Gate, held_apart, keep_apart, project_versions
+from db.exchange.roster_file import Loaded, adopt_roster
 from db.exchange.verify import BundleCancelled, DeviceEntry, VerifiedBundle, verify_bundle
+from db.records.roster import NO_ROSTER, RosterError, roster_in_force, trusted_authority
 from db.storage.chain import store_anchor, store_heads
 from db.storage.connection import bulk_writes, transaction
 from db.storage.device import META_DEVICE_ID
 from db.storage.meta import get_meta
-from db.storage.projection import Calendar, project_group, refresh_incidents, write_new
+from db.storage.projection import Calendar
 from db.storage.store import current_theatre
 from db.storage.versions import Version, insert_versions
 
@@ -61,12 +64,17 @@ class ImportResult:
     conflicting: int
     incidents_touched: int
     gaps: tuple[Gap, ...]
+    kept_apart: int = 0
+    roster: Loaded | None = None  # a newer roster the bundle carried, now in force
+    note: str | None = None  # what this laptop could not check (no roster yet)
 
     def summary(self) -> str:
         name = self.exporter_label or self.exporter_id
         text = f"{self.path.name} from {name}: {self.added:,} added, {self.duplicate:,} already here"
         if self.conflicting:
             text += f", {self.conflicting:,} incident{'s' if self.conflicting != 1 else ''} in conflict"
+        if self.kept_apart:
+            text += f", {self.kept_apart:,} kept apart (not shown or counted; see truceline check)"
         return text
 
 
@@ -90,7 +98,7 @@ def import_bundle(
     )
     total = 2 * bundle.count + 1
     _tick(progress, bundle.count, total)
-    added = 0
+    added = apart = 0
     touched: set[str] = set()
     with bulk_writes(conn) if bundle.count >= BULK_VERSIONS else nullcontext(conn), transaction(conn):
         # Checked inside the write transaction: nothing can arrive between the check and the write.
@@ -98,15 +106,20 @@ def import_bundle(
         signed_authors = check_authors(conn, bundle)
         anchors = _check_links(conn, bundle, path)
         _add_devices_and_authors(conn, bundle, signed_authors)
+        # A newer roster first, so that this bundle's versions are judged by it (and what it allows is released).
+        loaded = _adopt_bundle_roster(conn, calendar, bundle)
+        gate = _gate(conn, bundle)
         done = bundle.count
         # The versions are read again from the file, a chunk at a time (memory stays bounded); the
         # read is refused at its end if the file changed since it was verified, and with it the
         # whole transaction.
         for chunk in bundle.chunks(_LOOKUP_CHUNK):
-            new = _new_versions(conn, chunk, path)
+            new, kept = gate.split(_new_versions(conn, chunk, path))
             insert_versions(conn, new)
-            touched.update(_project(conn, calendar, new))
+            keep_apart(conn, kept, bundle.sha256)
+            touched.update(project_versions(conn, calendar, new))
             added += len(new)
+            apart += len(kept)
             done += len(chunk)
             _tick(progress, done, total)
         store_heads(conn, [run.head for device in bundle.devices for run in device.runs])
@@ -120,8 +133,9 @@ def import_bundle(
             bundle.exporter.device_id,
             (mine.seq_from, mine.seq_to) if mine else None,
             added,
-            bundle.count - added,
+            bundle.count - added - apart,
             conflicting,
+            apart,
         )
         gaps = sequence_gaps(conn, [d.device_id for d in bundle.devices])
         _tick(progress, total, total)
@@ -131,16 +145,47 @@ def import_bundle(
         bundle.exporter.device_id,
         bundle.exporter.label,
         added,
-        bundle.count - added,
+        bundle.count - added - apart,
         conflicting,
         len(touched),
         tuple(gaps),
+        apart,
+        loaded,
+        _note(conn, gate),
     )
+
+
+def _adopt_bundle_roster(conn: sqlite3.Connection, calendar: Calendar, bundle: VerifiedBundle) -> Loaded | None:
+    """Load the roster the bundle carries when it is newer than the one here and this laptop can check it."""
+    if bundle.roster is None or trusted_authority(conn) is None:
+        return None
+    try:
+        return adopt_roster(conn, calendar, bundle.roster, f"the roster in {bundle.path}", refuse_older=False)
+    except RosterError as error:
+        raise BundleError(f"{bundle.path}: {error}; nothing from this bundle was applied") from None
+
+
+def _gate(conn: sqlite3.Connection, bundle: VerifiedBundle) -> Gate:
+    try:
+        roster = roster_in_force(conn)
+    except RosterError as error:
+        raise BundleError(f"{bundle.path}: {error}; nothing from this bundle was applied") from None
+    local = conn.execute("SELECT value FROM meta WHERE key = ?", (META_DEVICE_ID,)).fetchone()
+    labels = {d.device_id: d.name for d in (bundle.exporter, *bundle.devices)}
+    return Gate(conn, bundle.path, roster, None if local is None else str(local[0]), bundle.judged, labels)
+
+
+def _note(conn: sqlite3.Connection, gate: Gate) -> str | None:
+    """Said in the import log while no roster is in force and the bundle carried decisions from elsewhere."""
+    if gate.roster is not None or not any(fate is not None for fate in gate.planned.values()):
+        return None
+    return f"Decisions from other laptops were kept apart: {NO_ROSTER}."
 
 
 def _new_versions(conn: sqlite3.Connection, chunk: Sequence[Version], path: Path) -> list[Version]:
     """The versions of ``chunk`` not held here; refuses one held with other content or a forked sequence."""
-    held = _held_hashes(conn, [v.version_id for v in chunk], path)
+    ids = [v.version_id for v in chunk]
+    held = {**_held_hashes(conn, ids, path), **held_apart(conn, ids)}
     for version in chunk:
         known = held.get(version.version_id)
         if known is not None and known != version.version_sha256:
@@ -151,9 +196,11 @@ def _new_versions(conn: sqlite3.Connection, chunk: Sequence[Version], path: Path
     new = [v for v in chunk if v.version_id not in held]
     for device_id, group in groupby(new, key=lambda v: v.device_id):
         seqs = [v.device_seq for v in group]
+        # Against the versions held and those kept apart (db/exchange/quarantine.py), each through its index.
         clash = conn.execute(
-            "SELECT min(device_seq) FROM incident_versions WHERE device_id = ? "
-            "AND device_seq IN (SELECT value FROM json_each(?))",
+            "SELECT min(s) FROM (SELECT min(device_seq) AS s FROM incident_versions WHERE device_id = ?1 "
+            "AND device_seq IN (SELECT value FROM json_each(?2)) UNION ALL SELECT min(device_seq) "
+            "FROM quarantined_versions WHERE device_id = ?1 AND device_seq IN (SELECT value FROM json_each(?2)))",
             (device_id, json.dumps(seqs)),
         ).fetchone()[0]
         if clash is not None:
@@ -260,36 +307,6 @@ def _add_devices_and_authors(conn: sqlite3.Connection, bundle: VerifiedBundle, s
             if a.monitor_id in signed
         ],
     )
-
-
-def _project(conn: sqlite3.Connection, calendar: Calendar, new: Sequence[Version]) -> list[str]:
-    """Project every incident the new versions touch; incidents seen for the first time take the fast path."""
-    touched = list(dict.fromkeys(v.incident_id for v in new))
-    existing = _existing_incidents(conn, touched)
-    rows = []
-    heads: list[tuple[str, str]] = []
-    fresh = sorted((v for v in new if v.incident_id not in existing), key=lambda v: (v.incident_id, v.version_id))
-    for incident_id, group in groupby(fresh, key=lambda v: v.incident_id):
-        row, head_ids = project_group(list(group), calendar, Version.incident)
-        rows.append(row)
-        heads.extend((incident_id, h) for h in head_ids)
-    if rows:
-        write_new(conn, rows, heads)
-    if existing:
-        refresh_incidents(conn, [i for i in touched if i in existing], calendar)
-    return touched
-
-
-def _existing_incidents(conn: sqlite3.Connection, ids: Iterable[str]) -> set[str]:
-    listed = list(ids)
-    found: set[str] = set()
-    for start in range(0, len(listed), _LOOKUP_CHUNK):
-        rows = conn.execute(
-            "SELECT incident_id FROM incidents WHERE incident_id IN (SELECT value FROM json_each(?))",
-            (json.dumps(listed[start : start + _LOOKUP_CHUNK]),),
-        )
-        found.update(r[0] for r in rows)
-    return found
 
 
 def _count_conflicts(conn: sqlite3.Connection, touched: Sequence[str]) -> int:

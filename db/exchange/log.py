@@ -31,6 +31,7 @@ class ImportRecord:
     duplicate: int
     conflicting: int
     imported_at: str
+    quarantined: int = 0
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,9 @@ def _spans(conn: sqlite3.Connection, device_id: str) -> list[tuple[int, int]]:
 
 
 def sequence_gaps(conn: sqlite3.Connection, device_ids: Iterable[str] | None = None) -> list[Gap]:
-    """Missing sequence ranges of each device (of ``device_ids``, or all), before its latest version held."""
+    """Missing sequence ranges of each device (of ``device_ids``, or all), before its latest version held.
+
+    Versions kept apart (db/exchange/quarantine.py) are held, not missing."""
     ids = list(device_ids) if device_ids is not None else [r[0] for r in conn.execute("SELECT device_id FROM devices")]
     labels = dict(conn.execute("SELECT device_id, label FROM devices").fetchall())
     gaps: list[Gap] = []
@@ -103,8 +106,10 @@ def sequence_gaps(conn: sqlite3.Connection, device_ids: Iterable[str] | None = N
         rows = conn.execute(
             "SELECT previous + 1, device_seq - 1 FROM (SELECT device_seq, "
             "coalesce(lag(device_seq) OVER (ORDER BY device_seq), 0) AS previous "
-            "FROM incident_versions WHERE device_id = ?) WHERE device_seq > previous + 1",
-            (device_id,),
+            "FROM (SELECT device_seq FROM incident_versions WHERE device_id = ? "
+            "UNION ALL SELECT device_seq FROM quarantined_versions WHERE device_id = ?)) "
+            "WHERE device_seq > previous + 1",
+            (device_id, device_id),
         )
         gaps.extend(Gap(device_id, labels.get(device_id, ""), first, last) for first, last in rows)
     return gaps
@@ -118,16 +123,28 @@ def log_import(
     added: int,
     duplicate: int,
     conflicting: int,
+    quarantined: int = 0,
 ) -> ImportRecord:
     """Record an applied bundle (inside the import's transaction, so the log never lies)."""
     first, last = seq_range if seq_range else (None, None)
     record = ImportRecord(
-        new_id(), bundle_sha256, device_id, "", first, last, added, duplicate, conflicting, utc_now_text()
+        new_id(), bundle_sha256, device_id, "", first, last, added, duplicate, conflicting, utc_now_text(), quarantined
     )
     conn.execute(
         "INSERT INTO imports (import_id, bundle_sha256, device_id, seq_from, seq_to, added, duplicate, conflicting, "
-        "imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (record.import_id, bundle_sha256, device_id, first, last, added, duplicate, conflicting, record.imported_at),
+        "imported_at, quarantined) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            record.import_id,
+            bundle_sha256,
+            device_id,
+            first,
+            last,
+            added,
+            duplicate,
+            conflicting,
+            record.imported_at,
+            quarantined,
+        ),
     )
     return record
 
@@ -136,7 +153,7 @@ def import_log(conn: sqlite3.Connection, limit: int = 1000) -> list[ImportRecord
     """The latest imports first, with the exporting device's label."""
     rows = conn.execute(
         "SELECT i.import_id, i.bundle_sha256, i.device_id, coalesce(d.label, ''), i.seq_from, i.seq_to, i.added, "
-        "i.duplicate, i.conflicting, i.imported_at FROM imports i LEFT JOIN devices d USING (device_id) "
+        "i.duplicate, i.conflicting, i.imported_at, i.quarantined FROM imports i LEFT JOIN devices d USING (device_id) "
         "ORDER BY i.imported_at DESC, i.import_id DESC LIMIT ?",
         (limit,),
     )

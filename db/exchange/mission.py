@@ -22,12 +22,12 @@ from db.core.errors import TrucelineError
 from db.core.hashing import canonical_json
 from db.core.sql_driver import sqlite3
 from db.model.payload_check import load_capped_json
+from db.records.roster import META_AUTHORITY, trusted_authority
 from db.storage.connection import transaction
 
 KIND = "truceline-mission-authority"
 KEY_FILE = "mission-authority-key.pem"
 PUBLIC_FILE = "mission-authority.pub"
-META_AUTHORITY = "mission_authority_key"
 _MAX_PUBLIC_FILE = 4096
 
 
@@ -102,11 +102,6 @@ def trust_authority(conn: sqlite3.Connection, public_key: bytes) -> str:
             (META_AUTHORITY, _b64(public_key)),
         )
     return fingerprint(public_key)
-
-
-def trusted_authority(conn: sqlite3.Connection) -> bytes | None:
-    row = conn.execute("SELECT value FROM meta WHERE key = ?", (META_AUTHORITY,)).fetchone()
-    return None if row is None else base64.b64decode(row[0])
 
 
 def _b64(data: bytes) -> str:

@@ -8,8 +8,8 @@ be refused never leaves the laptop.
 """
 
 import re
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,12 +21,14 @@ from db.core.hashing import GENESIS_CHAIN
 from db.core.untrusted_text import escaped
 from db.exchange.bundle_file import VERSIONS, BundleError, BundleFile, read_bundle_file, unb64
 from db.exchange.lines import MAX_SEQUENCE, stream_versions
+from db.exchange.quarantine import Judged, needs_judging
 from db.model.incident import Incident
 from db.model.payload_check import validate_payload
 from db.model.theatre import Theatre
 from db.model.validation import validate_reason
 from db.records.monitor_records import MonitorRecord
 from db.records.monitors import checked_monitor
+from db.records.roster import MAX_ROSTER_BYTES
 from db.storage.chain import SignedHead, head_is_valid
 from db.storage.integrity import check_version
 from db.storage.versions import Version
@@ -105,6 +107,9 @@ class VerifiedBundle:
     count: int
     file: BundleFile
     authorship: frozenset[tuple[str, str]]  # every (author id, device id) pair of the carried versions
+    # The versions that may be decisions (reviewed states, several parents): few, kept for the import's gate.
+    judged: Mapping[str, Judged] = field(default_factory=dict)
+    roster: bytes | None = None  # the signed roster the exporter held, checked by the import
 
     def chunks(self, size: int = 10_000, max_bytes: int = 32 << 20) -> Iterator[list[Version]]:
         """The versions in lists of at most ``size`` versions or about ``max_bytes`` of payload."""
@@ -163,7 +168,28 @@ def verify_bundle(
     if progress is not None and not progress(count, count):
         raise BundleCancelled(f"{path}: cancelled before it was verified")
     created = str(manifest.get("created_at", ""))
-    return VerifiedBundle(path, raw.sha256, created, exporter, devices, authors, count, raw, frozenset(walk.authorship))
+    return VerifiedBundle(
+        path,
+        raw.sha256,
+        created,
+        exporter,
+        devices,
+        authors,
+        count,
+        raw,
+        frozenset(walk.authorship),
+        walk.judged,
+        _roster(manifest.get("roster"), path),
+    )
+
+
+def _roster(value: object, path: Path) -> bytes | None:
+    """The roster text a manifest carries (optional); its signature is the import's to check."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > MAX_ROSTER_BYTES:
+        raise BundleError(f"{path}: the manifest's roster is not a signed roster")
+    return value.encode("utf-8")
 
 
 def _files_entry(raw: BundleFile) -> dict[str, Any]:
@@ -265,6 +291,7 @@ class _ChainWalk:
         self.position: dict[str, list[Any]] = {}
         self.seen: set[str] = set()
         self.authorship: set[tuple[str, str]] = set()
+        self.judged: dict[str, Judged] = {}
         for device in devices:
             self._start_run(device, 0)
 
@@ -319,6 +346,14 @@ class _ChainWalk:
             raise BundleError(f"{where}: {'; '.join(wrong)}")
         if self.theatre is not None:
             self._validate(version, incident, where)
+        if needs_judging(incident.verification_state, version.parent_ids):
+            self.judged[version.version_id] = Judged(
+                incident.verification_state,
+                version.author_id,
+                version.device_id,
+                version.device_seq,
+                version.parent_ids,
+            )
         self.position[device.device_id] = [index, expected + 1, version.chain_sha256]
 
     def _validate(self, version: Version, incident: Incident, where: str) -> None:

@@ -30,8 +30,9 @@ from db.model.geo import compass_point
 from db.model.incident import Incident
 from db.model.theatre import Theatre, parse_theatre
 from db.model.validation import validate_incident
-from db.records.incidents import record_incidents
+from db.records.incidents import record_incident_groups
 from db.records.monitors import Monitor, add_monitor
+from db.records.roles import is_decision
 from db.storage.connection import bulk_writes
 from db.storage.store import Store
 
@@ -306,7 +307,10 @@ def generate(
     """
     now = datetime.now(UTC)
     last_day = today or now.astimezone(store.tz).date() - timedelta(days=1)
-    monitors = [m for m in ensure_demo_monitors(store) if m.role == "monitor"]
+    people = ensure_demo_monitors(store)
+    monitors = [m for m in people if m.role == "monitor"]
+    # Reviewed states are supervisors' decisions (db/records/roles.py): they write those.
+    supervisors = [m for m in people if m.role == "supervisor"]
     sizes = [min(BATCH, incidents - start) for start in range(0, incidents, BATCH)]
     job = _Job(store.theatre.geojson_text, seed, last_day, now, incidents)
     done = 0
@@ -314,13 +318,22 @@ def generate(
         with bulk_writes(store.conn), _batches(job, sizes) as batches:
             for index, batch in enumerate(batches):
                 writer = store.writer(monitors[index % len(monitors)].monitor_id)
-                record_incidents(store.conn, writer, batch, store.calendar)
+                reviewer = store.writer(supervisors[index % len(supervisors)].monitor_id)
+                groups = [
+                    (writer, [i for i in batch if not _decided(i)]),
+                    (reviewer, [i for i in batch if _decided(i)]),
+                ]
+                record_incident_groups(store.conn, groups, store.calendar)
                 done += len(batch)
                 if progress is not None and progress(done, incidents) is False:
                     break
     except DatabaseError as error:
         raise _interrupted(error, done, incidents) from error
     return done
+
+
+def _decided(incident: Incident) -> bool:
+    return is_decision(None, incident.verification_state)
 
 
 def _interrupted(error: DatabaseError, done: int, wanted: int) -> DatabaseError:

@@ -15,6 +15,7 @@ from db.core.errors import NotFoundError, TrucelineError
 from db.core.sql_driver import sqlite3
 from db.model.incident import FIELD_NAMES, Incident
 from db.model.validation import validate_reason
+from db.records.roles import check_local_decisions
 from db.storage.connection import transaction
 from db.storage.projection import PROJECTION_COLUMNS, Calendar, device_tag, projection_row, refresh_incidents, write_new
 from db.storage.versions import Version, VersionDraft, Writer, append_versions, versions_of
@@ -71,10 +72,24 @@ def record_incidents(
         return _write_new_incidents(conn, writer, drafts, calendar)
 
 
+def record_incident_groups(
+    conn: sqlite3.Connection, groups: Sequence[tuple[Writer, Sequence[Incident]]], calendar: Calendar
+) -> list[Saved]:
+    """Record new incidents by several writers (a monitor's, a supervisor's) in one transaction."""
+    with transaction(conn):
+        saved: list[Saved] = []
+        for writer, incidents in groups:
+            if incidents:
+                drafts = [VersionDraft(new_id(), (), None, incident) for incident in incidents]
+                saved.extend(_write_new_incidents(conn, writer, drafts, calendar))
+        return saved
+
+
 def _write_new_incidents(
     conn: sqlite3.Connection, writer: Writer, drafts: Sequence[VersionDraft], calendar: Calendar
 ) -> list[Saved]:
     """First versions of incidents this database does not hold yet: append, project, record the heads."""
+    check_local_decisions(conn, writer, drafts)
     versions = append_versions(conn, writer, drafts)
     rows = [projection_row(v, d.incident, v, d.incident, 1, calendar) for v, d in zip(versions, drafts, strict=True)]
     write_new(conn, rows, [(v.incident_id, v.version_id) for v in versions])
@@ -214,6 +229,7 @@ def _write_versions(
     conn: sqlite3.Connection, writer: Writer, drafts: Sequence[VersionDraft], calendar: Calendar
 ) -> list[Saved]:
     """Append versions of existing incidents and re-project them: one insert, one refresh."""
+    check_local_decisions(conn, writer, drafts)
     versions = append_versions(conn, writer, drafts)
     ids = [draft.incident_id for draft in drafts]
     refresh_incidents(conn, ids, calendar)

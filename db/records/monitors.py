@@ -7,6 +7,7 @@ from db.core.errors import FieldProblem, NotFoundError, TrucelineError, Validati
 from db.core.sql_driver import sqlite3
 from db.model import enums
 from db.model.validation import check_text_field
+from db.records.roster import NO_ROSTER, roster_in_force
 from db.storage.connection import transaction
 from db.storage.device import META_DEVICE_ID
 from db.storage.meta import get_meta, set_meta
@@ -49,6 +50,11 @@ def add_monitor(conn: sqlite3.Connection, name: str, callsign: str, role: str) -
     clean_name, clean_call = checked_monitor(name, callsign, role)
     monitor = Monitor(new_id(), clean_name, clean_call, role)
     with transaction(conn):
+        if role == "supervisor" and roster_in_force(conn) is not None:
+            raise RoleChangeError(
+                f"{clean_name} cannot be registered as a supervisor: the mission's roster names the supervisors. "
+                "Register as a monitor and ask headquarters to name you in the roster."
+            )
         # Registered by this laptop, which signs the record when it next exports (db/records/monitor_records.py).
         conn.execute(
             "INSERT INTO monitors (monitor_id, name, callsign, role, created_at, device_id) "
@@ -63,6 +69,7 @@ def update_monitor(conn: sqlite3.Connection, monitor_id: str, name: str, callsig
     clean_name, clean_call = checked_monitor(name, callsign, role)
     with transaction(conn):
         _require_own(conn, monitor_id)
+        _check_promotion(conn, monitor_id, clean_name, role)
         # The old signature no longer covers the record: it is signed again at the next export.
         conn.execute(
             "UPDATE monitors SET name = ?, callsign = ?, role = ?, signature = NULL WHERE monitor_id = ?",
@@ -84,6 +91,23 @@ def local_profile(conn: sqlite3.Connection) -> Monitor | None:
     """The monitor who uses this laptop, or None before the first-start dialog."""
     monitor_id = get_meta(conn, META_PROFILE)
     return None if monitor_id is None else get_monitor(conn, monitor_id)
+
+
+class RoleChangeError(TrucelineError):
+    """A role a person tried to give themself: supervisors are named by the mission's roster."""
+
+
+def _check_promotion(conn: sqlite3.Connection, monitor_id: str, name: str, role: str) -> None:
+    """A monitor becomes a supervisor only when the roster in force names them for this laptop."""
+    row = conn.execute("SELECT role FROM monitors WHERE monitor_id = ?", (monitor_id,)).fetchone()
+    if role != "supervisor" or row is None or row[0] == "supervisor":
+        return
+    roster = roster_in_force(conn)
+    local = conn.execute("SELECT value FROM meta WHERE key = ?", (META_DEVICE_ID,)).fetchone()
+    if roster is not None and local is not None and roster.supervises(monitor_id, local[0]):
+        return
+    why = NO_ROSTER if roster is None else f"the mission's roster {roster.number} does not name them for this laptop"
+    raise RoleChangeError(f"{name} cannot make themself a supervisor: {why}.")
 
 
 class ForeignMonitorError(TrucelineError):

@@ -19,6 +19,7 @@ from db.model.validation import validate_incident, validate_reason
 from db.records.incidents import Amendment, ConflictError, IncidentRecord, Saved, record_from_row, write_amendments
 from db.records.monitors import Monitor, get_monitor
 from db.records.queries import Cursor, IncidentFilter, where_clause
+from db.records.roles import NotSupervisorError, supervisor_refusal
 from db.storage.connection import transaction
 from db.storage.projection import PROJECTION_COLUMNS, Calendar
 from db.storage.versions import Writer
@@ -33,15 +34,6 @@ SUBMIT_REASON = "submitted for review"
 _NAMED = 5
 
 _COLUMNS = ", ".join(PROJECTION_COLUMNS)
-
-
-class NotSupervisorError(TrucelineError):
-    """Reviewing is a supervisor's job; the message names the person who tried."""
-
-    def __init__(self, monitor: Monitor) -> None:
-        self.monitor = monitor
-        role = enums.ROLE.get(monitor.role, monitor.role).lower()
-        super().__init__(f"Only a supervisor can review incidents; {monitor.name} ({monitor.callsign}) is a {role}.")
 
 
 class IncidentsInConflictError(ConflictError):
@@ -202,15 +194,17 @@ def review_incidents(
     """Record ``decision`` on every incident of ``incident_ids``: one new version each, one transaction.
 
     The author of the versions is ``reviewer`` (``writer`` supplies the device). Refused, with
-    nothing written, when the reviewer is not a supervisor (as stored now, not as the caller
-    remembers), the reason is missing, an incident does not exist or is in conflict, or the
-    decision would make an incident invalid. An id listed twice is reviewed once.
+    nothing written, when the reviewer is not a supervisor (by the mission's roster in force, or
+    before any roster by the role stored now, not as the caller remembers: db/records/roles.py),
+    the reason is missing, an incident does not exist or is in conflict, or the decision would
+    make an incident invalid. An id listed twice is reviewed once.
     """
     ids = list(dict.fromkeys(incident_ids))
     with transaction(conn):
         stored = get_monitor(conn, reviewer.monitor_id)
-        if not stored.is_supervisor:
-            raise NotSupervisorError(stored)
+        why = supervisor_refusal(conn, stored.monitor_id, writer.device_id)
+        if why is not None:
+            raise NotSupervisorError(f"Only a supervisor can review incidents; {why}.")
         reason_text = validate_reason(reason)
         heads = _single_heads(conn, ids, doing="reviewing")
         changes = _decided(heads, decision.changes())

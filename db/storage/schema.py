@@ -471,3 +471,50 @@ def m007_performance_indexes(db: Database) -> None:
     """
     for statement in PERFORMANCE_INDEX_STATEMENTS:
         db.conn.execute(statement)
+
+
+# -- m008_roster: the mission's signed roster, and versions kept apart until it allows them ---------
+
+ROSTER_STATEMENTS = [
+    """CREATE TABLE rosters (
+    number INTEGER PRIMARY KEY CHECK (number >= 1),
+    signed TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    loaded_at TEXT NOT NULL,
+    source TEXT NOT NULL
+)""",
+    """CREATE TABLE quarantined_versions (
+    version_id TEXT PRIMARY KEY,
+    incident_id TEXT NOT NULL,
+    parent_ids TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    device_seq INTEGER NOT NULL CHECK (device_seq >= 1),
+    author_id TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    reason TEXT,
+    payload TEXT NOT NULL,
+    payload_sha256 TEXT NOT NULL,
+    version_sha256 TEXT NOT NULL,
+    chain_sha256 TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('laptop', 'decision', 'descent')),
+    why TEXT NOT NULL,
+    bundle_sha256 TEXT NOT NULL,
+    quarantined_at TEXT NOT NULL,
+    UNIQUE (device_id, device_seq)
+)""",
+    "ALTER TABLE imports ADD COLUMN quarantined INTEGER NOT NULL DEFAULT 0",
+]
+
+
+@migrations()
+def m008_roster(db: Database) -> None:
+    """The roster (db/records/roster.py) and the quarantine (db/exchange/quarantine.py).
+
+    ``rosters`` keeps every signed roster loaded, as received: the one in force is the highest
+    number, checked against the mission authority's signature whenever it is read, so an edit of
+    this table is noticed. ``quarantined_versions`` holds versions from laptops the roster does not
+    name (or revoked) and decisions nobody can check yet: kept, never projected, released into
+    ``incident_versions`` when a roster allows them.
+    """
+    for statement in ROSTER_STATEMENTS:
+        db.conn.execute(statement)

@@ -16,10 +16,12 @@ from db.core.untrusted_text import escaped
 from db.exchange.export import NothingToExport, export_bundle
 from db.exchange.importing import import_bundle
 from db.exchange.log import import_log, sequence_gaps, state_hash
+from db.exchange.quarantine import count_apart
 from db.exchange.seal_keys import opening_keys
 from db.exchange.sealed import needs_other_key
 from db.model.display import local_time_text
 from db.records.queries import IncidentFilter, count_incidents
+from db.records.roles import roles_note
 from db.storage.store import Store
 from desktop.cli.seal import mission_key_for_import
 
@@ -77,6 +79,10 @@ def import_files(store: Store, args: argparse.Namespace) -> int:
             print(file=sys.stderr)
         print(f"{escaped(result.summary())} ({time.perf_counter() - started:.1f} s)")
         log.info("imported bundle %s: %s", path, escaped(result.summary()))
+        if result.roster is not None:
+            print(f"  {escaped(result.roster.summary())}")
+        if result.note:
+            print(f"  {escaped(result.note)}")
         for gap in result.gaps:
             print(f"  gap: {escaped(gap)}")
     conflicts = count_incidents(store.conn, IncidentFilter(conflicts_only=True))
@@ -98,9 +104,16 @@ def show_log(store: Store, args: argparse.Namespace) -> int:
         own = f", its versions {record.seq_from}–{record.seq_to}" if record.seq_from is not None else ""
         print(
             f"{local_time_text(record.imported_at, store.tz)}  from {name}{own}: {record.added:,} added, "
-            f"{record.duplicate:,} already here, {record.conflicting:,} in conflict  "
-            f"(bundle {record.bundle_sha256[:16]}…)"
+            f"{record.duplicate:,} already here, {record.conflicting:,} in conflict"
+            + (f", {record.quarantined:,} kept apart" if record.quarantined else "")
+            + f"  (bundle {record.bundle_sha256[:16]}…)"
         )
+    apart = count_apart(store.conn)
+    if apart:
+        print(f"Versions kept apart (not shown or counted): {apart:,}; truceline check lists them.")
+    note = roles_note(store.conn)
+    if note:
+        print(f"{note}: decisions from other laptops are kept apart until then.")
     for gap in sequence_gaps(store.conn):
         print(f"gap: {escaped(gap)}")
     print(f"State hash: {state_hash(store.conn)}")

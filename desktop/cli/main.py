@@ -190,7 +190,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "restore":
         return _guarded(lambda: cmd_restore(args))
     if args.command == "mission" and cli_mission.needs_no_store(args):
-        return cli_mission.init_or_create(args)
+        return cli_mission.without_store(args)
     if args.command in cli_passphrase.COMMAND_NAMES:
         return cli_passphrase.run(args)
     try:
@@ -322,6 +322,23 @@ def _since(store: Store, text: str | None, last: date) -> tuple[date | None, str
     return (earlier[-1].date, earlier[-1].label) if earlier else (None, "")
 
 
+def _print_kept_apart(store: Store) -> None:
+    """Versions the roster does not (yet) allow: held, not shown or counted; not damage."""
+    from db.exchange.quarantine import count_apart, kept_apart
+
+    apart = count_apart(store.conn)
+    if not apart:
+        return
+    print(f"kept apart: {apart:,} version(s), not shown or counted until the mission's roster allows them")
+    for kept in kept_apart(store.conn, 200):
+        print(
+            f"kept apart: device {escaped(kept.device_id)} version {kept.device_seq} ({kept.version_id}): "
+            f"{escaped(kept.why)}"
+        )
+    if apart > 200:
+        print(f"… and {apart - 200} more kept apart")
+
+
 def cmd_check(store: Store, args: argparse.Namespace) -> int:
     """Exit 0 when nothing is damaged (open sequence gaps are notes), 1 for damage, 2 when the check
     could not run (a busy database: try again)."""
@@ -344,6 +361,7 @@ def cmd_check(store: Store, args: argparse.Namespace) -> int:
     print(f"latest verified backup: {backups[0].path.name if backups else 'none yet'}")
     for note in report.notes[:200]:
         print(f"note: {escaped(note)}")
+    _print_kept_apart(store)
     damage = report.damage
     for problem in damage[:200]:
         print(f"problem: {escaped(problem)}")

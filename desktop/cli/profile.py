@@ -76,6 +76,10 @@ def show(store: Store, profile: Monitor) -> None:
     print(f"Callsign: {profile.callsign}")
     print(f"Role:     {profile.role}")
     print(f"Laptop:   {device_label(store.conn, store.device.device_id) or '(no label)'}")
+    # What headquarters writes into the mission's roster (README, "Mission roster").
+    print(f"Person id:  {profile.monitor_id}")
+    print(f"Device id:  {store.device.device_id}")
+    print(f"Public key: {store.device.public_key_b64}")
 
 
 def _checked_label(label: str) -> str:

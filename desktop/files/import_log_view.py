@@ -23,12 +23,23 @@ from PySide6.QtWidgets import (
 )
 
 from db.exchange.log import ImportRecord, import_log, sequence_gaps, state_hash
+from db.exchange.quarantine import count_apart
 from db.model.display import local_time_text
+from db.records.roles import roles_note
 from db.storage.store import Store
 
-COLUMNS = ("Imported", "From laptop", "Its versions", "Added", "Already here", "In conflict", "Bundle SHA-256")
-COL_TIME, COL_DEVICE, COL_RANGE, COL_ADDED, COL_DUPLICATE, COL_CONFLICT, COL_HASH = range(len(COLUMNS))
-_NUMERIC = (COL_ADDED, COL_DUPLICATE, COL_CONFLICT)
+COLUMNS = (
+    "Imported",
+    "From laptop",
+    "Its versions",
+    "Added",
+    "Already here",
+    "In conflict",
+    "Kept apart",
+    "Bundle SHA-256",
+)
+COL_TIME, COL_DEVICE, COL_RANGE, COL_ADDED, COL_DUPLICATE, COL_CONFLICT, COL_APART, COL_HASH = range(len(COLUMNS))
+_NUMERIC = (COL_ADDED, COL_DUPLICATE, COL_CONFLICT, COL_APART)
 _Index = QModelIndex | QPersistentModelIndex
 
 
@@ -85,6 +96,8 @@ class ImportLogModel(QAbstractTableModel):
             return f"{record.duplicate:,}"
         if column == COL_CONFLICT:
             return f"{record.conflicting:,}"
+        if column == COL_APART:
+            return f"{record.quarantined:,}"
         return record.bundle_sha256[:16] + "…"
 
 
@@ -115,6 +128,10 @@ class ImportLogDialog(QDialog):
         self.gaps.setWordWrap(True)
         self.gaps.setTextFormat(Qt.TextFormat.PlainText)
         self.gaps.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # What the mission's roster keeps apart, and whether roles can be checked at all yet.
+        self.roles = QLabel(_roles_text(store))
+        self.roles.setWordWrap(True)
+        self.roles.setTextFormat(Qt.TextFormat.PlainText)
         self.hash_field = QLineEdit()
         self.hash_field.setReadOnly(True)
         self.hash_field.setPlaceholderText("compare with another laptop: the same hash means the same history")
@@ -133,6 +150,7 @@ class ImportLogDialog(QDialog):
         layout.addWidget(self.empty)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.gaps)
+        layout.addWidget(self.roles)
         layout.addLayout(hash_row)
         layout.addLayout(buttons)
         self.resize(900, 420)
@@ -145,3 +163,17 @@ class ImportLogDialog(QDialog):
             QGuiApplication.restoreOverrideCursor()
         self.hash_field.setText(value)
         return value
+
+
+def _roles_text(store: Store) -> str:
+    apart = count_apart(store.conn)
+    lines = [
+        f"Versions kept apart (not shown or counted until the mission's roster allows them): {apart:,}; "
+        "truceline check lists them."
+        if apart
+        else "No versions kept apart."
+    ]
+    note = roles_note(store.conn)
+    if note:
+        lines.append(f"{note}: decisions from other laptops are kept apart until then.")
+    return "\n".join(lines)

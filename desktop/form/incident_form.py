@@ -37,6 +37,7 @@ from db.model.local_time import AmbiguousTimeError
 from db.model.validation import DEFAULTS, validate_incident, validate_reason
 from db.records.incidents import IncidentRecord, amend_incident, get_incident, incident_history, record_incident
 from db.records.monitors import Monitor
+from db.records.roles import is_decision, supervisor_refusal
 from db.storage.damage import damage_seen
 from db.storage.drafts import Draft
 from db.storage.store import Store
@@ -113,6 +114,8 @@ class IncidentForm(QDialog):
             self,
         )
         self._problems: dict[str, str] = {}
+        # Asked of db once (the roster in force, else this laptop's roles); the save checks again.
+        self._not_supervisor = supervisor_refusal(store.conn, author.monitor_id, store.device.device_id)
         self._incident: Incident | None = None
         self._reading: Reading | None = None
         self._refreshing = False
@@ -320,6 +323,9 @@ class IncidentForm(QDialog):
         except ValidationError as error:
             for problem in error.problems:
                 problems.setdefault(problem_field(problem.field), problem.reason)
+        before = self._record.incident.verification_state if self._record is not None else None
+        if incident is not None and self._not_supervisor and is_decision(before, incident.verification_state):
+            problems.setdefault("verification_state", f"only a supervisor can set this; {self._not_supervisor}")
         if self._record is not None:
             try:
                 validate_reason(fields.values().get("reason"))

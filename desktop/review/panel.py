@@ -45,6 +45,7 @@ from db.records.review import (
     queue_counts,
     review_incidents,
 )
+from db.records.roles import roles_note, supervisor_refusal
 from db.storage.damage import damage_seen
 from db.storage.store import Store
 from desktop.incidents.detail_pane import DetailPane
@@ -95,17 +96,19 @@ class ReviewPanel(QWidget):
         self._tz = display_tz or store.tz
         self._changes = changes
         self.model = ReviewQueueModel(store, self, display_tz=self._tz)
+        # Asked of db (the roster in force, else this laptop's roles); the decision's write checks again.
+        self._refusal = supervisor_refusal(store.conn, reviewer.monitor_id, store.device.device_id)
         self._build()
         self.refresh()
         # The queue, its counts and the conflicts follow every committed change (hidden: when shown).
         self.follower = Follower(
             changes, RefreshWhenShown(self, self.refresh).request, self, on_theatre=self.model.reload_theatre
         )
-        if not reviewer.is_supervisor:
+        if self._refusal is not None:
             self.content.setEnabled(False)
             for edit in (self.actor1, self.actor2, self.reason):
                 edit.setPlaceholderText("")  # a disabled placeholder reads like a value
-            self.notice.setText(f"{NOT_SUPERVISOR} You are signed in as a {enums.ROLE[reviewer.role].lower()}.")
+            self.notice.setText(f"{NOT_SUPERVISOR} {self._refusal[0].upper()}{self._refusal[1:]}.")
             self.notice.show()
 
     # -- layout -------------------------------------------------------------------------------
@@ -116,6 +119,11 @@ class ReviewPanel(QWidget):
         font = self.counts_label.font()
         font.setBold(True)
         self.counts_label.setFont(font)
+        # Before the mission's roster is loaded, nobody here can tell a supervisor's decision from a forged one.
+        self.roles_note = QLabel()
+        self.roles_note.setWordWrap(True)
+        self.roles_note.setAccessibleName("Roles")
+        self.roles_note.hide()
         self.notice = QLabel()
         self.notice.setWordWrap(True)
         self.notice.setStyleSheet(_ERROR_STYLE)
@@ -143,6 +151,7 @@ class ReviewPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.counts_label)
+        layout.addWidget(self.roles_note)
         layout.addWidget(self.notice)
         layout.addWidget(self.content, 1)
 
@@ -302,6 +311,9 @@ class ReviewPanel(QWidget):
         self._reselect(selected)
         self.table.verticalScrollBar().setValue(scroll)
         counts = queue_counts(self._store.conn)
+        note = roles_note(self._store.conn)
+        self.roles_note.setText(f"{note}: decisions from other laptops are kept apart until then." if note else "")
+        self.roles_note.setVisible(note is not None)
         self.counts_label.setText(
             f"Submitted {counts['submitted']:,} · Under review {counts['under_review']:,} · "
             f"Returned {counts['returned']:,} · Conflicts {counts['conflicts']:,}"
@@ -394,7 +406,7 @@ class ReviewPanel(QWidget):
         return True
 
     def _why_not(self, ids: Sequence[str]) -> str:
-        if not self._reviewer.is_supervisor:
+        if self._refusal is not None:
             return NOT_SUPERVISOR
         if not ids:
             return "Select at least one incident in the queue."
@@ -405,7 +417,7 @@ class ReviewPanel(QWidget):
     def _update_buttons(self) -> None:
         count = len(self.table.selectionModel().selectedRows())
         self.apply_button.setText(f"Apply to {count:,} selected" if count else "Apply to selected")
-        ready = count > 0 and bool(self.reason.text().strip()) and self._reviewer.is_supervisor
+        ready = count > 0 and bool(self.reason.text().strip()) and self._refusal is None
         self.apply_button.setEnabled(ready)
         self.return_button.setEnabled(ready)
 

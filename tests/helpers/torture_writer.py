@@ -74,7 +74,8 @@ def main() -> None:
     store = open_store(args.data_dir)
     profile = local_profile(store.conn)
     if profile is None:  # the first start, as the profile dialog would do it
-        profile = add_monitor(store.conn, "Torture Test", "TORT", "monitor")
+        # A supervisor: the loop imports another laptop's CSV, whose reviewed states only a supervisor may bring in.
+        profile = add_monitor(store.conn, "Torture Test", "TORT", "supervisor")
         set_local_profile(store.conn, profile)
     database = args.data_dir / paths.DATABASE_NAME
     glance(database)
