@@ -210,7 +210,7 @@ def quick_check(conn: sqlite3.Connection, path: Path) -> None:
     except sqlite3.DatabaseError as error:
         raise DamagedDatabaseError(f"{path}: the database is damaged or not a database: {error}") from error
     if result != "ok":
-        raise DamagedDatabaseError(f"{path}: the database failed its start-up check: {result}")
+        raise DamagedDatabaseError(f"{path}: the database is damaged (it failed its start-up check): {result}")
 
 
 def refuse_foreign_schema(path: Path) -> None:
