@@ -157,7 +157,9 @@ def _look(
             if quick:
                 result = conn.execute("PRAGMA quick_check").fetchone()[0]
                 if result != "ok":
-                    raise DamagedDatabaseError(f"{database}: the database is damaged (it failed its start-up check): {result}")
+                    raise DamagedDatabaseError(
+                        f"{database}: the database is damaged (it failed its start-up check): {result}"
+                    )
             return _state(conn, probe)
         finally:
             conn.close()
