@@ -31,7 +31,7 @@ from db.records.queries import IncidentFilter, count_incidents
 from db.storage import paths
 from db.storage.connection import connect
 from db.storage.store import Store
-from desktop.widgets.background_task import BackgroundTask, Progress
+from desktop.widgets.background_task import BackgroundTask, Progress, cancel_or_close, show_progress
 from desktop.widgets.last_folder import fresh_name
 from desktop.widgets.save_file import choose_file, target_to_write
 
@@ -133,15 +133,10 @@ class CsvExportDialog(QDialog):
         self.task.start()
 
     def cancel(self) -> None:
-        if self.task is not None and self.task.isRunning():
-            self.task.cancel()
-            self.message.setText("Cancelling…")
-            return
-        self.reject()
+        cancel_or_close(self, self.task, self.message.setText)
 
     def _show_progress(self, done: int, total: int) -> None:
-        self.progress.setMaximum(max(total, 1))
-        self.progress.setValue(done)
+        show_progress(self.progress, done, total)
 
     def _done(self, result: ExportResult) -> None:
         self._set_running(False)

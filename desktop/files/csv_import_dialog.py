@@ -31,7 +31,7 @@ from db.records.monitors import Monitor
 from db.storage import paths
 from db.storage.connection import connect
 from db.storage.store import Store
-from desktop.widgets.background_task import BackgroundTask, Progress
+from desktop.widgets.background_task import BackgroundTask, Progress, cancel_or_close, show_progress
 from desktop.widgets.last_folder import last_folder, remember_folder
 
 PROBLEM_HEADERS = ("Line", "Column", "Value", "Reason")
@@ -134,16 +134,10 @@ class CsvImportDialog(QDialog):
         self.task.start()
 
     def cancel(self) -> None:
-        if self.task is not None and self.task.isRunning():
-            self.task.cancel()
-            self.summary.setText("Cancelling…")
-            return
-        self.reject()
+        cancel_or_close(self, self.task, self.summary.setText)
 
     def _show_progress(self, done: int, total: int) -> None:
-        # Bytes can exceed an int's range in the bar; show per mille.
-        self.progress.setMaximum(1000)
-        self.progress.setValue(1000 * done // total if total else 0)
+        show_progress(self.progress, done, total)
 
     def _finished(self, summary: ImportSummary) -> None:
         self._set_running(False)

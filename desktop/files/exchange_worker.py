@@ -23,11 +23,11 @@ from db.storage.connection import connect
 from db.storage.damage import damage_seen
 from db.storage.device import DeviceIdentity
 from db.storage.projection import Calendar
-from desktop.widgets.background_task import BackgroundTask, Progress
+from desktop.widgets.background_task import PER_MILLE, BackgroundTask, Progress
 
 log = logging.getLogger(__name__)
 
-PERMILLE = 1000
+PERMILLE = PER_MILLE  # overall progress per file (the window's one scale for task progress)
 
 
 class ImportWorker(BackgroundTask):

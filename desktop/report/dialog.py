@@ -37,7 +37,7 @@ from db.storage.store import Store
 from desktop.report.document import text_document, write_report
 from desktop.report.figures import Figures
 from desktop.report.produce import author_of, figures_of, format_of, marking_of
-from desktop.widgets.background_task import BackgroundTask, Progress
+from desktop.widgets.background_task import BackgroundTask, Progress, cancel_or_close, show_progress
 from desktop.widgets.last_folder import last_folder
 from desktop.widgets.save_file import choose_file, target_to_write
 from desktop.widgets.screen_fit import fit_to_screen
@@ -184,15 +184,10 @@ class ReportDialog(QDialog):
         self.task.start()
 
     def cancel(self) -> None:
-        if self.task is not None and self.task.isRunning():
-            self.task.cancel()
-            self.message.setText("Cancelling…")
-            return
-        self.reject()
+        cancel_or_close(self, self.task, self.message.setText)
 
     def _show_progress(self, done: int, total: int) -> None:
-        self.progress.setMaximum(max(total, 1))
-        self.progress.setValue(done)
+        show_progress(self.progress, done, total)
 
     def _assembled(self, report: Report) -> None:
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)

@@ -16,12 +16,14 @@ import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtWidgets import QDialog, QProgressBar
 
 from db.core.errors import TrucelineError
 from db.core.sql_driver import sqlite3
 from db.storage.damage import damage_seen
 
 Progress = Callable[[int, int], bool]
+PER_MILLE = 1000
 log = logging.getLogger(__name__)
 
 
@@ -81,3 +83,18 @@ class BackgroundTask(QThread):
     def _progress(self, done: int, total: int) -> bool:
         self.progressed.emit(done, total)
         return not self._cancelled
+
+
+def show_progress(bar: QProgressBar, done: int, total: int) -> None:
+    """A task's progress on ``bar`` in per mille, so counts beyond a bar's int range (bytes) still fit."""
+    bar.setMaximum(PER_MILLE)
+    bar.setValue(PER_MILLE * done // total if total else 0)
+
+
+def cancel_or_close(dialog: QDialog, task: BackgroundTask | None, say: Callable[[str], None]) -> None:
+    """Cancel: stop the running task (saying so), or close the dialog when nothing runs."""
+    if task is not None and task.isRunning():
+        task.cancel()
+        say("Cancelling…")
+        return
+    dialog.reject()
