@@ -106,3 +106,55 @@ def test_an_unexpected_error_in_the_window_shows_one_dialog_and_the_window_goes_
     assert "Traceback (most recent call last)" in logged
     window.refresh()  # still usable
     assert window.isVisible() and window.count_label.text() == "0 incidents"
+
+
+MARKER = "MARKER-4f2a-said-by-hart"
+
+
+def test_a_refused_csv_cell_is_logged_by_line_and_column_never_by_its_value(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The log is not encrypted: what a person typed or a file held stays out of it (issue 17)."""
+    store = open_store(data_dir)
+    set_local_profile(store.conn, add_monitor(store.conn, "Amelia Hart", "HART", "monitor"))
+    store.close()
+    assert main(["demo", "--incidents", "2"]) == 0
+    exported = tmp_path / "out.csv"
+    assert main(["export-csv", str(exported)]) == 0
+    header, first, *rest = exported.read_text(encoding="utf-8").splitlines()
+    column = header.split(",").index("observed_start")
+    cells = first.split(",")
+    cells[column] = f"{MARKER} 48.412345"
+    tampered = tmp_path / "tampered.csv"
+    tampered.write_text("\n".join([header, ",".join(cells), *rest]) + "\n", encoding="utf-8")
+    assert main(["import-csv", str(tampered)]) == 2
+    said = capsys.readouterr().err
+    assert MARKER in said  # the person at the terminal is told which value was refused
+    text = log_text(data_dir)
+    assert "refused CSV import: tampered.csv: nothing was imported: line 2, column observed_start" in text
+    assert MARKER not in text and "48.412345" not in text
+
+
+def test_errors_and_tracebacks_in_the_log_carry_no_record_values(data_dir: Path) -> None:
+    from db.core.errors import FieldProblem, ValidationError
+
+    path = start_log(data_dir / "logs")
+    refused = ValidationError([FieldProblem("narrative", f"'{MARKER}' is too long"), FieldProblem("observer_lat", "x")])
+    try:
+        logging.getLogger("desktop.form").warning("save refused: %s", refused)
+        try:
+            try:
+                raise refused
+            except ValidationError as error:
+                raise ValueError(f"a bug quoting a narrative: {MARKER} " + "x" * 5000) from error
+        except ValueError:
+            logging.getLogger("desktop.window").exception("unexpected error in the window")
+    finally:
+        stop_log()
+    text = path.read_text(encoding="utf-8")
+    assert "save refused: refused field(s): narrative, observer_lat (the values and reasons are not logged)" in text
+    assert "The above exception was the direct cause of the following exception:" in text
+    assert "Traceback (most recent call last):" in text and "test_activity_log.py" in text
+    assert "db.core.errors.ValidationError: refused field(s): narrative, observer_lat" in text
+    assert f"ValueError: a bug quoting a narrative: {MARKER} xxx" in text  # a bug's message: cut, not dropped
+    assert text.count(MARKER) == 1 and "x" * 300 not in text

@@ -159,7 +159,7 @@ def test_a_tampered_key_file_is_refused_in_words(data_dir: Path) -> None:
 def test_passphrase_rules_and_the_strength_hint() -> None:
     assert cipher.passphrase_problem("") == "the passphrase is empty"
     assert "too short" in (cipher.passphrase_problem("abc") or "")
-    assert cipher.strength_hint("abcdefgh").startswith("weak")
+    assert cipher.strength_hint("abcdefghij").startswith("weak")
     assert cipher.strength_hint("four words make strength").startswith("strong")
 
 

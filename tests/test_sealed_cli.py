@@ -1,6 +1,6 @@
 """Sealed bundles from the command line: headquarters makes the key, laptops seal, the supervisor imports.
 
-Passphrases come from the terminal or from ``--passphrase-fd``, never from an argument.
+The sealing key's passphrase comes from the terminal or from ``--seal-passphrase-fd``, never from an argument.
 """
 
 import os
@@ -57,7 +57,8 @@ def test_from_headquarters_to_the_supervisor(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], passphrase_fd: list[int]
 ) -> None:
     hq = tmp_path / "hq"
-    assert main(["mission", "seal-key", "create", str(hq), "--passphrase-fd", _fd(passphrase_fd, PASSPHRASE)]) == 0
+    new_key = _fd(passphrase_fd, f"{PASSPHRASE}\n{PASSPHRASE}")  # a new passphrase: given twice, as on a terminal
+    assert main(["mission", "seal-key", "create", str(hq), "--seal-passphrase-fd", new_key]) == 0
     created = _fingerprint(capsys.readouterr().out)
     assert not (tmp_path / "data" / "truceline.db").exists()  # create never opens a data directory
     monitor, colleague, sup = (str(tmp_path / name) for name in ("monitor", "colleague", "sup"))
@@ -73,24 +74,24 @@ def test_from_headquarters_to_the_supervisor(
     assert f"{bundle}: {NOT_FOR_US}" in err and "Traceback" not in err
     # The key file on headquarters' stick opens it there too, for this import only.
     with_key = ["--data-dir", colleague, "bundle", "import", str(bundle), "--seal-key", str(hq / KEY_FILE)]
-    assert main([*with_key, "--passphrase-fd", _fd(passphrase_fd, PASSPHRASE)]) == 0
+    assert main([*with_key, "--seal-passphrase-fd", _fd(passphrase_fd, PASSPHRASE)]) == 0
     assert _received(capsys.readouterr().out) == 20
     assert not (tmp_path / "colleague" / KEY_FILE).exists()
 
     hold = ["--data-dir", sup, "mission", "seal-key", "hold", str(hq / KEY_FILE)]
-    assert main([*hold, "--passphrase-fd", _fd(passphrase_fd, "a wrong passphrase")]) == 2
+    assert main([*hold, "--seal-passphrase-fd", _fd(passphrase_fd, "a wrong passphrase")]) == 2
     assert "the passphrase does not unlock" in capsys.readouterr().err
     assert not (tmp_path / "sup" / KEY_FILE).exists()
-    assert main([*hold, "--passphrase-fd", _fd(passphrase_fd, PASSPHRASE)]) == 0
+    assert main([*hold, "--seal-passphrase-fd", _fd(passphrase_fd, PASSPHRASE)]) == 0
     assert _fingerprint(capsys.readouterr().out) == created
     assert (tmp_path / "sup" / KEY_FILE).read_bytes() == (hq / KEY_FILE).read_bytes()  # still encrypted
 
     importing = ["--data-dir", sup, "bundle", "import", str(bundle)]
     assert main(importing) == 2  # no terminal and no descriptor: asks for one, imports nothing
-    assert "give it with --passphrase-fd" in capsys.readouterr().err
-    assert main([*importing, "--passphrase-fd", _fd(passphrase_fd, "a wrong passphrase")]) == 2
+    assert "give it with --seal-passphrase-fd" in capsys.readouterr().err
+    assert main([*importing, "--seal-passphrase-fd", _fd(passphrase_fd, "a wrong passphrase")]) == 2
     assert "nothing was imported" in capsys.readouterr().err
-    assert main([*importing, "--passphrase-fd", _fd(passphrase_fd, PASSPHRASE)]) == 0
+    assert main([*importing, "--seal-passphrase-fd", _fd(passphrase_fd, PASSPHRASE)]) == 0
     assert _received(capsys.readouterr().out) == 20
     assert main(["--data-dir", sup, "mission", "seal-key", "show"]) == 0
     shown = capsys.readouterr().out
@@ -104,14 +105,14 @@ def test_the_passphrase_is_asked_on_the_terminal_twice_for_a_new_key(
     monkeypatch.setattr("sys.stdin.isatty", lambda: True)
     monkeypatch.setattr("getpass.getpass", lambda prompt: next(answers))
     assert main(["mission", "seal-key", "create", str(tmp_path / "hq")]) == 2
-    assert "the two passphrases differ" in capsys.readouterr().err
+    assert "the two entries differ" in capsys.readouterr().err
     assert not (tmp_path / "hq").exists()
     answers = iter(["short", "short"])
     assert main(["mission", "seal-key", "create", str(tmp_path / "hq")]) == 2
     assert "too short" in capsys.readouterr().err
     answers = iter([PASSPHRASE, PASSPHRASE])
     assert main(["mission", "seal-key", "create", str(tmp_path / "hq")]) == 0
-    assert "cannot be recovered" in capsys.readouterr().out
+    assert "cannot be recovered" in capsys.readouterr().err
 
 
 def test_a_laptop_without_a_key_exports_plain_and_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

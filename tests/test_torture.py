@@ -8,6 +8,11 @@ from pathlib import Path
 
 from torture import COMMANDS, RESTORE, damage_found, kill, run_torture, start_writer, truceline
 
+from db.storage import cipher
+
+PASSPHRASE = "olive tractor under moonlight"
+FAST = cipher.KdfParams(time_cost=1, memory_kib=1024, parallelism=1)
+
 
 def test_a_command_run_beside_the_window_keeps_the_saves_the_window_makes_after_it(tmp_path: Path) -> None:
     data = tmp_path / "data"
@@ -37,3 +42,23 @@ def test_torture_every_command_beside_a_writer_killed_at_random_loses_nothing(tm
     assert report.rounds == 3 and report.acknowledged >= 4
     assert sum(report.commands_run.values()) >= 4
     assert set(report.commands_run) <= {name for name, _ in [*COMMANDS, RESTORE]}
+
+
+def test_torture_on_an_encrypted_directory_loses_nothing_and_unlocks_every_command(tmp_path: Path) -> None:
+    """The same on SQLCipher: the writer and every command unlock with the passphrase from a descriptor."""
+    data, scratch = tmp_path / "data", tmp_path / "scratch"
+    data.mkdir()
+    scratch.mkdir()
+    cipher.create_key(data, PASSPHRASE, FAST)
+    cipher.forget(data)
+    # The first command of a round always starts before the kill: the passphrase change is always tried.
+    with_key = ("passphrase", "stats", "check", "bundle export", "encrypt", "mission show", "import-csv")
+    try:
+        report = run_torture(data, scratch, rounds=2, seed=5, per_round=(4, 4), passphrase=PASSPHRASE, only=with_key)
+    finally:
+        cipher.forget(data)
+    assert report.lost == [] and report.damage == [] and report.command_problems == [], report
+    assert report.rounds == 2 and report.acknowledged >= 2
+    assert report.commands_run["passphrase"] >= 1 and "passphrase" not in report.refusals  # re-wrapped, not refused
+    assert set(report.refusals) <= {"encrypt"}  # already encrypted: refused in one line, as judged above
+    assert cipher.is_encrypted(data) and truceline(data, "stats").returncode == 2  # nothing opens it without the key

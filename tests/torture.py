@@ -27,8 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from db.core.sql_driver import sqlite3
-from db.storage import paths
+from db.storage import cipher, paths
+from db.storage.connection import open_file
 
 WRITER = Path(__file__).parent / "helpers" / "torture_writer.py"
 ROUND_TIMEOUT_S = 300  # a watchdog only: a round takes seconds
@@ -36,7 +36,11 @@ COMMAND_TIMEOUT_S = 300
 PACE_S = 0.02  # between two saves of the writer: a round then adds tens of saves, not thousands
 
 # (name, arguments after --data-dir); {scratch} and {seed} are filled in when run. Every subcommand
-# of the README's table but --version/--help (no data) and restore (see RESTORE).
+# of the README's table but --version/--help (no data), restore (see RESTORE), erase (it destroys the
+# key on purpose) and the ones that never open a data directory (mission init, roster sign, seal-key
+# create). init and encrypt are always refused here (a directory exists; encrypt finds no passphrase
+# in plain mode, an encrypted directory in encrypted mode); passphrase is refused on a plain directory
+# and, on an encrypted one, re-wraps the key under the same passphrase while the writer runs.
 COMMANDS: list[tuple[str, tuple[str, ...]]] = [
     ("stats", ("stats",)),
     ("export-csv", ("export-csv", "{scratch}/export.csv")),
@@ -48,6 +52,12 @@ COMMANDS: list[tuple[str, tuple[str, ...]]] = [
     ("bundle import", ("bundle", "import", "{scratch}/other.zip")),
     ("demo", ("demo", "--incidents", "5", "--seed", "{seed}")),
     ("import-csv --dry-run", ("import-csv", "--dry-run", "{scratch}/other.csv")),
+    ("report", ("report", "{scratch}/report.pdf")),
+    ("mission show", ("mission", "show")),
+    ("seal-key show", ("mission", "seal-key", "show")),
+    ("init", ("init",)),
+    ("encrypt", ("encrypt",)),
+    ("passphrase", ("passphrase",)),
 ]
 # Refused while the window (here: the writer, which holds its lock) is open; run only while the
 # writer is certainly alive, so that it is never allowed to replace the database under the test.
@@ -73,24 +83,41 @@ class TortureReport:
         return not (self.lost or self.damage or self.command_problems or self.writer_errors)
 
 
-def truceline(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """One run of the ``truceline`` command in its own process, as a user would start it."""
-    return subprocess.run(
-        [sys.executable, "-m", "desktop", "--data-dir", str(data_dir), *args],
-        capture_output=True,
-        text=True,
-        timeout=COMMAND_TIMEOUT_S,
-        check=False,
-    )
+def truceline(data_dir: Path, *args: str, passphrase: str | None = None) -> subprocess.CompletedProcess[str]:
+    """One run of the ``truceline`` command in its own process, as a user would start it; with
+    ``passphrase``, as a script would unlock an encrypted directory (``--passphrase-fd``, enough lines
+    for any command: unlocking, or the current passphrase and a new one twice)."""
+    given: tuple[str, ...] = ()
+    fds: tuple[int, ...] = ()
+    if passphrase is not None:
+        read, write = os.pipe()
+        os.write(write, f"{passphrase}\n".encode() * 4)
+        os.close(write)
+        given, fds = ("--passphrase-fd", str(read)), (read,)
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "desktop", "--data-dir", str(data_dir), *given, *args],
+            capture_output=True,
+            text=True,
+            timeout=COMMAND_TIMEOUT_S,
+            check=False,
+            pass_fds=fds,
+        )
+    finally:
+        for fd in fds:
+            os.close(fd)
 
 
-def start_writer(data_dir: Path, *extra: str, log: Path | None = None) -> subprocess.Popen[str]:
+def start_writer(
+    data_dir: Path, *extra: str, log: Path | None = None, passphrase: str | None = None
+) -> subprocess.Popen[str]:
     """The writer, once it holds the lock and its store ("ready" read from its stdout); its stderr
-    goes to ``log`` if given."""
+    goes to ``log`` if given; ``passphrase`` unlocks an encrypted directory (the first line of its stdin)."""
     errors = open(log, "a") if log else None  # the child keeps its own copy
+    unlock = ("--unlock",) if passphrase is not None else ()
     try:
         proc = subprocess.Popen(
-            [sys.executable, str(WRITER), str(data_dir), *extra],
+            [sys.executable, str(WRITER), str(data_dir), *unlock, *extra],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=errors,
@@ -100,7 +127,10 @@ def start_writer(data_dir: Path, *extra: str, log: Path | None = None) -> subpro
     finally:
         if errors:
             errors.close()
-    assert proc.stdout is not None
+    assert proc.stdout is not None and proc.stdin is not None
+    if passphrase is not None:
+        proc.stdin.write(f"{passphrase}\n")
+        proc.stdin.flush()
     first = proc.stdout.readline().strip()
     if first != "ready":
         proc.kill()
@@ -129,14 +159,16 @@ def reap(proc: subprocess.Popen[str]) -> None:
                 pass
 
 
-def damage_found(data_dir: Path, acknowledged: set[str]) -> tuple[list[str], list[str]]:
+def damage_found(data_dir: Path, acknowledged: set[str], passphrase: str | None = None) -> tuple[list[str], list[str]]:
     """(acknowledged ids missing, damage) once no writer is left: ``truceline check`` first, as a
     user would run it, then the ids and ``integrity_check`` through a connection of our own."""
     damage = []
-    checked = truceline(data_dir, "check")
+    checked = truceline(data_dir, "check", passphrase=passphrase)
     if checked.returncode != 0 or "result: ok" not in checked.stdout:
         damage.append(f"truceline check (exit {checked.returncode}): {(checked.stdout + checked.stderr)[-600:]}")
-    conn = sqlite3.connect(f"file:{data_dir / paths.DATABASE_NAME}?mode=ro", uri=True)
+    if passphrase is not None:
+        cipher.unlock(data_dir, passphrase)  # this process reads it too; the key is held, not the passphrase
+    conn = open_file(data_dir / paths.DATABASE_NAME, query="mode=ro")
     try:
         present = {row[0] for row in conn.execute("SELECT incident_id FROM incidents")}
         integrity = [row[0] for row in conn.execute("PRAGMA integrity_check")]
@@ -181,9 +213,15 @@ class _Commands(threading.Thread):
     the instance lock) is alive for the whole of every restore attempt.
     """
 
-    def __init__(self, data_dir: Path, commands: list[tuple[str, tuple[str, ...]]], report: TortureReport) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        commands: list[tuple[str, tuple[str, ...]]],
+        report: TortureReport,
+        passphrase: str | None = None,
+    ) -> None:
         super().__init__(daemon=True)
-        self.data_dir, self.commands, self.report = data_dir, commands, report
+        self.data_dir, self.commands, self.report, self.passphrase = data_dir, commands, report, passphrase
         self.stop = threading.Event()
         self.guard = threading.Lock()
         self.started = 0
@@ -206,7 +244,7 @@ class _Commands(threading.Thread):
 
     def _one(self, name: str, args: tuple[str, ...]) -> None:
         self.started += 1
-        result = truceline(self.data_dir, *args)
+        result = truceline(self.data_dir, *args, passphrase=self.passphrase)
         self.report.commands_run[name] += 1
         problem = judge(name, result)
         if name == RESTORE[0] and result.returncode == 0:
@@ -225,13 +263,18 @@ def run_torture(
     seed: int = 1,
     per_round: tuple[int, int] = (1, 3),
     progress: Callable[[int, TortureReport], None] | None = None,
+    passphrase: str | None = None,
+    only: tuple[str, ...] | None = None,
 ) -> TortureReport:
-    """``rounds`` rounds of writer + CLI commands + SIGKILL + checks; stops by itself."""
+    """``rounds`` rounds of writer + CLI commands + SIGKILL + checks; stops by itself. With
+    ``passphrase``, ``data_dir`` is an encrypted directory (made by the caller) and every process unlocks it;
+    ``only`` names the commands to cycle through, in that order (default: all, then restore)."""
     rng = random.Random(seed)
     report = TortureReport()
     acknowledged: set[str] = set()
     prepare(scratch)
-    cycle = [*COMMANDS, RESTORE]
+    known = dict([*COMMANDS, RESTORE])
+    cycle = [(name, known[name]) for name in only] if only else [*COMMANDS, RESTORE]
     position = 0
     started = time.perf_counter()
     for number in range(1, rounds + 1):
@@ -240,7 +283,7 @@ def run_torture(
         planned = [(name, tuple(a.format(scratch=scratch, seed=number) for a in args)) for name, args in planned]
         runs_before = sum(report.commands_run.values())
         log = scratch / "writer.log"
-        ids = _one_round(data_dir, planned, rng, report, log)
+        ids = _one_round(data_dir, planned, rng, report, log, passphrase)
         said = log.read_text(encoding="utf-8").strip() if log.exists() else ""
         if said:
             report.writer_errors.append(f"round {number}: {said[-600:]}")
@@ -249,7 +292,7 @@ def run_torture(
         acknowledged.update(ids)
         report.acknowledged = len(acknowledged)
         report.rounds = number
-        lost, damage = damage_found(data_dir, acknowledged)
+        lost, damage = damage_found(data_dir, acknowledged, passphrase)
         report.lost = lost
         report.damage.extend(f"round {number}: {d}" for d in damage)
         if progress:
@@ -261,14 +304,19 @@ def run_torture(
 
 
 def _one_round(
-    data_dir: Path, planned: list[tuple[str, tuple[str, ...]]], rng: random.Random, report: TortureReport, log: Path
+    data_dir: Path,
+    planned: list[tuple[str, tuple[str, ...]]],
+    rng: random.Random,
+    report: TortureReport,
+    log: Path,
+    passphrase: str | None,
 ) -> list[str]:
     """One writer life: the commands run beside it, and the writer killed after ``planned[at]`` has
     started and ``after`` more saves, or (at == len) once every command has exited."""
-    writer = start_writer(data_dir, "--pace", str(PACE_S), log=log)
+    writer = start_writer(data_dir, "--pace", str(PACE_S), log=log, passphrase=passphrase)
     watchdog = threading.Timer(ROUND_TIMEOUT_S, writer.kill)
     watchdog.start()
-    commands = _Commands(data_dir, planned, report)
+    commands = _Commands(data_dir, planned, report, passphrase)
     at = rng.randint(0, len(planned))
     after = rng.randint(1, 5) if at == len(planned) else rng.randint(0, 40)
     ids: list[str] = []

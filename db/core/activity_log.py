@@ -7,6 +7,11 @@ Much of what is logged came from elsewhere (file names, bundle device labels, CS
 message is written with control characters escaped (:func:`printable`), so a crafted name cannot
 forge log lines or send terminal escape sequences to whoever reads the file.
 
+The log file is not encrypted (it must be readable to find out why a laptop does not open), so it
+holds no record: an error passed as an argument or logged with its traceback is written as
+:func:`db.core.errors.log_text` gives it: a refused field by name, a refused CSV cell by line and
+column, never the value typed or read, and a message from a bug cut to 200 characters.
+
 Modules log through ``logging.getLogger(__name__)``; :func:`start_log` attaches the file to the
 ``db`` and ``desktop`` loggers once per process (again for another data directory).
 """
@@ -14,7 +19,11 @@ Modules log through ``logging.getLogger(__name__)``; :func:`start_log` attaches 
 import logging
 import logging.handlers
 import re
+import traceback
 from pathlib import Path
+from types import TracebackType
+
+from db.core.errors import log_text
 
 LOG_NAME = "truceline.log"
 MAX_BYTES = 1_000_000
@@ -41,15 +50,50 @@ def _escape(match: re.Match[str]) -> str:
 
 
 class _EscapingFormatter(logging.Formatter):
-    """Escapes the message; a traceback keeps its line breaks but nothing else unprintable."""
+    """Escapes the message; errors are written as :func:`log_text` gives them, in the message and in a
+    traceback, which keeps its line breaks but nothing else unprintable."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        args = record.args
+        if isinstance(args, tuple) and any(isinstance(arg, BaseException) for arg in args):
+            record.args = tuple(log_text(arg) if isinstance(arg, BaseException) else arg for arg in args)
+        try:
+            return super().format(record)
+        finally:
+            record.args = args  # other handlers (a test's capture) see the record as it was logged
 
     def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging API)
         record.message = printable(record.message)
         return super().formatMessage(record)
 
     def formatException(self, ei: object) -> str:  # noqa: N802 (logging API)
-        text = super().formatException(ei)  # type: ignore[arg-type]
+        error = ei[1] if isinstance(ei, tuple) else None
+        text = "".join(_traceback_lines(error, set())).rstrip("\n") if isinstance(error, BaseException) else ""
         return "\n".join(printable(line) for line in text.split("\n"))
+
+
+def _traceback_lines(error: BaseException, seen: set[int]) -> list[str]:
+    """Python's traceback layout, chained exceptions included, with each message as :func:`log_text` gives it."""
+    seen.add(id(error))
+    lines: list[str] = []
+    cause, context = error.__cause__, error.__context__
+    if cause is not None and id(cause) not in seen:
+        lines += _traceback_lines(cause, seen)
+        lines.append("\nThe above exception was the direct cause of the following exception:\n\n")
+    elif context is not None and not error.__suppress_context__ and id(context) not in seen:
+        lines += _traceback_lines(context, seen)
+        lines.append("\nDuring handling of the above exception, another exception occurred:\n\n")
+    tb: TracebackType | None = error.__traceback__
+    if tb is not None:
+        lines.append("Traceback (most recent call last):\n")
+        lines += traceback.format_tb(tb)
+    kind = type(error)
+    name = (
+        kind.__qualname__ if kind.__module__ in ("builtins", "__main__") else f"{kind.__module__}.{kind.__qualname__}"
+    )
+    message = log_text(error)
+    lines.append(f"{name}: {message}\n" if message else f"{name}\n")
+    return lines
 
 
 class _LogFile(logging.handlers.RotatingFileHandler):

@@ -6,9 +6,24 @@ shown.
 
 from dataclasses import dataclass
 
+LOGGED_MESSAGE_CHARS = 200  # of an error that is not Truceline's own (a bug): enough to diagnose, not a narrative
+
 
 class TrucelineError(Exception):
     """Base of every error the user is meant to read."""
+
+    def for_log(self) -> str:
+        """The message as the log file keeps it. Errors that quote what a person typed or a file held (a
+        refused coordinate, a CSV cell) override this: the log is not encrypted, records are."""
+        return str(self)
+
+
+def log_text(error: BaseException) -> str:
+    """What the log keeps of ``error``: :meth:`TrucelineError.for_log`, else the message cut short."""
+    if isinstance(error, TrucelineError):
+        return error.for_log()
+    text = str(error)
+    return text if len(text) <= LOGGED_MESSAGE_CHARS else text[: LOGGED_MESSAGE_CHARS - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -35,6 +50,9 @@ class ValidationError(TrucelineError):
     @property
     def fields(self) -> list[str]:
         return [p.field for p in self.problems]
+
+    def for_log(self) -> str:
+        return f"refused field(s): {', '.join(self.fields)} (the values and reasons are not logged)"
 
 
 class TheatreError(TrucelineError):

@@ -60,10 +60,13 @@ class ImportProblem:
     value: str
     reason: str
 
+    @property
+    def where(self) -> str:
+        return f"line {self.line}" + (f", column {self.column}" if self.column else "")
+
     def __str__(self) -> str:
-        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
         shown = self.value if len(self.value) <= 60 else self.value[:57] + "…"
-        return f"{where}: {self.reason}" + (f" (value {shown!r})" if self.value else "")
+        return f"{self.where}: {self.reason}" + (f" (value {shown!r})" if self.value else "")
 
 
 @dataclass(frozen=True)
@@ -102,8 +105,13 @@ class CsvImportError(TrucelineError):
     def __init__(self, summary: ImportSummary) -> None:
         self.summary = summary
         first = summary.problems[0] if summary.problems else None
-        more = f" (and {summary.problem_count - 1:,} more)" if summary.problem_count > 1 else ""
-        super().__init__(f"{summary.file_name}: nothing was imported: {first}{more}")
+        self._more = f" (and {summary.problem_count - 1:,} more)" if summary.problem_count > 1 else ""
+        super().__init__(f"{summary.file_name}: nothing was imported: {first}{self._more}")
+
+    def for_log(self) -> str:
+        """Where the problems are, not the cells' text (a reason may quote the value)."""
+        first = self.summary.problems[0].where if self.summary.problems else "no problem listed"
+        return f"{self.summary.file_name}: nothing was imported: {first}{self._more} (values not logged)"
 
 
 class ImportCancelled(TrucelineError):

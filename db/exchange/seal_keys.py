@@ -39,6 +39,7 @@ from db.exchange.sealed import (
     raw_public,
 )
 from db.model.payload_check import load_capped_json
+from db.storage.cipher import passphrase_problem
 from db.storage.connection import transaction
 from db.storage.device import DeviceIdentity
 from db.storage.paths import DataDir
@@ -49,7 +50,6 @@ PUBLIC_FILE = "mission-seal.pub"
 KEY_FILE = "mission-seal-key.json"  # the private half, passphrase-protected; also its name in a data directory
 META_SEAL = "mission_seal_key"
 META_HELD = "mission_seal_key_held"  # this laptop holds the private half: it seals back to every laptop
-MIN_PASSPHRASE = 10
 # scrypt's cost: 2**17 × 128 × 8 bytes = 128 MiB and about half a second; a file may ask for less
 # (tests) or a little more, never enough to exhaust a laptop.
 SCRYPT_LOG_N = 17
@@ -88,11 +88,10 @@ def create_seal_key(directory: Path, passphrase: str, *, log_n: int | None = Non
 
 
 def check_new_passphrase(passphrase: str) -> None:
-    if len(passphrase) < MIN_PASSPHRASE:
-        raise SealKeyError(
-            f"the passphrase is too short ({len(passphrase)} characters): use at least {MIN_PASSPHRASE}, "
-            "a few words nobody would guess"
-        )
+    """The same rule as for a data directory's passphrase (one rule, in :mod:`db.storage.cipher`)."""
+    problem = passphrase_problem(passphrase)
+    if problem is not None:
+        raise SealKeyError(problem)
 
 
 def read_seal_public_file(path: Path) -> bytes:

@@ -44,7 +44,7 @@ ENV_PLAIN = "TRUCELINE_PLAIN"
 KEY_BYTES = 32
 # The word an emergency erase must be confirmed with, in the window and on the command line.
 ERASE_WORD = "ERASE"
-MIN_PASSPHRASE = 8
+MIN_PASSPHRASE = 10
 _WRAP_CONTEXT = b"truceline data key v1"
 _SEALED_MAGIC = b"TLSEALED1\n"
 

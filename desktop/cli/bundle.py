@@ -54,7 +54,7 @@ def import_files(store: Store, args: argparse.Namespace) -> int:
         # Asked once, before anything is imported; without a held key each sealed bundle is refused below.
         try:
             mission = mission_key_for_import(store, args.seal_key, args.seal_passphrase_fd)
-        except (TrucelineError, UnicodeDecodeError) as error:
+        except TrucelineError as error:
             print(f"truceline: {escaped(error)}; nothing was imported", file=sys.stderr)
             return EXIT_ERROR
         keys = opening_keys(store.device, mission)
@@ -72,7 +72,7 @@ def import_files(store: Store, args: argparse.Namespace) -> int:
             if show:
                 print(file=sys.stderr)
             print(f"truceline: {escaped(error)}", file=sys.stderr)
-            log.warning("refused bundle %s: %s", path, escaped(error))
+            log.warning("refused bundle %s: %s", path, error)
             refused += 1
             continue
         if show:

@@ -207,13 +207,13 @@ def run_command(args: argparse.Namespace) -> int:
         cli_passphrase.unlock_if_needed(args)
         store = open_store(despite_damage_note=args.command == "check", plain=args.plain)
     except DamagedDatabaseError as error:
-        log.warning("refused to open for 'truceline %s': %s", args.command, escaped(error))
+        log.warning("refused to open for 'truceline %s': %s", args.command, error)
         print(f"truceline: {escaped(error)}", file=sys.stderr)
         if args.command == "check":
             return report_damage()
         return EXIT_ERROR
     except TrucelineError as error:
-        log.warning("refused to open for 'truceline %s': %s", args.command, escaped(error))
+        log.warning("refused to open for 'truceline %s': %s", args.command, error)
         print(f"truceline: {escaped(error)}", file=sys.stderr)
         return EXIT_ERROR
     try:
@@ -221,7 +221,7 @@ def run_command(args: argparse.Namespace) -> int:
     except (TrucelineError, sqlite3.DatabaseError) as error:
         if is_damage(error):
             record_damage(store.data_dir, str(error))
-            log.error("damage reported in 'truceline %s': %s", args.command, escaped(error))
+            log.error("damage reported in 'truceline %s': %s", args.command, error)
             print(
                 f"truceline: the database reported damage ({escaped(error)}); nothing more was written to it. "
                 "Run 'truceline check', then 'truceline restore' if it finds a problem",
@@ -230,7 +230,7 @@ def run_command(args: argparse.Namespace) -> int:
             return EXIT_ERROR
         if not isinstance(error, TrucelineError):
             raise
-        log.warning("refused 'truceline %s': %s", args.command, escaped(error))
+        log.warning("refused 'truceline %s': %s", args.command, error)
         print(f"truceline: {escaped(error)}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:

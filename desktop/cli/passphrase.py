@@ -13,6 +13,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import BinaryIO
 
 from db.core.errors import DatabaseError, TrucelineError, WrongPassphraseError
 from db.core.untrusted_text import escaped
@@ -54,36 +55,63 @@ def add_arguments(parser: argparse.ArgumentParser, sub: "argparse._SubParsersAct
 
 
 class Passphrases:
-    """Where passphrases come from for this command: the descriptor's lines, or the terminal."""
+    """Where the passphrases of one secret come from: lines of the descriptor given by ``option``, or the terminal.
 
-    def __init__(self, fd: int | None) -> None:
-        self._lines: list[str] | None = None
+    The one reader for every secret the command line asks for (the data directory's passphrase with
+    ``--passphrase-fd``, the mission sealing key's with ``--seal-passphrase-fd``). A line is read only when
+    it is asked for, so a pipe kept open by a password manager does not block; the descriptor stays the
+    caller's (not closed here); a line is at most 1 KiB of UTF-8.
+    """
+
+    MAX_LINE = 1024
+
+    def __init__(self, fd: int | None, option: str = "--passphrase-fd") -> None:
+        self._option = option
+        self._stream: BinaryIO | None = None
         if fd is not None:
             try:
-                with os.fdopen(fd, "r", encoding="utf-8", closefd=True) as stream:
-                    self._lines = [line.rstrip("\r\n") for line in stream.read().splitlines()]
+                os.fstat(fd)
+                self._stream = os.fdopen(fd, "rb", buffering=0, closefd=False)  # byte by byte: no read-ahead
             except OSError as error:
-                raise TrucelineError(f"--passphrase-fd {fd}: cannot read it: {error.strerror or error}") from error
+                raise TrucelineError(f"{option} {fd}: cannot read it: {error.strerror or error}") from None
+
+    def _line(self, stream: BinaryIO) -> str:
+        try:
+            raw = stream.readline(self.MAX_LINE + 2)
+        except OSError as error:
+            raise TrucelineError(f"{self._option}: cannot read it: {error.strerror or error}") from None
+        if not raw:
+            raise TrucelineError(f"{self._option}: it holds no (further) passphrase line")
+        line = raw.rstrip(b"\r\n")
+        if len(line) > self.MAX_LINE:
+            raise TrucelineError(f"{self._option}: a passphrase line is longer than {self.MAX_LINE} bytes")
+        try:
+            return line.decode("utf-8")
+        except UnicodeDecodeError:
+            raise TrucelineError(f"{self._option}: the passphrase line is not UTF-8 text") from None
 
     @property
     def from_terminal(self) -> bool:
-        return self._lines is None
+        return self._stream is None
 
     def ask(self, prompt: str) -> str:
-        if self._lines is not None:
-            if not self._lines:
-                raise TrucelineError("--passphrase-fd: it holds no (further) passphrase line")
-            return self._lines.pop(0)
-        if not sys.stdin.isatty():
-            raise TrucelineError(
-                "this needs a passphrase and there is no terminal to ask it on; give it with --passphrase-fd N"
-            )
+        if self._stream is not None:
+            return self._line(self._stream)
+        self._need_terminal()
         return getpass.getpass(prompt)
 
-    def new(self) -> str:
-        """A new passphrase, with its strength and a confirmation; refused if too short or not repeated."""
+    def _need_terminal(self) -> None:
+        if not sys.stdin.isatty():
+            raise TrucelineError(
+                f"this needs a passphrase and there is no terminal to ask it on; give it with {self._option} N"
+            )
+
+    def new(self, lost: str = "the records are lost") -> str:
+        """A new passphrase (two lines from a descriptor), with its strength and a confirmation on the terminal;
+        refused if too short or not repeated. ``lost`` says what a forgotten one costs."""
         if self.from_terminal:
-            print("The passphrase cannot be recovered: if it is forgotten, the records are lost.", file=sys.stderr)
+            self._need_terminal()  # refused in one line, before any advice is printed
+            print(f"The passphrase cannot be recovered: if it is forgotten, {lost}.", file=sys.stderr)
         first = self.ask("New passphrase: ")
         problem = cipher.passphrase_problem(first)
         if problem is not None:

@@ -7,12 +7,11 @@ passphrase-protected) private half in a supervisor's data directory, so that ``b
 can open sealed bundles after asking for the passphrase.
 
 A passphrase is read from the terminal (without echo), or from a file descriptor given with
-``--passphrase-fd`` (for scripts), never from an argument: arguments show in the process list.
+``--seal-passphrase-fd`` (for scripts), never from an argument: arguments show in the process list.
+It is read by :class:`desktop.cli.passphrase.Passphrases`, the one reader of every secret.
 """
 
 import argparse
-import getpass
-import os
 import sys
 from pathlib import Path
 
@@ -24,8 +23,6 @@ from db.exchange.mission import fingerprint
 from db.exchange.seal_keys import (
     KEY_FILE,
     PUBLIC_FILE,
-    SealKeyError,
-    check_new_passphrase,
     create_seal_key,
     held_seal_key,
     hold_seal_key,
@@ -35,9 +32,9 @@ from db.exchange.seal_keys import (
     unlock_seal_key,
 )
 from db.storage.store import Store
+from desktop.cli.passphrase import Passphrases
 
 EXIT_ERROR = 2
-_MAX_PASSPHRASE = 1024
 
 
 def add_parser(actions: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -61,13 +58,17 @@ def add_parser(actions: "argparse._SubParsersAction[argparse.ArgumentParser]") -
     seal_actions.add_parser("show", help="the sealing key this laptop seals for, and whether it holds the private key")
 
 
+SEAL_FD_OPTION = "--seal-passphrase-fd"
+
+
 def add_passphrase_fd(parser: argparse.ArgumentParser) -> None:
+    """The sealing key's passphrase has an option of its own: ``--passphrase-fd`` is the data directory's."""
     parser.add_argument(
-        "--passphrase-fd",
+        SEAL_FD_OPTION,
         dest="seal_passphrase_fd",
         type=int,
         metavar="N",
-        help="read the sealing key's passphrase from file descriptor N (its first line) instead of the terminal",
+        help="read the sealing key's passphrase from file descriptor N (one line) instead of the terminal",
     )
 
 
@@ -75,21 +76,8 @@ def needs_no_store(args: argparse.Namespace) -> bool:
     return getattr(args, "seal_command", None) == "create"
 
 
-def read_passphrase(fd: int | None, prompt: str, *, confirm: bool = False) -> str:
-    """The passphrase from ``fd``'s first line, else asked on the terminal (twice to confirm a new one)."""
-    if fd is not None:
-        try:
-            with os.fdopen(fd, "rb", closefd=False) as source:
-                line = source.readline(_MAX_PASSPHRASE + 1)
-        except OSError as error:
-            raise SealKeyError(f"cannot read the passphrase from file descriptor {fd}: {error.strerror}") from None
-        return line.decode("utf-8", errors="strict").rstrip("\r\n")
-    if not sys.stdin.isatty():
-        raise SealKeyError("no terminal to ask the passphrase on; give it with --passphrase-fd N")
-    first = getpass.getpass(f"{prompt}: ")
-    if confirm and getpass.getpass("The same passphrase again: ") != first:
-        raise SealKeyError("the two passphrases differ; nothing was written")
-    return first
+def seal_passphrases(fd: int | None) -> Passphrases:
+    return Passphrases(fd, SEAL_FD_OPTION)
 
 
 def create(args: argparse.Namespace) -> int:
@@ -97,12 +85,11 @@ def create(args: argparse.Namespace) -> int:
     directory = args.directory.expanduser()
     try:
         if args.seal_passphrase_fd is None:
-            print("The passphrase protects the mission's private sealing key. It cannot be recovered: without it,")
-            print("no sealed bundle can be read. Use a few words nobody would guess, and keep it apart from the key.")
-        passphrase = read_passphrase(args.seal_passphrase_fd, "New passphrase for the sealing key", confirm=True)
-        check_new_passphrase(passphrase)
+            print("The passphrase protects the mission's private sealing key. Use a few words nobody would guess,")
+            print("and keep it apart from the key.")
+        passphrase = seal_passphrases(args.seal_passphrase_fd).new(lost="no sealed bundle can be read")
         shown = create_seal_key(directory, passphrase)
-    except (TrucelineError, UnicodeDecodeError) as error:
+    except TrucelineError as error:
         print(f"truceline: {escaped(error)}", file=sys.stderr)
         return EXIT_ERROR
     print(f"Mission sealing key created in {directory}: keep {directory / KEY_FILE} off the field laptops.")
@@ -126,7 +113,7 @@ def run(store: Store, args: argparse.Namespace) -> int:
         shown = trust_seal_key(store.conn, read_seal_public_file(path))
         print(f"This laptop now seals its bundles for the mission key of {escaped(path)}.")
     else:
-        passphrase = read_passphrase(args.seal_passphrase_fd, f"Passphrase of {path}")
+        passphrase = seal_passphrases(args.seal_passphrase_fd).ask(f"Passphrase of {path}: ")
         shown = hold_seal_key(store.conn, store.data_dir, path, passphrase)
         print("This laptop holds the mission's private sealing key: it can import sealed bundles.")
     print(f"Fingerprint: {shown}")
@@ -139,4 +126,4 @@ def mission_key_for_import(store: Store, key_file: Path | None, fd: int | None) 
     path = key_file.expanduser() if key_file is not None else held_seal_key(store.data_dir)
     if path is None:
         return None
-    return unlock_seal_key(path, read_passphrase(fd, f"Passphrase of the mission sealing key ({path})"))
+    return unlock_seal_key(path, seal_passphrases(fd).ask(f"Passphrase of the mission sealing key ({path}): "))

@@ -1,11 +1,14 @@
 """The torture test of issue 12 at length: hundreds of writer lives, each with CLI commands run
-beside it and a SIGKILL at a random moment; every acknowledged save must survive all of them."""
+beside it and a SIGKILL at a random moment; every acknowledged save must survive all of them.
+Then the same on an encrypted directory (issue 17), every process unlocking it from a descriptor."""
 
 import os
 from pathlib import Path
 
 from benchutil import report
 from torture import TortureReport, run_torture
+
+from db.storage import cipher
 
 ROUNDS = int(os.environ.get("TRUCELINE_BENCH_TORTURE_ROUNDS", "300"))
 
@@ -36,8 +39,29 @@ def test_hundreds_of_kills_beside_every_command_lose_nothing(tmp_path: Path) -> 
     scratch.mkdir()
     result = run_torture(tmp_path / "data", scratch, rounds=ROUNDS, seed=12, progress=progress)
     report("Torture: writer SIGKILLed at random beside every CLI subcommand", rows(result))
+    judge(result, ROUNDS)
+
+
+def test_the_same_on_an_encrypted_directory(tmp_path: Path) -> None:
+    data, scratch = tmp_path / "data", tmp_path / "scratch"
+    data.mkdir()
+    scratch.mkdir()
+    cipher.create_key(data, "benchmark passphrase, nothing secret", cipher.KdfParams(1, 1024, 1))
+    cipher.forget(data)
+    rounds = max(ROUNDS // 3, 1)
+    try:
+        result = run_torture(
+            data, scratch, rounds=rounds, seed=17, progress=progress, passphrase="benchmark passphrase, nothing secret"
+        )
+    finally:
+        cipher.forget(data)
+    report("Torture on an encrypted directory (SQLCipher), every command unlocking it", rows(result))
+    judge(result, rounds)
+
+
+def judge(result: TortureReport, rounds: int) -> None:
     for problem in [*result.lost[:5], *result.damage[:5], *result.command_problems[:5], *result.writer_errors[:5]]:
         print(f"  problem: {problem}")
-    assert result.rounds == ROUNDS
+    assert result.rounds == rounds
     assert result.lost == [] and result.damage == [] and result.command_problems == []
     assert result.writer_errors == []

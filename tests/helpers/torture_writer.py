@@ -8,6 +8,7 @@ another process believe it was alone and delete the WAL (issue 12).
 
 A line on stdout holding an incident id is an acknowledgement: the commit returned, so the user
 would have read "Saved". A save refused (busy) prints "not saved: <why>" instead.
+``--unlock`` reads the passphrase of an encrypted directory from stdin's first line.
 ``--step`` saves once per line read on stdin (for a test that needs an exact order of events);
 otherwise it saves until killed, ``--pace`` seconds apart, as a busy monitor might.
 """
@@ -25,7 +26,7 @@ from db.core.errors import TrucelineError  # noqa: E402
 from db.model.validation import validate_incident  # noqa: E402
 from db.records.incidents import record_incident  # noqa: E402
 from db.records.monitors import add_monitor, local_profile, set_local_profile  # noqa: E402
-from db.storage import paths  # noqa: E402
+from db.storage import cipher, paths  # noqa: E402
 from db.storage.connection import connect  # noqa: E402
 from db.storage.store import Store, open_store  # noqa: E402
 from desktop.window.instance_lock import InstanceLock  # noqa: E402
@@ -68,7 +69,10 @@ def main() -> None:
     parser.add_argument("data_dir", type=Path)
     parser.add_argument("--step", action="store_true")
     parser.add_argument("--pace", type=float, default=0.0)
+    parser.add_argument("--unlock", action="store_true", help="the first line of stdin is the passphrase")
     args = parser.parse_args()
+    if args.unlock:
+        cipher.unlock(args.data_dir, sys.stdin.readline().rstrip("\n"))
     lock = InstanceLock(args.data_dir)
     lock.acquire()
     store = open_store(args.data_dir)
