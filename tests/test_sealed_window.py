@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from laptops import Laptop
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QMessageBox, QWidget
 from support import save
 
 from db.exchange import seal_keys
@@ -15,6 +15,7 @@ from db.exchange.seal_keys import KEY_FILE, PUBLIC_FILE, create_seal_key, hold_s
 from db.exchange.sealed import NOT_FOR_US, is_sealed
 from db.storage.store import Store
 from db.storage.versions import Writer
+from desktop.files import seal_prompt
 from desktop.files.exchange_dialog import ExportDialog, ImportDialog
 from desktop.files.exchange_menu import ExchangeMenu
 
@@ -104,14 +105,14 @@ def test_the_supervisor_types_the_passphrase_and_the_sealed_bundle_imports(
     answers = iter(["not it", PASSPHRASE])
     prompts: list[str] = []
 
-    def typed(_parent: object, _title: str, label: str, _echo: object) -> tuple[str, bool]:
-        prompts.append(label)
-        return next(answers), True
+    def typed(_parent: object, problem: str) -> str:
+        prompts.append(problem)
+        return next(answers)
 
-    monkeypatch.setattr(QInputDialog, "getText", typed)
+    monkeypatch.setattr(seal_prompt, "ask_passphrase", typed)
     dialog = _import(qtbot, menu, sealed_bundle, monkeypatch)
     assert dialog is not None
-    assert len(prompts) == 2 and prompts[1].startswith("That passphrase does not unlock")
+    assert prompts == ["", "That passphrase does not unlock the mission's sealing key; try again."]
     assert dialog.results.toPlainText().startswith(f"✓ {sealed_bundle.name} from laptop-hart: 2 added")
     assert store.conn.execute("SELECT count(*) FROM incidents").fetchone()[0] == 2
     assert boxes == []
@@ -127,9 +128,9 @@ def test_cancelling_the_passphrase_or_three_wrong_ones_import_nothing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     hold_seal_key(store.conn, store.data_dir, hq / KEY_FILE, PASSPHRASE)
-    monkeypatch.setattr(QInputDialog, "getText", lambda *a: ("", False))
+    monkeypatch.setattr(seal_prompt, "ask_passphrase", lambda *a: None)
     assert _import(qtbot, menu, sealed_bundle, monkeypatch) is None
-    monkeypatch.setattr(QInputDialog, "getText", lambda *a: ("wrong again", True))
+    monkeypatch.setattr(seal_prompt, "ask_passphrase", lambda *a: "wrong again")
     assert _import(qtbot, menu, sealed_bundle, monkeypatch) is None
     assert boxes == [("warning", "The passphrase was wrong three times; nothing was imported.")]
     assert store.conn.execute("SELECT count(*) FROM incident_versions").fetchone()[0] == 0
@@ -138,7 +139,7 @@ def test_cancelling_the_passphrase_or_three_wrong_ones_import_nothing(
 def test_a_laptop_without_the_mission_key_refuses_the_sealed_bundle_without_asking(
     qtbot: Any, menu: ExchangeMenu, store: Store, sealed_bundle: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(QInputDialog, "getText", lambda *a: pytest.fail("no passphrase to ask for"))
+    monkeypatch.setattr(seal_prompt, "ask_passphrase", lambda *a: pytest.fail("no passphrase to ask for"))
     dialog = _import(qtbot, menu, sealed_bundle, monkeypatch)
     assert dialog is not None
     assert dialog.results.toPlainText() == f"✗ Refused {sealed_bundle.name}: {sealed_bundle}: {NOT_FOR_US}"
@@ -158,3 +159,15 @@ def test_the_export_window_says_the_bundle_is_sealed(
         dialog.start()
     dialog.wait()
     assert "sealed for the mission" in dialog.status.text() and is_sealed(out)
+
+
+def test_the_passphrase_dialog_hides_what_is_typed_and_says_why_it_asks_again(qtbot: Any) -> None:
+    dialog = seal_prompt.SealPassphraseDialog(None, "That passphrase does not unlock the mission's sealing key.")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.problem.isVisible() and dialog.focusWidget() is dialog.passphrase  # typing goes straight in
+    qtbot.keyClicks(dialog.passphrase, PASSPHRASE)
+    assert dialog.passphrase.displayText() != PASSPHRASE
+    with qtbot.waitSignal(dialog.accepted):
+        dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
+    assert dialog.passphrase.text() == PASSPHRASE

@@ -12,7 +12,16 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from db.core.errors import TrucelineError
 from db.exchange.mission import fingerprint
@@ -30,6 +39,53 @@ from db.storage.store import Store
 from desktop.widgets.last_folder import last_folder, remember_folder
 
 ATTEMPTS = 3
+TITLE = "Mission sealing key"
+
+
+class SealPassphraseDialog(QDialog):
+    """The passphrase of the mission's sealing key, asked before importing bundles only it opens."""
+
+    def __init__(self, parent: QWidget | None = None, problem: str = "") -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Sealed bundles")
+        text = QLabel(
+            "These bundles are sealed for the mission: only the mission's sealing key, which this laptop "
+            "holds, opens them. Type its passphrase (not this laptop's) to import them."
+        )
+        text.setWordWrap(True)
+        self.problem = QLabel(problem)
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color: #b00020;")
+        self.problem.setVisible(bool(problem))
+        self.passphrase = QLineEdit()
+        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passphrase.setAccessibleName("Passphrase of the mission's sealing key")
+        self.passphrase.setPlaceholderText("Passphrase of the mission's sealing key")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("&Unlock and import")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        for widget in (text, self.problem, self.passphrase, buttons):
+            layout.addWidget(widget)
+        self.setMinimumWidth(440)
+        self.passphrase.setFocus()
+
+
+def ask_passphrase(parent: QWidget, problem: str) -> str | None:
+    """The passphrase typed, or None when the person cancelled."""
+    dialog = SealPassphraseDialog(parent, problem)
+    try:
+        return dialog.passphrase.text() if dialog.exec() else None
+    finally:
+        dialog.deleteLater()
+
+
+def trusted_text(shown: str) -> str:
+    return (
+        f"From now on this laptop's bundles are sealed: only the mission can read them.\n\nFingerprint:\n{shown}\n\n"
+        "Compare it, group by group, with the fingerprint headquarters reads out."
+    )
 
 
 def trust_from_file(parent: QWidget, store: Store) -> str | None:
@@ -38,12 +94,12 @@ def trust_from_file(parent: QWidget, store: Store) -> str | None:
     if current is not None:
         QMessageBox.information(
             parent,
-            "Mission sealing key",
+            TITLE,
             f"This laptop already seals its bundles for the mission key\n{fingerprint(current)}",
         )
         return None
     chosen, _filter = QFileDialog.getOpenFileName(
-        parent, "Mission sealing key", str(last_folder()), f"Mission sealing key ({PUBLIC_FILE} *.pub);;All files (*)"
+        parent, TITLE, str(last_folder()), f"Mission sealing key ({PUBLIC_FILE} *.pub);;All files (*)"
     )
     if not chosen:
         return None
@@ -51,14 +107,9 @@ def trust_from_file(parent: QWidget, store: Store) -> str | None:
     try:
         shown = trust_seal_key(store.conn, read_seal_public_file(Path(chosen)))
     except TrucelineError as error:
-        QMessageBox.warning(parent, "Mission sealing key", f"The key was not trusted: {error}")
+        QMessageBox.warning(parent, TITLE, f"The key was not trusted: {error}")
         return None
-    QMessageBox.information(
-        parent,
-        "Mission sealing key",
-        f"From now on this laptop's bundles are sealed: only the mission can read them.\n\nFingerprint:\n{shown}\n\n"
-        "Compare it, group by group, with the fingerprint headquarters reads out.",
-    )
+    QMessageBox.information(parent, TITLE, trusted_text(shown))
     return shown
 
 
@@ -71,19 +122,14 @@ def keys_for_import(parent: QWidget, store: Store, files: Sequence[Path]) -> tup
         return own
     problem = ""
     for _attempt in range(ATTEMPTS):
-        text, ok = QInputDialog.getText(
-            parent,
-            "Sealed bundles",
-            f"{problem}These bundles are sealed for the mission.\nPassphrase of the mission's sealing key:",
-            QLineEdit.EchoMode.Password,
-        )
-        if not ok:
+        text = ask_passphrase(parent, problem)
+        if text is None:
             return None
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # scrypt takes a moment, on purpose
         try:
             return opening_keys(store.device, unlock_seal_key(held, text))
         except TrucelineError:
-            problem = "That passphrase does not unlock the mission's sealing key; try again.\n\n"
+            problem = "That passphrase does not unlock the mission's sealing key; try again."
         finally:
             QGuiApplication.restoreOverrideCursor()
     QMessageBox.warning(parent, "Sealed bundles", "The passphrase was wrong three times; nothing was imported.")

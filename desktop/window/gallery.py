@@ -12,7 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QDialog, QWidget
+from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from db.records.monitors import Monitor
 from db.storage.store import Store
@@ -20,6 +20,7 @@ from desktop.files.csv_export_dialog import CsvExportDialog
 from desktop.files.csv_import_dialog import CsvImportDialog
 from desktop.files.exchange_dialog import ExportDialog, ImportDialog
 from desktop.files.import_log_view import ImportLogDialog
+from desktop.files.seal_prompt import TITLE, SealPassphraseDialog, trusted_text
 from desktop.form.incident_form import IncidentForm
 from desktop.map.pick_dialog import MapPickDialog
 from desktop.report.dialog import ReportDialog
@@ -133,4 +134,17 @@ def exhibits(scratch: Path) -> list[Exhibit]:
             "change-passphrase", "Change the passphrase", lambda c: ChangePassphraseDialog(c.store.data_dir, c.window)
         ),
         Exhibit("emergency-erase", "Emergency erase", lambda c: EraseDialog(c.store.data_dir, c.window)),
+        Exhibit("seal-passphrase", "Sealed bundles: the mission key's passphrase", _seal_passphrase),
+        Exhibit("seal-trusted", "Mission sealing key trusted", _seal_trusted),
     ]
+
+
+def _seal_passphrase(c: Context) -> QDialog:
+    return SealPassphraseDialog(c.window, "That passphrase does not unlock the mission's sealing key; try again.")
+
+
+def _seal_trusted(c: Context) -> QDialog:
+    shown = "B3C5 684F 82EE 67C0 BF8D 4A68 99EE C346 CF1D 800E"
+    box = QMessageBox(QMessageBox.Icon.Information, TITLE, trusted_text(shown), QMessageBox.StandardButton.Ok)
+    box.setParent(c.window, box.windowFlags())
+    return box
