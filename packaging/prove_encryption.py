@@ -5,8 +5,10 @@
 It creates an encrypted data directory (``truceline init``, the passphrase through
 ``--passphrase-fd``), saves incidents whose narratives hold a unique marker at a known coordinate
 (through the same ``db`` functions as the form), leaves a draft, exports CSV to a folder elsewhere
-(where the marker must be found: the search works), takes a backup and runs ``check``. Then:
-``grep -r`` over the data directory finds neither the marker nor the coordinate; the ``sqlite3``
+(where the marker must be found: the search works), takes a backup, exports a bundle sealed for a
+mission key made for the proof, has a CSV import refused for a cell holding the marker (the log
+records the refusal) and runs ``check``. Then: ``grep`` over the bundle, and ``grep -r`` over the data
+directory, finds neither the marker nor the coordinate; the ``sqlite3``
 shell cannot read the database; a wrong passphrase is refused in words and changes no file. Each
 claim prints PASS or FAIL; the exit status is 0 only if all pass. ``tests/test_encryption_proof.py``
 runs it.
@@ -33,31 +35,40 @@ from db.storage.drafts import Draft, save_draft  # noqa: E402
 from db.storage.store import open_store  # noqa: E402
 
 PASSPHRASE = "seven quiet rivers before dawn"
+SEAL_PASSPHRASE = "the mission key's own words"
 MARKER = "PROOF-MARKER-5b0f2d"
 LATITUDE, LONGITUDE = "48.412345", "37.712345"
 
 
-def truceline(data: Path, *args: str, passphrase: str | None = PASSPHRASE) -> subprocess.CompletedProcess[str]:
-    """Run the command line with the passphrase on a pipe (``--passphrase-fd``), never as an argument."""
+def truceline(
+    data: Path, *args: str, passphrase: str | None = PASSPHRASE, seal: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the command line with the passphrase on a pipe (``--passphrase-fd``), never as an argument;
+    ``seal`` is the mission sealing key's passphrase, on a pipe of its own (``--seal-passphrase-fd``)."""
     env = {k: v for k, v in os.environ.items() if k != cipher.ENV_PLAIN}
     command = [sys.executable, "-m", "desktop", "--data-dir", str(data)]
-    if passphrase is None:
-        return subprocess.run([*command, *args], capture_output=True, text=True, env=env, check=False)
-    read, write = os.pipe()
-    os.write(write, f"{passphrase}\n{passphrase}\n".encode())
-    os.close(write)
+    fds: list[int] = []
     try:
+        if passphrase is not None:
+            command += ["--passphrase-fd", str(_pipe(fds, passphrase))]
+        command += args
+        if seal is not None:
+            command += ["--seal-passphrase-fd", str(_pipe(fds, seal))]
         return subprocess.run(
-            [*command, "--passphrase-fd", str(read), *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            pass_fds=(read,),
-            check=False,
-            cwd=ROOT,
+            command, capture_output=True, text=True, env=env, pass_fds=tuple(fds), check=False, cwd=ROOT
         )
     finally:
-        os.close(read)
+        for fd in fds:
+            os.close(fd)
+
+
+def _pipe(fds: list[int], secret: str) -> int:
+    """A pipe holding ``secret`` twice (a new passphrase is typed twice), its reading end kept in ``fds``."""
+    read, write = os.pipe()
+    os.write(write, f"{secret}\n{secret}\n".encode())
+    os.close(write)
+    fds.append(read)
+    return read
 
 
 def save_incidents(data: Path, count: int) -> None:
@@ -118,11 +129,35 @@ def prove(base: Path) -> list[tuple[bool, str]]:
     found_outside = subprocess.run(["grep", "-rl", MARKER, str(elsewhere)], capture_output=True, text=True)
     claim(found_outside.returncode == 0, "grep finds the marker in the exported CSV (the search itself works)")
     claim(truceline(data, "backup").returncode == 0, "a verified backup was taken")
+    hq, bundle = base / "hq", base / "usb" / "bundle.zip"
+    made = truceline(data, "mission", "seal-key", "create", str(hq), passphrase=None, seal=SEAL_PASSPHRASE)
+    trusted = truceline(data, "mission", "seal-key", "trust", str(hq / "mission-seal.pub"))
+    claim(made.returncode == 0 and trusted.returncode == 0, "the laptop trusts the mission's sealing key")
+    sent = truceline(data, "bundle", "export", str(bundle))
+    claim(
+        sent.returncode == 0 and "sealed for the mission" in sent.stdout,
+        f"a bundle was exported: {sent.stdout.strip()}",
+    )
+    for needle in (MARKER, LATITUDE, LONGITUDE):
+        grep = subprocess.run(["grep", "-c", needle, str(bundle)], capture_output=True, text=True)
+        claim(grep.returncode == 1, f"grep {needle} over the sealed bundle finds nothing")
+    header, first, *rest = (elsewhere / "incidents.csv").read_text(encoding="utf-8").splitlines()
+    cells = first.split(",")
+    cells[header.split(",").index("observed_start")] = f"{MARKER} {LATITUDE}"
+    (base / "tampered.csv").write_text("\n".join([header, ",".join(cells), *rest]) + "\n", encoding="utf-8")
+    refused = truceline(data, "import-csv", str(base / "tampered.csv"))
+    claim(
+        refused.returncode == 2 and MARKER in refused.stderr,
+        "a CSV import refused for a cell holding the marker and the coordinate names the value on the terminal",
+    )
     checked = truceline(data, "check")
     claim(checked.returncode == 0 and "result: ok" in checked.stdout, "truceline check passes on the encrypted data")
     for needle in (MARKER, LATITUDE, LONGITUDE):
         grep = subprocess.run(["grep", "-rl", needle, str(data)], capture_output=True, text=True)
-        claim(grep.returncode == 1, f"grep -r {needle} over the data directory finds nothing {grep.stdout.split()}")
+        claim(
+            grep.returncode == 1,
+            f"grep -r {needle} over the data directory, its log included, finds nothing {grep.stdout.split()}",
+        )
     shell = shutil.which("sqlite3")
     if shell is None:
         print("SKIP  the sqlite3 shell is not installed", flush=True)
