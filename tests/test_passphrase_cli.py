@@ -110,3 +110,22 @@ def test_a_new_sealing_key_needs_the_same_passphrase_twice_from_a_descriptor(
     short = _pipe(pipes, b"short\nshort\n")
     assert main(["mission", "seal-key", "create", str(tmp_path / "hq"), "--seal-passphrase-fd", str(short)]) == 2
     assert f"at least {cipher.MIN_PASSPHRASE} characters" in capsys.readouterr().err
+
+
+def test_encrypting_a_directory_in_use_is_refused_before_any_passphrase_is_asked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from db.storage.store import open_store
+    from db.storage.usage_lock import UsageLock
+
+    data = tmp_path / "plain"
+    open_store(data, plain=True).close()
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("getpass.getpass", lambda prompt: pytest.fail("asked for a passphrase"))
+    window = UsageLock(data)  # the window has this directory open
+    try:
+        assert main(["--data-dir", str(data), "encrypt"]) == 2
+    finally:
+        window.release()
+    assert "another Truceline (the window or a command) is using this data" in capsys.readouterr().err
+    assert not cipher.is_encrypted(data)

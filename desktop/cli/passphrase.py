@@ -19,6 +19,7 @@ from db.core.errors import DatabaseError, TrucelineError, WrongPassphraseError
 from db.core.untrusted_text import escaped
 from db.storage import cipher, paths
 from db.storage.conversion import encrypt_directory
+from db.storage.usage_lock import using_data_dir
 
 EXIT_ERROR = 2
 ERASE_WORD = cipher.ERASE_WORD
@@ -177,6 +178,8 @@ def cmd_init(args: argparse.Namespace, directory: Path) -> int:
 def cmd_encrypt(args: argparse.Namespace, directory: Path) -> int:
     if cipher.is_encrypted(directory):
         raise DatabaseError(f"{directory}: this data directory is already encrypted; nothing was changed")
+    with using_data_dir(directory, alone=True):
+        pass  # in use (the window, a command): said before the passphrase is typed, and checked again below
     result = encrypt_directory(directory, Passphrases(args.passphrase_fd).new())
     print(
         f"Encrypted {directory}: the database (verified with the full check), {result.backups} backup(s), "
