@@ -24,6 +24,7 @@ from desktop.form.incident_form import IncidentForm
 from desktop.map.pick_dialog import MapPickDialog
 from desktop.report.dialog import ReportDialog
 from desktop.review.conflict_dialog import ConflictDialog
+from desktop.window.encrypt_dialog import ConversionDialog, EncryptDialog, EncryptionRequest
 from desktop.window.key_dialogs import ChangePassphraseDialog, EraseDialog
 from desktop.window.main_window import MainWindow
 from desktop.window.passphrase_dialog import NewPassphraseDialog, UnlockDialog
@@ -133,4 +134,10 @@ def exhibits(scratch: Path) -> list[Exhibit]:
             "change-passphrase", "Change the passphrase", lambda c: ChangePassphraseDialog(c.store.data_dir, c.window)
         ),
         Exhibit("emergency-erase", "Emergency erase", lambda c: EraseDialog(c.store.data_dir, c.window)),
+        Exhibit("encrypt", "Encrypting a plain data directory", lambda c: EncryptDialog(c.window)),
+        Exhibit(
+            "encrypting",
+            "The conversion's progress",
+            lambda c: ConversionDialog(c.store.data_dir, EncryptionRequest("not used here"), c.window),
+        ),
     ]
