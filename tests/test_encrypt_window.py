@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 from support import laptop_with_backup
 from test_window import open_form, type_into
@@ -274,3 +274,19 @@ def test_a_conversion_cut_after_the_switch_is_finished_at_the_next_start(  # typ
         assert not [p for p in data_dir.iterdir() if "encrypting" in p.name or "pending" in p.name]
     finally:
         store.close()
+
+
+def test_the_application_loop_hands_the_request_on_without_a_backup_at_closing(  # type: ignore[no-untyped-def]
+    qtbot, qapp, laptop: Store, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backups = sorted((data_dir / "backups").iterdir())
+    request = EncryptionRequest(PASSPHRASE, FAST)
+
+    def ask() -> None:
+        (window,) = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+        window.close_to_encrypt(request)
+
+    QTimer.singleShot(0, ask)
+    code, after = app_module.run_main_window(qapp, laptop)
+    assert (code, after) == (0, request)
+    assert laptop.closed and sorted((data_dir / "backups").iterdir()) == backups
