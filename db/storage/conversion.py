@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 
 STAGED_SUFFIX = ".encrypting"
 PENDING_KEY = ".key.json.pending"
+# Steps before the commit point that a progress bar counts: the key, the copy and its check.
+BEFORE_COMMIT = 3
 
 
 @dataclass(frozen=True)
@@ -146,10 +148,6 @@ def export_encrypted(conn: sqlite3.Connection, target: Path, data_key: bytes) ->
         conn.execute("DETACH DATABASE encrypted")
     with target.open("rb") as handle:
         os.fsync(handle.fileno())
-
-
-# Steps before the commit point: the key, the copy and its check.
-BEFORE_COMMIT = 3
 
 
 def after_commit_steps(directory: Path) -> int:
