@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 from support import laptop_with_backup
 from test_window import open_form, type_into
 
@@ -290,3 +290,21 @@ def test_the_application_loop_hands_the_request_on_without_a_backup_at_closing( 
     code, after = app_module.run_main_window(qapp, laptop)
     assert (code, after) == (0, request)
     assert laptop.closed and sorted((data_dir / "backups").iterdir()) == backups
+
+
+def test_the_dialog_works_from_the_keyboard_and_says_what_happens(qtbot) -> None:  # type: ignore[no-untyped-def]
+    dialog = EncryptDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    text = dialog.findChildren(QLabel)[0].text()
+    for said in ("backups", "drafts", "signing key", "cannot be recovered", "few minutes", "training data"):
+        assert said in text, said
+    qtbot.waitUntil(dialog.fields.first.hasFocus)
+    qtbot.keyClicks(dialog.fields.first, PASSPHRASE)
+    assert dialog.fields.strength.text() == "Strength: strong"
+    qtbot.keyClick(dialog.fields.first, Qt.Key.Key_Tab)
+    qtbot.keyClicks(dialog.fields.second, PASSPHRASE)
+    with qtbot.waitSignal(dialog.accepted):
+        qtbot.keyClick(dialog.fields.second, Qt.Key.Key_Return)
+    assert dialog.request is not None and dialog.request.passphrase == PASSPHRASE

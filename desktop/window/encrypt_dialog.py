@@ -71,13 +71,13 @@ class EncryptDialog(QDialog):
         self.fields = NewPassphraseFields()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.encrypt_button = self.buttons.addButton("&Encrypt", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.encrypt_button.setDefault(True)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(self.fields)
         layout.addWidget(self.buttons)
+        self.encrypt_button.setDefault(True)  # Enter in a field encrypts (once in the dialog, or Cancel would be)
         self.fields.first.setFocus()
 
     def accept(self) -> None:
