@@ -290,6 +290,7 @@ def test_the_application_loop_hands_the_request_on_without_a_backup_at_closing( 
     code, after = app_module.run_main_window(qapp, laptop)
     assert (code, after) == (0, request)
     assert laptop.closed and sorted((data_dir / "backups").iterdir()) == backups
+    assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)], "the old window is gone"
 
 
 def test_the_dialog_works_from_the_keyboard_and_says_what_happens(qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -1,7 +1,9 @@
 """Start the Qt application: open the data directory, then show the main window.
 
 Migrations and the start-up check run before any window opens; a database that cannot be
-opened is explained in a message box and the app exits without touching the file.
+opened is explained in a message box and the app exits without touching the file. Between two
+windows, with the store closed, the app restores a backup or encrypts a plain directory when the
+window asked for it (desktop/window/encrypt_dialog.py).
 """
 
 import ctypes.util
@@ -9,6 +11,7 @@ import os
 import sys
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -223,8 +226,11 @@ def run_main_window(app: QApplication, store: Store) -> tuple[int, bool | Encryp
             check.wait()
         if window.recovery_requested:
             return code, True
-        if window.encryption is not None:
-            return code, window.encryption  # no backup at closing: the conversion checks its own copy
+        if window.encryption is not None:  # no backup at closing: the conversion checks its own copy
+            request = window.encryption
+            store.close()
+            shiboken6.delete(window)  # now: the encrypted directory's window must not meet this one's objects
+            return code, request
         if window.damage.stopped or window.erased:
             return code, False  # never back up a damaged file; the next start offers the restore
         error = window.backups.backup_at_exit(None)
