@@ -13,12 +13,14 @@ from pathlib import Path
 import pytest
 from support import laptop_with_backup
 
-from db.core.errors import DatabaseError
+import db.storage.conversion as conversion
+from db.core.errors import DatabaseError, InUseError
 from db.storage import cipher
-from db.storage.conversion import encrypt_directory, is_plain_database
+from db.storage.conversion import Step, encrypt_directory, is_plain_database
 from db.storage.drafts import Draft, load_drafts, save_draft
 from db.storage.integrity import check_database
 from db.storage.store import open_store
+from db.storage.usage_lock import using_data_dir
 
 FAST = cipher.KdfParams(time_cost=1, memory_kib=1024, parallelism=1)
 PASSPHRASE = "olive tractor under moonlight"
@@ -99,3 +101,30 @@ def test_a_conversion_killed_at_any_moment_loses_nothing(data_dir: Path, tmp_pat
         assert contents(data_dir) == (device, sorted(ids), True), f"killed after {delay} s"
         assert len(load_drafts(data_dir / "drafts")) == 1
     assert "encrypted" in outcomes
+
+
+def test_each_step_is_reported_and_a_refusal_or_failure_before_the_switch_leaves_no_half_copy(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plain_laptop(data_dir)
+    with using_data_dir(data_dir):  # another Truceline has the directory open
+        with pytest.raises(InUseError, match="another Truceline"):
+            encrypt_directory(data_dir, PASSPHRASE, FAST)
+
+    def full(*_args: object, **_kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(conversion, "_verify_copy", full)
+        with pytest.raises(OSError, match="No space left"):
+            encrypt_directory(data_dir, PASSPHRASE, FAST)
+    assert not cipher.is_encrypted(data_dir) and is_plain_database(data_dir / "truceline.db")
+    assert sorted(p.name for p in data_dir.iterdir() if p.name.startswith((".key", "truceline.db."))) == []
+    steps: list[Step] = []
+    encrypt_directory(data_dir, PASSPHRASE, FAST, steps.append)
+    assert [s.done for s in steps] == list(range(len(steps))) and all(s.total == len(steps) for s in steps)
+    assert [s.what for s in steps][2:4] == [
+        "checking the encrypted copy as 'truceline check' does",
+        "switching to the encrypted database",
+    ]
+    assert steps[-1].what == "encrypting the drafts and the device key"

@@ -79,6 +79,10 @@ class BusyError(DatabaseError):
     """Another process holds the database for writing: waiting and trying again will do."""
 
 
+class InUseError(BusyError):
+    """Another process (a window, a command) is using the data directory, and the work needs it alone."""
+
+
 class DiskFullError(DatabaseError):
     """A write failed for lack of disk space; nothing was written."""
 

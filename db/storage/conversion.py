@@ -19,6 +19,7 @@ which the README says.
 
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -40,6 +41,8 @@ log = logging.getLogger(__name__)
 
 STAGED_SUFFIX = ".encrypting"
 PENDING_KEY = ".key.json.pending"
+# Steps before the commit point that a progress bar counts: the key, the copy and its check.
+BEFORE_COMMIT = 3
 
 
 @dataclass(frozen=True)
@@ -52,8 +55,44 @@ class Conversion:
     left_plain: tuple[Path, ...]
 
 
-def encrypt_directory(directory: Path, passphrase: str, params: cipher.KdfParams = cipher.DEFAULT_KDF) -> Conversion:
-    """Encrypt the plain data directory ``directory`` under ``passphrase`` (nobody else may be using it)."""
+@dataclass(frozen=True)
+class Step:
+    """Where a conversion is, for a progress bar: ``done`` of ``total`` steps, and ``what`` runs now.
+
+    ``sqlcipher_export`` copies the database in one statement, so steps are all there is to count.
+    """
+
+    what: str
+    done: int
+    total: int
+
+
+OnStep = Callable[[Step], None]
+
+
+class StepCounter:
+    """Counts the steps of one conversion and reports each as it starts."""
+
+    def __init__(self, on_step: OnStep | None, total: int, done: int = 0) -> None:
+        self.on_step, self.total, self.done = on_step, total, done
+
+    def start(self, what: str) -> None:
+        if self.on_step is not None:
+            self.on_step(Step(what, min(self.done, self.total), self.total))
+        self.done += 1
+
+
+def encrypt_directory(
+    directory: Path,
+    passphrase: str,
+    params: cipher.KdfParams = cipher.DEFAULT_KDF,
+    on_step: OnStep | None = None,
+) -> Conversion:
+    """Encrypt the plain data directory ``directory`` under ``passphrase`` (nobody else may be using it).
+
+    Raises :class:`~db.core.errors.InUseError` at once, changing nothing, if another process has the
+    directory open; ``on_step`` hears each step as it starts (the window's progress dialog).
+    """
     problem = cipher.passphrase_problem(passphrase)
     if problem is not None:
         raise DatabaseError(f"passphrase: {problem}")
@@ -64,22 +103,38 @@ def encrypt_directory(directory: Path, passphrase: str, params: cipher.KdfParams
         raise DatabaseError(f"{database}: there is no database to encrypt here")
     staged, pending = _staged(directory), directory / PENDING_KEY
     with using_data_dir(directory, alone=True):
+        steps = StepCounter(on_step, BEFORE_COMMIT + after_commit_steps(directory))
         for leftover in (staged, pending):
             leftover.unlink(missing_ok=True)
-        document, data_key = cipher.new_wrapped_key(passphrase, params)
-        write_atomically(pending, document, private=True)
-        conn = connect(database)
         try:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            export_encrypted(conn, staged, data_key)
-        finally:
-            conn.close()
-        _verify_copy(staged, data_key, full=True)
+            data_key = _stage_copy(directory, passphrase, params, steps)
+        except BaseException:
+            # A full disk must not stay full of a half copy: the plain directory goes on being used.
+            for partial in (staged, pending):
+                partial.unlink(missing_ok=True)
+            raise
         os.replace(pending, cipher.key_file(directory))  # the commit point
         fsync_directory(directory)
         cipher.hold(directory, data_key)
         log.info("encrypted the data directory %s", directory)
-        return finish_conversion(directory)
+        return finish_conversion(directory, steps)
+
+
+def _stage_copy(directory: Path, passphrase: str, params: cipher.KdfParams, steps: StepCounter) -> bytes:
+    """Before the commit point: the wrapped key set aside, the encrypted copy written and fully checked."""
+    steps.start("making the key from the passphrase")
+    document, data_key = cipher.new_wrapped_key(passphrase, params)
+    write_atomically(directory / PENDING_KEY, document, private=True)
+    steps.start("copying the records into an encrypted database")
+    conn = connect(directory / paths.DATABASE_NAME)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        export_encrypted(conn, _staged(directory), data_key)
+    finally:
+        conn.close()
+    steps.start("checking the encrypted copy as 'truceline check' does")
+    _verify_copy(_staged(directory), data_key, full=True)
+    return data_key
 
 
 def export_encrypted(conn: sqlite3.Connection, target: Path, data_key: bytes) -> None:
@@ -95,12 +150,19 @@ def export_encrypted(conn: sqlite3.Connection, target: Path, data_key: bytes) ->
         os.fsync(handle.fileno())
 
 
-def finish_conversion(directory: Path) -> Conversion:
+def after_commit_steps(directory: Path) -> int:
+    """How many steps :func:`finish_conversion` reports: the switch, each plain copy, drafts and keys."""
+    return 2 + len(_plain_copies(directory))
+
+
+def finish_conversion(directory: Path, steps: StepCounter | None = None) -> Conversion:
     """Everything after the commit point; does nothing on a directory with nothing left plain."""
     data_key = cipher.key_for(directory)
     if data_key is None:
         raise DatabaseError(f"{directory}: the data directory is locked")
+    steps = steps or StepCounter(None, 0)
     staged, database = _staged(directory), directory / paths.DATABASE_NAME
+    steps.start("switching to the encrypted database")
     if staged.exists():
         # The plain database's content is all in the verified copy (it was checkpointed and held alone).
         for suffix in ("-wal", "-shm"):
@@ -111,6 +173,7 @@ def finish_conversion(directory: Path) -> Conversion:
     backups = damaged = 0
     left: list[Path] = []
     for copy in _plain_copies(directory):
+        steps.start(f"encrypting {copy.name}")
         try:
             _encrypt_copy(copy, data_key)
         except (sqlite3.Error, DatabaseError, OSError) as error:
@@ -121,6 +184,7 @@ def finish_conversion(directory: Path) -> Conversion:
             damaged += 1
         else:
             backups += 1
+    steps.start("encrypting the drafts and the device key")
     drafts = seal_plain_drafts(DataDir(directory).drafts)
     for key in (DataDir(directory).device_key, *DataDir(directory).damaged.glob("*/retired-*.pem")):
         protect_device_key(key)

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-from db.core.errors import DatabaseError
+from db.core.errors import DatabaseError, InUseError
 from db.storage.paths import DataDir
 
 
@@ -60,7 +60,7 @@ def _take(data_dir: Path, *, alone: bool) -> IO[bytes] | None:
     except BlockingIOError:
         handle.close()
         if alone:
-            raise DatabaseError(
+            raise InUseError(
                 f"{data_dir}: another Truceline (the window or a command) is using this data; "
                 "close the window and wait for running commands to finish, then try again"
             ) from None

@@ -1,7 +1,9 @@
 """Start the Qt application: open the data directory, then show the main window.
 
 Migrations and the start-up check run before any window opens; a database that cannot be
-opened is explained in a message box and the app exits without touching the file.
+opened is explained in a message box and the app exits without touching the file. Between two
+windows, with the store closed, the app restores a backup or encrypts a plain directory when the
+window asked for it (desktop/window/encrypt_dialog.py).
 """
 
 import ctypes.util
@@ -9,6 +11,7 @@ import os
 import sys
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -20,6 +23,7 @@ from db.storage.recovery import restore_backup, start_empty, verified_backups
 from db.storage.store import Store, open_store
 from desktop.widgets.preferences import settings
 from desktop.window.app_icon import application_icon
+from desktop.window.encrypt_dialog import EncryptionRequest, run_conversion
 from desktop.window.error_dialog import UnexpectedErrors
 from desktop.window.instance_lock import InstanceLock
 from desktop.window.main_window import MainWindow
@@ -105,8 +109,11 @@ def run_window(smoke_test: bool = False) -> int:
             store = open_or_recover()
             if store is None:
                 return 2
-            code, recover = run_main_window(app, store)
-            if not recover:
+            code, after = run_main_window(app, store)
+            if isinstance(after, EncryptionRequest):
+                encrypt_between_windows(store.data_dir, after)
+                continue  # the same directory, now encrypted and unlocked (or plain as it was)
+            if not after:
                 return code
             if not offer_recovery("The start-up check found the database damaged."):
                 return 2
@@ -185,8 +192,18 @@ def offer_recovery(problem: str) -> bool:
     return True
 
 
-def run_main_window(app: QApplication, store: Store) -> tuple[int, bool]:
-    """Show the window until it closes; returns the exit code and whether recovery was requested."""
+def encrypt_between_windows(directory: Path, request: EncryptionRequest) -> None:
+    """Convert the closed plain ``directory`` with a progress dialog and say how it went."""
+    converted, outcome = run_conversion(directory, request)
+    if converted:
+        QMessageBox.information(None, APP_NAME, outcome)
+    else:
+        QMessageBox.warning(None, APP_NAME, outcome)
+
+
+def run_main_window(app: QApplication, store: Store) -> tuple[int, bool | EncryptionRequest]:
+    """Show the window until it closes; returns the exit code and whether recovery was requested, or the
+    encryption the user asked for (the directory is converted between two windows)."""
     try:
         profile = local_profile(store.conn)
         if profile is None:
@@ -209,6 +226,11 @@ def run_main_window(app: QApplication, store: Store) -> tuple[int, bool]:
             check.wait()
         if window.recovery_requested:
             return code, True
+        if window.encryption is not None:  # no backup at closing: the conversion checks its own copy
+            request = window.encryption
+            store.close()
+            shiboken6.delete(window)  # now: the encrypted directory's window must not meet this one's objects
+            return code, request
         if window.damage.stopped or window.erased:
             return code, False  # never back up a damaged file; the next start offers the restore
         error = window.backups.backup_at_exit(None)

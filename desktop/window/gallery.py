@@ -25,6 +25,7 @@ from desktop.form.incident_form import IncidentForm
 from desktop.map.pick_dialog import MapPickDialog
 from desktop.report.dialog import ReportDialog
 from desktop.review.conflict_dialog import ConflictDialog
+from desktop.window.encrypt_dialog import ConversionDialog, EncryptDialog, EncryptionRequest
 from desktop.window.key_dialogs import ChangePassphraseDialog, EraseDialog
 from desktop.window.main_window import MainWindow
 from desktop.window.passphrase_dialog import NewPassphraseDialog, UnlockDialog
@@ -136,6 +137,12 @@ def exhibits(scratch: Path) -> list[Exhibit]:
         Exhibit("emergency-erase", "Emergency erase", lambda c: EraseDialog(c.store.data_dir, c.window)),
         Exhibit("seal-passphrase", "Sealed bundles: the mission key's passphrase", _seal_passphrase),
         Exhibit("seal-trusted", "Mission sealing key trusted", _seal_trusted),
+        Exhibit("encrypt", "Encrypting a plain data directory", lambda c: EncryptDialog(c.window)),
+        Exhibit(
+            "encrypting",
+            "The conversion's progress",
+            lambda c: ConversionDialog(c.store.data_dir, EncryptionRequest("not used here"), c.window),
+        ),
     ]
 
 

@@ -41,6 +41,7 @@ from db.storage.store import Store
 from desktop.files.csv_export_dialog import CsvExportDialog
 from desktop.files.csv_import_dialog import CsvImportDialog
 from desktop.files.exchange_menu import ExchangeMenu
+from desktop.form.draft import DraftKeeper
 from desktop.form.incident_form import IncidentForm
 from desktop.incidents.detail_pane import DetailPane
 from desktop.incidents.filter_bar import FilterBar
@@ -56,6 +57,7 @@ from desktop.widgets.screen_fit import fit_to_screen
 from desktop.window.app_icon import application_icon
 from desktop.window.backup_schedule import BackupSchedule
 from desktop.window.damage_guard import DamageGuard, stop_window
+from desktop.window.encrypt_dialog import EncryptionRequest, encrypt_action
 from desktop.window.key_dialogs import key_actions
 from desktop.window.screen_lock import ScreenLock, idle_minutes, window_title
 from desktop.window.settings_dialog import SettingsDialog, display_tz
@@ -156,6 +158,9 @@ class MainWindow(QMainWindow):
         self.recovery_requested = False
         # Set by an emergency erase (desktop/window/key_dialogs.py): the window closes without a backup.
         self.erased = False
+        # Set when the user chose to encrypt this plain directory: the window closes and the application
+        # converts it, then opens it again (desktop/window/encrypt_dialog.py).
+        self.encryption: EncryptionRequest | None = None
         # Export for exchange, Import bundles, Import log: File menu entries with their own dialogs.
         self.exchange = ExchangeMenu(
             self, store, lambda: self._profile.callsign, lambda: display_tz(self._settings, self._store)
@@ -283,6 +288,9 @@ class MainWindow(QMainWindow):
         if self._store.encrypted:
             for act in key_actions(self, self._store.data_dir, self._erased):
                 file_menu.addAction(act)
+        else:
+            self.encrypt_action = encrypt_action(self, self.close_to_encrypt)
+            file_menu.addAction(self.encrypt_action)
         file_menu.addAction(self.screen_lock.action)
         file_menu.addAction(self.quit_action)
         view_menu = self.menuBar().addMenu("&View")
@@ -603,6 +611,17 @@ class MainWindow(QMainWindow):
         """The key was destroyed: nothing more is shown or written (no backup at closing); close at once."""
         self.erased = True
         self.screen_lock.lock()
+        self.close()
+
+    def close_to_encrypt(self, request: EncryptionRequest) -> None:
+        """Close so that the application can encrypt the directory: what is being typed is kept as a draft
+        (the conversion encrypts drafts) and no form writes another one while the records are converted."""
+        for keeper in self.findChildren(DraftKeeper):
+            keeper.flush()
+            keeper.stop()
+        for dialog in self.findChildren(QDialog):
+            dialog.hide()
+        self.encryption = request
         self.close()
 
     def shutdown(self) -> None:

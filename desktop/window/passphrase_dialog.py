@@ -8,7 +8,7 @@ a wrong one changes nothing.
 
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -32,6 +32,52 @@ def password_field(accessible: str) -> QLineEdit:
     return field
 
 
+class NewPassphraseFields(QWidget):
+    """A new passphrase typed twice, with a strength hint: the first start and the conversion of a plain
+    directory (desktop/window/encrypt_dialog.py) ask for it the same way."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.first = password_field("New passphrase")
+        self.second = password_field("Repeat the passphrase")
+        self.strength = QLabel()
+        self.problem = QLabel()
+        self.problem.setWordWrap(True)
+        # Room kept for two lines, so a refusal appearing moves nothing and is never cut off.
+        self.problem.setMinimumHeight(2 * self.problem.fontMetrics().lineSpacing())
+        self.problem.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        form = QFormLayout(self)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.addRow("&Passphrase:", self.first)
+        form.addRow("", self.strength)
+        form.addRow("&Repeat:", self.second)
+        form.addRow(self.problem)
+        self.first.textChanged.connect(self._show_strength)
+        self._show_strength("")
+
+    def _show_strength(self, text: str) -> None:
+        self.strength.setText(f"Strength: {cipher.strength_hint(text)}" if text else "At least 8 characters.")
+
+    def set_typing_enabled(self, enabled: bool) -> None:
+        for widget in (self.first, self.second):
+            widget.setEnabled(enabled)
+
+    def chosen(self) -> str | None:
+        """The passphrase, or None after naming the field at fault (too short, or the two entries differ)."""
+        passphrase = self.first.text()
+        problem = cipher.passphrase_problem(passphrase)
+        if problem is not None:
+            self.problem.setText(f"Passphrase: {problem}.")
+            self.first.setFocus()
+            return None
+        if self.second.text() != passphrase:
+            self.problem.setText("Repeat: the two entries differ; type the same passphrase twice.")
+            self.second.setFocus()
+            return None
+        self.problem.clear()
+        return passphrase
+
+
 class NewPassphraseDialog(QDialog):
     """First start: choose the passphrase that encrypts the data directory (or, for training, none)."""
 
@@ -47,35 +93,19 @@ class NewPassphraseDialog(QDialog):
             "sent in a bundle stay with the supervisor."
         )
         intro.setWordWrap(True)
-        self.first = password_field("New passphrase")
-        self.second = password_field("Repeat the passphrase")
-        self.strength = QLabel()
-        self.problem = QLabel()
-        self.problem.setWordWrap(True)
-        self.plain_check = QCheckBox("&Plain: no encryption (demonstration or training only)")
-        form = QFormLayout()
-        form.addRow("&Passphrase:", self.first)
-        form.addRow("", self.strength)
-        form.addRow("&Repeat:", self.second)
+        self.fields = NewPassphraseFields()
+        self.first, self.second = self.fields.first, self.fields.second
+        self.strength, self.problem = self.fields.strength, self.fields.problem
+        self.plain_check = QCheckBox("P&lain: no encryption (demonstration or training only)")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
-        layout.addLayout(form)
+        layout.addWidget(self.fields)
         layout.addWidget(self.plain_check)
-        layout.addWidget(self.problem)
         layout.addWidget(self.buttons)
-        self.first.textChanged.connect(self._show_strength)
-        self.plain_check.toggled.connect(self._plain_toggled)
-        self._show_strength("")
-
-    def _show_strength(self, text: str) -> None:
-        self.strength.setText(f"Strength: {cipher.strength_hint(text)}" if text else "At least 8 characters.")
-
-    def _plain_toggled(self, plain: bool) -> None:
-        for widget in (self.first, self.second):
-            widget.setEnabled(not plain)
+        self.plain_check.toggled.connect(lambda plain: self.fields.set_typing_enabled(not plain))
 
     def accept(self) -> None:
         """Create the key; a short or unrepeated passphrase is named and nothing is created."""
@@ -83,13 +113,8 @@ class NewPassphraseDialog(QDialog):
             self.plain = True
             super().accept()
             return
-        passphrase = self.first.text()
-        problem = cipher.passphrase_problem(passphrase)
-        if problem is None and self.second.text() != passphrase:
-            problem = "the two entries differ"
-        if problem is not None:
-            self.problem.setText(f"Passphrase: {problem}.")
-            self.first.setFocus()
+        passphrase = self.fields.chosen()
+        if passphrase is None:
             return
         try:
             cipher.create_key(self.directory, passphrase)
