@@ -22,11 +22,12 @@ from PySide6.QtWidgets import (
 
 from db.core.errors import TrucelineError, WrongPassphraseError
 from db.storage import cipher
-from desktop.window.passphrase_dialog import password_field
+from desktop.window.passphrase_dialog import NewPassphraseFields, password_field
 
 
 class ChangePassphraseDialog(QDialog):
-    """The current passphrase, then a new one twice; the old one stops working only once the new one works."""
+    """The current passphrase, then a new one twice (the fields of the first start); the old one stops
+    working only once the new one works."""
 
     def __init__(self, directory: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -34,37 +35,31 @@ class ChangePassphraseDialog(QDialog):
         self.throttle = cipher.Throttle()
         self.setWindowTitle("Change the passphrase")
         self.current = password_field("Current passphrase")
-        self.first = password_field("New passphrase")
-        self.second = password_field("Repeat the new passphrase")
-        self.strength = QLabel("At least 8 characters; it cannot be recovered.")
-        self.problem = QLabel()
-        self.problem.setWordWrap(True)
-        form = QFormLayout()
-        form.addRow("&Current passphrase:", self.current)
-        form.addRow("&New passphrase:", self.first)
-        form.addRow("", self.strength)
-        form.addRow("&Repeat:", self.second)
+        self.fields = NewPassphraseFields()
+        self.first, self.second, self.problem = self.fields.first, self.fields.second, self.fields.problem
+        current = QFormLayout()
+        current.setContentsMargins(0, 0, 0, 0)
+        current.addRow("&Current passphrase:", self.current)
+        note = QLabel("The new passphrase cannot be recovered; backups taken before the change open with it too.")
+        note.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.problem)
+        layout.addLayout(current)
+        layout.addWidget(note)
+        layout.addWidget(self.fields)
         layout.addWidget(buttons)
-        self.first.textChanged.connect(lambda text: self.strength.setText(f"Strength: {cipher.strength_hint(text)}"))
 
     def accept(self) -> None:
-        new = self.first.text()
-        problem = cipher.passphrase_problem(new)
-        if problem is None and self.second.text() != new:
-            problem = "the two entries differ"
-        if problem is not None:
-            self.problem.setText(f"New passphrase: {problem}; nothing was changed.")
+        new = self.fields.chosen()
+        if new is None:
             return
         try:
             cipher.change_passphrase(self.directory, self.current.text(), new)
         except WrongPassphraseError:
             self.current.clear()
+            self.current.setFocus()
             self.problem.setText(
                 "The current passphrase is wrong; nothing was changed. "
                 f"Wait {self.throttle.failed():g} s before the next try."

@@ -56,7 +56,8 @@ class NewPassphraseFields(QWidget):
         self._show_strength("")
 
     def _show_strength(self, text: str) -> None:
-        self.strength.setText(f"Strength: {cipher.strength_hint(text)}" if text else "At least 8 characters.")
+        hint = f"Strength: {cipher.strength_hint(text)}" if text else f"At least {cipher.MIN_PASSPHRASE} characters."
+        self.strength.setText(hint)
 
     def set_typing_enabled(self, enabled: bool) -> None:
         for widget in (self.first, self.second):
