@@ -80,6 +80,8 @@ class KeptApartModel(QAbstractTableModel):
         return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return None
         entry = self.entry_at(index.row()) if index.isValid() else None
         if entry is None:
             return None
@@ -171,8 +173,9 @@ class KeptApartDialog(QDialog):
         self.table.setTabKeyNavigation(False)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
+        self._size_columns()
         self.details = QLabel()
         self.details.setWordWrap(True)
         self.details.setTextFormat(Qt.TextFormat.PlainText)
@@ -195,6 +198,18 @@ class KeptApartDialog(QDialog):
             self.table.setCurrentIndex(self.model.index(0, 0))
         self.table.setFocus()
         fit_to_screen(self, QSize(1240, 560))
+
+    def _size_columns(self) -> None:
+        """Each column as wide as its widest cell on the first page, measured once (the reason takes the rest).
+
+        Qt's ResizeToContents would ask every cell for every role again on each page read.
+        """
+        metrics = self.table.fontMetrics()
+        titles = self.table.horizontalHeader().fontMetrics()
+        rows = [entry for entry in (self.model.entry_at(r) for r in range(self.model.rowCount())) if entry is not None]
+        for column in range(len(COLUMNS) - 1):
+            widest = max((metrics.horizontalAdvance(self.model.text(entry, column)) for entry in rows), default=0)
+            self.table.setColumnWidth(column, max(widest + 14, titles.horizontalAdvance(COLUMNS[column]) + 24))
 
     def _show(self, row: int) -> None:
         entry = self.model.entry_at(row)
