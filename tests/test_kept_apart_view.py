@@ -136,11 +136,16 @@ def test_without_a_roster_a_decision_from_elsewhere_is_listed_as_one_nobody_can_
         "seen on camera",
         solb.store.calendar,
     )
+    solb.amend(saved.incident_id, "recount", count=20, verification_state="verified")  # built on the decision
     hart.receive(solb.export())
     model = KeptApartModel(hart.store, hart.store.tz)
-    assert texts(model, COL_AUTHOR) == ["Monitor solb (SOLB)"]
-    assert texts(model, COL_REASON) == ["a decision from another laptop: no roster here yet to check its author"]
-    assert texts(model, COL_INCIDENT) == [get_incident(hart.store.conn, saved.incident_id).ref]
+    assert model.rowCount() == count_apart(hart.store.conn) == 2
+    assert texts(model, COL_AUTHOR) == ["Monitor solb (SOLB)"] * 2
+    assert texts(model, COL_REASON) == [
+        "a decision from another laptop: no roster here yet to check its author",
+        "builds on a version kept apart",
+    ]
+    assert texts(model, COL_INCIDENT) == [get_incident(hart.store.conn, saved.incident_id).ref] * 2
 
 
 def test_text_from_the_other_laptop_is_shown_escaped_on_one_line(
@@ -173,7 +178,7 @@ def test_text_from_the_other_laptop_is_shown_escaped_on_one_line(
     assert "\n" not in edited.details.text() and "\x1b" not in edited.details.text()
 
 
-def test_the_list_reads_a_page_at_a_time_and_agrees_with_the_count(store: Store, qtbot: Any) -> None:
+def test_100000_versions_kept_apart_open_at_once_and_scrolling_reads_the_next_page(store: Store, qtbot: Any) -> None:
     """100,000 versions kept apart: the dialog reads one page, and scrolling reads the rest."""
     total = 100_000
     rows = [

@@ -114,7 +114,7 @@ class KeptApartModel(QAbstractTableModel):
             return self._time(entry.observed_start)
         if column == COL_IMPORTED:
             return self._time(entry.imported_at)
-        return entry.reason
+        return escaped(entry.reason)  # ours, but built from what was recorded: an edited table must not inject
 
     def _time(self, utc_text: str | None) -> str:
         if not utc_text:
