@@ -35,7 +35,7 @@ COL_LAPTOP, COL_AUTHOR, COL_INCIDENT, COL_CATEGORY, COL_ZONE, COL_OBSERVED, COL_
 )
 PAGE_SIZE = 200
 # Longest a foreign value may be in a cell; the tooltip and the line below the table say it whole.
-_NAME_CHARS = 24
+_NAME_CHARS = 20
 _SHORT_CHARS = 12
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -197,7 +197,7 @@ class KeptApartDialog(QDialog):
         if self.model.rowCount():
             self.table.setCurrentIndex(self.model.index(0, 0))
         self.table.setFocus()
-        fit_to_screen(self, QSize(1240, 560))
+        fit_to_screen(self, QSize(1320, 560))
 
     def _size_columns(self) -> None:
         """Each column as wide as its widest cell on the first page, measured once (the reason takes the rest).
