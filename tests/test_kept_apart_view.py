@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from laptops import Laptop, Mission
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from db.exchange.quarantine import count_apart, kept_apart_page
 from db.exchange.roster_file import load_roster
@@ -241,6 +242,14 @@ def test_the_import_log_opens_the_list_with_enter_and_esc_closes_it(
     with qtbot.waitSignal(listing.finished):
         qtbot.keyClick(listing.table, Qt.Key.Key_Escape)
     assert log.isVisible()
+    # Alt+K, the button's mnemonic, opens it too.
+    with qtbot.waitActive(log):
+        log.activateWindow()
+    qtbot.keyClick(QApplication.focusWidget(), "k", Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: log.kept_apart is not listing)
+    assert log.kept_apart is not None and log.kept_apart.isVisible()
+    with qtbot.waitSignal(log.kept_apart.finished):
+        qtbot.keyClick(log.kept_apart.table, Qt.Key.Key_Escape)
 
 
 def test_with_nothing_kept_apart_the_button_is_disabled_and_says_why(store: Store, qtbot: Any) -> None:
