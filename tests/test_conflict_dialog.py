@@ -196,3 +196,46 @@ def test_an_incident_no_longer_in_conflict_cannot_be_resolved(
     assert dialog.error.isVisible() and "is no longer in conflict" in dialog.error.text()
     dialog.reason.setText("nothing")
     assert dialog.save() is False and len(incident_history(store.conn, saved.incident_id)) == 1
+
+
+def test_a_monitor_is_told_up_front_who_may_resolve_and_has_no_save(
+    qtbot: Any, store: Store, monitor: Monitor, supervisor: Monitor, conflict: Saved
+) -> None:
+    """The same rule db enforces (db/records/roles.py), asked before anything is chosen; db stays the guard."""
+    dialog = make_dialog(qtbot, store, monitor, conflict.incident_id)
+    sentence = (
+        "Only a supervisor can resolve this conflict (on this laptop: Ingrid Solberg (SOLB)); "
+        "Amelia Hart (HART) is a monitor."
+    )
+    assert dialog.notice.isVisible() and dialog.notice.text() == sentence
+    assert not dialog.save_button.isEnabled() and dialog.save_button.toolTip() == sentence
+    assert dialog.cancel_button.text() == "Close  (Esc)"
+    assert not dialog.reason.isEnabled() and not any(b.isEnabled() for b in dialog.take_all_buttons)
+    # The versions stay readable, but nothing invites a choice that could not be saved.
+    assert dialog.differing_fields() == ["place", "count", "means"]
+    assert not dialog.table.item(dialog.row_of("count"), 1).flags() & Qt.ItemFlag.ItemIsUserCheckable
+    rect = dialog.table.visualRect(dialog.table.model().index(dialog.row_of("count"), 1))
+    qtbot.mouseClick(dialog.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    dialog.choose_all(0)
+    assert dialog.chosen() == {}
+    heads = heads_of(store, conflict.incident_id)
+    with qtbot.assertNotEmitted(dialog.resolved):
+        qtbot.keyClick(dialog.table, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+        assert dialog.save() is False
+    assert heads_of(store, conflict.incident_id) == heads and dialog.isVisible()
+    with qtbot.waitSignal(dialog.rejected):
+        qtbot.keyClick(dialog.table, Qt.Key.Key_Escape)
+
+
+def test_a_supervisor_sees_no_notice_and_resolves(
+    qtbot: Any, store: Store, supervisor: Monitor, conflict: Saved
+) -> None:
+    dialog = make_dialog(qtbot, store, supervisor, conflict.incident_id)
+    assert dialog.refusal is None and not dialog.notice.isVisible()
+    assert dialog.reason.isEnabled() and dialog.cancel_button.text() == "Cancel  (Esc)"
+    dialog.choose_all(1)
+    dialog.reason.setText("patrol B counted closer")
+    assert dialog.save_button.isEnabled()
+    with qtbot.waitSignal(dialog.resolved):
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert get_incident(store.conn, conflict.incident_id).heads == 1

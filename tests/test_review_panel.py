@@ -177,17 +177,47 @@ def test_apply_needs_a_selection_and_a_reason(
     assert version_count(store) == before
 
 
-def test_a_monitor_sees_the_panel_disabled_with_the_reason(
-    qtbot: Any, store: Store, monitor: Monitor, queued: list[Saved]
+def test_a_monitor_reads_the_queue_but_the_decision_is_disabled_saying_who_may_decide(
+    qtbot: Any, store: Store, monitor: Monitor, supervisor: Monitor, queued: list[Saved]
 ) -> None:
     panel = make_panel(qtbot, store, monitor)
-    assert panel.notice.isVisible() and panel.notice.text().startswith(NOT_SUPERVISOR)
-    assert NOT_SUPERVISOR == "Only supervisors can review incidents."
-    assert not panel.content.isEnabled() and not panel.table.isEnabled() and not panel.apply_button.isEnabled()
+    sentence = (
+        "Only a supervisor can review incidents (on this laptop: Ingrid Solberg (SOLB)); "
+        "Amelia Hart (HART) is a monitor."
+    )
+    assert panel.notice.isVisible() and panel.notice.text() == sentence
+    # Said before any click: the buttons are off and their tooltips give the same sentence.
+    assert not panel.decision_box.isEnabled() and not panel.apply_button.isEnabled()
+    assert panel.apply_button.toolTip() == sentence and panel.return_button.toolTip() == sentence
+    # The queue and the conflicts stay readable; a conflict opens for comparison only.
+    assert panel.table.isEnabled() and panel.model.rowCount() == 4
+    assert panel.conflicts.resolve_button.text() == "Compare versions…"
     panel.table.selectRow(0)
     panel.reason.setText("sneaky")
+    assert not panel.apply_button.isEnabled()
     assert panel.apply() is False and panel.error.text() == NOT_SUPERVISOR
     assert get_incident(store.conn, queued[0].incident_id).incident.verification_state == "submitted"
+    dialog = panel.open_conflict(queued[4].incident_id)
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+    assert dialog.notice.text() == sentence.replace("review incidents", "resolve this conflict")
+    assert not dialog.save_button.isEnabled()
+    dialog.reject()
+
+
+def test_the_decision_follows_a_change_of_role_without_reopening_the_panel(
+    qtbot: Any, store: Store, supervisor: Monitor, queued: list[Saved]
+) -> None:
+    panel = make_panel(qtbot, store, supervisor)
+    assert panel.decision_box.isEnabled() and not panel.notice.isVisible()
+    store.conn.execute("UPDATE monitors SET role = 'monitor' WHERE monitor_id = ?", (supervisor.monitor_id,))
+    panel.refresh()  # what every committed change (an import, a roster) brings
+    assert not panel.decision_box.isEnabled() and panel.notice.isVisible()
+    assert "Ingrid Solberg (SOLB) is a monitor" in panel.apply_button.toolTip()
+    store.conn.execute("UPDATE monitors SET role = 'supervisor' WHERE monitor_id = ?", (supervisor.monitor_id,))
+    panel.refresh()
+    assert panel.decision_box.isEnabled() and not panel.notice.isVisible()
+    assert panel.apply_button.toolTip().startswith("Record this decision")
 
 
 def test_the_database_refuses_a_supervisor_who_was_demoted_meanwhile(

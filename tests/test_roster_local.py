@@ -98,3 +98,32 @@ def test_the_review_panel_says_roles_cannot_be_checked_before_a_roster(
         "Roles cannot be checked until the mission's roster is loaded: decisions from other laptops are kept "
         "apart until then."
     )
+
+
+def test_the_conflict_dialog_asks_the_roster_in_force_before_offering_save(qtbot: Any, tmp_path: Path) -> None:
+    """A profile registered here as supervisor is nobody's supervisor once a roster names others."""
+    from laptops import Laptop, Mission
+
+    from desktop.review.conflict_dialog import ConflictDialog
+
+    hq = Mission(tmp_path)
+    solb, hart = Laptop(tmp_path, "solb", role="supervisor"), Laptop(tmp_path, "hart")
+    try:
+        saved = save(solb.store, solb.writer)
+        make_conflict(solb.store, solb.writer, saved)
+        hq.trust(solb)
+        hq.load(solb, hq.roster([solb, hart], supervisors=[hart]))
+        dialog = ConflictDialog(solb.store, solb.monitor, saved.incident_id)
+        qtbot.addWidget(dialog)
+        assert dialog.notice.text() == (
+            "Only a supervisor can resolve this conflict (nobody is named for this laptop yet); "
+            "Monitor solb (SOLB) is not a supervisor on the mission's roster 1."
+        )
+        assert not dialog.save_button.isEnabled()
+        hq.load(solb, hq.roster([solb, hart], supervisors=[solb]))
+        allowed = ConflictDialog(solb.store, solb.monitor, saved.incident_id)
+        qtbot.addWidget(allowed)
+        assert allowed.refusal is None and allowed.reason.isEnabled()
+    finally:
+        solb.close()
+        hart.close()

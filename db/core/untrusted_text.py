@@ -5,7 +5,8 @@ error can come from another laptop or a file nobody here wrote. Printed raw, an 
 clears the screen or recolours it, a newline forges a line ("State hash: 000…") and a direction
 override reverses what follows. :func:`escaped` writes every such character as a visible escape
 (``\\x1b``, ``\\n``, ``\\u202e``), so what reaches the terminal is exactly what was received,
-only never executed. The window shows such text literally (plain-text widgets), not through this.
+only never executed. The window shows such text literally (plain-text widgets), not through this,
+except in a table's one-line cell: there :func:`elided` keeps a hostile value to one short line.
 """
 
 import re
@@ -33,3 +34,12 @@ def escaped(text: object) -> str:
     if _UNSAFE.search(shown) is None:  # the common case costs one scan
         return shown
     return _UNSAFE.sub(_escape, shown)
+
+
+def elided(text: object, limit: int) -> str:
+    """``text`` escaped as by :func:`escaped`, cut to ``limit`` characters with "…" when longer.
+
+    For one-line table cells: a 50,000-character label or a newline must not make a row a page high.
+    """
+    shown = escaped(text)
+    return shown if len(shown) <= limit else shown[: max(limit - 1, 0)] + "…"

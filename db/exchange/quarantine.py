@@ -15,6 +15,7 @@ A bundle's versions pass through :class:`Gate` on their way in (:mod:`db.exchang
 :func:`release` runs whenever a newer roster is loaded: what it allows moves into
 ``incident_versions`` and is projected; the rest stays, with the reason brought up to date.
 Kept versions were verified like any other (hashes, chains, signed heads) when they arrived.
+:func:`kept_apart_page` lists them for the window a page at a time, with the reason in a few words.
 """
 
 import json
@@ -28,8 +29,8 @@ from db.core.sql_driver import sqlite3
 from db.core.untrusted_text import escaped
 from db.exchange.bundle_file import BundleError
 from db.records.roles import MONITOR_STATES, is_decision, parent_states
-from db.records.roster import NO_ROSTER, Roster
-from db.storage.projection import Calendar, project_group, refresh_incidents, write_new
+from db.records.roster import NO_ROSTER, Roster, RosterError, roster_in_force
+from db.storage.projection import Calendar, device_tag, project_group, refresh_incidents, write_new
 from db.storage.versions import VERSION_COLUMNS, Version, insert_versions
 
 _COLUMNS = ", ".join(VERSION_COLUMNS)
@@ -240,6 +241,84 @@ def kept_apart(conn: sqlite3.Connection, limit: int = 1000) -> list[Kept]:
 
 def count_apart(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT count(*) FROM quarantined_versions").fetchone()[0])
+
+
+@dataclass(frozen=True)
+class KeptEntry:
+    """One version kept apart as the window lists it: whose, about what, which bundle brought it, and why.
+
+    Labels, names and the incident's values came from another laptop: raw here, escaped where shown.
+    """
+
+    position: int  # arrival order; the next page starts after it
+    version_id: str
+    device_id: str
+    device_seq: int
+    device_tag: str  # the four letters of the laptop in incident references
+    device_label: str
+    author_id: str
+    author_name: str | None  # None: no monitor of that id is known here
+    author_callsign: str | None
+    incident_id: str
+    incident_ref: str | None  # None: neither the incident nor its first version is here
+    category: str | None
+    zone_id: str | None
+    observed_start: str | None
+    bundle_sha256: str
+    imported_at: str | None  # when the bundle that brought it was first imported
+    kind: str
+    why: str  # the reason as recorded (and brought up to date by each roster)
+    reason: str  # the same in a few words
+
+
+_PAGE_SQL = """SELECT q.rowid, q.version_id, q.device_id, q.device_seq, coalesce(d.label, ''), q.author_id, m.name,
+    m.callsign, q.incident_id, i.ref, q.parent_ids, json_extract(q.payload, '$.category'),
+    json_extract(q.payload, '$.zone_id'), json_extract(q.payload, '$.sector_id'),
+    json_extract(q.payload, '$.observed_start'), q.bundle_sha256,
+    (SELECT min(imported_at) FROM imports WHERE imports.bundle_sha256 = q.bundle_sha256), q.kind, q.why
+FROM quarantined_versions q LEFT JOIN devices d ON d.device_id = q.device_id
+LEFT JOIN monitors m ON m.monitor_id = q.author_id LEFT JOIN incidents i ON i.incident_id = q.incident_id
+WHERE q.rowid > ? ORDER BY q.rowid LIMIT ?"""
+
+
+def kept_apart_page(conn: sqlite3.Connection, after: int = 0, limit: int = 200) -> list[KeptEntry]:
+    """The versions kept apart that arrived after ``position`` ``after``, oldest first, at most ``limit``.
+
+    Keyset paging on arrival order: each page costs the same whether 10 or 100,000 are kept apart.
+    """
+    try:
+        roster: Roster | None | RosterError = roster_in_force(conn)
+    except RosterError as error:  # an edited roster: say what was recorded, not what it would allow
+        roster = error
+    entries = []
+    for row in conn.execute(_PAGE_SQL, (after, limit)):
+        position, vid, device, seq, label, author, name, callsign, incident, ref, parents = row[:11]
+        category, zone, sector, observed, bundle, imported, kind, why = row[11:]
+        if ref is None and parents == "[]":  # its first version: the reference every laptop will give it
+            ref = f"{sector or zone}-{device_tag(device)}-{seq:06d}"
+        words = _in_words(kind, why, device, roster)
+        tag = device_tag(device)
+        fields = (position, vid, device, seq, tag, label, author, name, callsign, incident, ref)
+        entries.append(KeptEntry(*fields, category, zone, observed, bundle, imported, kind, why, words))
+    return entries
+
+
+def _in_words(kind: str, why: str, device_id: str, roster: Roster | None | RosterError) -> str:
+    """The recorded reason in a few words, from its kind and the roster in force (which brought it up to date)."""
+    if isinstance(roster, RosterError):
+        return why
+    if kind == "descent":
+        return "builds on a version kept apart"
+    if kind == "decision":
+        if roster is None:
+            return "a decision from another laptop: no roster here yet to check its author"
+        return f"a decision by someone not a supervisor of this laptop on roster {roster.number}"
+    laptop = None if roster is None else roster.laptop(device_id)
+    if roster is not None and laptop is None:
+        return f"laptop not on the mission's roster {roster.number}"
+    if roster is not None and laptop is not None and laptop.revoked_from is not None:
+        return f"laptop revoked from its version {laptop.revoked_from} on by roster {roster.number}"
+    return why
 
 
 def release(conn: sqlite3.Connection, calendar: Calendar, roster: Roster) -> int:

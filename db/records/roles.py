@@ -10,7 +10,7 @@ other laptops are kept apart until a roster can check them (:mod:`db.exchange.qu
 
 Every local write of versions (form, review, conflict dialog, CSV import, demo) goes through
 :func:`check_local_decisions` in :mod:`db.records.incidents`; the widgets only ask
-:func:`may_decide` what to offer.
+:func:`decision_refusal` (or :func:`may_decide`) what to offer, and say so before the click.
 """
 
 import json
@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 
 from db.core.errors import TrucelineError
 from db.core.sql_driver import sqlite3
+from db.core.untrusted_text import escaped
 from db.model import enums
 from db.records.roster import NO_ROSTER, RosterError, roster_in_force
 from db.storage.versions import VersionDraft, Writer
@@ -66,6 +67,34 @@ def supervisor_refusal(conn: sqlite3.Connection, monitor_id: str, device_id: str
 def may_decide(conn: sqlite3.Connection, monitor_id: str, device_id: str) -> bool:
     """What the window asks before offering a decision; the write checks again."""
     return supervisor_refusal(conn, monitor_id, device_id) is None
+
+
+def deciders(conn: sqlite3.Connection, device_id: str) -> list[str]:
+    """Who may decide on laptop ``device_id``: the roster's supervisors for it, else this laptop's own supervisors."""
+    try:
+        roster = roster_in_force(conn)
+    except RosterError:  # an edited roster allows nobody
+        return []
+    if roster is not None:
+        return [s.name for s in roster.supervisors if device_id in s.devices]
+    rows = conn.execute(
+        "SELECT name, callsign FROM monitors WHERE role = 'supervisor' AND device_id = ? ORDER BY name", (device_id,)
+    )
+    return [f"{name} ({callsign})" for name, callsign in rows]
+
+
+def decision_refusal(conn: sqlite3.Connection, monitor_id: str, device_id: str, what: str) -> str | None:
+    """The window's sentence before the click: who may ``what`` here, and why ``monitor_id`` may not (None: they may).
+
+    The same rule as the write's own check (:func:`supervisor_refusal`), which stays the guard.
+    """
+    why = supervisor_refusal(conn, monitor_id, device_id)
+    if why is None:
+        return None
+    names = [escaped(name) for name in deciders(conn, device_id)]
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    who = f"on this laptop: {shown}" if names else "nobody is named for this laptop yet"
+    return f"Only a supervisor can {what} ({who}); {why}."
 
 
 def roles_note(conn: sqlite3.Connection) -> str | None:

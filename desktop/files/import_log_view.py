@@ -27,6 +27,7 @@ from db.exchange.quarantine import count_apart
 from db.model.display import local_time_text
 from db.records.roles import roles_note
 from db.storage.store import Store
+from desktop.files.kept_apart_view import KeptApartDialog
 
 COLUMNS = (
     "Imported",
@@ -107,8 +108,9 @@ class ImportLogDialog(QDialog):
     def __init__(self, store: Store, parent: QWidget | None = None, *, display_tz: ZoneInfo | None = None) -> None:
         super().__init__(parent)
         self._store = store
+        self._tz = display_tz or store.tz
         self.setWindowTitle("Import log")
-        self.model = ImportLogModel(import_log(store.conn), display_tz or store.tz, self)
+        self.model = ImportLogModel(import_log(store.conn), self._tz, self)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setAccessibleName("Imported bundles")
@@ -141,9 +143,26 @@ class ImportLogDialog(QDialog):
         hash_row.addWidget(QLabel("State hash:"))
         hash_row.addWidget(self.hash_field, 1)
         hash_row.addWidget(self.hash_button)
+        # Which versions the roster keeps apart, whose and why: the default button while there are any.
+        apart = count_apart(store.conn)
+        self.apart_button = QPushButton(f"Show versions &kept apart ({apart:,})…")
+        self.apart_button.clicked.connect(self.show_kept_apart)
+        self.apart_button.setEnabled(apart > 0)
+        self.apart_button.setToolTip(
+            "Which laptop and person each comes from, its incident, the bundle that brought it, and why it waits"
+            if apart
+            else "No versions are kept apart on this laptop"
+        )
         close = QPushButton("Close")
         close.clicked.connect(self.accept)
+        close.setAutoDefault(False)
+        if apart:
+            self.apart_button.setDefault(True)
+        else:
+            close.setDefault(True)
+        self.kept_apart: KeptApartDialog | None = None
         buttons = QHBoxLayout()
+        buttons.addWidget(self.apart_button)
         buttons.addStretch(1)
         buttons.addWidget(close)
         layout = QVBoxLayout(self)
@@ -154,6 +173,14 @@ class ImportLogDialog(QDialog):
         layout.addLayout(hash_row)
         layout.addLayout(buttons)
         self.resize(900, 420)
+
+    def show_kept_apart(self) -> KeptApartDialog:
+        """Open the list of versions kept apart (not blocking); Esc there comes back here."""
+        dialog = KeptApartDialog(self._store, self, display_tz=self._tz)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.kept_apart = dialog
+        return dialog
 
     def compute_state_hash(self) -> str:
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
@@ -169,7 +196,7 @@ def _roles_text(store: Store) -> str:
     apart = count_apart(store.conn)
     lines = [
         f"Versions kept apart (not shown or counted until the mission's roster allows them): {apart:,}; "
-        "truceline check lists them."
+        "Show versions kept apart lists them."
         if apart
         else "No versions kept apart."
     ]

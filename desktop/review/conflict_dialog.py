@@ -5,7 +5,8 @@ Two laptops that amended the same incident from the same starting point leave tw
 resolving must pick the value to keep (or take every difference from one version, which is also
 an explicit choice), and give a reason. Fields on which the heads agree are kept as they are.
 The result is saved with :func:`db.records.incidents.resolve_conflict`, a new version whose parents are
-all the heads, so the history keeps both sides.
+all the heads, so the history keeps both sides. Only a supervisor may resolve (db/records/roles.py):
+anyone else sees the versions side by side, is told up front who may resolve them, and has no Save.
 """
 
 from string import ascii_uppercase
@@ -34,6 +35,7 @@ from db.model.incident import FIELD_NAMES, Incident
 from db.model.validation import MAX_REASON, validate_incident
 from db.records.incidents import HistoryEntry, current_heads, get_incident, incident_history, resolve_conflict
 from db.records.monitors import Monitor
+from db.records.roles import decision_refusal
 from db.storage.damage import damage_seen
 from db.storage.store import Store
 from desktop.widgets.error_text import error_sentence, field_label
@@ -85,6 +87,8 @@ class ConflictDialog(QDialog):
         self._labels: dict[str, QTableWidgetItem] = {}
         self._cells: dict[tuple[str, int], QTableWidgetItem] = {}
         self._updating = False
+        # Asked before anything is chosen (the same rule as the write, which checks again): who may resolve.
+        self.refusal = decision_refusal(store.conn, author.monitor_id, store.device.device_id, "resolve this conflict")
 
         self.setWindowTitle(f"Resolve conflict: {record.ref}")
         self.setModal(True)
@@ -103,10 +107,21 @@ class ConflictDialog(QDialog):
             f"{len(self._heads)} versions of {self._ref} ({letters}) were saved from the same starting point. "
             f"They differ in {len(self._differing)} field{'s' if len(self._differing) != 1 else ''}, listed first "
             f"and marked ⚠; {CHANGED_MARK.strip()} marks the values each version changed itself, and its column "
-            "says who saved it, on which laptop and when. For each, click the value to keep (or press Space on "
-            "it). Fields on which the versions agree are kept as they are."
+            "says who saved it, on which laptop and when. "
+            + (
+                "For each, click the value to keep (or press Space on it). Fields on which the versions agree are "
+                "kept as they are."
+                if self.refusal is None
+                else "A supervisor chooses which value to keep."
+            )
         )
         intro.setWordWrap(True)
+        self.notice = QLabel(self.refusal or "")
+        self.notice.setWordWrap(True)
+        self.notice.setTextFormat(Qt.TextFormat.PlainText)
+        self.notice.setStyleSheet("color: #c62828; font-weight: bold;")
+        self.notice.setAccessibleName("Who may resolve this conflict")
+        self.notice.setVisible(self.refusal is not None)
         self.reasons = QLabel(self._reasons_text())
         self.reasons.setWordWrap(True)
         self.reasons.setTextFormat(Qt.TextFormat.PlainText)
@@ -178,6 +193,7 @@ class ConflictDialog(QDialog):
         buttons.addWidget(self.cancel_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 10, 14, 10)
+        layout.addWidget(self.notice)
         layout.addWidget(intro)
         layout.addWidget(self.reasons)
         layout.addLayout(take_all)
@@ -190,6 +206,13 @@ class ConflictDialog(QDialog):
         QWidget.setTabOrder(self.table, self.reason)
         QWidget.setTabOrder(self.reason, self.save_button)
         QWidget.setTabOrder(self.save_button, self.cancel_button)
+        if self.refusal is not None:
+            # Nothing to choose or explain when it cannot be saved: the versions stay readable.
+            for widget in (*self.take_all_buttons, self.reason, reason_caption):
+                widget.setEnabled(False)
+            self.reason.setPlaceholderText("")
+            self.save_button.setToolTip(self.refusal)
+            self.cancel_button.setText("Close  (Esc)")
         fit_to_screen(self, QSize(960, 700))
 
     def letters(self) -> list[str]:
@@ -246,9 +269,12 @@ class ConflictDialog(QDialog):
                 item = QTableWidgetItem(CHANGED_MARK + shown if changed_here else shown)
                 item.setToolTip(f"{text}\n\n{self._changed_by(column - 1)}" if changed_here else text)
                 flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-                if differs:
+                if differs and self.refusal is None:
                     item.setFlags(flags | Qt.ItemFlag.ItemIsUserCheckable)
                     item.setCheckState(Qt.CheckState.Unchecked)
+                    item.setBackground(DIFFERS_BRUSH)
+                elif differs:
+                    item.setFlags(flags)
                     item.setBackground(DIFFERS_BRUSH)
                 else:
                     item.setFlags(flags)
@@ -277,6 +303,8 @@ class ConflictDialog(QDialog):
         """Keep head ``head``'s value (0 = A) for ``field``, one of :meth:`differing_fields`."""
         if field not in self._differing or not 0 <= head < len(self._heads):
             raise ValueError(f"{field} cannot be chosen from version {head}")
+        if self.refusal is not None:
+            return  # nothing is chosen by someone who may not resolve
         self._cells[field, head].setCheckState(Qt.CheckState.Checked)
 
     def choose_all(self, head: int) -> None:
@@ -286,7 +314,7 @@ class ConflictDialog(QDialog):
     def _cell_clicked(self, row: int, column: int) -> None:
         # A click anywhere in a value cell chooses it, not only on its small check box.
         name = self._fields_by_row.get(row)
-        if column > 0 and name in self._differing:
+        if column > 0 and name in self._differing and self.refusal is None:
             self._cells[name, column - 1].setCheckState(Qt.CheckState.Checked)
 
     def _item_changed(self, item: QTableWidgetItem) -> None:
@@ -324,6 +352,10 @@ class ConflictDialog(QDialog):
         return [name for name in self._differing if name not in self._chosen]
 
     def _update_state(self) -> None:
+        if self.refusal is not None:
+            self.progress.setText(f"They differ in {len(self._differing)} of {len(FIELD_NAMES)} fields.")
+            self.save_button.setEnabled(False)
+            return
         missing = self.missing_fields()
         done = len(self._differing) - len(missing)
         if not self._differing:
@@ -354,6 +386,8 @@ class ConflictDialog(QDialog):
         """Save the resolution; False (with the reason shown below the table) when it cannot be."""
         if len(self._heads) < 2:
             self._show_error(f"{self._ref} is no longer in conflict; there is nothing to resolve.")
+            return False
+        if self.refusal is not None:  # Ctrl+Enter with Save disabled: the sentence is already shown
             return False
         missing = self.missing_fields()
         if missing:

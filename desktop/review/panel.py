@@ -5,7 +5,8 @@ decision and a reason, apply. The batch goes to :func:`db.records.review.review_
 so it is all or nothing, and every incident gets a version authored by the supervisor with the
 reason. Incidents in conflict are never in the queue (a judgement on one of two competing
 versions would hide the other); they are listed apart and open a :class:`ConflictDialog`.
-A monitor sees the panel disabled; the database refuses them anyway.
+A monitor reads the queue and compares conflicts, but the decision is disabled, saying up front who
+may decide here (asked again after every change: a roster may arrive); the database refuses them anyway.
 """
 
 from collections.abc import Mapping, Sequence
@@ -45,7 +46,7 @@ from db.records.review import (
     queue_counts,
     review_incidents,
 )
-from db.records.roles import roles_note, supervisor_refusal
+from db.records.roles import decision_refusal, roles_note, supervisor_refusal
 from db.storage.damage import damage_seen
 from db.storage.store import Store
 from desktop.incidents.detail_pane import DetailPane
@@ -72,6 +73,12 @@ DONE = {
 LEAVE = "Leave as is"
 _ERROR_STYLE = "color: #c62828;"
 _COMBO_CHARS = 16
+_REASON_HINT = "required; kept in the history"
+_APPLY_TIP = "Record this decision on every selected incident (Ctrl+Enter)"
+_RETURN_TIP = (
+    "Send the selected incidents back to their monitors (state Returned) with the reason; "
+    "the other fields stay as they are"
+)
 
 
 class ReviewPanel(QWidget):
@@ -96,20 +103,13 @@ class ReviewPanel(QWidget):
         self._tz = display_tz or store.tz
         self._changes = changes
         self.model = ReviewQueueModel(store, self, display_tz=self._tz)
-        # Asked of db (the roster in force, else this laptop's roles); the decision's write checks again.
-        self._refusal = supervisor_refusal(store.conn, reviewer.monitor_id, store.device.device_id)
+        self._refusal: str | None = None
         self._build()
         self.refresh()
         # The queue, its counts and the conflicts follow every committed change (hidden: when shown).
         self.follower = Follower(
             changes, RefreshWhenShown(self, self.refresh).request, self, on_theatre=self.model.reload_theatre
         )
-        if self._refusal is not None:
-            self.content.setEnabled(False)
-            for edit in (self.actor1, self.actor2, self.reason):
-                edit.setPlaceholderText("")  # a disabled placeholder reads like a value
-            self.notice.setText(f"{NOT_SUPERVISOR} {self._refusal[0].upper()}{self._refusal[1:]}.")
-            self.notice.show()
 
     # -- layout -------------------------------------------------------------------------------
 
@@ -231,7 +231,7 @@ class ReviewPanel(QWidget):
             combo.setMinimumContentsLength(_COMBO_CHARS)
         self.reason = QLineEdit()
         self.reason.setMaxLength(MAX_REASON)
-        self.reason.setPlaceholderText("required; kept in the history")
+        self.reason.setPlaceholderText(_REASON_HINT)
         self.reason.textChanged.connect(self._update_buttons)
 
         form = QFormLayout()
@@ -247,13 +247,10 @@ class ReviewPanel(QWidget):
         form.addRow("Reaso&n:", self.reason)
 
         self.apply_button = QPushButton()
-        self.apply_button.setToolTip("Record this decision on every selected incident (Ctrl+Enter)")
+        self.apply_button.setToolTip(_APPLY_TIP)
         self.apply_button.clicked.connect(self.apply)
         self.return_button = QPushButton("Ret&urn to monitor")
-        self.return_button.setToolTip(
-            "Send the selected incidents back to their monitors (state Returned) with the reason; "
-            "the other fields stay as they are"
-        )
+        self.return_button.setToolTip(_RETURN_TIP)
         self.return_button.clicked.connect(self.return_to_monitor)
         buttons = QHBoxLayout()
         for button in (self.apply_button, self.return_button):
@@ -270,7 +267,7 @@ class ReviewPanel(QWidget):
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.PlainText)
 
-        group = QGroupBox("Review the selected incidents")
+        group = self.decision_box = QGroupBox("Review the selected incidents")
         inner = QVBoxLayout(group)
         inner.addLayout(form)
         inner.addLayout(buttons)
@@ -305,6 +302,7 @@ class ReviewPanel(QWidget):
 
     def refresh(self) -> None:
         """Read the queue, the counts and the conflicts again, keeping the selection and the scroll position."""
+        self._follow_role()
         selected = set(self.selected_ids())
         scroll = self.table.verticalScrollBar().value()
         self.model.refresh()
@@ -320,6 +318,29 @@ class ReviewPanel(QWidget):
         )
         self.conflicts.set_conflicts(conflicts(self._store.conn), self._tz)
         self._update_buttons()
+
+    def _follow_role(self) -> None:
+        """Offer the decision only to whom db would let decide (the roster in force, else this laptop's roles).
+
+        Asked on every refresh, since a bundle or a roster may change who decides; the write checks again.
+        """
+        conn, device_id = self._store.conn, self._store.device.device_id
+        refusal = supervisor_refusal(conn, self._reviewer.monitor_id, device_id)
+        if refusal == self._refusal and self.decision_box.isEnabled() == (refusal is None):
+            return
+        self._refusal = refusal
+        sentence = decision_refusal(conn, self._reviewer.monitor_id, device_id, "review incidents") or ""
+        self.decision_box.setEnabled(refusal is None)
+        for edit, hint in ((self.actor1, "leave as is"), (self.actor2, "leave as is"), (self.reason, _REASON_HINT)):
+            edit.setPlaceholderText(hint if refusal is None else "")  # a disabled placeholder reads like a value
+        self.apply_button.setToolTip(_APPLY_TIP if refusal is None else sentence)
+        self.return_button.setToolTip(_RETURN_TIP if refusal is None else sentence)
+        self.conflicts.resolve_button.setText("Resolve conflict…" if refusal is None else "Compare versions…")
+        self.conflicts.resolve_button.setToolTip(
+            "" if refusal is None else f"Shows the versions side by side. {sentence}"
+        )
+        self.notice.setText(sentence)
+        self.notice.setVisible(refusal is not None)
 
     def set_filter(self, flt: IncidentFilter) -> None:
         """Follow the filter bar, as the table and the status bar's count do."""

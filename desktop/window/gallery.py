@@ -20,6 +20,7 @@ from desktop.files.csv_export_dialog import CsvExportDialog
 from desktop.files.csv_import_dialog import CsvImportDialog
 from desktop.files.exchange_dialog import ExportDialog, ImportDialog
 from desktop.files.import_log_view import ImportLogDialog
+from desktop.files.kept_apart_view import KeptApartDialog
 from desktop.files.seal_prompt import TITLE, SealPassphraseDialog, trusted_text
 from desktop.form.incident_form import IncidentForm
 from desktop.map.pick_dialog import MapPickDialog
@@ -111,6 +112,7 @@ def exhibits(scratch: Path) -> list[Exhibit]:
         Exhibit("export-bundle", "Export for exchange", lambda c: ExportDialog(c.store, scratch / "b.zip", c.window)),
         Exhibit("import-bundles", "Import bundles", lambda c: ImportDialog(c.store, [scratch / "b.zip"], c.window)),
         Exhibit("import-log", "Import log", lambda c: ImportLogDialog(c.store, c.window, display_tz=c.tz)),
+        Exhibit("kept-apart", "Versions kept apart", lambda c: KeptApartDialog(c.store, c.window, display_tz=c.tz)),
         Exhibit(
             "conflict",
             "Resolving a conflict",

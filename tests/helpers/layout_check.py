@@ -72,6 +72,39 @@ def seed(store: Store) -> None:
             store.calendar,
             base_version_id=head,
         )
+    keep_some_apart(store)
+
+
+def keep_some_apart(store: Store) -> None:
+    """Copies of a few versions as if from a laptop the roster does not name, so the list of versions
+    kept apart is measured with its longest cells (a long laptop label and monitor name, a revocation)."""
+    from db.storage.connection import transaction
+    from db.storage.versions import VERSION_COLUMNS
+
+    columns = ", ".join(VERSION_COLUMNS)
+    rows = store.conn.execute(f"SELECT {columns} FROM incident_versions ORDER BY rowid LIMIT 30").fetchall()
+    device, bundle, when = "0193a2b4-7c1d-7e2f-9a3b-4c5d6e7f8091", "ab" * 32, "2026-11-29T17:45:00Z"
+    why = f"laptop Team 7 laptop, Horlivka crossing ({device}) is revoked from version 1 on by the mission's roster 12"
+    with transaction(store.conn):
+        store.conn.execute(
+            "INSERT INTO devices (device_id, label, public_key, first_seen) VALUES (?, ?, ?, ?)",
+            (device, "Team 7 laptop, Horlivka crossing", "AAAA", when),
+        )
+        store.conn.execute(
+            "INSERT INTO monitors (monitor_id, name, callsign, role, created_at, device_id) VALUES (?, ?, ?, ?, ?, ?)",
+            ("seeded-monitor", "Oleksandra Vasylenko-Marchenko", "VASY", "monitor", when, device),
+        )
+        store.conn.execute(
+            "INSERT INTO imports (import_id, bundle_sha256, device_id, seq_from, seq_to, added, duplicate, "
+            "conflicting, imported_at, quarantined) VALUES ('seeded-import', ?, ?, 1, 30, 0, 0, 0, ?, 30)",
+            (bundle, device, when),
+        )
+        for seq, row in enumerate(rows, start=1):
+            store.conn.execute(
+                f"INSERT INTO quarantined_versions ({columns}, kind, why, bundle_sha256, quarantined_at) "
+                f"VALUES ({', '.join('?' * (len(VERSION_COLUMNS) + 4))})",
+                (f"kept-{seq}", row[1], "[]", device, seq, "seeded-monitor", *row[6:], "laptop", why, bundle, when),
+            )
 
 
 def name_of(widget: QWidget) -> str:
