@@ -110,7 +110,10 @@ def show_log(store: Store, args: argparse.Namespace) -> int:
         )
     apart = count_apart(store.conn)
     if apart:
-        print(f"Versions kept apart (not shown or counted): {apart:,}; truceline check lists them.")
+        print(
+            f"Versions kept apart (not shown or counted): {apart:,}; "
+            "truceline check lists them, as does the window's File → Import log…"
+        )
     note = roles_note(store.conn)
     if note:
         print(f"{note}: decisions from other laptops are kept apart until then.")

@@ -141,4 +141,4 @@ def show(store: Store) -> None:
             )
     apart = count_apart(store.conn)
     if apart:
-        print(f"Versions kept apart: {apart:,} (truceline check lists them)")
+        print(f"Versions kept apart: {apart:,} (truceline check lists them, as does the window's File → Import log…)")
