@@ -1,6 +1,7 @@
 """An encrypted data directory: the key, what is encrypted at rest, wrong passphrases, a change, an erase."""
 
 import hashlib
+import json
 import os
 import shutil
 import sqlite3 as stdlib_sqlite3
@@ -153,6 +154,55 @@ def test_a_tampered_key_file_is_refused_in_words(data_dir: Path) -> None:
         cipher.unlock(data_dir, PASSPHRASE)
     (data_dir / "key.json").write_text("not json")
     with pytest.raises(DatabaseError, match="key file cannot be read"):
+        cipher.unlock(data_dir, PASSPHRASE)
+
+
+def test_new_directories_use_8_kib_pages_and_hmac_sha256_and_say_so_in_the_key_file(data_dir: Path) -> None:
+    store = filled(data_dir)
+    try:
+        assert int(store.conn.execute("PRAGMA page_size").fetchone()[0]) == 8192
+        assert store.conn.execute("PRAGMA cipher_hmac_algorithm").fetchone()[0] == "HMAC_SHA256"
+    finally:
+        store.close()
+    document = json.loads((data_dir / "key.json").read_text())
+    assert document["database"] == {"cipher_page_size": 8192, "hmac": "HMAC_SHA256"}
+    (backup,) = list_backups(data_dir / "backups")
+    cipher.forget(data_dir)
+    cipher.change_passphrase(data_dir, PASSPHRASE, "a new passphrase of words", FAST)
+    assert json.loads((data_dir / "key.json").read_text())["database"] == document["database"]
+    restore_backup(data_dir, backup)  # the backup is keyed the same way
+    assert incidents(data_dir) == 1
+
+
+def test_a_directory_encrypted_by_an_earlier_version_keeps_sqlcipher_4_defaults(data_dir: Path) -> None:
+    """Its key.json has no database settings: 4 KiB pages and HMAC-SHA512, as it was written."""
+    old = cipher.DataKey(os.urandom(cipher.KEY_BYTES), cipher.SQLCIPHER_4_DEFAULTS)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "key.json").write_bytes(cipher._wrap(old, PASSPHRASE, FAST))
+    assert "database" not in json.loads((data_dir / "key.json").read_text())
+    cipher.unlock(data_dir, PASSPHRASE)
+    store = open_store(data_dir)
+    person = add_monitor(store.conn, "Amelia Hart", "HART", "monitor")
+    save(store, store.writer(person.monitor_id), narrative=MARKER)
+    assert int(store.conn.execute("PRAGMA page_size").fetchone()[0]) == 4096
+    store.close()
+    cipher.forget(data_dir)
+    cipher.change_passphrase(data_dir, PASSPHRASE, "a new passphrase of words", FAST)
+    assert "database" not in json.loads((data_dir / "key.json").read_text())
+    assert incidents(data_dir) == 1
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [{"cipher_page_size": 1000, "hmac": "HMAC_SHA256"}, {"cipher_page_size": 8192, "hmac": "MD5"}, ["x"], {}],
+)
+def test_key_file_database_settings_are_checked(data_dir: Path, settings: object) -> None:
+    filled(data_dir).close()
+    cipher.forget(data_dir)
+    document = json.loads((data_dir / "key.json").read_text())
+    document["database"] = settings
+    (data_dir / "key.json").write_text(json.dumps(document))
+    with pytest.raises(DatabaseError, match="not a Truceline key file"):
         cipher.unlock(data_dir, PASSPHRASE)
 
 

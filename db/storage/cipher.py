@@ -15,13 +15,20 @@ files unreadable at once (crypto-erase).
 Once :func:`unlock` or :func:`create_key` succeeded, the data key is held in memory for the
 directory; :func:`key_for` finds it for any file under the directory, which is how the one
 function that opens connections (db/storage/connection.py) keys every connection.
+
+``key.json`` also records SQLCipher's page size and HMAC (:class:`DatabaseCipher`), which every
+connection must be given with the key. New directories use 8 KiB pages and HMAC-SHA256: SQLCipher
+decrypts and authenticates each page it reads from disk, and with 4 KiB pages and its default
+HMAC-SHA512 a page read cost about five times a plain one here (CPUs have SHA-256 instructions;
+larger pages halve the per-page work). A ``key.json`` without the field was written by an earlier
+version, for a database with SQLCipher 4's defaults, which it keeps.
 """
 
 import base64
 import json
 import os
 import secrets
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -59,8 +66,43 @@ class KdfParams:
 
 
 DEFAULT_KDF = KdfParams()
+_PAGE_SIZES = (4096, 8192, 16384, 32768, 65536)
+_HMACS = ("HMAC_SHA1", "HMAC_SHA256", "HMAC_SHA512")
 
-_unlocked: dict[Path, bytes] = {}
+
+@dataclass(frozen=True)
+class DatabaseCipher:
+    """SQLCipher's settings for every database file of a directory (given with the key, never guessed)."""
+
+    page_size: int = 8192
+    hmac: str = "HMAC_SHA256"
+
+    def pragmas(self, schema: str = "") -> list[str]:
+        """The statements that set them on a connection (``schema``: an attached database), before any read."""
+        prefix = f"{schema}." if schema else ""
+        return [
+            f"PRAGMA {prefix}cipher_page_size = {self.page_size}",
+            f"PRAGMA {prefix}cipher_hmac_algorithm = {self.hmac}",
+        ]
+
+
+NEW_DATABASES = DatabaseCipher()
+SQLCIPHER_4_DEFAULTS = DatabaseCipher(4096, "HMAC_SHA512")  # directories encrypted before key.json said
+
+
+@dataclass(frozen=True)
+class DataKey:
+    """A directory's data key and its databases' SQLCipher settings."""
+
+    key: bytes = field(repr=False)
+    database: DatabaseCipher = NEW_DATABASES
+
+    def pragmas(self, schema: str = "") -> list[str]:
+        """Key (raw: no SQLCipher KDF per connection) and settings, in the order SQLCipher needs them."""
+        return [sqlcipher_key_pragma(self.key, schema), *self.database.pragmas(schema)]
+
+
+_unlocked: dict[Path, DataKey] = {}
 
 
 def key_file(directory: Path) -> Path:
@@ -120,13 +162,13 @@ def create_key(directory: Path, passphrase: str, params: KdfParams = DEFAULT_KDF
     hold(directory, data_key)
 
 
-def new_wrapped_key(passphrase: str, params: KdfParams = DEFAULT_KDF) -> tuple[bytes, bytes]:
+def new_wrapped_key(passphrase: str, params: KdfParams = DEFAULT_KDF) -> tuple[bytes, DataKey]:
     """A new random data key and the ``key.json`` text that holds it wrapped by ``passphrase``."""
-    data_key = secrets.token_bytes(KEY_BYTES)
+    data_key = DataKey(secrets.token_bytes(KEY_BYTES), NEW_DATABASES)
     return _wrap(data_key, passphrase, params), data_key
 
 
-def hold(directory: Path, data_key: bytes) -> None:
+def hold(directory: Path, data_key: DataKey) -> None:
     """Key every connection to files under ``directory`` with ``data_key`` from now on."""
     _unlocked[_norm(directory)] = data_key
 
@@ -155,6 +197,12 @@ def forget(directory: Path) -> None:
 
 def key_for(path: Path | str) -> bytes | None:
     """The data key for a file at ``path`` (the database, a backup, a copy in ``damaged/``), if unlocked."""
+    held = data_key_for(path)
+    return None if held is None else held.key
+
+
+def data_key_for(path: Path | str) -> DataKey | None:
+    """:func:`key_for` with the SQLCipher settings that go with it."""
     if str(path) == ":memory:" or not _unlocked:
         return None
     here = _norm(Path(path))
@@ -239,9 +287,10 @@ def open_sealed(directory: Path, purpose: str, data: bytes) -> bytes:
         raise ValueError("the encrypted file was altered or belongs to another key") from error
 
 
-def sqlcipher_key_pragma(data_key: bytes) -> str:
+def sqlcipher_key_pragma(data_key: bytes, schema: str = "") -> str:
     """SQLCipher's raw-key form: the key is used as is, without SQLCipher's own PBKDF2 per connection."""
-    return f"PRAGMA key = \"x'{data_key.hex()}'\""
+    prefix = f"{schema}." if schema else ""
+    return f"PRAGMA {prefix}key = \"x'{data_key.hex()}'\""
 
 
 def _norm(path: Path) -> Path:
@@ -260,18 +309,20 @@ def _kek(passphrase: str, salt: bytes, params: KdfParams) -> bytes:
     )
 
 
-def _wrap(data_key: bytes, passphrase: str, params: KdfParams) -> bytes:
+def _wrap(data_key: DataKey, passphrase: str, params: KdfParams) -> bytes:
     salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
-    wrapped = ChaCha20Poly1305(_kek(passphrase, salt, params)).encrypt(nonce, data_key, _WRAP_CONTEXT)
-    document = {
+    wrapped = ChaCha20Poly1305(_kek(passphrase, salt, params)).encrypt(nonce, data_key.key, _WRAP_CONTEXT)
+    document: dict[str, Any] = {
         "format": FORMAT,
         "kdf": {"name": "argon2id", **asdict(params), "salt": _b64(salt)},
         "wrapped_key": {"cipher": "chacha20-poly1305", "nonce": _b64(nonce), "data": _b64(wrapped)},
     }
+    if data_key.database != SQLCIPHER_4_DEFAULTS:
+        document["database"] = {"cipher_page_size": data_key.database.page_size, "hmac": data_key.database.hmac}
     return (json.dumps(document, indent=1) + "\n").encode("ascii")
 
 
-def _unwrap(path: Path, passphrase: str) -> bytes:
+def _unwrap(path: Path, passphrase: str) -> DataKey:
     """The data key in ``path``; the file is hostile input until every field is checked."""
     try:
         document = json.loads(path.read_bytes())
@@ -290,6 +341,7 @@ def _unwrap(path: Path, passphrase: str) -> bytes:
             raise ValueError("KDF parameters out of range")
         if len(salt) < 8 or len(nonce) != 12:
             raise ValueError("salt or nonce of the wrong size")
+        database = _database_cipher(document.get("database"))
     except (KeyError, TypeError, ValueError) as error:
         raise DatabaseError(f"{path}: the key file is not a Truceline key file ({error})") from error
     try:
@@ -298,7 +350,19 @@ def _unwrap(path: Path, passphrase: str) -> bytes:
         raise WrongPassphraseError("the passphrase is wrong: nothing was opened or changed") from error
     if len(data_key) != KEY_BYTES:
         raise DatabaseError(f"{path}: the key file holds a key of the wrong size")
-    return data_key
+    return DataKey(data_key, database)
+
+
+def _database_cipher(field: object) -> DatabaseCipher:
+    """The ``database`` field of ``key.json``: absent in files of earlier versions (SQLCipher 4's defaults)."""
+    if field is None:
+        return SQLCIPHER_4_DEFAULTS
+    if not isinstance(field, dict) or set(field) != {"cipher_page_size", "hmac"}:
+        raise ValueError("the database settings are not cipher_page_size and hmac")
+    page_size, hmac = field["cipher_page_size"], field["hmac"]
+    if page_size not in _PAGE_SIZES or isinstance(page_size, bool) or hmac not in _HMACS:
+        raise ValueError(f"unknown database settings {page_size!r}, {hmac!r}")
+    return DatabaseCipher(int(page_size), str(hmac))
 
 
 def _fields(document: Any) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -19,7 +19,7 @@ from typing import Any
 
 from db.core.errors import DamagedDatabaseError, DatabaseError, DiskFullError
 from db.core.sql_driver import sqlite3
-from db.storage.cipher import key_for, sqlcipher_key_pragma
+from db.storage.cipher import data_key_for
 from db.storage.damage import damage_seen, is_damage
 
 BUSY_TIMEOUT_MS = 5000
@@ -68,9 +68,10 @@ def open_file(path: Path | str, *, query: str = "", keyed: bool = True, **option
     try:
         # SQLCipher writes its own error lines to stderr on a wrong key; the caller reports it in words.
         conn.execute("PRAGMA cipher_log_level = NONE")
-        data_key = key_for(path) if keyed else None
+        data_key = data_key_for(path) if keyed else None
         if data_key is not None:
-            conn.execute(sqlcipher_key_pragma(data_key))
+            for pragma in data_key.pragmas():
+                conn.execute(pragma)
             # A page read from the OS cache must be decrypted and authenticated again on every miss of
             # SQLite's own cache (2 MB by default, and no mmap for encrypted files): a larger one keeps
             # index walks (the table's pages, a CSV export in time order) near plain speed. Memory is

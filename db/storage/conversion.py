@@ -120,7 +120,7 @@ def encrypt_directory(
         return finish_conversion(directory, steps)
 
 
-def _stage_copy(directory: Path, passphrase: str, params: cipher.KdfParams, steps: StepCounter) -> bytes:
+def _stage_copy(directory: Path, passphrase: str, params: cipher.KdfParams, steps: StepCounter) -> cipher.DataKey:
     """Before the commit point: the wrapped key set aside, the encrypted copy written and fully checked."""
     steps.start("making the key from the passphrase")
     document, data_key = cipher.new_wrapped_key(passphrase, params)
@@ -137,10 +137,12 @@ def _stage_copy(directory: Path, passphrase: str, params: cipher.KdfParams, step
     return data_key
 
 
-def export_encrypted(conn: sqlite3.Connection, target: Path, data_key: bytes) -> None:
+def export_encrypted(conn: sqlite3.Connection, target: Path, data_key: cipher.DataKey) -> None:
     """Copy the plain database of ``conn`` into a new encrypted file ``target`` (``sqlcipher_export``)."""
-    conn.execute(f"ATTACH DATABASE ? AS encrypted KEY \"x'{data_key.hex()}'\"", (str(target),))
+    conn.execute(f"ATTACH DATABASE ? AS encrypted KEY \"x'{data_key.key.hex()}'\"", (str(target),))
     try:
+        for pragma in data_key.database.pragmas("encrypted"):  # before the first page is written
+            conn.execute(pragma)
         conn.execute("SELECT sqlcipher_export('encrypted')")
         version = conn.execute("PRAGMA main.user_version").fetchone()[0]
         conn.execute(f"PRAGMA encrypted.user_version = {int(version)}")
@@ -157,7 +159,7 @@ def after_commit_steps(directory: Path) -> int:
 
 def finish_conversion(directory: Path, steps: StepCounter | None = None) -> Conversion:
     """Everything after the commit point; does nothing on a directory with nothing left plain."""
-    data_key = cipher.key_for(directory)
+    data_key = cipher.data_key_for(directory)
     if data_key is None:
         raise DatabaseError(f"{directory}: the data directory is locked")
     steps = steps or StepCounter(None, 0)
@@ -210,7 +212,7 @@ def _plain_copies(directory: Path) -> list[Path]:
     return [p for p in found if p.is_file() and is_plain_database(p)]
 
 
-def _encrypt_copy(path: Path, data_key: bytes) -> None:
+def _encrypt_copy(path: Path, data_key: cipher.DataKey) -> None:
     temp = path.with_name(f".{path.name}.encrypting")
     temp.unlink(missing_ok=True)
     source = open_file(path, query="mode=ro", keyed=False)
@@ -228,11 +230,12 @@ def _encrypt_copy(path: Path, data_key: bytes) -> None:
     fsync_directory(path.parent)
 
 
-def _verify_copy(path: Path, data_key: bytes, *, full: bool) -> None:
+def _verify_copy(path: Path, data_key: cipher.DataKey, *, full: bool) -> None:
     """Open the encrypted copy with its key and check it; ``full`` adds the checks of ``truceline check``."""
     conn = open_file(path, keyed=False)
     try:
-        conn.execute(cipher.sqlcipher_key_pragma(data_key))
+        for pragma in data_key.pragmas():
+            conn.execute(pragma)
         result = conn.execute("PRAGMA integrity_check").fetchone()[0]
         if result != "ok":
             raise DatabaseError(
