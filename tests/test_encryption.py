@@ -15,6 +15,7 @@ from db.core.errors import DatabaseError, LockedError, WrongPassphraseError
 from db.records.monitors import add_monitor, set_local_profile
 from db.storage import cipher
 from db.storage.backup import list_backups, make_backup
+from db.storage.connection import bulk_writes
 from db.storage.drafts import Draft, load_drafts, save_draft
 from db.storage.recovery import restore_backup
 from db.storage.store import Store, open_store
@@ -162,6 +163,10 @@ def test_new_directories_use_8_kib_pages_and_hmac_sha256_and_say_so_in_the_key_f
     try:
         assert int(store.conn.execute("PRAGMA page_size").fetchone()[0]) == 8192
         assert store.conn.execute("PRAGMA cipher_hmac_algorithm").fetchone()[0] == "HMAC_SHA256"
+        # A checkpoint after as many bytes of WAL as on a plain database (1,000 pages of 4 KiB), bulk work or not.
+        with bulk_writes(store.conn):
+            pass
+        assert store.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 500
     finally:
         store.close()
     document = json.loads((data_dir / "key.json").read_text())
