@@ -199,6 +199,17 @@ def test_encrypting_closes_the_window_and_reopens_the_same_records_encrypted_wit
         store.close()
 
 
+def assert_still_plain(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing changed: the plain database, no half copy, and the window opens the same 3 incidents."""
+    assert not cipher.is_encrypted(data_dir) and is_plain_database(data_dir / "truceline.db")
+    assert not [p for p in data_dir.iterdir() if "encrypting" in p.name or "pending" in p.name]
+    store = reopened(monkeypatch)
+    try:
+        assert not store.encrypted and len(incident_ids(store)) == 3
+    finally:
+        store.close()
+
+
 def test_another_process_using_the_records_makes_it_refuse_in_one_sentence(  # type: ignore[no-untyped-def]
     qtbot, laptop: Store, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -213,13 +224,7 @@ def test_another_process_using_the_records_makes_it_refuse_in_one_sentence(  # t
         other.wait()
     assert dialog.result_ is None and dialog.outcome() == IN_USE
     assert IN_USE.startswith("Nothing was changed: another program is using this laptop's records")
-    assert not cipher.is_encrypted(data_dir) and is_plain_database(data_dir / "truceline.db")
-    assert not [p for p in data_dir.iterdir() if "encrypting" in p.name or "pending" in p.name]
-    store = reopened(monkeypatch)
-    try:
-        assert not store.encrypted and len(incident_ids(store)) == 3
-    finally:
-        store.close()
+    assert_still_plain(data_dir, monkeypatch)
 
 
 def test_a_full_disk_before_the_switch_leaves_the_plain_records_usable_and_says_so(  # type: ignore[no-untyped-def]
@@ -234,13 +239,7 @@ def test_a_full_disk_before_the_switch_leaves_the_plain_records_usable_and_says_
     dialog = converted(qtbot, data_dir, EncryptionRequest(PASSPHRASE, FAST))
     text = dialog.outcome()
     assert "were not encrypted" in text and "No space left on device" in text and "as they were, plain" in text
-    assert not cipher.is_encrypted(data_dir) and is_plain_database(data_dir / "truceline.db")
-    assert not [p for p in data_dir.iterdir() if "encrypting" in p.name or "pending" in p.name]
-    store = reopened(monkeypatch)
-    try:
-        assert not store.encrypted and len(incident_ids(store)) == 3
-    finally:
-        store.close()
+    assert_still_plain(data_dir, monkeypatch)
 
 
 def test_a_conversion_cut_after_the_switch_is_finished_at_the_next_start(  # type: ignore[no-untyped-def]

@@ -20,6 +20,20 @@ def report(title: str, rows: list[tuple[str, str]]) -> None:
 
 RUNS = 7
 
+# What the save benchmarks record: a mortar impact heard from an observation post.
+SAVE_RAW = {
+    "observed_start": "2026-05-01T21:15:00Z",
+    "observer_lat": 48.40,
+    "observer_lon": 37.70,
+    "category": "fire",
+    "obs_type": "explosion",
+    "explosion_kind": "impact",
+    "weapon_class": "mortar",
+    "means": "heard",
+    "count": 3,
+    "narrative": "benchmark save",
+}
+
 
 def timed(call: Callable[[], object]) -> tuple[float, float]:
     """p50 and max in ms over RUNS calls, after one call to warm the cache."""

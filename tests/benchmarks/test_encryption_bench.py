@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from benchutil import BENCH_DIR, INCIDENTS, report
+from benchutil import BENCH_DIR, INCIDENTS, SAVE_RAW, report
 
 from db.csv_io.export import export_csv
 from db.model.validation import validate_incident
@@ -87,23 +87,9 @@ def interleaved(
     return times
 
 
-SAVE = {
-    "observed_start": "2026-05-01T21:15:00Z",
-    "observer_lat": 48.40,
-    "observer_lon": 37.70,
-    "category": "fire",
-    "obs_type": "explosion",
-    "explosion_kind": "impact",
-    "weapon_class": "mortar",
-    "means": "heard",
-    "count": 3,
-    "narrative": "benchmark save",
-}
-
-
 def saves(store: Store) -> list[Callable[[], Any]]:
     writer = store.writer(add_monitor(store.conn, "Bench Mark", "BNCH", "monitor").monitor_id)
-    incident = validate_incident(SAVE, theatre=store.theatre)
+    incident = validate_incident(SAVE_RAW, theatre=store.theatre)
     return [lambda: record_incident(store.conn, writer, incident, store.calendar)]
 
 

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchutil import INCIDENTS, report
+from benchutil import INCIDENTS, SAVE_RAW, report
 
 from db.model.validation import validate_incident
 from db.records.incidents import amend_incident, record_incident
@@ -47,18 +47,7 @@ def test_save_latency_on_a_full_database(million: Path) -> None:
     try:
         author = add_monitor(store.conn, "Bench Mark", "BNCH", "monitor")
         writer = store.writer(author.monitor_id)
-        raw = {
-            "observed_start": "2026-05-01T21:15:00Z",
-            "observer_lat": 48.40,
-            "observer_lon": 37.70,
-            "category": "fire",
-            "obs_type": "explosion",
-            "explosion_kind": "impact",
-            "weapon_class": "mortar",
-            "means": "heard",
-            "count": 3,
-            "narrative": "benchmark save",
-        }
+        raw = SAVE_RAW
         saves, amends = [], []
         for n in range(300):
             started = time.perf_counter()
