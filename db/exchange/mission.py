@@ -21,7 +21,7 @@ from db.core.atomic_file import write_atomically
 from db.core.errors import TrucelineError
 from db.core.hashing import canonical_json
 from db.core.sql_driver import sqlite3
-from db.model.payload_check import load_capped_json
+from db.model.payload_check import read_capped_json
 from db.records.roster import META_AUTHORITY, trusted_authority
 from db.storage.connection import transaction
 
@@ -65,12 +65,9 @@ def create_authority(directory: Path) -> str:
 def read_public_file(path: Path) -> bytes:
     """The authority's public key from its file, checked (a small JSON object of the right kind)."""
     try:
-        with path.open("rb") as handle:
-            data = handle.read(_MAX_PUBLIC_FILE + 1)
+        document = read_capped_json(path, max_bytes=_MAX_PUBLIC_FILE, max_depth=1)
     except OSError as error:
         raise MissionError(f"{path}: cannot read the mission authority file: {error.strerror}") from None
-    try:
-        document = load_capped_json(data, max_bytes=_MAX_PUBLIC_FILE, max_depth=1)
     except (ValueError, UnicodeDecodeError) as error:
         raise MissionError(f"{path}: not a mission authority file ({error})") from None
     if not isinstance(document, dict) or document.get("kind") != KIND:

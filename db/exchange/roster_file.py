@@ -24,7 +24,7 @@ from db.core.hashing import canonical_json
 from db.core.sql_driver import sqlite3
 from db.core.untrusted_text import escaped
 from db.exchange.quarantine import release
-from db.model.payload_check import load_capped_json
+from db.model.payload_check import read_capped_json
 from db.records.roster import (
     KIND,
     MAX_ROSTER_BYTES,
@@ -142,12 +142,9 @@ def _keep(conn: sqlite3.Connection, signed: SignedRoster, where: str) -> None:
 
 def _read_json(path: Path, what: str, *, max_depth: int) -> Any:
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_ROSTER_BYTES + 1)
+        return read_capped_json(path, max_bytes=MAX_ROSTER_BYTES, max_depth=max_depth)
     except OSError as error:
         raise RosterError(f"{path}: cannot read the {what}: {error.strerror}") from None
-    try:
-        return load_capped_json(data, max_bytes=MAX_ROSTER_BYTES, max_depth=max_depth)
     except (ValueError, UnicodeDecodeError) as error:
         raise RosterError(f"{path}: not a {what} in JSON ({escaped(error)})") from None
 

@@ -38,7 +38,7 @@ from db.exchange.sealed import (
     device_seal_public,
     raw_public,
 )
-from db.model.payload_check import load_capped_json
+from db.model.payload_check import read_capped_json
 from db.storage.cipher import passphrase_problem
 from db.storage.connection import transaction
 from db.storage.device import DeviceIdentity
@@ -204,12 +204,9 @@ def _private_bytes(key: X25519PrivateKey) -> bytes:
 
 def _read_document(path: Path, kind: str, made_by: str) -> dict[str, object]:
     try:
-        with path.open("rb") as handle:
-            data = handle.read(_MAX_FILE + 1)
+        document = read_capped_json(path, max_bytes=_MAX_FILE, max_depth=1)
     except OSError as error:
         raise SealKeyError(f"{path}: cannot read the sealing key file: {error.strerror}") from None
-    try:
-        document = load_capped_json(data, max_bytes=_MAX_FILE, max_depth=1)
     except (ValueError, UnicodeDecodeError) as error:
         raise SealKeyError(f"{path}: not a mission sealing key file ({error})") from None
     if not isinstance(document, dict) or document.get("kind") != kind:

@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from db.core.errors import FieldProblem, ValidationError
@@ -52,6 +53,17 @@ def load_capped_json(data: bytes, *, max_bytes: int, max_depth: int) -> Any:
     if json_depth(data) > max_depth:
         raise ValueError(f"nested more than {max_depth} levels deep")
     return json.loads(data)
+
+
+def read_capped_json(path: Path, *, max_bytes: int, max_depth: int) -> Any:
+    """A small JSON file (a key, a roster): never more than ``max_bytes`` + 1 read, whatever its size on disk.
+
+    OSError if it cannot be read; ValueError or UnicodeDecodeError (with the reason) if it is not
+    JSON within the caps. Callers say which file it was in their own words.
+    """
+    with path.open("rb") as handle:
+        data = handle.read(max_bytes + 1)
+    return load_capped_json(data, max_bytes=max_bytes, max_depth=max_depth)
 
 
 def _json_type_problem(name: str, value: Any) -> str | None:

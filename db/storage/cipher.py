@@ -97,9 +97,10 @@ class DataKey:
     key: bytes = field(repr=False)
     database: DatabaseCipher = NEW_DATABASES
 
-    def pragmas(self, schema: str = "") -> list[str]:
-        """Key (raw: no SQLCipher KDF per connection) and settings, in the order SQLCipher needs them."""
-        return [sqlcipher_key_pragma(self.key, schema), *self.database.pragmas(schema)]
+    def pragmas(self) -> list[str]:
+        """Key (raw: no SQLCipher KDF per connection) and settings, in the order SQLCipher needs them.
+        An attached database is keyed by ``ATTACH … KEY`` and given ``database.pragmas(schema)``."""
+        return [sqlcipher_key_pragma(self.key), *self.database.pragmas()]
 
 
 _unlocked: dict[Path, DataKey] = {}
@@ -287,10 +288,9 @@ def open_sealed(directory: Path, purpose: str, data: bytes) -> bytes:
         raise ValueError("the encrypted file was altered or belongs to another key") from error
 
 
-def sqlcipher_key_pragma(data_key: bytes, schema: str = "") -> str:
+def sqlcipher_key_pragma(data_key: bytes) -> str:
     """SQLCipher's raw-key form: the key is used as is, without SQLCipher's own PBKDF2 per connection."""
-    prefix = f"{schema}." if schema else ""
-    return f"PRAGMA {prefix}key = \"x'{data_key.hex()}'\""
+    return f"PRAGMA key = \"x'{data_key.hex()}'\""
 
 
 def _norm(path: Path) -> Path:

@@ -19,7 +19,7 @@ from typing import Any
 
 from db.core.errors import DamagedDatabaseError, DatabaseError, DiskFullError
 from db.core.sql_driver import sqlite3
-from db.storage.cipher import data_key_for
+from db.storage.cipher import DataKey, data_key_for
 from db.storage.damage import damage_seen, is_damage
 
 BUSY_TIMEOUT_MS = 5000
@@ -60,16 +60,20 @@ def connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
     return conn
 
 
-def open_file(path: Path | str, *, query: str = "", keyed: bool = True, **options: Any) -> sqlite3.Connection:
+def open_file(
+    path: Path | str, *, query: str = "", key: DataKey | None = None, plain: bool = False, **options: Any
+) -> sqlite3.Connection:
     """A bare connection to ``path`` (URI ``query`` such as ``mode=ro&immutable=1``), keyed if the file
     lies in an unlocked encrypted data directory (db/storage/cipher.py): backups, set-aside copies and
-    read-only looks need the key exactly as the live connection does. No pragmas beyond the key."""
+    read-only looks need the key exactly as the live connection does. ``key`` keys it with a key not
+    held yet (a conversion's copy); ``plain`` opens it without one. Beyond the key, only the cache and
+    checkpoint size an encrypted file needs; the rest is :func:`connect`'s."""
     target = f"file:{path}?{query}" if query else str(path)
     conn = sqlite3.connect(target, uri=bool(query), **options)
     try:
         # SQLCipher writes its own error lines to stderr on a wrong key; the caller reports it in words.
         conn.execute("PRAGMA cipher_log_level = NONE")
-        data_key = data_key_for(path) if keyed else None
+        data_key = None if plain else key or data_key_for(path)
         if data_key is not None:
             for pragma in data_key.pragmas():
                 conn.execute(pragma)

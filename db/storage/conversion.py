@@ -196,7 +196,7 @@ def finish_conversion(directory: Path, steps: StepCounter | None = None) -> Conv
 def is_plain_database(path: Path) -> bool:
     """Whether ``path`` is an SQLite file readable without a key (asked of SQLite, not read by hand)."""
     try:
-        conn = open_file(path, query="mode=ro&immutable=1", keyed=False)
+        conn = open_file(path, query="mode=ro&immutable=1", plain=True)
         try:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
             return True
@@ -215,7 +215,7 @@ def _plain_copies(directory: Path) -> list[Path]:
 def _encrypt_copy(path: Path, data_key: cipher.DataKey) -> None:
     temp = path.with_name(f".{path.name}.encrypting")
     temp.unlink(missing_ok=True)
-    source = open_file(path, query="mode=ro", keyed=False)
+    source = open_file(path, query="mode=ro", plain=True)
     try:
         export_encrypted(source, temp, data_key)
     finally:
@@ -232,10 +232,8 @@ def _encrypt_copy(path: Path, data_key: cipher.DataKey) -> None:
 
 def _verify_copy(path: Path, data_key: cipher.DataKey, *, full: bool) -> None:
     """Open the encrypted copy with its key and check it; ``full`` adds the checks of ``truceline check``."""
-    conn = open_file(path, keyed=False)
+    conn = open_file(path, key=data_key)
     try:
-        for pragma in data_key.pragmas():
-            conn.execute(pragma)
         result = conn.execute("PRAGMA integrity_check").fetchone()[0]
         if result != "ok":
             raise DatabaseError(
