@@ -265,7 +265,7 @@ def test_nothing_runs_after_the_store_closed(qtbot: Any, store: Store, superviso
     qtbot.waitExposed(win)
     store.close()
     assert win.changes.closed and not win.data_version.active
-    assert not win._checkpoints.isActive() and not win.backups._timer.isActive()
+    assert not win.checkpointer.running and not win.backups._timer.isActive()
     win.changes.records("late")  # ignored: nothing queries the closed connection
     assert not win._table_follower.pending and not win.timeline.follower.pending
 
@@ -314,7 +314,7 @@ def test_closing_the_window_stops_every_timer_before_the_store_closes(
 ) -> None:
     window.close()
     assert window.changes.closed and not window.data_version.active
-    assert not window._checkpoints.isActive() and not window.backups._timer.isActive()
+    assert not window.checkpointer.running and not window.backups._timer.isActive()
     store.close()  # the window's shutdown ran already; running it again is harmless
     assert store.closed
 

@@ -60,6 +60,7 @@ def test_damage_found_while_reading_stops_the_window_and_is_noted(qtbot, window:
     assert "truceline-" in panel.message.text()  # names the backup holding the records
     assert not window.new_action.isEnabled() and not window.import_csv_action.isEnabled()
     assert window.quit_action.isEnabled()
+    assert not window.checkpointer.running  # nothing more reaches the file from its thread either
     with pytest.raises(sqlite3.OperationalError, match="readonly"):
         store.conn.execute("INSERT INTO meta (key, value) VALUES ('x', 'y')")
     assert damage_noted(store.data_dir) is not None

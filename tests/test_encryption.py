@@ -158,19 +158,19 @@ def test_a_tampered_key_file_is_refused_in_words(data_dir: Path) -> None:
         cipher.unlock(data_dir, PASSPHRASE)
 
 
-def test_new_directories_use_8_kib_pages_and_hmac_sha256_and_say_so_in_the_key_file(data_dir: Path) -> None:
+def test_new_directories_use_4_kib_pages_and_hmac_sha256_and_say_so_in_the_key_file(data_dir: Path) -> None:
     store = filled(data_dir)
     try:
-        assert int(store.conn.execute("PRAGMA page_size").fetchone()[0]) == 8192
+        assert int(store.conn.execute("PRAGMA page_size").fetchone()[0]) == 4096
         assert store.conn.execute("PRAGMA cipher_hmac_algorithm").fetchone()[0] == "HMAC_SHA256"
         # A checkpoint after as many bytes of WAL as on a plain database (1,000 pages of 4 KiB), bulk work or not.
         with bulk_writes(store.conn):
             pass
-        assert store.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 500
+        assert store.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
     finally:
         store.close()
     document = json.loads((data_dir / "key.json").read_text())
-    assert document["database"] == {"cipher_page_size": 8192, "hmac": "HMAC_SHA256"}
+    assert document["database"] == {"cipher_page_size": 4096, "hmac": "HMAC_SHA256"}
     (backup,) = list_backups(data_dir / "backups")
     cipher.forget(data_dir)
     cipher.change_passphrase(data_dir, PASSPHRASE, "a new passphrase of words", FAST)
@@ -190,10 +190,28 @@ def test_a_directory_encrypted_by_an_earlier_version_keeps_sqlcipher_4_defaults(
     person = add_monitor(store.conn, "Amelia Hart", "HART", "monitor")
     save(store, store.writer(person.monitor_id), narrative=MARKER)
     assert int(store.conn.execute("PRAGMA page_size").fetchone()[0]) == 4096
+    assert store.conn.execute("PRAGMA cipher_hmac_algorithm").fetchone()[0] == "HMAC_SHA512"
     store.close()
     cipher.forget(data_dir)
     cipher.change_passphrase(data_dir, PASSPHRASE, "a new passphrase of words", FAST)
     assert "database" not in json.loads((data_dir / "key.json").read_text())
+    assert incidents(data_dir) == 1
+
+
+def test_a_directory_encrypted_with_8_kib_pages_keeps_them(data_dir: Path) -> None:
+    """The build of 2026-12-01 encrypted with 8 KiB pages; its key.json says so, and that is what is used."""
+    eight = cipher.DataKey(os.urandom(cipher.KEY_BYTES), cipher.DatabaseCipher(8192, "HMAC_SHA256"))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "key.json").write_bytes(cipher._wrap(eight, PASSPHRASE, FAST))
+    cipher.unlock(data_dir, PASSPHRASE)
+    store = open_store(data_dir)
+    person = add_monitor(store.conn, "Amelia Hart", "HART", "monitor")
+    save(store, store.writer(person.monitor_id), narrative=MARKER)
+    assert int(store.conn.execute("PRAGMA page_size").fetchone()[0]) == 8192
+    assert store.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 500  # 4 MiB of WAL, as plain
+    store.close()
+    cipher.forget(data_dir)
+    cipher.unlock(data_dir, PASSPHRASE)  # read back with the settings key.json gives
     assert incidents(data_dir) == 1
 
 

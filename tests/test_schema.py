@@ -265,19 +265,6 @@ def test_the_migration_uses_the_cutoff_of_the_stored_theatre(history: Path, tmp_
         store.close()
 
 
-def test_an_idle_checkpoint_empties_the_wal(tmp_path: Path) -> None:
-    from db.storage.connection import checkpoint
-
-    store = open_store(tmp_path / "data")
-    store.conn.execute("INSERT INTO meta (key, value) VALUES ('x', ?)", ("y" * 100_000,))
-    wal = tmp_path / "data" / "truceline.db-wal"
-    assert wal.stat().st_size > 100_000
-    checkpoint(store.conn)
-    busy, log, copied = store.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-    assert busy == 0 and log == copied
-    store.close()
-
-
 def test_a_truncated_database_is_refused_even_without_the_start_up_check(tmp_path: Path) -> None:
     store = open_store(tmp_path / "data")
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

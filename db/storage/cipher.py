@@ -74,7 +74,7 @@ _HMACS = ("HMAC_SHA1", "HMAC_SHA256", "HMAC_SHA512")
 class DatabaseCipher:
     """SQLCipher's settings for every database file of a directory (given with the key, never guessed)."""
 
-    page_size: int = 8192
+    page_size: int = 4096
     hmac: str = "HMAC_SHA256"
 
     def pragmas(self, schema: str = "") -> list[str]:

@@ -176,9 +176,3 @@ def bulk_writes(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         with suppress(sqlite3.Error):
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
-
-def checkpoint(conn: sqlite3.Connection) -> None:
-    """Copy the WAL into the database now, when nobody is waiting (the window calls it when idle),
-    so that a monitor's save does not pay for a large automatic checkpoint. Never blocks writers."""
-    if not conn.in_transaction:
-        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")

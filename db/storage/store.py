@@ -18,6 +18,7 @@ from db.core.sql_driver import sqlite3
 from db.model.theatre import Theatre, default_theatre, parse_theatre
 from db.storage import cipher, paths
 from db.storage.backup import make_backup
+from db.storage.checkpointer import BACKSTOP_BYTES, Checkpointer
 from db.storage.connection import connect, open_file, transaction
 from db.storage.conversion import finish_conversion
 from db.storage.damage import damage_noted
@@ -77,6 +78,15 @@ class Store:
         data directory) stops it first and nothing runs against a closed database.
         """
         self._before_close.append(stop)
+
+    def checkpoint_in_background(self) -> Checkpointer:
+        """Copy the WAL into the database on a thread of its own from now on, as the window does, so that
+        no save waits for a checkpoint (db/storage/checkpointer.py); it stops when the store closes."""
+        checkpointer = Checkpointer(self.data.database)
+        page_size = int(self.conn.execute("PRAGMA page_size").fetchone()[0])
+        self.conn.execute(f"PRAGMA wal_autocheckpoint = {BACKSTOP_BYTES // page_size}")
+        self.before_close(checkpointer.stop)
+        return checkpointer
 
     def close(self) -> None:
         """Stop everything registered with :meth:`before_close` (newest first), then close."""

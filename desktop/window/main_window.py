@@ -34,7 +34,6 @@ from db.model.display import counted, local_time_text
 from db.records.incidents import Saved, get_incident, incident_history
 from db.records.monitors import Monitor
 from db.storage.backup import BackupInfo
-from db.storage.connection import checkpoint
 from db.storage.damage import damage_seen
 from db.storage.drafts import delete_draft, load_drafts
 from db.storage.store import Store
@@ -62,7 +61,6 @@ from desktop.window.key_dialogs import key_actions
 from desktop.window.screen_lock import ScreenLock, idle_minutes, window_title
 from desktop.window.settings_dialog import SettingsDialog, display_tz
 
-CHECKPOINT_INTERVAL_MS = 20_000
 # Wanted on a first start; fit_to_screen bounds it by the screen the window opens on.
 DEFAULT_SIZE = QSize(1280, 800)
 
@@ -194,11 +192,8 @@ class MainWindow(QMainWindow):
         self._drafts_offer.setSingleShot(True)
         self._drafts_offer.timeout.connect(self.offer_drafts)
         self._drafts_offer.start(0)
-        # Checkpoint the WAL while the user reads, not inside their next save.
-        self._checkpoints = QTimer(self)
-        self._checkpoints.setInterval(CHECKPOINT_INTERVAL_MS)
-        self._checkpoints.timeout.connect(lambda: checkpoint(self._store.conn))
-        self._checkpoints.start()
+        # The WAL is copied into the database on a thread of its own, never inside a save.
+        self.checkpointer = store.checkpoint_in_background()
         self.damage = DamageGuard(store, self)
         self.damage.damaged.connect(self._stop_for_damage)
         # The keyboard starts in the table, not in the first filter: there Down would change the
@@ -600,7 +595,7 @@ class MainWindow(QMainWindow):
 
     def _stop_for_damage(self, what: str) -> None:
         """SQLite reported damage: nothing more is written, no record is shown (desktop/window/damage_guard.py)."""
-        self._checkpoints.stop()
+        self.checkpointer.stop()
         self.data_version.stop()
         self.backups.stop()
         self.stopped_panel = stop_window(
@@ -638,7 +633,7 @@ class MainWindow(QMainWindow):
         self.changes.close()  # followers stop their timers; later announcements are ignored
         self.data_version.stop()
         self._drafts_offer.stop()
-        self._checkpoints.stop()
+        self.checkpointer.stop()
         self.filter_bar.blockSignals(True)  # its debounce would otherwise query the closed store
         self.exchange.stop()
         for task in self.findChildren(BackgroundTask):  # a CSV import or export still running

@@ -60,10 +60,13 @@ def both(pair: tuple[Path, Path], measure: Callable[[Store], float]) -> tuple[fl
 
 @contextmanager
 def open_pair(pair: tuple[Path, Path]) -> Iterator[tuple[Store, Store]]:
+    """Both stores, each checkpointing on a thread of its own as the window's store does."""
     plain = open_store(pair[0], check=False)
     try:
         encrypted = open_store(pair[1], check=False)
         try:
+            plain.checkpoint_in_background()
+            encrypted.checkpoint_in_background()
             yield plain, encrypted
         finally:
             encrypted.close()

@@ -76,6 +76,7 @@ def main() -> None:
     lock = InstanceLock(args.data_dir)
     lock.acquire()
     store = open_store(args.data_dir)
+    store.checkpoint_in_background()  # as the window does: SIGKILL may land in a checkpoint
     profile = local_profile(store.conn)
     if profile is None:  # the first start, as the profile dialog would do it
         # A supervisor: the loop imports another laptop's CSV, whose reviewed states only a supervisor may bring in.
