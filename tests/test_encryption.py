@@ -199,7 +199,7 @@ def test_a_directory_encrypted_by_an_earlier_version_keeps_sqlcipher_4_defaults(
 
 
 def test_a_directory_encrypted_with_8_kib_pages_keeps_them(data_dir: Path) -> None:
-    """The build of 2026-12-01 encrypted with 8 KiB pages; its key.json says so, and that is what is used."""
+    """An earlier build encrypted with 8 KiB pages; its key.json says so, and that is what is used."""
     eight = cipher.DataKey(os.urandom(cipher.KEY_BYTES), cipher.DatabaseCipher(8192, "HMAC_SHA256"))
     data_dir.mkdir(parents=True, exist_ok=True)
     (data_dir / "key.json").write_bytes(cipher._wrap(eight, PASSPHRASE, FAST))

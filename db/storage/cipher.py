@@ -17,11 +17,14 @@ directory; :func:`key_for` finds it for any file under the directory, which is h
 function that opens connections (db/storage/connection.py) keys every connection.
 
 ``key.json`` also records SQLCipher's page size and HMAC (:class:`DatabaseCipher`), which every
-connection must be given with the key. New directories use 8 KiB pages and HMAC-SHA256: SQLCipher
-decrypts and authenticates each page it reads from disk, and with 4 KiB pages and its default
-HMAC-SHA512 a page read cost about five times a plain one here (CPUs have SHA-256 instructions;
-larger pages halve the per-page work). A ``key.json`` without the field was written by an earlier
-version, for a database with SQLCipher 4's defaults, which it keeps.
+connection must be given with the key. New directories use 4 KiB pages and HMAC-SHA256. SQLCipher
+encrypts and authenticates every page a commit writes, and a save writes about fifty (the row, its
+indexes, versions, full text and rollups): 8 KiB pages doubled those bytes and put a save at 1.4x
+plain, 4 KiB keeps it near 1.2x. HMAC-SHA256 instead of SQLCipher's default HMAC-SHA512 because
+CPUs have SHA-256 instructions (a page read cost about five times a plain one with the default).
+Whatever ``key.json`` records is what is used: a directory encrypted with 8 KiB pages (by an
+earlier build) keeps them, and a ``key.json`` without the field was written by an earlier version,
+for a database with SQLCipher 4's defaults, which it keeps.
 """
 
 import base64
