@@ -80,6 +80,17 @@ def _conflicted(c: Context) -> str:
     return str(row[0])
 
 
+def _a_monitor(c: Context) -> Monitor:
+    """A monitor of the store's (one who may not decide here), not named like the window's own profile."""
+    row = c.store.conn.execute(
+        "SELECT monitor_id, name, callsign, role FROM monitors WHERE role = 'monitor' AND name != ? ORDER BY name LIMIT 1",
+        (c.profile.name,),
+    ).fetchone()
+    if row is None:
+        raise LookupError("the gallery needs a monitor in the store")
+    return Monitor(*row)
+
+
 def _form(c: Context, **kwargs: object) -> QDialog:
     return IncidentForm(
         c.store,
@@ -117,6 +128,11 @@ def exhibits(scratch: Path) -> list[Exhibit]:
             "conflict",
             "Resolving a conflict",
             lambda c: ConflictDialog(c.store, c.profile, _conflicted(c), c.window, display_tz=c.tz),
+        ),
+        Exhibit(
+            "conflict-monitor",
+            "A conflict as a monitor sees it (who may decide, no Save)",
+            lambda c: ConflictDialog(c.store, _a_monitor(c), _conflicted(c), c.window, display_tz=c.tz),
         ),
         Exhibit("pick-on-map", "Pick a position on the map", lambda c: MapPickDialog(c.store, c.window)),
         Exhibit(
