@@ -54,6 +54,7 @@ def test_migrations_build_the_whole_schema_from_a_blank_database(tmp_path: Path)
         "m006_monitor_devices",
         "m007_performance_indexes",
         "m008_roster",
+        "m009_incident_count",
     ]
     tables, indexes, triggers = describe(conn)
     assert tables == expected_schema.EXPECTED_TABLES
