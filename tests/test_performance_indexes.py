@@ -91,7 +91,9 @@ def test_m007_migrates_a_database_with_records_after_a_backup(data_dir: Path) ->
     for statement in ("DROP TRIGGER incidents_count_insert", "DROP TRIGGER incidents_count_delete"):
         store.conn.execute(statement)
     store.conn.execute("DROP TABLE incident_count")
-    store.conn.execute("DELETE FROM _sqlite_migrations WHERE name IN ('m007_performance_indexes', 'm009_incident_count')")
+    store.conn.execute(
+        "DELETE FROM _sqlite_migrations WHERE name IN ('m007_performance_indexes', 'm009_incident_count')"
+    )
     store.close()
 
     store = open_store(data_dir)

@@ -15,8 +15,10 @@ from db.model.validation import validate_incident
 from db.records.incidents import amend_incident, get_incident, record_incidents
 from db.records.monitors import add_monitor
 from db.records.queries import IncidentFilter, count_incidents
+from db.storage import cipher
 from db.storage.backup import list_backups
 from db.storage.connection import connect
+from db.storage.conversion import encrypt_directory
 from db.storage.integrity import check_database, check_projection
 from db.storage.projection import PROJECTION_COLUMNS, kept_incident_count
 from db.storage.rollup_schema import index_and_trigger_statements, table_statements
@@ -295,6 +297,22 @@ def test_a_database_from_m008_gets_its_incident_count_after_a_verified_backup(hi
     finally:
         store.close()
     assert cli_main(["--data-dir", str(old), "check"]) == 0
+
+
+def test_a_directory_last_opened_before_m009_can_be_encrypted_and_then_migrates(history: Path, tmp_path: Path) -> None:
+    """``truceline encrypt`` checks its copy without migrating it: a database without m009's count passes."""
+    old = tmp_path / "old"
+    make_m008_database(history, old)
+    try:
+        encrypt_directory(old, "olive tractor under moonlight", cipher.KdfParams(1, 1024, 1))
+        store = open_store(old)
+        try:
+            assert kept_incident_count(store.conn) == len(AROUND_THE_CUTOFF)
+            assert check_database(store.conn, store.calendar).ok
+        finally:
+            store.close()
+    finally:
+        cipher.forget(old)
 
 
 def test_the_migration_uses_the_cutoff_of_the_stored_theatre(history: Path, tmp_path: Path) -> None:
