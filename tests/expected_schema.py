@@ -95,6 +95,11 @@ EXPECTED_TABLES = {
         "imported_at TEXT NOT NULL",
         "quarantined INTEGER NOT NULL",
     ],
+    # m009: the number of rows of incidents, kept by the two incidents_count_* triggers.
+    "incident_count": [
+        "only INTEGER PK1",
+        "incidents INTEGER NOT NULL",
+    ],
     "incident_heads": [
         "incident_id TEXT NOT NULL PK1",
         "version_id TEXT NOT NULL PK2",
@@ -227,9 +232,8 @@ EXPECTED_TABLES = {
     ],
 }
 EXPECTED_INDEXES = {
-    # m007. An expression's column reads None here; tests/test_performance_indexes.py pins the
-    # expressions themselves through the query plans that must use the index.
-    "incident_versions_state": ["version_id", "version_sha256"],
+    # m007 (its incident_versions_state was dropped by m009). An expression's column reads None here;
+    # tests/test_performance_indexes.py pins the expressions themselves through the query plans that must use the index.
     "incidents_map_position": [None, None, "observed_start"],
     "daily_area_counts_category": ["category", "day", "incidents", "violations", "incidents_late", "violations_late"],
     "daily_area_counts_sector_id": ["sector_id", "day", "incidents", "violations", "incidents_late", "violations_late"],
@@ -302,6 +306,8 @@ EXPECTED_INDEXES = {
 EXPECTED_TRIGGERS = [
     "incident_versions_no_delete",
     "incident_versions_no_update",
+    "incidents_count_delete",
+    "incidents_count_insert",
     "incidents_rollup_delete",
     "incidents_rollup_insert",
     "incidents_rollup_update",

@@ -1,6 +1,7 @@
 """m007's indexes: the area filter uses its own, answers are unchanged, and the step migrates a database
-that holds records after a backup, leaving `truceline check` passing. (The state hash no longer reads
-``incident_versions_state``: it comes from the devices' chains, tests/test_state_hash.py.)"""
+that holds records after a backup, leaving `truceline check` passing. m007's other index,
+``incident_versions_state``, served the state hash, which now comes from the devices' chains
+(tests/test_state_hash.py); no query read it any more, and m009 drops it."""
 
 from pathlib import Path
 
@@ -84,10 +85,15 @@ def test_m007_migrates_a_database_with_records_after_a_backup(data_dir: Path) ->
     author = add_monitor(store.conn, "Amelia Hart", "HART", "monitor")
     _record(store, store.writer(author.monitor_id))
     expected = (count_incidents(store.conn, IncidentFilter(area=TORETSK)), state_hash(store.conn))
-    # Back to the schema before m007: its indexes dropped and the step marked as not applied.
-    store.conn.execute("DROP INDEX incident_versions_state")
+    # Back to the schema before m007 (and so before m009): m007's index that m009 left dropped,
+    # m009's count and its triggers; both steps marked as not applied.
     store.conn.execute("DROP INDEX incidents_map_position")
-    store.conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm007_performance_indexes'")
+    for statement in ("DROP TRIGGER incidents_count_insert", "DROP TRIGGER incidents_count_delete"):
+        store.conn.execute(statement)
+    store.conn.execute("DROP TABLE incident_count")
+    store.conn.execute(
+        "DELETE FROM _sqlite_migrations WHERE name IN ('m007_performance_indexes', 'm009_incident_count')"
+    )
     store.close()
 
     store = open_store(data_dir)
@@ -95,7 +101,8 @@ def test_m007_migrates_a_database_with_records_after_a_backup(data_dir: Path) ->
         (backup,) = list_backups(data_dir / "backups")
         assert backup.label == "before-m007-performance-indexes"
         names = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-        assert {"incident_versions_state", "incidents_map_position"} <= names
+        assert "incidents_map_position" in names
+        assert "incident_versions_state" not in names  # m007 made it, m009 dropped it again
         assert (count_incidents(store.conn, IncidentFilter(area=TORETSK)), state_hash(store.conn)) == expected
         report = check_database(store.conn, store.calendar)
         assert report.ok, report

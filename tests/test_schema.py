@@ -14,10 +14,13 @@ from db.core.sql_driver import sqlite3
 from db.model.validation import validate_incident
 from db.records.incidents import amend_incident, get_incident, record_incidents
 from db.records.monitors import add_monitor
+from db.records.queries import IncidentFilter, count_incidents
+from db.storage import cipher
 from db.storage.backup import list_backups
 from db.storage.connection import connect
+from db.storage.conversion import encrypt_directory
 from db.storage.integrity import check_database, check_projection
-from db.storage.projection import PROJECTION_COLUMNS
+from db.storage.projection import PROJECTION_COLUMNS, kept_incident_count
 from db.storage.rollup_schema import index_and_trigger_statements, table_statements
 from db.storage.schema import M002_INDEXES_AND_TRIGGERS, M002_TABLES, migrations
 from db.storage.store import META_THEATRE, migrate, open_store
@@ -54,6 +57,7 @@ def test_migrations_build_the_whole_schema_from_a_blank_database(tmp_path: Path)
         "m006_monitor_devices",
         "m007_performance_indexes",
         "m008_roster",
+        "m009_incident_count",
     ]
     tables, indexes, triggers = describe(conn)
     assert tables == expected_schema.EXPECTED_TABLES
@@ -223,6 +227,7 @@ def test_a_database_from_m001_migrates_after_a_verified_backup(history: Path, tm
         ] == counts
         assert conn.execute("SELECT sum(incidents), sum(violations) FROM daily_counts").fetchone() == m001_totals
         assert conn.execute("SELECT count(*) FROM incidents WHERE report_day IS NULL").fetchone()[0] == 0
+        assert kept_incident_count(conn) == count_incidents(conn, IncidentFilter()) == counts[0]  # m009's count
         assert check_projection(conn, store.calendar) == []
         assert check_database(conn, store.calendar).ok
         report_days = dict(conn.execute("SELECT observed_start, report_day FROM incidents").fetchall())
@@ -238,6 +243,76 @@ def test_a_database_from_m001_migrates_after_a_verified_backup(history: Path, tm
     reopened.close()
     assert len(list_backups(old / "backups")) == 1  # nothing pending the second time, no second backup
     assert cli_main(["--data-dir", str(old), "check"]) == 0  # what `truceline check` says of it
+
+
+def make_m008_database(source: Path, target: Path) -> None:
+    """Copy a current data directory into a database built by the steps up to m008: no incident count kept."""
+    target.mkdir(parents=True)
+    shutil.copy(source / "device_key.pem", target / "device_key.pem")
+    conn = connect(target / "truceline.db")
+    migrations.apply(Database(conn, execute_plugins=False, recursive_triggers=True), stop_before="m009_incident_count")
+    conn.execute("ATTACH DATABASE ? AS source", (str(source / "truceline.db"),))
+    conn.execute("INSERT INTO incidents SELECT * FROM source.incidents")  # its triggers fill daily_counts...
+    tables = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT IN ('incidents', 'incidents_fts') "
+            "AND name NOT LIKE 'incidents_fts_%' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '\\_%' ESCAPE '\\'"
+        )
+    ]
+    for table in tables:  # ...which are replaced by the source's, as the release before m009 kept them
+        conn.execute(f"DELETE FROM {table}")
+        conn.execute(f"INSERT INTO {table} SELECT * FROM source.{table}")
+    conn.execute("INSERT INTO incidents_fts (incidents_fts) VALUES ('rebuild')")
+    conn.commit()
+    conn.execute("DETACH DATABASE source")
+    conn.close()
+
+
+def test_a_database_from_m008_gets_its_incident_count_after_a_verified_backup(history: Path, tmp_path: Path) -> None:
+    old = tmp_path / "old"
+    make_m008_database(history, old)
+    before = sqlite3.connect(old / "truceline.db")
+    assert before.execute("SELECT count(*) FROM incidents").fetchone()[0] == len(AROUND_THE_CUTOFF)
+    assert "incident_count" not in {r[0] for r in before.execute("SELECT name FROM sqlite_master")}
+    before.close()
+
+    store = open_store(old)
+    try:
+        (backup,) = list_backups(old / "backups")
+        assert backup.label == "before-m009-incident-count"
+        conn = store.conn
+        assert kept_incident_count(conn) == count_incidents(conn, IncidentFilter()) == len(AROUND_THE_CUTOFF)
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        assert "incident_versions_state" not in names and {"incidents_count_insert", "incidents_count_delete"} <= names
+        assert check_database(conn, store.calendar).ok
+        author = conn.execute("SELECT monitor_id FROM monitors").fetchone()[0]
+        record_incidents(
+            conn,
+            store.writer(author),
+            [validate_incident(valid_raw(observed_end=None), theatre=store.theatre)],
+            store.calendar,
+        )
+        assert count_incidents(conn, IncidentFilter()) == len(AROUND_THE_CUTOFF) + 1  # and follows the next save
+    finally:
+        store.close()
+    assert cli_main(["--data-dir", str(old), "check"]) == 0
+
+
+def test_a_directory_last_opened_before_m009_can_be_encrypted_and_then_migrates(history: Path, tmp_path: Path) -> None:
+    """``truceline encrypt`` checks its copy without migrating it: a database without m009's count passes."""
+    old = tmp_path / "old"
+    make_m008_database(history, old)
+    try:
+        encrypt_directory(old, "olive tractor under moonlight", cipher.KdfParams(1, 1024, 1))
+        store = open_store(old)
+        try:
+            assert kept_incident_count(store.conn) == len(AROUND_THE_CUTOFF)
+            assert check_database(store.conn, store.calendar).ok
+        finally:
+            store.close()
+    finally:
+        cipher.forget(old)
 
 
 def test_the_migration_uses_the_cutoff_of_the_stored_theatre(history: Path, tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from db.core.sql_driver import sqlite3
 from db.records.incidents import IncidentRecord, record_from_row
-from db.storage.projection import PROJECTION_COLUMNS
+from db.storage.projection import PROJECTION_COLUMNS, kept_incident_count
 
 SORTABLE = (
     "observed_start",
@@ -163,11 +163,18 @@ def _conditions(flt: IncidentFilter, indexable: Collection[str] | None) -> tuple
 
 
 def count_incidents(conn: sqlite3.Connection, flt: IncidentFilter) -> int:
+    """How many incidents ``flt`` selects.
+
+    No filter (the window's start, and every save and import the table counts again after): the
+    row triggers keep in ``incident_count`` (schema step m009), one page instead of a walk over a
+    whole index (on 1,000,000 incidents with a cold cache 17 ms plain, about 50 ms encrypted).
+    Should that row be missing, the table is counted; ``truceline check`` reports it either way.
+    """
     where, params = where_clause(flt)
-    # No filter: a bare count lets SQLite walk its smallest index (on 1,000,000 incidents 17 ms
-    # instead of 31 ms, 55 instead of 79 ms encrypted, with a cold cache as at the window's start).
-    sql = "SELECT count(*) FROM incidents" + ("" if where == "1" else f" WHERE {where}")
-    return int(conn.execute(sql, params).fetchone()[0])
+    if where == "1":
+        kept = kept_incident_count(conn)
+        return kept if kept is not None else int(conn.execute("SELECT count(*) FROM incidents").fetchone()[0])
+    return int(conn.execute(f"SELECT count(*) FROM incidents WHERE {where}", params).fetchone()[0])
 
 
 def list_incidents(

@@ -18,7 +18,7 @@ from db.model.payload_check import MAX_PAYLOAD_BYTES, load_capped_json, shape_pr
 from db.storage.chain import SignedHead, head_is_valid
 from db.storage.device import META_DEVICE_ID
 from db.storage.meta import get_meta
-from db.storage.projection import PROJECTION_COLUMNS, Calendar, project_group
+from db.storage.projection import PROJECTION_COLUMNS, Calendar, kept_incident_count, project_group
 from db.storage.rollup_schema import ROLLUPS, Rollup, measure_source, rollup_source
 from db.storage.versions import SELECT_VERSIONS, Version
 
@@ -229,6 +229,7 @@ def check_projection(conn: sqlite3.Connection, calendar: Calendar) -> list[Probl
         "SELECT incident_id FROM incidents WHERE incident_id NOT IN (SELECT incident_id FROM incident_versions)"
     )
     problems.extend(Problem(f"incident {r[0]} is in the incidents table but has no versions") for r in orphans)
+    problems.extend(_check_count(conn))
     stale = conn.execute("SELECT count(*) FROM rollup_stale").fetchone()[0]
     if stale:
         problems.append(Problem(f"the timeline rollups were not refreshed after {stale} change(s) to the incidents"))
@@ -248,6 +249,23 @@ class _SortedLookup:
         while self._row is not None and self._row[0] < key:
             self._row = next(self._rows, None)
         return self._row if self._row is not None and self._row[0] == key else None
+
+
+def _check_count(conn: sqlite3.Connection) -> list[Problem]:
+    """The count the table shows unfiltered (``incident_count``, kept by triggers) against the rows themselves.
+
+    A database of a release before m009 keeps none (``truceline encrypt`` checks its copy before
+    any Truceline of today has opened it); opening it adds the count.
+    """
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'incident_count'").fetchone() is None:
+        return []
+    kept = kept_incident_count(conn)
+    rows = conn.execute("SELECT count(*) FROM incidents").fetchone()[0]
+    if kept is None:
+        return [Problem(f"the incident count kept for the table is missing (the incidents table holds {rows:,})")]
+    if kept != rows:
+        return [Problem(f"the incident count kept for the table says {kept:,}, but the incidents table holds {rows:,}")]
+    return []
 
 
 def _check_rollup(conn: sqlite3.Connection, rollup: Rollup) -> list[Problem]:

@@ -7,6 +7,8 @@ version names as a parent; with several heads the row shows the greatest version
 ``heads`` says the incident is in conflict. The rollup ``daily_counts`` follows the table through
 triggers in the same transaction; the timeline's narrower rollups are derived from it here, for
 the sums the triggers noted as stale, before the transaction commits (:func:`refresh_rollups`).
+``incident_count`` (the number of rows, schema step m009) follows through triggers too; a rebuild
+sets it from the table itself (:func:`recount_incidents`).
 The full-text index is kept here too, because ``trusted_schema=OFF`` forbids FTS5 inside
 triggers.
 
@@ -165,6 +167,20 @@ def refresh_rollups(conn: sqlite3.Connection) -> None:
     conn.execute("DELETE FROM rollup_stale")
 
 
+def kept_incident_count(conn: sqlite3.Connection) -> int | None:
+    """The number of incidents the triggers keep in ``incident_count`` (m009); None if its row is gone."""
+    row = conn.execute("SELECT incidents FROM incident_count WHERE only = 1").fetchone()
+    return None if row is None else int(row[0])
+
+
+def recount_incidents(conn: sqlite3.Connection) -> None:
+    """Set ``incident_count`` from the table itself, mending a count that was wrong or missing."""
+    conn.execute(
+        "INSERT INTO incident_count (only, incidents) SELECT 1, count(*) FROM incidents WHERE true "
+        "ON CONFLICT (only) DO UPDATE SET incidents = excluded.incidents"
+    )
+
+
 def heads_of(versions: Iterable[Version]) -> list[Version]:
     """Versions no other version names as a parent, greatest version id last."""
     listed = list(versions)
@@ -212,6 +228,8 @@ def rebuild_projection(conn: sqlite3.Connection, calendar: Calendar, batch: int 
     """
     if not conn.in_transaction:
         raise RuntimeError("rebuild_projection must run inside a write transaction")
+    # The delete trigger counts down from here: a count that was too low would go below zero.
+    recount_incidents(conn)
     conn.execute("DELETE FROM incidents")
     conn.execute("DELETE FROM incident_heads")
     for table in ROLLUP_TABLES:
@@ -234,6 +252,7 @@ def rebuild_projection(conn: sqlite3.Connection, calendar: Calendar, batch: int 
     # One pass over the table re-indexes the full text faster than row by row.
     conn.execute("INSERT INTO incidents_fts (incidents_fts) VALUES ('rebuild')")
     refresh_rollups(conn)
+    recount_incidents(conn)  # exact whatever it held before (truceline check reports a wrong one)
     return count
 
 

@@ -19,8 +19,9 @@ from db.csv_io.export import export_csv
 from db.model.validation import validate_incident
 from db.records.incidents import record_incident
 from db.records.monitors import add_monitor
-from db.records.queries import IncidentFilter, day_bounds
+from db.records.queries import IncidentFilter, count_incidents, day_bounds
 from db.storage import cipher
+from db.storage.connection import connect
 from db.storage.conversion import encrypt_directory
 from db.storage.store import Store, open_store
 from db.trends.summary import period_summary
@@ -175,3 +176,42 @@ def test_the_window_starts_nearly_as_fast(qtbot, pair: tuple[Path, Path], tmp_pa
         [("plain / encrypted", f"{plain:.2f} / {encrypted:.2f} s (x{encrypted / plain:.2f})")],
     )
     assert encrypted < WINDOW_RATIO * plain
+
+
+def cold_count(directory: Path, count: Callable[[Any], int]) -> tuple[float, int]:
+    """ms of one count on a new connection (SQLite's cache empty, as at the window's start; schema read first)."""
+    conn = connect(directory / "truceline.db")
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        started = time.perf_counter()
+        counted = count(conn)
+        return (time.perf_counter() - started) * 1000, counted
+    finally:
+        conn.close()
+
+
+def test_the_unfiltered_count_is_one_row(pair: tuple[Path, Path]) -> None:
+    """The table's count at start and after every save: m009's kept row against the bare count(*) it replaced."""
+    both(pair, lambda store: 0.0)  # the benchmark copies migrated first (m009 fills its count once)
+    ways: dict[str, Callable[[Any], int]] = {
+        "bare count(*)": lambda conn: int(conn.execute("SELECT count(*) FROM incidents").fetchone()[0]),
+        "count_incidents (kept row)": lambda conn: count_incidents(conn, IncidentFilter()),
+    }
+    times: dict[tuple[str, int], list[float]] = {(way, side): [] for way in ways for side in (0, 1)}
+    for _ in range(9):  # alternated: the shared machine's load falls on every side alike
+        for way, count in ways.items():
+            for side in (0, 1):
+                elapsed, counted = cold_count(pair[side], count)
+                assert counted >= INCIDENTS  # other benchmarks' saves add a few
+                times[(way, side)].append(elapsed)
+    rows = [
+        (
+            f"{way}: plain / encrypted",
+            f"best {min(times[(way, 0)]):.2f} / {min(times[(way, 1)]):.2f} ms, "
+            f"median {statistics.median(times[(way, 0)]):.2f} / {statistics.median(times[(way, 1)]):.2f} ms",
+        )
+        for way in ways
+    ]
+    report(f"unfiltered count of {INCIDENTS:,} incidents, cold", rows)
+    for side in (0, 1):
+        assert min(times[("count_incidents (kept row)", side)]) < min(times[("bare count(*)", side)])
