@@ -83,7 +83,8 @@ def _conflicted(c: Context) -> str:
 def _a_monitor(c: Context) -> Monitor:
     """A monitor of the store's (one who may not decide here), not named like the window's own profile."""
     row = c.store.conn.execute(
-        "SELECT monitor_id, name, callsign, role FROM monitors WHERE role = 'monitor' AND name != ? ORDER BY name LIMIT 1",
+        "SELECT monitor_id, name, callsign, role FROM monitors WHERE role = 'monitor' AND name != ? "
+        "ORDER BY name LIMIT 1",
         (c.profile.name,),
     ).fetchone()
     if row is None:
