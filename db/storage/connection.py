@@ -175,4 +175,3 @@ def bulk_writes(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         # never hides the one that is.
         with suppress(sqlite3.Error):
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-
