@@ -8,7 +8,8 @@ doing and not a broken zip.
 import dataclasses
 import json
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +112,17 @@ class Laptop:
 
     def close(self) -> None:
         self.store.close()
+
+
+@contextmanager
+def laptops_named(root: Path, *names: str) -> Iterator[dict[str, Laptop]]:
+    """A laptop per name under ``root``, each closed afterwards."""
+    made = {name: Laptop(root, name) for name in names}
+    try:
+        yield made
+    finally:
+        for laptop in made.values():
+            laptop.close()
 
 
 def read_members(bundle: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:

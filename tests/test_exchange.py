@@ -5,7 +5,7 @@ from itertools import accumulate
 from pathlib import Path
 
 import pytest
-from laptops import Laptop, read_members
+from laptops import Laptop, laptops_named, read_members
 
 from db.exchange.export import NothingToExport
 from db.exchange.log import import_log, sequence_gaps
@@ -16,10 +16,8 @@ from db.storage.store import Store
 
 @pytest.fixture
 def laptops(tmp_path: Path) -> Iterator[dict[str, Laptop]]:
-    made = {name: Laptop(tmp_path, name) for name in ("hart", "kova", "supervisor")}
-    yield made
-    for laptop in made.values():
-        laptop.close()
+    with laptops_named(tmp_path, "hart", "kova", "supervisor") as made:
+        yield made
 
 
 def test_a_bundle_brings_a_fresh_laptop_to_the_same_state(laptops: dict[str, Laptop]) -> None:

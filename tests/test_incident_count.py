@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from laptops import Laptop
+from laptops import Laptop, laptops_named
 from support import make_conflict, save, valid_raw
 
 from db.csv_io.export import export_csv
@@ -94,10 +94,8 @@ def test_the_count_follows_a_csv_import_and_its_repetition(store: Store, writer:
 
 @pytest.fixture
 def laptops(tmp_path: Path) -> Iterator[dict[str, Laptop]]:
-    made = {name: Laptop(tmp_path, name) for name in ("hart", "kova", "supervisor")}
-    yield made
-    for laptop in made.values():
-        laptop.close()
+    with laptops_named(tmp_path, "hart", "kova", "supervisor") as made:
+        yield made
 
 
 def test_the_count_follows_bundles_merged_with_a_conflict(laptops: dict[str, Laptop]) -> None:

@@ -6,17 +6,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from laptops import Laptop
+from laptops import Laptop, laptops_named
 
 from db.exchange.log import state_hash
 
 
 @pytest.fixture
 def laptops(tmp_path: Path) -> Iterator[dict[str, Laptop]]:
-    made = {name: Laptop(tmp_path, name) for name in ("hart", "kova", "supervisor", "relay")}
-    yield made
-    for laptop in made.values():
-        laptop.close()
+    with laptops_named(tmp_path, "hart", "kova", "supervisor", "relay") as made:
+        yield made
 
 
 def test_a_laptop_without_gaps_hashes_each_device_s_last_chain_link(laptops: dict[str, Laptop]) -> None:
