@@ -46,10 +46,10 @@ def test_a_commit_reaches_the_database_file_without_the_saving_connection_checkp
     # The saving connection checkpoints by itself only past the backstop: 64 MiB of WAL.
     assert store.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == BACKSTOP_BYTES // page_size
     write(store, "first")
-    assert checkpointer.wait_for_round(WAIT_S)
+    assert checkpointer.wait_until_copied(WAIT_S)
     assert in_database_file(store.data.database, "first")
     write(store, "second")  # and again: every commit is noticed, not only the first
-    assert checkpointer.wait_for_round(WAIT_S)
+    assert checkpointer.wait_until_copied(WAIT_S)
     assert in_database_file(store.data.database, "second")
 
 
@@ -68,7 +68,7 @@ def test_a_commit_by_another_connection_is_copied_too(store: Store) -> None:
             other.execute("INSERT INTO meta (key, value) VALUES ('from a command', 'y')")
     finally:
         other.close()
-    assert checkpointer.wait_for_round(WAIT_S)
+    assert checkpointer.wait_until_copied(WAIT_S)
     assert in_database_file(store.data.database, "from a command")
 
 
@@ -80,7 +80,7 @@ def test_closing_the_store_stops_the_thread_first(tmp_path: Path) -> None:
     assert not checkpointer.running
     assert not [t for t in threading.enumerate() if t.name.startswith("checkpoint ")]
     checkpointer.stop()  # a second stop (the window's shutdown after the store's close) is harmless
-    assert not checkpointer.wait_for_round(0.01)
+    assert not checkpointer.wait_until_copied(0.01)
 
 
 class _Failing:
@@ -110,7 +110,7 @@ def test_damage_met_by_the_thread_is_reported_and_stops_it(store: Store, monkeyp
     damage.add_listener(heard.append)
     try:
         checkpointer = Checkpointer(store.data.database)
-        assert not checkpointer.wait_for_round(WAIT_S)  # it stopped instead of going round
+        assert not checkpointer.wait_until_copied(WAIT_S)  # it stopped instead of going round
     finally:
         damage.remove_listener(heard.append)
     assert heard == ["database disk image is malformed"]
@@ -124,8 +124,8 @@ def test_a_busy_checkpoint_is_tried_again_at_the_next_round(store: Store, monkey
     failing_connect(monkeypatch, sqlite3.OperationalError("database is locked"), times=2)
     checkpointer = Checkpointer(store.data.database)
     try:
-        assert checkpointer.wait_for_round(WAIT_S)
-        assert checkpointer.wait_for_round(WAIT_S)  # the two refusals and then a copy
+        assert checkpointer.wait_until_copied(WAIT_S)
+        assert checkpointer.wait_until_copied(WAIT_S)  # the two refusals and then a copy
         assert checkpointer.running
         assert in_database_file(store.data.database, "deferred")
     finally:
