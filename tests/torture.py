@@ -45,6 +45,7 @@ COMMANDS: list[tuple[str, tuple[str, ...]]] = [
     ("stats", ("stats",)),
     ("export-csv", ("export-csv", "{scratch}/export.csv")),
     ("check", ("check",)),
+    ("check --rebuild", ("check", "--rebuild")),  # nothing damaged here: "not needed", nothing written
     ("bundle log", ("bundle", "log")),
     ("bundle export", ("bundle", "export", "{scratch}/mine.zip")),
     ("backup", ("backup",)),

@@ -33,12 +33,15 @@ class Problem:
     """One thing found wrong, in a sentence a supervisor can act on.
 
     ``damage`` is False for what is reported but is no damage, such as the versions of another
-    laptop that have not arrived yet (bundles may come in any order).
+    laptop that have not arrived yet (bundles may come in any order). ``derived`` marks damage to
+    what is derived from the versions (the incident table, its heads and count, rollups, search
+    index), which ``truceline check --rebuild`` mends without losing anything.
     """
 
     what: str
     version_id: str | None = None
     damage: bool = True
+    derived: bool = False
 
     def __str__(self) -> str:
         return self.what
@@ -65,6 +68,11 @@ class CheckReport:
     @property
     def ok(self) -> bool:
         return self.integrity == "ok" and not self.damage
+
+    @property
+    def only_derived(self) -> bool:
+        """Damage found, all of it in what the versions derive (a rebuild mends it), none in the file or versions."""
+        return self.integrity == "ok" and bool(self.damage) and all(p.derived for p in self.damage)
 
 
 def verify_version(version: Version, previous_chain: str | None) -> list[str]:
@@ -199,6 +207,11 @@ def verify_signed_heads(conn: sqlite3.Connection) -> list[Problem]:
     return problems
 
 
+def _derived(what: str) -> Problem:
+    """Damage to what the versions derive: a rebuild from the versions mends it."""
+    return Problem(what, derived=True)
+
+
 def check_projection(conn: sqlite3.Connection, calendar: Calendar) -> list[Problem]:
     """Derive the projection from the versions and compare it with the stored tables, streaming."""
     problems: list[Problem] = []
@@ -217,22 +230,22 @@ def check_projection(conn: sqlite3.Connection, calendar: Calendar) -> list[Probl
     for incident_id, row_of_versions, head_ids in derived:
         row = rows_by_id.get(incident_id)
         if row is None:
-            problems.append(Problem(f"incident {incident_id} is missing from the incidents table"))
+            problems.append(_derived(f"incident {incident_id} is missing from the incidents table"))
             continue
         differing = [c for c, a, b in zip(PROJECTION_COLUMNS, row, row_of_versions, strict=True) if a != b]
         if differing:
-            problems.append(Problem(f"incident {incident_id}: {', '.join(differing)} differ from its versions"))
+            problems.append(_derived(f"incident {incident_id}: {', '.join(differing)} differ from its versions"))
         heads = heads_by_id.get(incident_id)
         if heads is None or sorted(str(heads[1]).split(",")) != head_ids:
-            problems.append(Problem(f"incident {incident_id}: its heads differ from its versions"))
+            problems.append(_derived(f"incident {incident_id}: its heads differ from its versions"))
     orphans = conn.execute(
         "SELECT incident_id FROM incidents WHERE incident_id NOT IN (SELECT incident_id FROM incident_versions)"
     )
-    problems.extend(Problem(f"incident {r[0]} is in the incidents table but has no versions") for r in orphans)
+    problems.extend(_derived(f"incident {r[0]} is in the incidents table but has no versions") for r in orphans)
     problems.extend(_check_count(conn))
     stale = conn.execute("SELECT count(*) FROM rollup_stale").fetchone()[0]
     if stale:
-        problems.append(Problem(f"the timeline rollups were not refreshed after {stale} change(s) to the incidents"))
+        problems.append(_derived(f"the timeline rollups were not refreshed after {stale} change(s) to the incidents"))
     for rollup in ROLLUPS:
         problems.extend(_check_rollup(conn, rollup))
     return problems
@@ -262,9 +275,11 @@ def _check_count(conn: sqlite3.Connection) -> list[Problem]:
     kept = kept_incident_count(conn)
     rows = conn.execute("SELECT count(*) FROM incidents").fetchone()[0]
     if kept is None:
-        return [Problem(f"the incident count kept for the table is missing (the incidents table holds {rows:,})")]
+        return [_derived(f"the incident count kept for the table is missing (the incidents table holds {rows:,})")]
     if kept != rows:
-        return [Problem(f"the incident count kept for the table says {kept:,}, but the incidents table holds {rows:,}")]
+        return [
+            _derived(f"the incident count kept for the table says {kept:,}, but the incidents table holds {rows:,}")
+        ]
     return []
 
 
@@ -278,7 +293,7 @@ def _check_rollup(conn: sqlite3.Connection, rollup: Rollup) -> list[Problem]:
     extra = conn.execute(f"SELECT count(*) FROM ({derived} EXCEPT {stored})").fetchone()[0]
     missing = conn.execute(f"SELECT count(*) FROM ({stored} EXCEPT {derived})").fetchone()[0]
     if extra or missing:
-        return [Problem(f"the rollup {rollup.table} disagrees with the incidents in {extra + missing} rows")]
+        return [_derived(f"the rollup {rollup.table} disagrees with the incidents in {extra + missing} rows")]
     return []
 
 
@@ -288,9 +303,9 @@ def check_fts(conn: sqlite3.Connection) -> list[Problem]:
     except sqlite3.OperationalError as error:
         if "locked" in str(error) or "busy" in str(error):
             raise BusyError(CHECK_BUSY) from error  # another program's write, no damage
-        return [Problem(f"the full-text index disagrees with the incidents: {error}")]
+        return [_derived(f"the full-text index disagrees with the incidents: {error}")]
     except sqlite3.DatabaseError as error:
-        return [Problem(f"the full-text index disagrees with the incidents: {error}")]
+        return [_derived(f"the full-text index disagrees with the incidents: {error}")]
     return []
 
 

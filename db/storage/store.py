@@ -17,7 +17,7 @@ from db.core.errors import DamagedDatabaseError, DatabaseError, LockedError
 from db.core.sql_driver import sqlite3
 from db.model.theatre import Theatre, default_theatre, parse_theatre
 from db.storage import cipher, paths
-from db.storage.backup import make_backup
+from db.storage.backup import BackupInfo, make_backup
 from db.storage.checkpointer import BACKSTOP_BYTES, Checkpointer
 from db.storage.connection import connect, open_file, transaction
 from db.storage.conversion import finish_conversion
@@ -309,6 +309,17 @@ class TheatreChange:
     rebuilt: int
     unknown_zone: int
     unknown_sector: int
+
+
+def rebuild_from_versions(store: Store) -> tuple[BackupInfo, int]:
+    """Derive the incident table, its heads and count, the rollups and the search index again from the
+    versions (``truceline check --rebuild``), after a verified backup of the file as it is. The versions,
+    which are the records, are not touched. Returns the backup and the number of incidents derived."""
+    backup = make_backup(store.conn, store.data.backups, "before-rebuild")
+    with transaction(store.conn):
+        rebuilt = rebuild_projection(store.conn, store.calendar)
+    log.info("rebuilt %d incidents from their versions (backup %s)", rebuilt, backup.path.name)
+    return backup, rebuilt
 
 
 def switch_theatre(store: Store, theatre: Theatre, source: str) -> TheatreChange:

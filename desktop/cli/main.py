@@ -14,16 +14,17 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from db.core.activity_log import start_log, stop_log
-from db.core.errors import BusyError, DamagedDatabaseError, FieldProblem, TrucelineError, ValidationError
+from db.core.errors import DamagedDatabaseError, FieldProblem, TrucelineError, ValidationError
 from db.core.identity import APP_NAME, VERSION
 from db.core.sql_driver import sqlite3
 from db.core.untrusted_text import escaped
 from db.model.display import counted
 from db.storage import paths
-from db.storage.backup import backup_info, list_backups, make_backup
-from db.storage.damage import clear_damage, damage_noted, is_damage, record_damage
-from db.storage.recovery import restore_backup, verified_backups
+from db.storage.backup import backup_info, make_backup
+from db.storage.damage import is_damage, record_damage
+from db.storage.recovery import restore_backup
 from db.storage.store import Store, open_store
+from desktop.cli import check as cli_check
 from desktop.cli import mission as cli_mission
 from desktop.cli import passphrase as cli_passphrase
 from desktop.cli import profile as cli_profile
@@ -118,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file", type=Path, metavar="IN", help="the native CSV file to import")
     imp.add_argument("--dry-run", action="store_true", help="only show what would be added, skipped and refused")
     cli_profile.register(sub, COMMANDS)
-    sub.add_parser("check", help="verify database integrity, every version's hashes and chains, and the projection")
+    cli_check.register(sub, COMMANDS)
     sub.add_parser("backup", help="take a verified backup of the database now")
     restore = sub.add_parser(
         "restore",
@@ -210,7 +211,7 @@ def run_command(args: argparse.Namespace) -> int:
         log.warning("refused to open for 'truceline %s': %s", args.command, error)
         print(f"truceline: {escaped(error)}", file=sys.stderr)
         if args.command == "check":
-            return report_damage()
+            return cli_check.report_damage()
         return EXIT_ERROR
     except TrucelineError as error:
         log.warning("refused to open for 'truceline %s': %s", args.command, error)
@@ -322,79 +323,10 @@ def _since(store: Store, text: str | None, last: date) -> tuple[date | None, str
     return (earlier[-1].date, earlier[-1].label) if earlier else (None, "")
 
 
-def _print_kept_apart(store: Store) -> None:
-    """Versions the roster does not (yet) allow: held, not shown or counted; not damage."""
-    from db.exchange.quarantine import count_apart, kept_apart
-
-    apart = count_apart(store.conn)
-    if not apart:
-        return
-    print(f"kept apart: {apart:,} version(s), not shown or counted until the mission's roster allows them")
-    for kept in kept_apart(store.conn, 200):
-        print(
-            f"kept apart: device {escaped(kept.device_id)} version {kept.device_seq} ({kept.version_id}): "
-            f"{escaped(kept.why)}"
-        )
-    if apart > 200:
-        print(f"… and {apart - 200} more kept apart")
-
-
-def cmd_check(store: Store, args: argparse.Namespace) -> int:
-    """Exit 0 when nothing is damaged (open sequence gaps are notes), 1 for damage, 2 when the check
-    could not run (a busy database: try again)."""
-    from db.storage.integrity import CHECK_BUSY, Problem, check_database
-    from db.storage.lost_records import find_lost_records
-
-    try:
-        report = check_database(store.conn, store.calendar)
-    except sqlite3.OperationalError as error:
-        if "locked" in str(error) or "busy" in str(error):
-            raise BusyError(CHECK_BUSY) from error
-        raise
-    lost = find_lost_records(store.conn, paths.backups_dir())
-    report.problems.extend(Problem(str(finding)) for finding in lost)
-    noted = damage_noted(store.data_dir)
-    backups = list_backups(paths.backups_dir())
-    print(f"database: {store.data_dir / paths.DATABASE_NAME}")
-    print(f"integrity: {report.integrity}")
-    print(f"versions: {report.versions:,} from {report.devices} device(s); incidents: {report.incidents:,}")
-    print(f"latest verified backup: {backups[0].path.name if backups else 'none yet'}")
-    for note in report.notes[:200]:
-        print(f"note: {escaped(note)}")
-    _print_kept_apart(store)
-    damage = report.damage
-    for problem in damage[:200]:
-        print(f"problem: {escaped(problem)}")
-    if len(damage) > 200:
-        print(f"… and {len(damage) - 200} more problems")
-    if noted is not None:
-        if report.ok:
-            clear_damage(store.data_dir)
-            print(f"damage noted earlier ({escaped(noted)}) is no longer found: the note was cleared")
-        else:
-            print(f"damage noted earlier: {escaped(noted)}")
-    print("result: ok" if report.ok else f"result: {len(damage) or 1} problem(s) found")
-    return 0 if report.ok else EXIT_PROBLEMS
-
-
 def cmd_backup(store: Store, args: argparse.Namespace) -> int:
     info = make_backup(store.conn, paths.backups_dir(), "manual")
     print(f"Backup verified and saved: {info.path} ({info.size / 1e6:.1f} MB)")
     return 0
-
-
-def report_damage() -> int:
-    """``check`` on a database that cannot be opened: what there is to restore, and how."""
-    backups = verified_backups(paths.data_dir())
-    print(f"database: {paths.database_path()}")
-    print("integrity: damaged (see above); the file was not changed")
-    if backups:
-        print(f"latest verified backup: {backups[0].path.name}")
-        print("to recover: truceline restore  (the damaged file is kept in damaged/, never deleted)")
-    else:
-        print("latest verified backup: none")
-    print("result: 1 problem(s) found")
-    return EXIT_PROBLEMS
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
@@ -523,7 +455,6 @@ COMMANDS = {
     "stats": cmd_stats,
     "export-csv": cmd_export_csv,
     "import-csv": cmd_import_csv,
-    "check": cmd_check,
     "backup": cmd_backup,
     "bundle": cmd_bundle,
     "report": cli_report.run,
