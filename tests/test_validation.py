@@ -131,3 +131,16 @@ def test_an_invalid_incident_changes_nothing(store, writer) -> None:  # type: ig
         )
     after = store.conn.execute("SELECT (SELECT count(*) FROM incident_versions), (SELECT count(*) FROM incidents)")
     assert after.fetchone() == counts
+
+
+def test_a_foreign_field_name_is_named_escaped_and_cut_in_one_line() -> None:
+    """A signed bundle's payload may name any field: the refusal shows the name, never as a second line
+    or a terminal escape, and never a page long (found by the rogue-bundle property test under load)."""
+    from db.model.payload_check import shape_problems
+
+    said = [str(p) for p in shape_problems({"\n": 1, "\x1b[31mred": 2, "y" * 100: 3})]
+    assert said == [
+        "\\n: is not an incident field",
+        "\\x1b[31mred: is not an incident field",
+        "y" * 59 + "…: is not an incident field",
+    ]

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from db.core.errors import FieldProblem, ValidationError
+from db.core.untrusted_text import elided
 from db.model.incident import BOOL_FIELDS, FIELD_NAMES, FLOAT_FIELDS, INT_FIELDS, Incident
 from db.model.validation import validate_incident
 
@@ -90,7 +91,9 @@ def shape_problems(payload: object) -> list[FieldProblem]:
     if not isinstance(payload, dict):
         kind = {list: "a list", str: "text", bool: "true or false", type(None): "null"}.get(type(payload), "a number")
         return [FieldProblem("payload", f"is {kind}, not an object of incident fields")]
-    problems = [FieldProblem(str(name)[:60], "is not an incident field") for name in payload if name not in FIELD_NAMES]
+    # A foreign name is shown escaped and cut: a newline in it must not make a refusal two lines.
+    unknown = [name for name in payload if name not in FIELD_NAMES]
+    problems = [FieldProblem(elided(name, 60), "is not an incident field") for name in unknown]
     for name, value in payload.items():
         if name in FIELD_NAMES:
             why = _json_type_problem(name, value)
