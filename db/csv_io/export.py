@@ -31,7 +31,7 @@ from db.csv_io.columns import (
     sql_text_cell,
 )
 from db.model.geo import mgrs_converter
-from db.records.queries import IncidentFilter, where_clause
+from db.records.queries import IncidentFilter, count_incidents, where_clause
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def export_csv(
     if began:
         conn.execute("BEGIN")  # one snapshot for the count and the rows
     try:
-        total = int(conn.execute(f"SELECT count(*) FROM incidents WHERE {where}", params).fetchone()[0])
+        total = count_incidents(conn, flt)  # unfiltered: the kept row, not a walk over every incident
         if progress is not None and not progress(0, total):
             raise ExportCancelled("export cancelled; no file was written")
         # The C converter itself, with no Python frame between SQLite and it: positions in the
